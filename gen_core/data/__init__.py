@@ -1,0 +1,104 @@
+"""One dataset registry with one return shape.
+
+`load_dataset(name)` returns a `Dataset` for any registered name:
+
+- images: `x` is float32 (N, C, H, W) scaled to [-1, 1]; `y` is int64 (N,)
+- 2-D points: `x` is float32 (N, 2) in data coordinates; `y` names the mixture component or region a point came
+  from, and `modes`/`mode_std` describe the mixture where there is one (for mode-coverage metrics).
+
+Registered names: `digits`, `shapes` (procedural 28x28), the 2-D toys (`ring8`, `grid25`, `moons`, `swissroll`,
+`rings`, `checkerboard`, `spiral`), `mnist`, `fashion-mnist` (torchvision, from `data_root` or a download), and
+`folder:PATH` (one subfolder per class).
+"""
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gen_core.errors import GenLabError
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    name: str
+    kind: str                      # "image" or "points"
+    x_train: torch.Tensor          # (N, C, H, W) in [-1, 1], or (N, 2) points
+    y_train: torch.Tensor          # (N,) int64
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    class_names: tuple[str, ...]
+    description: str
+    modes: np.ndarray | None = field(default=None)  # (K, 2) mixture centres of a 2-D toy, if it has them
+    mode_std: float | None = None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """One sample's shape: (C, H, W) for images, (2,) for points."""
+        return tuple(self.x_train.shape[1:])
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def batches(self, batch_size: int, generator: torch.Generator, split: str = "train"):
+        """Shuffled (x, y) mini-batches over one epoch; the last, smaller batch is kept."""
+        x, y = (self.x_train, self.y_train) if split == "train" else (self.x_test, self.y_test)
+        order = torch.randperm(len(x), generator=generator)
+        for start in range(0, len(x), batch_size):
+            index = order[start:start + batch_size]
+            yield x[index], y[index]
+
+
+IMAGE_SETS = ("digits", "shapes", "mnist", "fashion-mnist")
+FOLDER_PREFIX = "folder:"
+
+
+def dataset_names() -> list[str]:
+    """Every registered name (folders are open-ended and listed as `folder:PATH`)."""
+    from gen_core.data.toys import TOYS
+    return list(IMAGE_SETS) + list(TOYS) + [FOLDER_PREFIX + "PATH"]
+
+
+def default_data_root() -> Path:
+    """Where torchvision datasets are looked for and downloaded to: $GENLAB_HOME/data."""
+    return genlab_home() / "data"
+
+
+def genlab_home() -> Path:
+    """The user's own GenLab folder (checkpoints, caches, data): $GENLAB_HOME or ~/.cache/genlab."""
+    return Path(os.environ.get("GENLAB_HOME") or Path.home() / ".cache" / "genlab").expanduser()
+
+
+def load_dataset(name: str, data_root: str | os.PathLike | None = None) -> Dataset:
+    """Load a registered dataset by name; see the module docstring. Raises GenLabError for an unknown name and
+    DatasetUnavailable when the data cannot be found or fetched. Results are cached per process: treat the
+    tensors as read-only."""
+    root = str(Path(data_root).expanduser()) if data_root else None
+    return _load_cached(name.strip(), root)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_cached(name: str, root: str | None) -> Dataset:
+    from gen_core.data import images, shapes, toys
+
+    if name == "digits":
+        return images.load_digits()
+    if name == "shapes":
+        return shapes.load_shapes()
+    if name in ("mnist", "fashion-mnist"):
+        return images.load_torchvision(name, Path(root) if root else default_data_root())
+    if name.startswith(FOLDER_PREFIX):
+        return images.load_folder(Path(name[len(FOLDER_PREFIX):]).expanduser())
+    if name in toys.TOYS:
+        return toys.load_toy(name)
+    raise GenLabError(f"unknown dataset {name!r}; choose one of {', '.join(dataset_names())}")
+
+
+def images_to_unit(x: torch.Tensor) -> torch.Tensor:
+    """[-1, 1] images to [0, 1], the range files and screens use."""
+    return ((x + 1) / 2).clamp(0, 1)

@@ -1,0 +1,116 @@
+"""Image datasets: scikit-learn's bundled digits, torchvision's MNIST / Fashion-MNIST, and image folders."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.datasets import load_digits as sk_load_digits
+from sklearn.model_selection import train_test_split
+
+from gen_core.errors import DatasetUnavailable, GenLabError
+
+DIGITS_SPLIT_SEED = 0
+FOLDER_IMAGE_SIZE = 32
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+
+
+def load_digits():
+    """scikit-learn's 1,797 8x8 digits (grey levels 0..16), split 80/20, stratified, with a fixed seed."""
+    from gen_core.data import Dataset
+
+    bunch = sk_load_digits()
+    x = (bunch.data.astype(np.float32) / 8.0 - 1.0).reshape(-1, 1, 8, 8)  # 0..16 -> [-1, 1]
+    y = bunch.target.astype(np.int64)
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=0.2, stratify=y, random_state=DIGITS_SPLIT_SEED)
+    return Dataset(
+        name="digits", kind="image",
+        x_train=torch.from_numpy(x_train), y_train=torch.from_numpy(y_train),
+        x_test=torch.from_numpy(x_test), y_test=torch.from_numpy(y_test),
+        class_names=tuple(str(k) for k in range(10)),
+        description="scikit-learn's bundled 8x8 handwritten digits, 1437 train / 360 test",
+    )
+
+
+TORCHVISION = {
+    "mnist": ("MNIST", tuple(str(k) for k in range(10))),
+    "fashion-mnist": ("FashionMNIST", ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+                                       "Shirt", "Sneaker", "Bag", "Ankle boot")),
+}
+
+
+def load_torchvision(name: str, root: Path):
+    """MNIST or Fashion-MNIST from `root`, downloading there if the files are missing and a network exists."""
+    import torchvision.datasets as tvd
+
+    from gen_core.data import Dataset
+
+    class_name, class_names = TORCHVISION[name]
+    cls = getattr(tvd, class_name)
+    splits = {}
+    for train in (True, False):
+        try:
+            splits[train] = cls(str(root), train=train, download=False)
+        except RuntimeError:
+            try:
+                root.mkdir(parents=True, exist_ok=True)
+                splits[train] = cls(str(root), train=train, download=True)
+            except Exception as error:  # no network, a proxy, a full disk: all mean "not available here"
+                reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+                raise DatasetUnavailable(
+                    f"{name} is not in {root / class_name / 'raw'} and could not be downloaded ({reason}); "
+                    f"put the four {class_name} idx files there (train-images-idx3-ubyte, ...) "
+                    f"or pass --data-root DIR where they are") from None
+
+    def to_tensor(ds):  # uint8 (N, 28, 28) -> (N, 1, 28, 28) in [-1, 1]
+        return ds.data.float().div(127.5).sub(1).unsqueeze(1), ds.targets.long()
+
+    x_train, y_train = to_tensor(splits[True])
+    x_test, y_test = to_tensor(splits[False])
+    return Dataset(name=name, kind="image", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
+                   class_names=class_names, description=f"torchvision {class_name} from {root}")
+
+
+def load_folder(path: Path, size: int = FOLDER_IMAGE_SIZE, seed: int = 0):
+    """Any folder with one subfolder per class. Images are resized to size x size; grey-scale when every image
+    is, RGB otherwise; split 80/20 with a fixed seed. Unreadable files are skipped and counted."""
+    from PIL import Image, UnidentifiedImageError
+
+    from gen_core.data import Dataset
+
+    if not path.is_dir():
+        raise GenLabError(f"image folder {str(path)!r} does not exist or is not a folder")
+    class_dirs = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if len(class_dirs) < 1:
+        raise GenLabError(f"image folder {str(path)!r} has no class subfolders; "
+                          f"put images in {path}/<class name>/*.png")
+    images, labels, skipped = [], [], 0
+    for label, class_dir in enumerate(class_dirs):
+        for file in sorted(class_dir.rglob("*")):
+            if file.suffix.lower() not in IMAGE_SUFFIXES:
+                continue
+            try:
+                with Image.open(file) as im:
+                    im.load()
+                    images.append(im.copy())
+                labels.append(label)
+            except (OSError, UnidentifiedImageError, ValueError):
+                skipped += 1
+    if not images:
+        raise GenLabError(f"image folder {str(path)!r} has no readable images "
+                          f"(looked for {', '.join(sorted(IMAGE_SUFFIXES))})")
+    grey = all(im.mode in ("1", "L", "LA", "I", "I;16") for im in images)
+    mode, channels = ("L", 1) if grey else ("RGB", 3)
+    arrays = [np.asarray(im.convert(mode).resize((size, size), Image.Resampling.BILINEAR), dtype=np.float32)
+              for im in images]
+    x = torch.from_numpy(np.stack(arrays)).reshape(len(arrays), size, size, channels).permute(0, 3, 1, 2)
+    x = x.div(127.5).sub(1).contiguous()
+    y = torch.tensor(labels, dtype=torch.int64)
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    n_test = max(1, len(x) // 5) if len(x) > 1 else 0
+    test, train = order[:n_test], order[n_test:]
+    note = f"; skipped {skipped} unreadable file(s)" if skipped else ""
+    return Dataset(name=f"folder:{path}", kind="image", x_train=x[train], y_train=y[train],
+                   x_test=x[test], y_test=y[test], class_names=tuple(d.name for d in class_dirs),
+                   description=f"{len(x)} images from {path} in {len(class_dirs)} classes{note}")

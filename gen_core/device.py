@@ -1,0 +1,67 @@
+"""Pick the compute device once, at the edge, and make randomness explicit.
+
+Order of preference: CUDA, then Apple's MPS, then the CPU. `GENLAB_DEVICE` (auto, cpu, cuda, cuda:1, mps)
+overrides the automatic choice, so a machine with a GPU can still be made to run on the CPU.
+"""
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+from gen_core.errors import GenLabError
+
+CHOICES = ("auto", "cpu", "cuda", "mps")
+
+
+def available_devices() -> list[str]:
+    """The device kinds this machine can run on, best first."""
+    found = []
+    if torch.cuda.is_available():
+        found.append("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        found.append("mps")
+    found.append("cpu")
+    return found
+
+
+def pick_device(preference: str | None = None) -> torch.device:
+    """Resolve a preference ("auto", "cpu", "cuda", "cuda:1", "mps") to a device that exists here.
+
+    With no preference, `GENLAB_DEVICE` is read, then "auto". Asking for a device the machine lacks raises a
+    GenLabError that says what is available, rather than failing later inside a kernel.
+    """
+    preference = (preference or os.environ.get("GENLAB_DEVICE") or "auto").strip().lower()
+    if preference == "auto":
+        return torch.device(available_devices()[0])
+    kind = preference.split(":", 1)[0]
+    if kind not in CHOICES:
+        raise GenLabError(f"unknown device {preference!r}; choose one of {', '.join(CHOICES)}")
+    if kind not in available_devices():
+        raise GenLabError(f"device {preference!r} is not available on this machine; "
+                          f"available: {', '.join(available_devices())}")
+    try:
+        device = torch.device(preference)
+    except RuntimeError as error:
+        raise GenLabError(f"bad device {preference!r}: {error}") from None
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise GenLabError(f"device {preference!r} does not exist; this machine has "
+                          f"{torch.cuda.device_count()} CUDA device(s)")
+    return device
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch globally. Only entry points (CLIs, tests) call this; library code takes a
+    `torch.Generator` instead, because cached models are shared between sessions and threads."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def make_generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
+    """A torch.Generator on `device`, seeded: the one way randomness enters sampling code."""
+    generator = torch.Generator(device=torch.device(device))
+    generator.manual_seed(int(seed))
+    return generator

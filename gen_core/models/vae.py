@@ -1,0 +1,157 @@
+"""Convolutional variational autoencoder (Kingma & Welling, 2014), with beta weighting (Higgins et al., 2017).
+
+The network (encoder q(z|x), decoder p(x|z)) is kept apart from the process (the ELBO, sampling). Pixels are
+modelled as Bernoulli with the decoder's logits on images rescaled to [0, 1], the usual choice for MNIST-like data;
+for grey levels between 0 and 1 this is the cross-entropy, so "log-likelihood" below means that.
+
+    ELBO(x) = E_q(z|x)[log p(x|z)] - KL(q(z|x) || N(0, I))                        (Kingma & Welling, eq. 3)
+    KL      = 1/2 sum_j (mu_j^2 + sigma_j^2 - 1 - log sigma_j^2)                  (ibid., appendix B)
+    loss    = -E_q[log p(x|z)] + beta * KL                                        (beta-VAE)
+
+A large beta pays for every nat of information in z, so the encoder gives up and q(z|x) = p(z) for most
+dimensions: posterior collapse, visible as KL per dimension near zero.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+DATA_KINDS = ("image",)
+
+
+@dataclass(frozen=True)
+class Config:
+    image_shape: tuple[int, int, int] = (1, 8, 8)  # (C, H, W) of the training images
+    latent_dim: int = 16        # size of z
+    channels: int = 32          # width of the first conv layer; doubles at each downsampling
+    beta: float = 1.0           # weight of the KL term; > 1 trades reconstruction for a simpler posterior
+    lr: float = 2e-3            # Adam learning rate
+    batch_size: int = 64
+
+    def __post_init__(self):
+        if len(self.image_shape) != 3 or min(self.image_shape) < 1:
+            raise ValueError(f"image_shape must be (C, H, W), got {self.image_shape}")
+        if self.latent_dim < 1 or self.channels < 1 or self.beta < 0 or self.lr <= 0 or self.batch_size < 1:
+            raise ValueError("latent_dim, channels, batch_size must be >= 1, beta >= 0 and lr > 0")
+
+
+def num_downsamples(size: int) -> int:
+    """How many stride-2 convolutions fit: halve while the side stays even and at least 4, at most 3 times
+    (8 -> 4: one; 28 -> 14 -> 7: two; 32 -> 16 -> 8 -> 4: three)."""
+    count = 0
+    while size % 2 == 0 and size // 2 >= 4 and count < 3:
+        size //= 2
+        count += 1
+    return count
+
+
+class ConvVAE(nn.Module):
+    def __init__(self, config: Config):
+        super().__init__()
+        self.config = config
+        c, h, w = config.image_shape
+        downs = num_downsamples(min(h, w))
+        widths = [config.channels * 2 ** k for k in range(downs + 1)]
+        self.feature_shape = (widths[-1], h // 2 ** downs, w // 2 ** downs)
+        features = widths[-1] * self.feature_shape[1] * self.feature_shape[2]
+
+        encoder = [nn.Conv2d(c, widths[0], 3, padding=1), nn.SiLU()]
+        for a, b in zip(widths, widths[1:]):
+            encoder += [nn.Conv2d(a, b, 4, stride=2, padding=1), nn.SiLU()]
+        self.encoder = nn.Sequential(*encoder, nn.Flatten())
+        self.to_mu = nn.Linear(features, config.latent_dim)
+        self.to_logvar = nn.Linear(features, config.latent_dim)
+
+        decoder = [nn.Linear(config.latent_dim, features), nn.SiLU(), nn.Unflatten(1, self.feature_shape)]
+        for a, b in zip(widths[::-1], widths[::-1][1:]):
+            decoder += [nn.ConvTranspose2d(a, b, 4, stride=2, padding=1), nn.SiLU()]
+        self.decoder = nn.Sequential(*decoder, nn.Conv2d(widths[0], c, 3, padding=1))
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """x (B, C, H, W) in [-1, 1] -> mu, log sigma^2, each (B, latent_dim)."""
+        h = self.encoder(x)
+        return self.to_mu(h), self.to_logvar(h).clamp(-12, 8)
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        """z (B, latent_dim) -> Bernoulli logits (B, C, H, W)."""
+        return self.decoder(z)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """z -> the decoder's mean image, in [-1, 1]."""
+        return torch.sigmoid(self.decode_logits(z)) * 2 - 1
+
+
+def build(config: Config) -> ConvVAE:
+    return ConvVAE(config)
+
+
+def config_for(dataset, **overrides) -> Config:
+    """Defaults for an image dataset; `overrides` (e.g. latent_dim=2, beta=8) win."""
+    defaults = dict(image_shape=tuple(dataset.shape))
+    return Config(**{**defaults, **overrides})
+
+
+def elbo_terms(model: ConvVAE, x: torch.Tensor, generator: torch.Generator | None = None) -> dict:
+    """Per-example terms of the ELBO with one reparameterised sample z = mu + sigma * eps.
+
+    Returns recon_nll (B,) = -log p(x|z), kl (B,), kl_per_dim (B, latent_dim), and mu, logvar, z."""
+    mu, logvar = model.encode(x)
+    eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+    z = mu + torch.exp(0.5 * logvar) * eps  # the reparameterisation trick
+    logits = model.decode_logits(z)
+    target = (x + 1) / 2
+    recon_nll = F.binary_cross_entropy_with_logits(logits, target, reduction="none").flatten(1).sum(1)
+    kl_per_dim = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar)
+    return dict(recon_nll=recon_nll, kl=kl_per_dim.sum(1), kl_per_dim=kl_per_dim, mu=mu, logvar=logvar, z=z)
+
+
+def loss(model: ConvVAE, x: torch.Tensor, generator: torch.Generator | None = None) -> dict:
+    """The beta-weighted negative ELBO averaged over the batch, with its parts for logging."""
+    terms = elbo_terms(model, x, generator)
+    recon, kl = terms["recon_nll"].mean(), terms["kl"].mean()
+    return dict(loss=recon + model.config.beta * kl, recon=recon, kl=kl, elbo=-(recon + kl))
+
+
+class Trainer:
+    def __init__(self, model: ConvVAE, config: Config):
+        self.model = model
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+
+    def step(self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None = None) -> dict:
+        self.model.train()
+        out = loss(self.model, x, generator)
+        self.optimizer.zero_grad(set_to_none=True)
+        out["loss"].backward()
+        self.optimizer.step()
+        return {k: float(v.detach()) for k, v in out.items()}
+
+
+def sample(model: ConvVAE, n: int, *, generator: torch.Generator, label: int | None = None) -> torch.Tensor:
+    """n images decoded from z ~ N(0, I): (n, C, H, W) in [-1, 1]."""
+    if label is not None:
+        raise ValueError("this VAE is unconditional: it cannot sample a chosen class")
+    device = next(model.parameters()).device
+    z = torch.randn(n, model.config.latent_dim, generator=generator, device=generator.device).to(device)
+    return model.decode(z)
+
+
+@torch.no_grad()
+def evaluate(model: ConvVAE, dataset, generator: torch.Generator) -> dict:
+    """Test-set ELBO and its parts (nats per image), and the number of active latent units (mean KL > 0.01)."""
+    model.eval()
+    device = next(model.parameters()).device
+    totals = dict(recon=0.0, kl=0.0)
+    kl_dims = torch.zeros(model.config.latent_dim)
+    n = len(dataset.x_test)
+    for start in range(0, n, 512):
+        x = dataset.x_test[start:start + 512].to(device)
+        terms = elbo_terms(model, x, generator)
+        totals["recon"] += float(terms["recon_nll"].sum())
+        totals["kl"] += float(terms["kl"].sum())
+        kl_dims += terms["kl_per_dim"].sum(0).cpu()
+    recon, kl = totals["recon"] / n, totals["kl"] / n
+    return {"test_elbo": -(recon + kl), "test_recon_nll": recon, "test_kl": kl,
+            "active_units": int((kl_dims / n > 0.01).sum())}

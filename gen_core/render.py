@@ -1,0 +1,85 @@
+"""Tensors to pictures: PIL images, grids, GIFs. No streamlit, no plotting state.
+
+Every function takes images in [-1, 1] as (N, C, H, W), the registry's range, and upscales small images with
+nearest-neighbour so an 8x8 digit stays crisp pixels rather than a blur.
+"""
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import torch
+from PIL import Image
+
+
+def to_uint8(x: torch.Tensor) -> np.ndarray:
+    """(N, C, H, W) in [-1, 1] -> (N, H, W, C) uint8."""
+    x = ((x.detach().float().cpu() + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
+    return x.permute(0, 2, 3, 1).numpy()
+
+
+def to_pil(image: torch.Tensor, scale: int = 1) -> Image.Image:
+    """One (C, H, W) image in [-1, 1] as a PIL image, each pixel drawn as scale x scale."""
+    array = to_uint8(image.unsqueeze(0))[0]
+    pil = Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array)
+    if scale > 1:
+        pil = pil.resize((pil.width * scale, pil.height * scale), Image.Resampling.NEAREST)
+    return pil
+
+
+def auto_scale(height: int, target: int = 64) -> int:
+    """An integer upscale that makes an image about `target` pixels tall (8x8 digits -> 8x)."""
+    return max(1, round(target / height))
+
+
+def grid(x: torch.Tensor, nrow: int | None = None, scale: int | None = None, pad: int = 1,
+         pad_value: float = -1.0) -> Image.Image:
+    """N images in [-1, 1] as one PIL grid of `nrow` per row (default: square), each upscaled by `scale`
+    (default: to about 64 px) and separated by `pad` pixels of `pad_value` (black)."""
+    x = x.detach().float().cpu()
+    n, c, h, w = x.shape
+    nrow = nrow or max(1, math.ceil(math.sqrt(n)))
+    scale = scale or auto_scale(h)
+    rows = math.ceil(n / nrow)
+    canvas = torch.full((c, rows * (h + pad) + pad, nrow * (w + pad) + pad), pad_value)
+    for k in range(n):
+        r, col = divmod(k, nrow)
+        top, left = pad + r * (h + pad), pad + col * (w + pad)
+        canvas[:, top:top + h, left:left + w] = x[k]
+    return to_pil(canvas, scale=scale)
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def gif_bytes(frames: list[Image.Image], duration_ms: int = 80, loop: int = 0) -> bytes:
+    """An animated GIF of equally sized frames, played forwards (loop=0: forever)."""
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=duration_ms,
+                   loop=loop, disposal=2)
+    return buffer.getvalue()
+
+
+def scatter_image(points: np.ndarray, size: int = 512, radius: float = 1.5,
+                  extent: tuple[float, float, float, float] | None = None) -> Image.Image:
+    """(N, 2) points drawn as dots on a white square, with a margin; for CLI output, not the app's plots."""
+    from PIL import ImageDraw
+
+    points = np.asarray(points, dtype=np.float64)
+    if extent is None:
+        lo, hi = points.min(0), points.max(0)
+        span = max(float((hi - lo).max()), 1e-6) * 1.1
+        centre = (lo + hi) / 2
+        extent = (centre[0] - span / 2, centre[0] + span / 2, centre[1] - span / 2, centre[1] + span / 2)
+    x0, x1, y0, y1 = extent
+    image = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(image)
+    px = (points[:, 0] - x0) / (x1 - x0) * (size - 1)
+    py = (1 - (points[:, 1] - y0) / (y1 - y0)) * (size - 1)  # y grows upwards in data, downwards on screen
+    for u, v in zip(px, py):
+        draw.ellipse((u - radius, v - radius, u + radius, v + radius), fill=(31, 119, 180))
+    return image
