@@ -48,6 +48,15 @@ def dataset_facts(dataset: Dataset) -> dict:
             "class_names": list(dataset.class_names), "num_train": len(dataset.x_train)}
 
 
+def check_fits(family_name: str, dataset: Dataset):
+    """The family's module, once it is known to train on this kind of data."""
+    family = get_family(family_name)
+    if dataset.kind not in family.DATA_KINDS:
+        raise GenLabError(f"family {family_name!r} trains on {' or '.join(family.DATA_KINDS)} data, "
+                          f"but {dataset.name!r} is {dataset.kind} data")
+    return family
+
+
 def train(family_name: str, dataset: Dataset, *, config=None, epochs: int = 1, seed: int = 0,
           device: torch.device | str = "cpu", callback: Callable[[int, int, dict], None] | None = None,
           num_snapshots: int = 8, snapshot_size: int = 16) -> TrainResult:
@@ -55,10 +64,7 @@ def train(family_name: str, dataset: Dataset, *, config=None, epochs: int = 1, s
 
     `callback(step, total_steps, metrics)` is called after every step. Weight initialisation, data order and
     noise all derive from `seed`; the global RNG state of the caller is left as it was."""
-    family = get_family(family_name)
-    if dataset.kind not in family.DATA_KINDS:
-        raise GenLabError(f"family {family_name!r} trains on {' or '.join(family.DATA_KINDS)} data, "
-                          f"but {dataset.name!r} is {dataset.kind} data")
+    family = check_fits(family_name, dataset)
     if epochs < 1:
         raise GenLabError(f"epochs must be at least 1, got {epochs}")
     device = torch.device(device)
@@ -158,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             raise GenLabError(f"{out} already exists; choose another --out or pass --overwrite")
         device = pick_device(args.device)
         dataset = load_dataset(args.dataset, args.data_root)
+        check_fits(args.family, dataset)
         overrides = parse_overrides(family.Config, args.overrides)
         try:
             config = family.config_for(dataset, **overrides)

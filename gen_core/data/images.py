@@ -1,6 +1,7 @@
 """Image datasets: scikit-learn's bundled digits, torchvision's MNIST / Fashion-MNIST, and image folders."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,8 @@ TORCHVISION = {
 
 
 def load_torchvision(name: str, root: Path):
-    """MNIST or Fashion-MNIST from `root`, downloading there if the files are missing and a network exists."""
+    """MNIST or Fashion-MNIST from `root`, downloading there if the files are missing and a network exists
+    (set GENLAB_OFFLINE=1 to never try)."""
     import torchvision.datasets as tvd
 
     from gen_core.data import Dataset
@@ -54,6 +56,8 @@ def load_torchvision(name: str, root: Path):
             splits[train] = cls(str(root), train=train, download=False)
         except RuntimeError:
             try:
+                if os.environ.get("GENLAB_OFFLINE"):
+                    raise RuntimeError("GENLAB_OFFLINE is set, so no download was tried")
                 root.mkdir(parents=True, exist_ok=True)
                 splits[train] = cls(str(root), train=train, download=True)
             except Exception as error:  # no network, a proxy, a full disk: all mean "not available here"

@@ -1,0 +1,81 @@
+"""Home: the atlas of generative models, the app's status, and the shared core at work on a shipped VAE."""
+import streamlit as st
+import torch
+
+from gen_core.errors import GenLabError
+from ui.atlas import COMPARISON, FAMILIES
+from ui.images import show_grid
+from ui.loaders import checkpoint_listing, get_core
+from ui.registry import FAMILY_PAGES
+from ui.settings import global_seed
+
+DEMO_CHECKPOINT = "vae-digits"
+
+st.title("GenLab")
+st.markdown("See generative models work: sample them, walk their latent spaces, watch them train and fail. "
+            "Every model here was trained by GenLab's own command line on data that ships with it, "
+            "so everything runs offline.")
+
+# --- status -------------------------------------------------------------------------------------------------
+core = get_core()
+listing = checkpoint_listing()
+damaged = [c for c in listing if "error" in c["card"]]
+status = st.columns(4)
+status[0].metric("torch", torch.__version__.split("+")[0])
+status[1].metric("Device", str(core.device))
+status[2].metric("Shipped checkpoints", sum(c["source"] == "shipped" for c in listing))
+status[3].metric("Your checkpoints", sum(c["source"] == "user" for c in listing))
+for c in damaged:
+    st.warning(f"Checkpoint {c['name']} cannot be read: {c['card']['error']}")
+
+# --- the atlas ----------------------------------------------------------------------------------------------
+st.header("Atlas of generative models")
+st.caption("Seven families from the syllabus: how each turns noise into data, and how each goes wrong.")
+columns = st.columns(4)
+for index, family in enumerate(FAMILIES):
+    with columns[index % 4].container(border=True):
+        st.markdown(f"#### {family.name}")
+        st.markdown(f"**How it works.** {family.works}\n\n**How it fails.** {family.fails}\n\n"
+                    f"**Likelihood:** {family.density}. **Examples:** {family.examples}.")
+        if family.key in FAMILY_PAGES:
+            st.page_link(FAMILY_PAGES[family.key], label=f"Open the {family.name.split(' (')[0]} page",
+                         icon=":material/arrow_forward:")
+        else:
+            st.caption("No page for this family yet.")
+
+st.header("Generative vs discriminative")
+table = "| | Generative | Discriminative |\n|---|---|---|\n" + "\n".join(
+    f"| **{row}** | {gen} | {disc} |" for row, gen, disc in COMPARISON)
+st.markdown(table)
+
+
+# --- the core at work ---------------------------------------------------------------------------------------
+@st.fragment
+def core_demo():
+    st.header("The core at work: a VAE trained on the bundled digits")
+    try:
+        loaded = core.load(DEMO_CHECKPOINT)
+    except GenLabError as error:
+        st.warning(f"{error}. Train one with `python -m gen_core.train vae --dataset digits "
+                   f"--out assets/checkpoints/{DEMO_CHECKPOINT}`.")
+        return
+    left, right = st.columns([1, 2])
+    with left:
+        seed = st.number_input("Sample seed", min_value=0, max_value=2**31 - 1, value=global_seed(), step=1,
+                               key="home_demo_seed")
+        if st.button("New samples", icon=":material/casino:"):
+            st.session_state["home_demo_seed"] = seed + 1
+            st.rerun(scope="fragment")
+        card = loaded.card
+        metrics = card.get("metrics", {})
+        st.markdown(f"**{loaded.name}**: {card['family']} with a {card['config']['latent_dim']}-d latent, "
+                    f"{card['steps']} training steps.  \nTest ELBO **{metrics.get('test_elbo', float('nan')):.1f}** "
+                    f"nats per image (reconstruction {metrics.get('test_recon_nll', float('nan')):.1f}, "
+                    f"KL {metrics.get('test_kl', float('nan')):.1f}).")
+        st.caption(f"Reproduce: `{card.get('command', '?')}`")
+    with right:
+        samples = core.sample(DEMO_CHECKPOINT, 64, seed=int(seed))
+        show_grid(samples, caption=f"64 samples, decoded from z ~ N(0, I) with seed {seed}", nrow=16)
+
+
+core_demo()

@@ -1,0 +1,29 @@
+"""Shared fixtures. Every test runs with GENLAB_HOME in a temporary folder, so the user's own checkpoints and
+caches are neither read nor written."""
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config):
+    home = Path(config.rootpath if hasattr(config, "rootpath") else ROOT) / ".pytest_cache" / "genlab_home"
+    os.environ["GENLAB_HOME"] = str(home)
+    os.environ.setdefault("GENLAB_DEVICE", "cpu")
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+
+@pytest.fixture
+def genlab_home(tmp_path, monkeypatch):
+    """A fresh, empty GENLAB_HOME for one test."""
+    monkeypatch.setenv("GENLAB_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture(scope="session")
+def python():
+    return sys.executable

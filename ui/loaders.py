@@ -1,0 +1,33 @@
+"""Cached loaders: one inference core per device for the whole server process, datasets once, and small
+derived data per input."""
+from __future__ import annotations
+
+import streamlit as st
+
+from gen_core import checkpoints
+from gen_core.core import InferenceCore
+from gen_core.data import Dataset, load_dataset
+
+
+@st.cache_resource(show_spinner=False)
+def _core(device_name: str) -> InferenceCore:
+    return InferenceCore(device_name)
+
+
+def get_core() -> InferenceCore:
+    """The shared inference core for the device chosen in the sidebar (models load once per process)."""
+    from ui.settings import current_device
+    return _core(str(current_device()))
+
+
+@st.cache_resource(show_spinner=False)
+def get_dataset(name: str) -> Dataset:
+    """A registered dataset, loaded once per process. Shared: never modify its tensors."""
+    return load_dataset(name)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def checkpoint_listing() -> list[dict]:
+    """Every checkpoint found, shipped and user's, as plain dicts (re-read at most every 30 s)."""
+    return [{"name": i.name, "path": str(i.path), "source": i.source, "card": i.card}
+            for i in checkpoints.list_checkpoints()]

@@ -1,0 +1,25 @@
+"""Which pages exist, in sidebar order, and which page shows each model family.
+
+A page is listed here only once it works: the home page's atlas links a family to its page through
+FAMILY_PAGES, and says "no page yet" for a family that has none.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    path: str        # relative to app.py
+    title: str
+    icon: str
+    url_path: str
+    default: bool = False
+
+
+PAGES = [
+    PageEntry("pages/home.py", "Home", ":material/home:", "home", default=True),
+]
+
+# family key (as in ui.atlas.FAMILIES) -> page path
+FAMILY_PAGES: dict[str, str] = {}

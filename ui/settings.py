@@ -1,0 +1,70 @@
+"""The sidebar's global settings (device, seed), shared by every page through st.session_state.
+
+Both can also come from the URL (`?device=cpu&seed=7`), so a teacher can hand out a link that reproduces what the
+class sees; a bad value in the URL gets a warning and the default, never an exception.
+"""
+from __future__ import annotations
+
+import streamlit as st
+import torch
+
+from gen_core.device import available_devices, pick_device
+from gen_core.errors import GenLabError
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda")
+SEED_KEY, DEVICE_KEY = "global_seed", "device_choice"
+MAX_SEED = 2**31 - 1
+
+
+def _adopt_query_params() -> None:
+    """On a session's first run, take device and seed from the URL when they are valid."""
+    if "settings_initialised" in st.session_state:
+        return
+    st.session_state["settings_initialised"] = True
+    params = st.query_params
+    if "seed" in params:
+        try:
+            seed = int(params["seed"])
+            if not 0 <= seed <= MAX_SEED:
+                raise ValueError
+            st.session_state[SEED_KEY] = seed
+        except ValueError:
+            st.session_state["url_warning"] = f"Ignored seed={params['seed']!r} from the URL: use a whole number " \
+                                              f"from 0 to {MAX_SEED}."
+    if "device" in params:
+        if params["device"] in DEVICE_CHOICES:
+            st.session_state[DEVICE_KEY] = params["device"]
+        else:
+            st.session_state["url_warning"] = f"Ignored device={params['device']!r} from the URL: use one of " \
+                                              f"{', '.join(DEVICE_CHOICES)}."
+
+
+def sidebar() -> None:
+    """Draw the global settings in the sidebar."""
+    _adopt_query_params()
+    with st.sidebar:
+        st.subheader("Settings")
+        st.selectbox("Device", DEVICE_CHOICES, key=DEVICE_KEY,
+                     help="auto picks CUDA, then Apple MPS, then the CPU. Every model runs on the CPU; "
+                          "a GPU makes sampling and training faster.")
+        st.number_input("Global seed", min_value=0, max_value=MAX_SEED, value=0, step=1, key=SEED_KEY,
+                        help="Seeds every sample on every page, so what you see can be reproduced.")
+        device = current_device()
+        st.caption(f"Running on **{device}**" + (f" ({torch.cuda.get_device_name(device)})"
+                                                  if device.type == "cuda" else ""))
+        if "url_warning" in st.session_state:
+            st.warning(st.session_state.pop("url_warning"))
+
+
+def current_device() -> torch.device:
+    """The device the user chose, or the CPU with a sidebar warning when that device is not on this machine."""
+    choice = st.session_state.get(DEVICE_KEY, "auto")
+    try:
+        return pick_device(choice)
+    except GenLabError:
+        st.sidebar.warning(f"{choice} is not available here ({', '.join(available_devices())} is); using the CPU.")
+        return torch.device("cpu")
+
+
+def global_seed() -> int:
+    return int(st.session_state.get(SEED_KEY, 0))
