@@ -7,7 +7,7 @@ from ui.atlas import COMPARISON, FAMILIES
 from ui.images import show_grid
 from ui.loaders import checkpoint_listing, get_core
 from ui.registry import FAMILY_PAGES
-from ui.settings import global_seed
+from ui.settings import global_seed, next_seed
 
 DEMO_CHECKPOINT = "vae-digits"
 
@@ -63,9 +63,7 @@ def core_demo():
     with left:
         seed = st.number_input("Sample seed", min_value=0, max_value=2**31 - 1, value=global_seed(), step=1,
                                key="home_demo_seed")
-        if st.button("New samples", icon=":material/casino:"):
-            st.session_state["home_demo_seed"] = seed + 1
-            st.rerun(scope="fragment")
+        st.button("New samples", icon=":material/casino:", on_click=next_seed, args=("home_demo_seed",))
         card = loaded.card
         metrics = card.get("metrics", {})
         st.markdown(f"**{loaded.name}**: {card['family']} with a {card['config']['latent_dim']}-d latent, "

@@ -41,7 +41,7 @@ def test_elbo_terms_match_a_hand_computation():
     assert torch.allclose(terms["kl"], kl, atol=1e-5)
     # KL of N(mu, s^2) from N(0, 1) in one dimension, written out for one number
     m, s2 = float(mu[0, 0].detach()), float(sigma2[0, 0].detach())
-    assert math.isclose(float(terms["kl_per_dim"][0, 0]), 0.5 * (m * m + s2 - 1 - math.log(s2)), rel_tol=1e-4)
+    assert math.isclose(float(terms["kl_per_dim"][0, 0].detach()), 0.5 * (m * m + s2 - 1 - math.log(s2)), rel_tol=1e-4)
 
 
 def test_training_steps_lower_the_loss_on_a_fixed_batch():

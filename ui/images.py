@@ -10,4 +10,4 @@ from gen_core import render
 def show_grid(x: torch.Tensor, caption: str | None = None, nrow: int | None = None, width: int | None = None):
     """N images in [-1, 1] as one crisp grid image."""
     image = render.grid(x, nrow=nrow)
-    st.image(image, caption=caption, width=width or min(image.width, 640))
+    st.image(image, caption=caption, width=width or min(image.width, 640), output_format="PNG")

@@ -68,3 +68,8 @@ def current_device() -> torch.device:
 
 def global_seed() -> int:
     return int(st.session_state.get(SEED_KEY, 0))
+
+
+def next_seed(key: str) -> None:
+    """Button callback: move the seed widget `key` on by one (callbacks run before widgets are drawn)."""
+    st.session_state[key] = min(MAX_SEED, int(st.session_state.get(key, 0)) + 1)

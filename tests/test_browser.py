@@ -1,0 +1,94 @@
+"""End to end in a real browser: `streamlit run` on a free port, Debian's Chromium driven by Playwright.
+
+Needs `apt-get install -y chromium chromium-driver` (CI's .ci/run does it) and never `playwright install`.
+Skipped on a developer machine without Chromium; fails in CI (CI=true), where it must run.
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.browser
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing in CI: .ci/run must apt-get install chromium")
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium chromium-driver)", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+    env = {**os.environ, "GENLAB_DEVICE": "cpu"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(base + "/_stcore/health", timeout=1)
+                break
+            except OSError:
+                if process.poll() is not None:
+                    raise RuntimeError(f"streamlit exited: {log.read_text()[-2000:]}")
+                time.sleep(0.25)
+        else:
+            raise RuntimeError(f"streamlit did not start: {log.read_text()[-2000:]}")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def test_home_page_in_chromium(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    page.goto(server)
+    page.get_by_role("heading", name="Atlas of generative models").wait_for(timeout=60_000)
+    page.locator('[data-testid="stImage"] img').first.wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.title() == "GenLab"
+    assert page.get_by_text("Hidden Markov models (HMM)").count() == 1
+    # the sample grid really loaded: a decoded image with a real size
+    size = page.locator('[data-testid="stImage"] img').first.evaluate("i => [i.complete, i.naturalWidth]")
+    assert size[0] and size[1] > 100
+    page.screenshot(path=str(tmp_path / "home.png"), full_page=True)
+
+
+def test_new_samples_button_redraws_in_chromium(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    page.goto(server)
+    image = page.locator('[data-testid="stImage"] img').first
+    image.wait_for(timeout=60_000)
+    before = image.get_attribute("src")
+    page.get_by_role("button", name="New samples").click()
+    page.wait_for_function("src => { const i = document.querySelector('[data-testid=\"stImage\"] img');"
+                           " return i && i.src !== src; }", arg=before, timeout=30_000)
+    assert page.get_by_text("with seed 1").count() == 1
