@@ -28,27 +28,6 @@ status[3].metric("Your checkpoints", sum(c["source"] == "user" for c in listing)
 for c in damaged:
     st.warning(f"Checkpoint {c['name']} cannot be read: {c['card']['error']}")
 
-# --- the atlas ----------------------------------------------------------------------------------------------
-st.header("Atlas of generative models")
-st.caption("Seven families from the syllabus: how each turns noise into data, and how each goes wrong.")
-columns = st.columns(4)
-for index, family in enumerate(FAMILIES):
-    with columns[index % 4].container(border=True):
-        st.markdown(f"#### {family.name}")
-        st.markdown(f"**How it works.** {family.works}\n\n**How it fails.** {family.fails}\n\n"
-                    f"**Likelihood:** {family.density}. **Examples:** {family.examples}.")
-        if family.key in FAMILY_PAGES:
-            st.page_link(FAMILY_PAGES[family.key], label=f"Open the {family.name.split(' (')[0]} page",
-                         icon=":material/arrow_forward:")
-        else:
-            st.caption("No page for this family yet.")
-
-st.header("Generative vs discriminative")
-table = "| | Generative | Discriminative |\n|---|---|---|\n" + "\n".join(
-    f"| **{row}** | {gen} | {disc} |" for row, gen, disc in COMPARISON)
-st.markdown(table)
-
-
 # --- the core at work ---------------------------------------------------------------------------------------
 @st.fragment
 def core_demo():
@@ -77,3 +56,24 @@ def core_demo():
 
 
 core_demo()
+
+
+# --- the atlas ----------------------------------------------------------------------------------------------
+st.header("Atlas of generative models")
+st.caption("Seven families from the syllabus: how each turns noise into data, and how each goes wrong.")
+columns = st.columns(4)
+for index, family in enumerate(FAMILIES):
+    with columns[index % 4].container(border=True):
+        st.markdown(f"#### {family.name}")
+        st.markdown(f"**How it works.** {family.works}\n\n**How it fails.** {family.fails}\n\n"
+                    f"**Likelihood:** {family.density}. **Examples:** {family.examples}.")
+        if family.key in FAMILY_PAGES:
+            st.page_link(FAMILY_PAGES[family.key], label=f"Open the {family.name.split(' (')[0]} page",
+                         icon=":material/arrow_forward:")
+        else:
+            st.caption("No page for this family yet.")
+
+st.header("Generative vs discriminative")
+table = "| | Generative | Discriminative |\n|---|---|---|\n" + "\n".join(
+    f"| **{row}** | {gen} | {disc} |" for row, gen, disc in COMPARISON)
+st.markdown(table)

@@ -21,7 +21,7 @@ def test_train_then_sample_end_to_end(tmp_path):
                  env_home=tmp_path / "home")
     assert result.returncode == 0, result.stderr
     card = checkpoints.read_card(out)
-    assert card["family"] == "vae" and card["steps"] == 23 and "test_elbo" in card["metrics"]
+    assert card["family"] == "vae" and card["steps"] == 90 and "test_elbo" in card["metrics"]
     assert card["command"].startswith("python -m gen_core.train vae --dataset digits")
 
     result = run("gen_core.sample", str(out), "--n", "10", "--out", str(tmp_path / "s.npy"), env_home=tmp_path)

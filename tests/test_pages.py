@@ -73,3 +73,18 @@ def test_bad_url_parameters_warn_and_keep_running(params, message):
     assert not at.exception
     assert any(message in w.value for w in at.sidebar.warning)
     assert at.sidebar.number_input(key="global_seed").value == 0
+
+
+def test_a_damaged_checkpoint_is_reported_in_the_page(genlab_home):
+    import streamlit as st
+
+    from gen_core import checkpoints
+    broken = checkpoints.user_dir() / "half-written"
+    broken.mkdir(parents=True)
+    (broken / checkpoints.CARD).write_text('{"format_version": 1, "family": "vae"')  # truncated JSON
+    st.cache_data.clear()
+    at = fresh().run()
+    assert not at.exception
+    assert any("half-written" in w.value and "not readable JSON" in w.value for w in at.warning)
+    assert (broken / checkpoints.CARD).read_text().endswith('"vae"')  # reported, not touched
+    st.cache_data.clear()

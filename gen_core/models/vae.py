@@ -29,7 +29,7 @@ class Config:
     channels: int = 32          # width of the first conv layer; doubles at each downsampling
     beta: float = 1.0           # weight of the KL term; > 1 trades reconstruction for a simpler posterior
     lr: float = 2e-3            # Adam learning rate
-    batch_size: int = 64
+    batch_size: int = 16        # small: digits has only 1,437 images, so one epoch is ~90 steps
 
     def __post_init__(self):
         if len(self.image_shape) != 3 or min(self.image_shape) < 1:
