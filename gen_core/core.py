@@ -74,11 +74,12 @@ class InferenceCore:
         return torch.autocast("cuda", dtype=torch.bfloat16) if self.device.type == "cuda" else nullcontext()
 
     def sample(self, ref: str | Path, n: int, seed: int = 0, label: int | None = None,
-               batch_size: int = 256, progress=None) -> torch.Tensor:
+               batch_size: int = 256, progress=None, **options) -> torch.Tensor:
         """n samples from a checkpoint, float32 on the CPU: images (n, C, H, W) in [-1, 1], or points (n, 2).
 
         The same (checkpoint, n, seed, label, batch_size) always gives the same samples on a given device.
-        `progress(k)` is called with the number of samples made after each batch."""
+        `progress(k)` is called with the number of samples made after each batch; `options` go to the family's
+        sample() (a GAN's truncation, say)."""
         if n < 1:
             raise GenLabError(f"n must be at least 1, got {n}")
         loaded = self.load(ref)
@@ -93,8 +94,16 @@ class InferenceCore:
         with loaded.lock, torch.inference_mode(), self.autocast():
             for start in range(0, n, batch_size):
                 size = min(batch_size, n - start)
-                chunks.append(loaded.family.sample(loaded.model, size, generator=generator, label=label)
+                chunks.append(loaded.family.sample(loaded.model, size, generator=generator, label=label, **options)
                               .float().cpu())
                 if progress:
                     progress(size)
         return torch.cat(chunks)
+
+    def run(self, ref: str | Path, fn):
+        """fn(loaded) with the model's lock held, under inference mode (and autocast on CUDA): the way pages
+        compute anything else with a shared model (decode given latents, score with a discriminator).
+        Tensors fn returns should be moved to the CPU by fn."""
+        loaded = self.load(ref)
+        with loaded.lock, torch.inference_mode(), self.autocast():
+            return fn(loaded)

@@ -83,3 +83,54 @@ def scatter_image(points: np.ndarray, size: int = 512, radius: float = 1.5,
     for u, v in zip(px, py):
         draw.ellipse((u - radius, v - radius, u + radius, v + radius), fill=(31, 119, 180))
     return image
+
+
+def smooth(values, window: int) -> np.ndarray:
+    """Trailing moving average, so noisy per-step curves stay readable (the first points average fewer)."""
+    values = np.asarray(values, dtype=float)
+    if window <= 1 or len(values) < 2:
+        return values
+    cumulative = np.cumsum(np.insert(values, 0, 0.0))
+    counts = np.minimum(np.arange(1, len(values) + 1), window)
+    starts = np.arange(1, len(values) + 1) - counts
+    return (cumulative[np.arange(1, len(values) + 1)] - cumulative[starts]) / counts
+
+
+def line_figure(steps, series: dict[str, list[float]], title: str, y_title: str = "",
+                marker: float | None = None, window: int | None = None, reference: tuple[float, str] | None = None):
+    """A plotly line chart of several per-step series (smoothed), with an optional vertical marker at a step and
+    a dotted horizontal reference line (value, label)."""
+    import plotly.graph_objects as go
+
+    window = window or max(1, len(steps) // 100)
+    figure = go.Figure()
+    for name, values in series.items():
+        figure.add_trace(go.Scatter(x=list(steps), y=smooth(values, window), name=name, mode="lines"))
+    if marker is not None:
+        figure.add_vline(x=marker, line_dash="dash", line_color="grey")
+    if reference is not None:
+        figure.add_hline(y=reference[0], line_dash="dot", line_color="black", annotation_text=reference[1])
+    figure.update_layout(title=title, xaxis_title="training step", yaxis_title=y_title, height=300,
+                         margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25))
+    return figure
+
+
+def bar_figure(categories, groups: dict[str, list[float]], title: str, y_title: str = ""):
+    """Grouped bars: one bar per category for each group (e.g. class shares of two models)."""
+    import plotly.graph_objects as go
+
+    figure = go.Figure([go.Bar(x=[str(c) for c in categories], y=values, name=name) for name, values in groups.items()])
+    figure.update_layout(title=title, yaxis_title=y_title, barmode="group", height=300,
+                         margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.2))
+    return figure
+
+
+def histogram_figure(groups: dict[str, np.ndarray], title: str, x_title: str):
+    """Overlaid, normalised histograms of several samples of one quantity."""
+    import plotly.graph_objects as go
+
+    figure = go.Figure([go.Histogram(x=np.asarray(v), name=name, opacity=0.6, histnorm="probability density",
+                                     nbinsx=30) for name, v in groups.items()])
+    figure.update_layout(title=title, xaxis_title=x_title, barmode="overlay", height=300,
+                         margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25))
+    return figure

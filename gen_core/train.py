@@ -26,7 +26,7 @@ from gen_core import checkpoints
 from gen_core.data import Dataset, load_dataset
 from gen_core.device import make_generator, pick_device
 from gen_core.errors import GenLabError
-from gen_core.models import FAMILIES, get_family
+from gen_core.models import FAMILIES, family_defaults, get_family
 
 MAX_HISTORY_POINTS = 20_000  # beyond this many steps the history keeps every k-th step
 
@@ -68,7 +68,7 @@ def train(family_name: str, dataset: Dataset, *, config=None, epochs: int = 1, s
     if epochs < 1:
         raise GenLabError(f"epochs must be at least 1, got {epochs}")
     device = torch.device(device)
-    config = config or family.config_for(dataset)
+    config = config or family.config_for(dataset, **family_defaults(family_name))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = family.build(config).to(device)
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         check_fits(args.family, dataset)
         overrides = parse_overrides(family.Config, args.overrides)
         try:
-            config = family.config_for(dataset, **overrides)
+            config = family.config_for(dataset, **{**family_defaults(args.family), **overrides})
         except ValueError as error:
             raise GenLabError(f"bad config: {error}") from None
         with tqdm(total=None, unit="step", desc=f"{args.family} on {dataset.name}", delay=1.0,

@@ -31,3 +31,15 @@ def checkpoint_listing() -> list[dict]:
     """Every checkpoint found, shipped and user's, as plain dicts (re-read at most every 30 s)."""
     return [{"name": i.name, "path": str(i.path), "source": i.source, "card": i.card}
             for i in checkpoints.list_checkpoints()]
+
+
+def checkpoints_of(*families: str) -> list[dict]:
+    """Readable checkpoints of the given families, shipped first."""
+    return [c for c in checkpoint_listing() if c["card"].get("family") in families]
+
+
+def describe_checkpoint(entry: dict) -> str:
+    """A selectbox label: name, family and dataset."""
+    card = entry["card"]
+    return f"{entry['name']}  ({card['family']} on {card['dataset'].get('name', '?')}, {card['config'].get('loss', '')})" \
+        .replace(", )", ")")

@@ -19,7 +19,10 @@ class PageEntry:
 
 PAGES = [
     PageEntry("pages/home.py", "Home", ":material/home:", "home", default=True),
+    PageEntry("pages/gan_studio.py", "GAN Studio", ":material/swords:", "gan_studio"),
 ]
 
 # family key (as in ui.atlas.FAMILIES) -> page path
-FAMILY_PAGES: dict[str, str] = {}
+FAMILY_PAGES: dict[str, str] = {
+    "gan": "pages/gan_studio.py",
+}

@@ -2,7 +2,8 @@
 
 - `Config`: a frozen dataclass holding every hyper-parameter (stored whole in the checkpoint card);
 - `DATA_KINDS`: the dataset kinds it trains on ("image", "points");
-- `config_for(dataset, **overrides) -> Config`: sensible defaults for a dataset;
+- `config_for(dataset, **overrides) -> Config`: sensible defaults for a dataset (several family names can share
+  a module, each adding its own overrides: see FAMILIES);
 - `build(config) -> nn.Module`: the networks;
 - `Trainer(model, config)` with `step(x, y, generator) -> dict of floats`: one optimisation step;
 - `sample(model, n, *, generator, label=None) -> Tensor`: new data, images in [-1, 1];
@@ -15,8 +16,12 @@ from types import ModuleType
 
 from gen_core.errors import GenLabError
 
+# family name -> (module, config defaults that make this family out of the module's general model)
 FAMILIES = {
-    "vae": "gen_core.models.vae",
+    "vae": ("gen_core.models.vae", {}),
+    "gan": ("gen_core.models.gan", {"arch": "mlp"}),                       # vanilla GAN: MLPs
+    "dcgan": ("gen_core.models.gan", {"arch": "dcgan"}),                   # deep convolutional GAN
+    "cgan": ("gen_core.models.gan", {"arch": "dcgan", "conditional": True}),  # class-conditional (AC-GAN)
 }
 
 
@@ -24,4 +29,10 @@ def get_family(name: str) -> ModuleType:
     """The module implementing family `name`; a GenLabError names the choices for an unknown one."""
     if name not in FAMILIES:
         raise GenLabError(f"unknown family {name!r}; choose one of {', '.join(FAMILIES)}")
-    return importlib.import_module(FAMILIES[name])
+    return importlib.import_module(FAMILIES[name][0])
+
+
+def family_defaults(name: str) -> dict:
+    """The config overrides that distinguish family `name` within its module (e.g. dcgan: arch="dcgan")."""
+    get_family(name)
+    return dict(FAMILIES[name][1])

@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gen_core.models.common import num_downsamples
+
 DATA_KINDS = ("image",)
 
 
@@ -36,16 +38,6 @@ class Config:
             raise ValueError(f"image_shape must be (C, H, W), got {self.image_shape}")
         if self.latent_dim < 1 or self.channels < 1 or self.beta < 0 or self.lr <= 0 or self.batch_size < 1:
             raise ValueError("latent_dim, channels, batch_size must be >= 1, beta >= 0 and lr > 0")
-
-
-def num_downsamples(size: int) -> int:
-    """How many stride-2 convolutions fit: halve while the side stays even and at least 4, at most 3 times
-    (8 -> 4: one; 28 -> 14 -> 7: two; 32 -> 16 -> 8 -> 4: three)."""
-    count = 0
-    while size % 2 == 0 and size // 2 >= 4 and count < 3:
-        size //= 2
-        count += 1
-    return count
 
 
 class ConvVAE(nn.Module):

@@ -1,0 +1,94 @@
+"""Quality measures for generated samples. Pure functions of tensors and datasets; no plotting, no UI.
+
+- nearest_neighbours: is a sample new, or a copy of a training example? (the syllabus warns of overfitting on
+  small data); compare its distance with held-out real data's distance to the training set.
+- reference_classifier / class_metrics: an independent RBF SVC fitted on the real training images judges which
+  class each sample shows; the histogram's spread exposes mode collapse, and conditional_accuracy checks that a
+  conditional model draws the class it is asked for.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Callable
+
+import numpy as np
+import torch
+from sklearn.svm import SVC
+
+
+def nearest_neighbours(samples: torch.Tensor, reference: torch.Tensor, chunk: int = 1024):
+    """For each sample, the index of its nearest reference example and the Euclidean distance to it, in the
+    data's own space (pixels in [-1, 1], or points)."""
+    a = samples.detach().float().cpu().flatten(1)
+    b = reference.detach().float().cpu().flatten(1)
+    index, distance = [], []
+    for start in range(0, len(a), chunk):
+        d = torch.cdist(a[start:start + chunk], b)  # (chunk, M)
+        best = d.min(1)
+        index.append(best.indices)
+        distance.append(best.values)
+    return torch.cat(index), torch.cat(distance)
+
+
+def k_nearest(sample: torch.Tensor, reference: torch.Tensor, k: int = 4):
+    """The k reference examples nearest one sample: (indices (k,), distances (k,)), nearest first."""
+    d = torch.cdist(sample.detach().float().cpu().flatten()[None], reference.detach().float().cpu().flatten(1))[0]
+    best = d.topk(min(k, len(d)), largest=False)
+    return best.indices, best.values
+
+
+CLASSIFIABLE = ("digits", "shapes")
+
+
+@functools.lru_cache(maxsize=4)
+def _fit_classifier(name: str) -> SVC:
+    from gen_core.data import load_dataset
+
+    d = load_dataset(name)
+    classifier = SVC(kernel="rbf", gamma="scale", C=10.0)
+    return classifier.fit(d.x_train.flatten(1).numpy(), d.y_train.numpy())
+
+
+def reference_classifier(dataset) -> SVC | None:
+    """An RBF SVC fitted on the dataset's real training images (digits: 0.99 test accuracy), or None for data
+    without one. Fitted once per process."""
+    return _fit_classifier(dataset.name) if dataset.name in CLASSIFIABLE else None
+
+
+def predict_classes(dataset, images: torch.Tensor) -> np.ndarray | None:
+    classifier = reference_classifier(dataset)
+    if classifier is None:
+        return None
+    return classifier.predict(images.detach().float().cpu().clamp(-1, 1).flatten(1).numpy())
+
+
+def class_histogram(predicted: np.ndarray, num_classes: int) -> np.ndarray:
+    """Share of samples in each class; sums to 1."""
+    counts = np.bincount(predicted, minlength=num_classes).astype(float)
+    return counts / max(1.0, counts.sum())
+
+
+def class_metrics(dataset, samples: torch.Tensor) -> dict:
+    """How the reference classifier spreads the samples over classes: the histogram, the classes that hold at
+    least half their fair share (1 / 2K), and KL(histogram || uniform) in nats (0: every class equally often;
+    log K: all one class)."""
+    predicted = predict_classes(dataset, samples)
+    if predicted is None:
+        return {}
+    k = dataset.num_classes
+    hist = class_histogram(predicted, k)
+    nonzero = hist[hist > 0]
+    return {"class_histogram": [round(float(h), 4) for h in hist],
+            "classes_covered": int((hist >= 0.5 / k).sum()),
+            "class_kl_from_uniform": float((nonzero * np.log(nonzero * k)).sum())}
+
+
+def conditional_accuracy(sample_class: Callable[[int, int], torch.Tensor], dataset, per_class: int = 100) -> float:
+    """Share of class-conditional samples the reference classifier assigns to the class they were asked for.
+    `sample_class(label, n)` returns n samples of class `label`."""
+    correct = total = 0
+    for label in range(dataset.num_classes):
+        predicted = predict_classes(dataset, sample_class(label, per_class))
+        correct += int((predicted == label).sum())
+        total += len(predicted)
+    return correct / total

@@ -1,0 +1,214 @@
+"""GAN Studio: sample trained GANs, steer them (seed, truncation, class, interpolation), and look inside
+(the discriminator's opinion, nearest training neighbours, training history, mode collapse)."""
+import numpy as np
+import streamlit as st
+import torch
+
+from gen_core import latent, metrics, render
+from gen_core.checkpoints import load_snapshots
+from gen_core.device import make_generator
+from gen_core.errors import GenLabError
+from gen_core.models import gan
+from ui.images import show_grid
+from ui.loaders import checkpoints_of, describe_checkpoint, get_core, get_dataset
+from ui.settings import global_seed, next_seed
+
+GAN_FAMILIES = ("gan", "dcgan", "cgan")
+CLASS_ROWS = "one row per class"
+RANDOM_CLASSES = "random classes"
+
+st.title("GAN Studio")
+st.markdown(r"A generator $G$ turns noise $z \sim \mathcal{N}(0, I)$ into data; a discriminator $D$ scores how real "
+            r"it looks. Pick a trained model, steer its samples, and look at what each network learned.")
+
+models = checkpoints_of(*GAN_FAMILIES)
+if not models:
+    st.warning("No GAN checkpoints found. Train one: `python -m gen_core.train dcgan --dataset digits`.")
+    st.stop()
+by_name = {m["name"]: m for m in models}
+name = st.selectbox("Model", list(by_name), format_func=lambda n: describe_checkpoint(by_name[n]), key="gan_model")
+core = get_core()
+try:
+    loaded = core.load(name)
+except GenLabError as error:
+    st.error(str(error))
+    st.stop()
+card, config = loaded.card, loaded.card["config"]
+dataset = get_dataset(card["dataset"]["name"])
+class_names = card["dataset"].get("class_names", [])
+conditional = bool(config.get("num_classes"))
+st.caption(f"{card['family']} · {config['arch']} networks · {config['loss']} objective · z of size {config['z_dim']} · "
+           f"{card['steps']} steps on {dataset.name} · reproduce: `{card.get('command', '?')}`")
+
+samples_tab, interpolation_tab, history_tab, collapse_tab = st.tabs(
+    ["Samples", "Interpolation", "Training history", "Mode collapse"])
+
+
+def batch_labels(count: int, classes: str):
+    """The labels the grid asks for: None (the model draws them), one row per class, or one class."""
+    if not conditional or classes == RANDOM_CLASSES:
+        return None
+    if classes == CLASS_ROWS:
+        return torch.arange(len(class_names)).repeat_interleave(count // len(class_names))
+    return torch.full((count,), class_names.index(classes), dtype=torch.long)
+
+
+def current_batch() -> dict:
+    """The grid the Samples tab shows, recomputed from its widgets (deterministic in the seed)."""
+    count = st.session_state.get("gan_count", 40 if conditional else 32)
+    classes = st.session_state.get("gan_classes", CLASS_ROWS)
+    labels = batch_labels(count, classes)
+    n = len(labels) if labels is not None else count
+    return core.run(name, lambda m: gan.sample_batch(
+        m.model, n, generator=make_generator(st.session_state.get("gan_seed", global_seed()), core.device),
+        truncation=st.session_state.get("gan_truncation", 1.0), labels=labels))
+
+
+@st.fragment
+def samples_section():
+    controls = st.columns([1, 1, 2, 2])
+    controls[0].number_input("Seed", 0, 2**31 - 1, value=global_seed(), key="gan_seed")
+    controls[0].button("New samples", icon=":material/casino:", on_click=next_seed, args=("gan_seed",))
+    controls[1].select_slider("Samples", [20, 40, 80] if conditional else [16, 32, 64], key="gan_count",
+                              value=40 if conditional else 32)
+    controls[2].slider("Truncation ψ", 0.0, 1.5, 1.0, 0.05, key="gan_truncation",
+                       help="Samples use ψ·z: ψ < 1 pulls z towards the mean, trading diversity for quality; "
+                            "ψ = 0 gives one 'average' image.")
+    if conditional:
+        controls[3].selectbox("Classes", [CLASS_ROWS, RANDOM_CLASSES, *class_names], key="gan_classes")
+    batch = current_batch()
+    x, d, labels = batch["x"], batch["d"], batch["labels"]
+    scale = render.auto_scale(x.shape[-2], 56)
+    captions = [f"#{i} D={float(d[i]):.2f}" + (f" ({class_names[int(labels[i])]})" if labels is not None else "")
+                for i in range(len(x))]
+    st.image([render.to_pil(im, scale) for im in x], caption=captions, output_format="PNG")
+    st.caption(f"D = the discriminator's probability that the image is real. Mean over the grid: "
+               f"**{float(d.mean()):.2f}**. ψ = {st.session_state['gan_truncation']:.2f}: "
+               f"pixel spread across the grid {float(x.std(0).mean()):.3f} (lower = less diverse).")
+
+    st.subheader("New, or memorised?")
+    index, distance = metrics.nearest_neighbours(x, dataset.x_train)
+    baseline = metrics.nearest_neighbours(dataset.x_test, dataset.x_train)[1]
+    left, right = st.columns([3, 2])
+    with left:
+        pick = st.number_input("Inspect sample #", 0, len(x) - 1, 0, key="gan_inspect")
+        close, far = metrics.k_nearest(x[pick], dataset.x_train, 4)
+        pictures = [render.to_pil(x[pick], scale * 2)] + [render.to_pil(dataset.x_train[i], scale * 2) for i in close]
+        st.image(pictures, caption=[f"sample #{pick}, D={float(d[pick]):.2f}"] +
+                 [f"train #{int(i)} ({class_names[int(dataset.y_train[i])]}), distance {float(v):.2f}"
+                  for i, v in zip(close, far)], output_format="PNG")
+        st.markdown(f"Held-out real images lie a median **{float(baseline.median()):.2f}** from their nearest "
+                    f"training image; these samples lie **{float(distance.median()):.2f}**. A sample much closer "
+                    f"than real held-out data is a near-copy: the overfitting a small dataset invites.")
+    with right:
+        st.plotly_chart(render.histogram_figure(
+            {"samples": distance.numpy(), "held-out real": baseline.numpy()},
+            "Distance to the nearest training image", "Euclidean distance in pixel space"), key="gan_nn_hist")
+
+
+@st.fragment
+def interpolation_section():
+    batch = current_batch()
+    n = len(batch["x"])
+    cols = st.columns(4)
+    a = cols[0].number_input("From sample #", 0, n - 1, 0, key="gan_from")
+    b = cols[1].number_input("To sample #", 0, n - 1, min(n - 1, 5), key="gan_to")
+    path = cols[2].radio("Path", latent.PATHS, horizontal=True, key="gan_path",
+                         help="Spherical paths keep |z| at the size of typical samples; linear ones pass nearer "
+                              "the origin, where few training samples' codes lie.")
+    frames = cols[3].slider("Frames", 4, 32, 12, key="gan_frames")
+    z = latent.interpolate(batch["z"][a], batch["z"][b], frames, path)
+    labels = batch["labels"]
+    label_from, label_to = (None, None) if labels is None else (int(labels[a]), int(labels[b]))
+    x, d = core.run(name, lambda m: gan.generate_path(m.model, z, label_from, label_to))
+    show_grid(x, nrow=frames, caption=f"{path} path from #{a} to #{b}" +
+              (f", class {class_names[label_from]} -> {class_names[label_to]}" if labels is not None else ""))
+    scale = render.auto_scale(x.shape[-2], 160)
+    pictures = [render.to_pil(im, scale) for im in x]
+    gif = render.gif_bytes(pictures + pictures[-2:0:-1], duration_ms=90)  # there and back
+    left, right = st.columns([1, 2])
+    left.image(gif, caption="animation")
+    left.download_button("Download GIF", gif, file_name=f"{name}-{a}-to-{b}.gif", mime="image/gif")
+    right.plotly_chart(render.line_figure(list(range(frames)), {"D(x)": d.tolist()}, "The discriminator along "
+                       "the path", "D(x)", window=1).update_xaxes(title="frame"), key="gan_path_d")
+
+
+@st.fragment
+def history_section():
+    history = card.get("history", {})
+    if not history.get("step"):
+        st.info("This checkpoint has no training history.")
+        return
+    steps = history["step"]
+    snapshots = load_snapshots(loaded.path)
+    at = st.select_slider("Training step", list(snapshots), value=list(snapshots)[-1], key="gan_snapshot") \
+        if snapshots else steps[-1]
+    left, right = st.columns(2)
+    left.plotly_chart(render.line_figure(steps, {"D loss": history["loss_d"], "G loss": history["loss_g"]},
+                                         "Losses", marker=at), key="gan_losses")
+    right.plotly_chart(render.line_figure(steps, {"D(x)": history["d_real"], "D(G(z))": history["d_fake"]},
+                                          "What D says", "mean probability of 'real'", marker=at,
+                                          reference=(0.5, "equilibrium: D = 1/2")), key="gan_probs")
+    if snapshots:
+        show_grid(snapshots[at], nrow=16, caption=f"the same 16 noise vectors decoded at step {at}")
+    if "log_d_real" in history:
+        k = int(np.clip(np.searchsorted(steps, max(at, 1)), 0, len(steps) - 1))
+        window = slice(max(0, k - 20), k + 1)  # average the steps just before, to read through batch noise
+        real_term = float(np.mean(history["log_d_real"][window]))
+        fake_term = float(np.mean(history["log_1m_d_fake"][window]))
+        st.markdown(f"The value function at step {steps[k]} (training batches, averaged over the last "
+                    f"{window.stop - window.start} steps):")
+        st.latex(r"V(D,G) = \mathbb{E}_{x\sim p_{data}}[\log D(x)] + \mathbb{E}_{z\sim p_z}[\log(1-D(G(z)))]"
+                 rf" = {real_term:.3f} + ({fake_term:.3f}) = {real_term + fake_term:.3f}")
+        st.caption(r"At the game's equilibrium D(x) = 1/2 everywhere and V = 2 log(1/2) = -log 4 ≈ -1.386. "
+                   r"V near 0 means D wins; much below -1.386 means D is being fooled.")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def class_shares(checkpoint: str, device: str, seed: int) -> dict:
+    """1000 samples of a model judged by the reference classifier: shares per class and the summary numbers."""
+    x = get_core().sample(checkpoint, 1000, seed=seed)
+    ds = get_dataset(get_core().load(checkpoint).card["dataset"]["name"])
+    return metrics.class_metrics(ds, x)
+
+
+@st.fragment
+def collapse_section():
+    st.markdown("**Mode collapse**: the generator finds a few outputs that fool D and produces little else, "
+                "ignoring most of the data distribution. An independent RBF SVC, fitted on the real training "
+                "images, names the class of 1000 samples from each model.")
+    judged = [m for m in models if m["card"]["dataset"].get("name") in metrics.CLASSIFIABLE]
+    if len(judged) < 1:
+        st.info("Mode collapse is judged on digits or shapes models; none is installed.")
+        return
+    names = [m["name"] for m in judged]
+    healthy_default = next((n for n in names if n == "gan-digits"), names[0])
+    collapsed_default = next((n for n in names if "collapse" in n), names[-1])
+    pick = st.columns(2)
+    chosen = [pick[0].selectbox("Left", names, names.index(healthy_default), key="gan_left"),
+              pick[1].selectbox("Right", names, names.index(collapsed_default), key="gan_right")]
+    shares = {}
+    for column, checkpoint in zip(st.columns(2), chosen):
+        result = class_shares(checkpoint, str(core.device), global_seed())
+        shares[checkpoint] = result
+        with column:
+            show_grid(core.sample(checkpoint, 32, seed=global_seed()), nrow=8, caption=checkpoint)
+            m = st.columns(2)
+            m[0].metric("Classes covered", f"{result['classes_covered']} / {len(result['class_histogram'])}")
+            m[1].metric("KL(classes ‖ uniform)", f"{result['class_kl_from_uniform']:.2f} nats")
+    first_card = by_name[chosen[0]]["card"]["dataset"]
+    st.plotly_chart(render.bar_figure(first_card.get("class_names", []),
+                                      {k: v["class_histogram"] for k, v in shares.items()},
+                                      "Class histogram of 1000 samples", "share of samples"), key="gan_collapse_bars")
+    st.caption("A class is covered when it gets at least half its fair share (1/2K). KL from uniform is 0 when every "
+               "class is equally common and log K (2.30 for digits) when all samples are one class.")
+
+
+with samples_tab:
+    samples_section()
+with interpolation_tab:
+    interpolation_section()
+with history_tab:
+    history_section()
+with collapse_tab:
+    collapse_section()
