@@ -68,6 +68,18 @@ def browser():
         chromium.close()
 
 
+def test_a_deep_link_on_a_fresh_server_keeps_the_frame(server, browser):
+    """The first request this server sees is a deep link: it must run through app.py (sidebar settings,
+    navigation), not as a legacy pages/ script."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(f"{server}/gan_studio")
+    page.get_by_role("heading", name="GAN Studio").wait_for(timeout=90_000)
+    page.get_by_text("Global seed").wait_for(timeout=30_000)
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Home" in nav and "GAN Studio" in nav
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
 def test_home_page_in_chromium(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 2400})
     page.goto(server)

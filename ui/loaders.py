@@ -10,14 +10,15 @@ from gen_core.data import Dataset, load_dataset
 
 
 @st.cache_resource(show_spinner=False)
-def _core(device_name: str) -> InferenceCore:
+def core_on(device_name: str) -> InferenceCore:
+    """The one inference core for a device, shared by every session of this server process."""
     return InferenceCore(device_name)
 
 
 def get_core() -> InferenceCore:
     """The shared inference core for the device chosen in the sidebar (models load once per process)."""
     from ui.settings import current_device
-    return _core(str(current_device()))
+    return core_on(str(current_device()))
 
 
 @st.cache_resource(show_spinner=False)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PageEntry:
-    path: str        # relative to app.py
+    path: str        # relative to app.py; pages live in app_pages/ (a pages/ folder switches on legacy routing)
     title: str
     icon: str
     url_path: str
@@ -18,11 +18,11 @@ class PageEntry:
 
 
 PAGES = [
-    PageEntry("pages/home.py", "Home", ":material/home:", "home", default=True),
-    PageEntry("pages/gan_studio.py", "GAN Studio", ":material/swords:", "gan_studio"),
+    PageEntry("app_pages/home.py", "Home", ":material/home:", "home", default=True),
+    PageEntry("app_pages/gan_studio.py", "GAN Studio", ":material/swords:", "gan_studio"),
 ]
 
 # family key (as in ui.atlas.FAMILIES) -> page path
 FAMILY_PAGES: dict[str, str] = {
-    "gan": "pages/gan_studio.py",
+    "gan": "app_pages/gan_studio.py",
 }

@@ -73,3 +73,16 @@ def global_seed() -> int:
 def next_seed(key: str) -> None:
     """Button callback: move the seed widget `key` on by one (callbacks run before widgets are drawn)."""
     st.session_state[key] = min(MAX_SEED, int(st.session_state.get(key, 0)) + 1)
+
+
+def clamp_state(key: str, low: int, high: int) -> None:
+    """Keep a number widget's stored value inside [low, high] before the widget is drawn, so shrinking its
+    range (a smaller grid, another model) never leaves it out of bounds."""
+    if key in st.session_state:
+        st.session_state[key] = int(min(max(st.session_state[key], low), high))
+
+
+def forget(*keys: str) -> None:
+    """Callback: drop widgets' stored values, so they start from their defaults with new options."""
+    for key in keys:
+        st.session_state.pop(key, None)

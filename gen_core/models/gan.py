@@ -280,7 +280,8 @@ class Trainer:
         generator = generator or torch.Generator(device=x.device)
         for _ in range(self.config.d_steps):
             d_metrics = self.discriminator_step(x, y, generator)
-        return {**d_metrics, **self.generator_step(len(x), generator)}
+        g_metrics = self.generator_step(len(x), generator)
+        return {"loss_d": d_metrics["loss_d"], **g_metrics, **d_metrics}  # the losses first, for progress bars
 
 
 def sample(model: GAN, n: int, *, generator: torch.Generator, label: int | None = None,

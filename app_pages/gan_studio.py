@@ -9,9 +9,9 @@ from gen_core.checkpoints import load_snapshots
 from gen_core.device import make_generator
 from gen_core.errors import GenLabError
 from gen_core.models import gan
-from ui.images import show_grid
-from ui.loaders import checkpoints_of, describe_checkpoint, get_core, get_dataset
-from ui.settings import global_seed, next_seed
+from ui.images import gallery, show_grid
+from ui.loaders import checkpoints_of, core_on, describe_checkpoint, get_core, get_dataset
+from ui.settings import clamp_state, forget, global_seed, next_seed
 
 GAN_FAMILIES = ("gan", "dcgan", "cgan")
 CLASS_ROWS = "one row per class"
@@ -26,7 +26,9 @@ if not models:
     st.warning("No GAN checkpoints found. Train one: `python -m gen_core.train dcgan --dataset digits`.")
     st.stop()
 by_name = {m["name"]: m for m in models}
-name = st.selectbox("Model", list(by_name), format_func=lambda n: describe_checkpoint(by_name[n]), key="gan_model")
+MODEL_DEPENDENT = ("gan_count", "gan_classes", "gan_inspect", "gan_from", "gan_to", "gan_snapshot")
+name = st.selectbox("Model", list(by_name), format_func=lambda n: describe_checkpoint(by_name[n]), key="gan_model",
+                    on_change=forget, args=MODEL_DEPENDENT)
 core = get_core()
 try:
     loaded = core.load(name)
@@ -78,10 +80,11 @@ def samples_section():
         controls[3].selectbox("Classes", [CLASS_ROWS, RANDOM_CLASSES, *class_names], key="gan_classes")
     batch = current_batch()
     x, d, labels = batch["x"], batch["d"], batch["labels"]
-    scale = render.auto_scale(x.shape[-2], 56)
+    scale = render.auto_scale(x.shape[-2], 96)
     captions = [f"#{i} D={float(d[i]):.2f}" + (f" ({class_names[int(labels[i])]})" if labels is not None else "")
                 for i in range(len(x))]
-    st.image([render.to_pil(im, scale) for im in x], caption=captions, output_format="PNG")
+    per_row = len(x) // len(class_names) if conditional and st.session_state["gan_classes"] == CLASS_ROWS else 8
+    gallery([render.to_pil(im, scale) for im in x], captions, per_row=per_row)
     st.caption(f"D = the discriminator's probability that the image is real. Mean over the grid: "
                f"**{float(d.mean()):.2f}**. ψ = {st.session_state['gan_truncation']:.2f}: "
                f"pixel spread across the grid {float(x.std(0).mean()):.3f} (lower = less diverse).")
@@ -91,12 +94,13 @@ def samples_section():
     baseline = metrics.nearest_neighbours(dataset.x_test, dataset.x_train)[1]
     left, right = st.columns([3, 2])
     with left:
+        clamp_state("gan_inspect", 0, len(x) - 1)
         pick = st.number_input("Inspect sample #", 0, len(x) - 1, 0, key="gan_inspect")
         close, far = metrics.k_nearest(x[pick], dataset.x_train, 4)
-        pictures = [render.to_pil(x[pick], scale * 2)] + [render.to_pil(dataset.x_train[i], scale * 2) for i in close]
-        st.image(pictures, caption=[f"sample #{pick}, D={float(d[pick]):.2f}"] +
-                 [f"train #{int(i)} ({class_names[int(dataset.y_train[i])]}), distance {float(v):.2f}"
-                  for i, v in zip(close, far)], output_format="PNG")
+        pictures = [render.to_pil(x[pick], scale)] + [render.to_pil(dataset.x_train[i], scale) for i in close]
+        gallery(pictures, [f"sample #{pick}, D={float(d[pick]):.2f}"] +
+                [f"train #{int(i)} ({class_names[int(dataset.y_train[i])]}), distance {float(v):.2f}"
+                 for i, v in zip(close, far)], per_row=5)
         st.markdown(f"Held-out real images lie a median **{float(baseline.median()):.2f}** from their nearest "
                     f"training image; these samples lie **{float(distance.median()):.2f}**. A sample much closer "
                     f"than real held-out data is a near-copy: the overfitting a small dataset invites.")
@@ -111,6 +115,8 @@ def interpolation_section():
     batch = current_batch()
     n = len(batch["x"])
     cols = st.columns(4)
+    clamp_state("gan_from", 0, n - 1)
+    clamp_state("gan_to", 0, n - 1)
     a = cols[0].number_input("From sample #", 0, n - 1, 0, key="gan_from")
     b = cols[1].number_input("To sample #", 0, n - 1, min(n - 1, 5), key="gan_to")
     path = cols[2].radio("Path", latent.PATHS, horizontal=True, key="gan_path",
@@ -167,9 +173,9 @@ def history_section():
 @st.cache_data(show_spinner=False, max_entries=16)
 def class_shares(checkpoint: str, device: str, seed: int) -> dict:
     """1000 samples of a model judged by the reference classifier: shares per class and the summary numbers."""
-    x = get_core().sample(checkpoint, 1000, seed=seed)
-    ds = get_dataset(get_core().load(checkpoint).card["dataset"]["name"])
-    return metrics.class_metrics(ds, x)
+    shared = core_on(device)
+    x = shared.sample(checkpoint, 1000, seed=seed)
+    return metrics.class_metrics(get_dataset(shared.load(checkpoint).card["dataset"]["name"]), x)
 
 
 @st.fragment

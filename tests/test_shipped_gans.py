@@ -1,0 +1,61 @@
+"""The shipped GAN checkpoints do what the GAN Studio says they do."""
+import numpy as np
+import pytest
+
+from gen_core import checkpoints, metrics, sample
+from gen_core.core import InferenceCore
+from gen_core.data import load_dataset
+
+SHIPPED_GANS = ["gan-digits", "gan-digits-collapsed", "dcgan-digits", "cgan-digits", "dcgan-shapes", "cgan-shapes"]
+
+
+@pytest.fixture(scope="module")
+def core():
+    return InferenceCore("cpu")
+
+
+@pytest.mark.parametrize("name", ["cgan-digits", "cgan-shapes"])
+def test_conditional_samples_are_their_class_for_an_independent_classifier(core, name):
+    """An RBF SVC fitted on the real images recognises at least 95% of class-k samples as class k."""
+    dataset = load_dataset(checkpoints.read_card(checkpoints.resolve(name))["dataset"]["name"])
+    accuracy = metrics.conditional_accuracy(
+        lambda label, n: core.sample(name, n, seed=100 + label, label=label), dataset, per_class=100)
+    assert accuracy >= 0.95, f"{name}: {accuracy:.3f}"
+
+
+def test_the_collapsed_gan_covers_visibly_fewer_classes(core):
+    digits = load_dataset("digits")
+    healthy = metrics.class_metrics(digits, core.sample("gan-digits", 1000, seed=1))
+    collapsed = metrics.class_metrics(digits, core.sample("gan-digits-collapsed", 1000, seed=1))
+    assert collapsed["classes_covered"] <= healthy["classes_covered"] - 4
+    assert collapsed["class_kl_from_uniform"] > 3 * healthy["class_kl_from_uniform"]
+    assert max(collapsed["class_histogram"]) > 0.5  # one class takes over
+
+
+@pytest.mark.parametrize("name", SHIPPED_GANS)
+def test_sample_cli_works_for_every_shipped_gan(name, tmp_path):
+    assert sample.main([name, "--n", "12", "--seed", "3", "--out", str(tmp_path / "s.npy")]) == 0
+    x = np.load(tmp_path / "s.npy")
+    shape = tuple(checkpoints.read_card(checkpoints.resolve(name))["dataset"]["shape"])
+    assert x.shape == (12, *shape) and x.dtype == np.float32 and 0 <= x.min() and x.max() <= 1
+    assert sample.main([name, "--n", "9", "--out", str(tmp_path / "s.png")]) == 0
+
+
+def test_sample_cli_label_draws_that_class(tmp_path):
+    assert sample.main(["cgan-digits", "--n", "50", "--label", "4", "--out", str(tmp_path / "four.npy")]) == 0
+    x = np.load(tmp_path / "four.npy") * 2 - 1  # back to the registry's [-1, 1]
+    import torch
+    predicted = metrics.predict_classes(load_dataset("digits"), torch.from_numpy(x))
+    assert (predicted == 4).mean() >= 0.9
+
+
+def test_shipped_cards_keep_each_steps_history_and_snapshots():
+    for name in SHIPPED_GANS:
+        path = checkpoints.resolve(name)
+        card = checkpoints.read_card(path)
+        history = card["history"]
+        assert len(history["step"]) == card["steps"]  # every step kept
+        for key in ("loss_d", "loss_g", "d_real", "d_fake", "log_d_real", "log_1m_d_fake"):
+            assert len(history[key]) == card["steps"]
+        snaps = checkpoints.load_snapshots(path)
+        assert len(snaps) >= 6 and min(snaps) == 0 and max(snaps) == card["steps"]
