@@ -7,11 +7,10 @@ import torch
 from gen_core import latent, metrics, render
 from gen_core.checkpoints import load_snapshots
 from gen_core.device import make_generator
-from gen_core.errors import GenLabError
 from gen_core.models import gan
-from ui.images import gallery, show_grid
-from ui.loaders import checkpoints_of, core_on, describe_checkpoint, get_core, get_dataset
-from ui.settings import clamp_state, forget, global_seed, next_seed
+from ui.images import show_grid
+from ui.loaders import core_on, get_core, get_dataset, pick_checkpoint
+from ui.settings import clamp_state, global_seed, next_seed
 
 GAN_FAMILIES = ("gan", "dcgan", "cgan")
 CLASS_ROWS = "one row per class"
@@ -21,20 +20,11 @@ st.title("GAN Studio")
 st.markdown(r"A generator $G$ turns noise $z \sim \mathcal{N}(0, I)$ into data; a discriminator $D$ scores how real "
             r"it looks. Pick a trained model, steer its samples, and look at what each network learned.")
 
-models = checkpoints_of(*GAN_FAMILIES)
-if not models:
-    st.warning("No GAN checkpoints found. Train one: `python -m gen_core.train dcgan --dataset digits`.")
-    st.stop()
-by_name = {m["name"]: m for m in models}
-MODEL_DEPENDENT = ("gan_count", "gan_classes", "gan_inspect", "gan_from", "gan_to", "gan_snapshot")
-name = st.selectbox("Model", list(by_name), format_func=lambda n: describe_checkpoint(by_name[n]), key="gan_model",
-                    on_change=forget, args=MODEL_DEPENDENT)
+by_name, name, loaded = pick_checkpoint(
+    GAN_FAMILIES, "gan_model", resets=("gan_count", "gan_classes", "gan_inspect", "gan_from", "gan_to", "gan_snapshot"),
+    train_hint="python -m gen_core.train dcgan --dataset digits")
+models = list(by_name.values())
 core = get_core()
-try:
-    loaded = core.load(name)
-except GenLabError as error:
-    st.error(str(error))
-    st.stop()
 card, config = loaded.card, loaded.card["config"]
 dataset = get_dataset(card["dataset"]["name"])
 class_names = card["dataset"].get("class_names", [])
@@ -57,7 +47,7 @@ def batch_labels(count: int, classes: str):
 
 def current_batch() -> dict:
     """The grid the Samples tab shows, recomputed from its widgets (deterministic in the seed)."""
-    count = st.session_state.get("gan_count", 40 if conditional else 32)
+    count = st.session_state.get("gan_count", 80 if conditional else 32)
     classes = st.session_state.get("gan_classes", CLASS_ROWS)
     labels = batch_labels(count, classes)
     n = len(labels) if labels is not None else count
@@ -71,8 +61,8 @@ def samples_section():
     controls = st.columns([1, 1, 2, 2])
     controls[0].number_input("Seed", 0, 2**31 - 1, value=global_seed(), key="gan_seed")
     controls[0].button("New samples", icon=":material/casino:", on_click=next_seed, args=("gan_seed",))
-    controls[1].select_slider("Samples", [20, 40, 80] if conditional else [16, 32, 64], key="gan_count",
-                              value=40 if conditional else 32)
+    controls[1].select_slider("Samples", [40, 80, 120] if conditional else [16, 32, 64], key="gan_count",
+                              value=80 if conditional else 32)
     controls[2].slider("Truncation ψ", 0.0, 1.5, 1.0, 0.05, key="gan_truncation",
                        help="Samples use ψ·z: ψ < 1 pulls z towards the mean, trading diversity for quality; "
                             "ψ = 0 gives one 'average' image.")
@@ -80,14 +70,19 @@ def samples_section():
         controls[3].selectbox("Classes", [CLASS_ROWS, RANDOM_CLASSES, *class_names], key="gan_classes")
     batch = current_batch()
     x, d, labels = batch["x"], batch["d"], batch["labels"]
-    scale = render.auto_scale(x.shape[-2], 96)
-    captions = [f"#{i} D={float(d[i]):.2f}" + (f" ({class_names[int(labels[i])]})" if labels is not None else "")
-                for i in range(len(x))]
-    per_row = len(x) // len(class_names) if conditional and st.session_state["gan_classes"] == CLASS_ROWS else 8
-    gallery([render.to_pil(im, scale) for im in x], captions, per_row=per_row)
+    classes = st.session_state.get("gan_classes", CLASS_ROWS)
+    by_class_rows = conditional and classes == CLASS_ROWS
+    per_row = len(x) // len(class_names) if by_class_rows else 8
+    tile_labels = [f"#{i} D={float(d[i]):.2f}" for i in range(len(x))]
+    what = ("one row per class" if by_class_rows else f"all class {classes}" if conditional and classes != RANDOM_CLASSES
+            else "random classes" if conditional else "unconditional")
+    psi = st.session_state["gan_truncation"]
+    st.image(render.labelled_grid(x, tile_labels, per_row, row_labels=list(class_names) if by_class_rows else None),
+             caption=f"{len(x)} samples, seed {st.session_state['gan_seed']}, ψ = {psi:.2f}, {what}",
+             output_format="PNG")
     st.caption(f"D = the discriminator's probability that the image is real. Mean over the grid: "
-               f"**{float(d.mean()):.2f}**. ψ = {st.session_state['gan_truncation']:.2f}: "
-               f"pixel spread across the grid {float(x.std(0).mean()):.3f} (lower = less diverse).")
+               f"**{float(d.mean()):.2f}**. ψ = {psi:.2f}: pixel spread across the grid "
+               f"{float(x.std(0).mean()):.3f} (lower = less diverse).")
 
     st.subheader("New, or memorised?")
     index, distance = metrics.nearest_neighbours(x, dataset.x_train)
@@ -97,10 +92,11 @@ def samples_section():
         clamp_state("gan_inspect", 0, len(x) - 1)
         pick = st.number_input("Inspect sample #", 0, len(x) - 1, 0, key="gan_inspect")
         close, far = metrics.k_nearest(x[pick], dataset.x_train, 4)
-        pictures = [render.to_pil(x[pick], scale)] + [render.to_pil(dataset.x_train[i], scale) for i in close]
-        gallery(pictures, [f"sample #{pick}, D={float(d[pick]):.2f}"] +
-                [f"train #{int(i)} ({class_names[int(dataset.y_train[i])]}), distance {float(v):.2f}"
-                 for i, v in zip(close, far)], per_row=5)
+        sheet = torch.cat([x[pick:pick + 1], dataset.x_train[close]])
+        st.image(render.labelled_grid(sheet, [f"sample #{pick}"] + [f"d={float(v):.2f}" for v in far], 5, tile_px=96),
+                 caption=f"sample #{pick} (D={float(d[pick]):.2f}) and its nearest training images: "
+                         + ", ".join(f"#{int(i)} ({class_names[int(dataset.y_train[i])]})" for i in close),
+                 output_format="PNG")
         st.markdown(f"Held-out real images lie a median **{float(baseline.median()):.2f}** from their nearest "
                     f"training image; these samples lie **{float(distance.median()):.2f}**. A sample much closer "
                     f"than real held-out data is a near-copy: the overfitting a small dataset invites.")
@@ -118,7 +114,7 @@ def interpolation_section():
     clamp_state("gan_from", 0, n - 1)
     clamp_state("gan_to", 0, n - 1)
     a = cols[0].number_input("From sample #", 0, n - 1, 0, key="gan_from")
-    b = cols[1].number_input("To sample #", 0, n - 1, min(n - 1, 5), key="gan_to")
+    b = cols[1].number_input("To sample #", 0, n - 1, n - 1, key="gan_to")
     path = cols[2].radio("Path", latent.PATHS, horizontal=True, key="gan_path",
                          help="Spherical paths keep |z| at the size of typical samples; linear ones pass nearer "
                               "the origin, where few training samples' codes lie.")
@@ -198,7 +194,7 @@ def collapse_section():
         result = class_shares(checkpoint, str(core.device), global_seed())
         shares[checkpoint] = result
         with column:
-            show_grid(core.sample(checkpoint, 32, seed=global_seed()), nrow=8, caption=checkpoint)
+            show_grid(core.sample(checkpoint, 32, seed=global_seed()), nrow=8, caption=checkpoint, stretch=True)
             m = st.columns(2)
             m[0].metric("Classes covered", f"{result['classes_covered']} / {len(result['class_histogram'])}")
             m[1].metric("KL(classes ‖ uniform)", f"{result['class_kl_from_uniform']:.2f} nats")

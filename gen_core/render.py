@@ -120,7 +120,7 @@ def bar_figure(categories, groups: dict[str, list[float]], title: str, y_title: 
     import plotly.graph_objects as go
 
     figure = go.Figure([go.Bar(x=[str(c) for c in categories], y=values, name=name) for name, values in groups.items()])
-    figure.update_layout(title=title, yaxis_title=y_title, barmode="group", height=300,
+    figure.update_layout(title=title, yaxis_title=y_title, barmode="group", height=300, xaxis_type="category",
                          margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.2))
     return figure
 
@@ -133,4 +133,72 @@ def histogram_figure(groups: dict[str, np.ndarray], title: str, x_title: str):
                                      nbinsx=30) for name, v in groups.items()])
     figure.update_layout(title=title, xaxis_title=x_title, barmode="overlay", height=300,
                          margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25))
+    return figure
+
+
+def labelled_grid(x: torch.Tensor, tile_labels: list[str], nrow: int, tile_px: int = 72,
+                  row_labels: list[str] | None = None, font_px: int = 12) -> Image.Image:
+    """Images in [-1, 1] as one white sheet: `nrow` tiles per row, each tile_px square (nearest-neighbour, so
+    pixels stay crisp) with its label written under it, and an optional label at the left of each row."""
+    from PIL import ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=font_px)
+    n = len(x)
+    rows = math.ceil(n / nrow)
+    gap, text_h = 6, font_px + 6
+    left = 0
+    if row_labels:
+        left = max(int(font.getlength(label)) for label in row_labels) + 2 * gap
+    sheet = Image.new("RGB", (left + nrow * (tile_px + gap) + gap, rows * (tile_px + text_h + gap) + gap), "white")
+    draw = ImageDraw.Draw(sheet)
+    h = x.shape[-2]
+    scale = max(1, tile_px // h)
+    for k in range(n):
+        r, c = divmod(k, nrow)
+        tile = to_pil(x[k], scale).convert("RGB").resize((tile_px, tile_px), Image.Resampling.NEAREST)
+        top, x0 = gap + r * (tile_px + text_h + gap), left + gap + c * (tile_px + gap)
+        sheet.paste(tile, (x0, top))
+        label = tile_labels[k] if k < len(tile_labels) else ""
+        width = font.getlength(label)
+        draw.text((x0 + (tile_px - width) / 2, top + tile_px + 2), label, fill=(60, 60, 60), font=font)
+    for r, label in enumerate(row_labels or []):
+        draw.text((gap, gap + r * (tile_px + text_h + gap) + tile_px / 2 - font_px / 2), label, fill="black",
+                  font=font)
+    return sheet
+
+
+def map_figure(coords: np.ndarray, labels: np.ndarray, class_names, title: str, grid_steps: int = 40,
+               path: np.ndarray | None = None, marks: dict[str, tuple[float, float]] | None = None):
+    """A plotly scatter of a 2-D latent map, one trace per class, for selection events.
+
+    Behind the data sits an almost invisible grid of points (the last trace, customdata = -1) so that clicking
+    empty space selects a place too. `path` (T, 2) draws a walk; `marks` labels chosen places."""
+    import plotly.graph_objects as go
+
+    coords = np.asarray(coords)
+    figure = go.Figure()
+    low, high = coords.min(0), coords.max(0)
+    pad = (high - low) * 0.05
+    gx, gy = np.meshgrid(np.linspace(low[0] - pad[0], high[0] + pad[0], grid_steps),
+                         np.linspace(low[1] - pad[1], high[1] + pad[1], grid_steps))
+    for k, name in enumerate(class_names):
+        index = np.flatnonzero(labels == k)
+        if len(index):
+            figure.add_trace(go.Scatter(x=coords[index, 0], y=coords[index, 1], mode="markers", name=str(name),
+                                        customdata=index, marker=dict(size=6, opacity=0.8),
+                                        hovertemplate=f"{name} · test #%{{customdata}}<extra></extra>"))
+    if path is not None:
+        figure.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name="walk",
+                                    line=dict(color="black", width=2), marker=dict(size=4, color="black"),
+                                    hoverinfo="skip"))
+    for label, (x, y) in (marks or {}).items():
+        figure.add_trace(go.Scatter(x=[x], y=[y], mode="markers+text", text=[label], textposition="top center",
+                                    marker=dict(size=14, symbol="x", color="black"), name=label, hoverinfo="skip",
+                                    showlegend=False))
+    figure.add_trace(go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", name="empty space",
+                                customdata=np.full(gx.size, -1), showlegend=False,
+                                marker=dict(size=9, color="rgba(0,0,0,0.015)"),
+                                hovertemplate="decode here<extra></extra>"))
+    figure.update_layout(title=title, height=560, margin=dict(l=10, r=10, t=40, b=10), clickmode="event+select",
+                         legend=dict(title="class"), dragmode="pan")
     return figure

@@ -122,3 +122,20 @@ def test_bad_image_folders_are_clear_errors(tmp_path, make):
         (path / "a" / "notes.txt").write_text("hello")
     with pytest.raises(GenLabError, match=str(path)):
         load_dataset(f"folder:{path}")
+
+
+def test_pictures_are_read_at_the_models_size_and_bad_files_are_refused(tmp_path):
+    import io
+
+    from gen_core.data.images import image_from_file
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), (255, 255, 255)).save(picture, format="PNG")
+    picture.seek(0)
+    x = image_from_file(picture, (1, 8, 8))
+    assert x.shape == (1, 8, 8) and torch.allclose(x, torch.ones_like(x))
+    picture.seek(0)
+    assert image_from_file(picture, (3, 28, 28)).shape == (3, 28, 28)
+    bad = io.BytesIO(b"<html>not a picture</html>")
+    bad.name = "evil.png"
+    with pytest.raises(GenLabError, match="could not read evil.png as an image"):
+        image_from_file(bad, (1, 8, 8))

@@ -1,33 +1,25 @@
 """GAN Studio through AppTest, on the shipped GAN checkpoints: every control changes what is shown."""
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
+from tests.apptest import open_page
 
 
 @pytest.fixture
 def studio():
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
-    at.switch_page("app_pages/gan_studio.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("app_pages/gan_studio.py")
 
 
-def images(at, prefix):
-    """(url, caption) of every image whose caption starts with `prefix`, in page order."""
-    return [(im.url, im.caption) for element in at.get("image") for im in element.proto.imgs
-            if im.caption.startswith(prefix)]
+def image(at, contains):
+    """(url, caption) of the one image whose caption contains `contains`."""
+    found = [(im.url, im.caption) for element in at.get("image") for im in element.proto.imgs
+             if contains in im.caption]
+    assert len(found) == 1, [im.caption for e in at.get("image") for im in e.proto.imgs]
+    return found[0]
 
 
-def urls(at):
-    """The sample gallery's image URLs."""
-    return [u for u, _ in images(at, "#")]
-
-
-def captions(at):
-    return [c for _, c in images(at, "#")]
+def grid(at):
+    """(url, caption) of the sample grid."""
+    return image(at, "samples, seed")
 
 
 def pick_model(at, name):
@@ -44,51 +36,56 @@ def test_shipped_models_are_offered(studio):
 
 def test_seed_new_samples_and_grid_size_change_the_grid(studio):
     pick_model(studio, "dcgan-digits")
-    first = urls(studio)
-    assert len(first) == 32
+    first = grid(studio)
+    assert first[1].startswith("32 samples, seed 0")
     studio.number_input(key="gan_seed").set_value(11).run()
-    second = urls(studio)
-    assert second != first
+    second = grid(studio)
+    assert second[0] != first[0] and "seed 11" in second[1]
     studio.button[0].click().run()
-    assert studio.number_input(key="gan_seed").value == 12 and urls(studio) != second
+    assert studio.number_input(key="gan_seed").value == 12 and grid(studio)[0] != second[0]
     studio.select_slider(key="gan_count").set_value(16).run()
-    assert len(urls(studio)) == 16
+    assert grid(studio)[1].startswith("16 samples")
 
 
 def test_truncation_trades_diversity(studio):
     pick_model(studio, "dcgan-digits")
-    before = urls(studio)
+    before = grid(studio)[0]
     studio.slider(key="gan_truncation").set_value(0.0).run()
-    assert urls(studio) != before
+    assert grid(studio)[0] != before and "ψ = 0.00" in grid(studio)[1]
     spread = [c.value for c in studio.caption if "pixel spread" in c.value][0]
     assert "pixel spread across the grid 0.000" in spread  # psi = 0: every sample is the same image
 
 
 def test_conditional_model_draws_one_row_per_class_or_a_chosen_class(studio):
     pick_model(studio, "cgan-digits")
-    rows = captions(studio)
-    assert len(rows) == 40 and rows[0].endswith("(0)") and rows[-1].endswith("(9)")
+    assert grid(studio)[1].startswith("80 samples") and grid(studio)[1].endswith("one row per class")
+    before = grid(studio)[0]
     studio.selectbox(key="gan_classes").set_value("7").run()
-    assert all(c.endswith("(7)") for c in captions(studio))
+    assert grid(studio)[1].endswith("all class 7") and grid(studio)[0] != before
 
 
 def test_discriminator_scores_and_nearest_neighbours_are_shown(studio):
     pick_model(studio, "dcgan-digits")
-    assert all(" D=" in c for c in captions(studio))
-    assert len(images(studio, "sample #0")) == 1 and len(images(studio, "train #")) == 4
-    assert all("distance" in c for _, c in images(studio, "train #"))
+    assert any("D = the discriminator's probability" in c.value and "Mean over the grid" in c.value
+               for c in studio.caption)
+    url, caption = image(studio, "nearest training images")
+    assert caption.startswith("sample #0 (D=0.") and caption.count("#") == 5
     studio.number_input(key="gan_inspect").set_value(3).run()
-    assert len(images(studio, "sample #3")) == 1
+    assert image(studio, "nearest training images")[1].startswith("sample #3")
 
 
 def test_interpolation_strip_follows_its_controls(studio):
     pick_model(studio, "cgan-digits")
     strip = [e for e in studio.get("image") if "path from" in e.proto.imgs[0].caption][0]
-    assert "class 0 -> 1" in strip.proto.imgs[0].caption  # rows of 4 per class: #0 is a 0, #5 a 1
+    assert "linear path from #0 to #79, class 0 -> 9" in strip.proto.imgs[0].caption  # one row per class
+    first = strip.proto.imgs[0].url
     studio.radio(key="gan_path").set_value("spherical").run()
-    studio.number_input(key="gan_to").set_value(39).run()
+    studio.number_input(key="gan_to").set_value(5).run()
     strip = [e for e in studio.get("image") if "path from" in e.proto.imgs[0].caption][0]
-    assert "spherical path from #0 to #39" in strip.proto.imgs[0].caption and "0 -> 9" in strip.proto.imgs[0].caption
+    assert "spherical path from #0 to #5, class 0 -> 0" in strip.proto.imgs[0].caption  # 8 per class
+    assert strip.proto.imgs[0].url != first
+    studio.slider(key="gan_frames").set_value(20).run()
+    assert any(d.proto.label == "Download GIF" for d in studio.get("download_button"))
 
 
 def test_training_history_snapshot_slider_and_value_function(studio):
@@ -117,4 +114,4 @@ def test_switching_between_conditional_models_resets_class_choice(studio):
     studio.selectbox(key="gan_classes").set_value("7").run()
     pick_model(studio, "cgan-shapes")
     assert studio.selectbox(key="gan_classes").value == "one row per class"
-    assert captions(studio)[0].endswith("(disc)")
+    assert grid(studio)[1].endswith("one row per class")

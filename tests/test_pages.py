@@ -1,13 +1,9 @@
 """Every registered page through Streamlit's AppTest: renders without an exception, and controls change it."""
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import APP, TIMEOUT
 from ui.registry import PAGES
-
-TIMEOUT = 60
-APP = Path(__file__).resolve().parent.parent / "app.py"
 
 
 def fresh():

@@ -44,3 +44,26 @@ def describe_checkpoint(entry: dict) -> str:
     card = entry["card"]
     return f"{entry['name']}  ({card['family']} on {card['dataset'].get('name', '?')}, {card['config'].get('loss', '')})" \
         .replace(", )", ")")
+
+
+def pick_checkpoint(families: tuple[str, ...], key: str, resets: tuple[str, ...], train_hint: str):
+    """The page's model picker: a selectbox over the checkpoints of `families`, the chosen model loaded through
+    the shared core. Switching models forgets the widget values in `resets` (their options depend on the model).
+    With no checkpoint, or one that cannot be loaded, says so and stops the page. Returns (models by name, name,
+    the loaded model)."""
+    from gen_core.errors import GenLabError
+    from ui.settings import forget
+
+    models = checkpoints_of(*families)
+    if not models:
+        st.warning(f"No {' / '.join(families)} checkpoints found. Train one: `{train_hint}`.")
+        st.stop()
+    by_name = {m["name"]: m for m in models}
+    name = st.selectbox("Model", list(by_name), format_func=lambda n: describe_checkpoint(by_name[n]), key=key,
+                        on_change=forget, args=resets)
+    try:
+        loaded = get_core().load(name)
+    except GenLabError as error:
+        st.error(str(error))
+        st.stop()
+    return by_name, name, loaded

@@ -118,3 +118,19 @@ def load_folder(path: Path, size: int = FOLDER_IMAGE_SIZE, seed: int = 0):
     return Dataset(name=f"folder:{path}", kind="image", x_train=x[train], y_train=y[train],
                    x_test=x[test], y_test=y[test], class_names=tuple(d.name for d in class_dirs),
                    description=f"{len(x)} images from {path} in {len(class_dirs)} classes{note}")
+
+
+def image_from_file(file, shape: tuple[int, int, int]) -> torch.Tensor:
+    """A picture (a path or a file-like object, e.g. an upload) as one (C, H, W) image in [-1, 1] at `shape`:
+    converted to grey or RGB as the shape asks and resized. Raises GenLabError for anything that is not an image."""
+    from PIL import Image, UnidentifiedImageError
+
+    channels, height, width = shape
+    try:
+        with Image.open(file) as im:
+            im = im.convert("L" if channels == 1 else "RGB").resize((width, height), Image.Resampling.BILINEAR)
+            array = np.asarray(im, dtype=np.float32)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
+        name = getattr(file, "name", str(file))
+        raise GenLabError(f"could not read {name} as an image ({type(error).__name__}); try a PNG or JPEG") from None
+    return torch.from_numpy(array).reshape(height, width, channels).permute(2, 0, 1) / 127.5 - 1

@@ -147,3 +147,83 @@ def evaluate(model: ConvVAE, dataset, generator: torch.Generator) -> dict:
     recon, kl = totals["recon"] / n, totals["kl"] / n
     return {"test_elbo": -(recon + kl), "test_recon_nll": recon, "test_kl": kl,
             "active_units": int((kl_dims / n > 0.01).sum())}
+
+
+# --- for the latent explorer ----------------------------------------------------------------------------------
+
+@torch.no_grad()
+def encode_dataset(model: ConvVAE, dataset_name: str, split: str = "test", seed: int = 0) -> dict:
+    """Encode a registered dataset's split: mu, logvar (N, D), labels (N,), and each example's ELBO terms
+    recon_nll, kl (N,) from one reparameterised sample; all NumPy on the CPU."""
+    from gen_core.data import load_dataset
+    from gen_core.device import make_generator
+
+    dataset = load_dataset(dataset_name)
+    x_all, y_all = (dataset.x_test, dataset.y_test) if split == "test" else (dataset.x_train, dataset.y_train)
+    device = next(model.parameters()).device
+    generator = make_generator(seed, device)
+    parts = {k: [] for k in ("mu", "logvar", "recon_nll", "kl", "kl_per_dim")}
+    for start in range(0, len(x_all), 512):
+        terms = elbo_terms(model, x_all[start:start + 512].to(device), generator)
+        for key in parts:
+            parts[key].append(terms[key].float().cpu())
+    out = {k: torch.cat(v).numpy() for k, v in parts.items()}
+    out["labels"] = y_all.numpy()
+    return out
+
+
+@torch.no_grad()
+def reconstruct(model: ConvVAE, x: torch.Tensor) -> torch.Tensor:
+    """The decoder's mean at the encoder's mean: x -> decode(mu(x)), in [-1, 1]."""
+    mu, _ = model.encode(x)
+    return model.decode(mu)
+
+
+@torch.no_grad()
+def decode_latents(model: ConvVAE, z) -> torch.Tensor:
+    """Latent codes (B, D) (any array-like) -> images (B, C, H, W) in [-1, 1] on the CPU."""
+    device = next(model.parameters()).device
+    return model.decode(torch.as_tensor(z, dtype=torch.float32, device=device).reshape(-1, model.config.latent_dim)).cpu()
+
+
+@torch.no_grad()
+def traversal_grid(model: ConvVAE, z: torch.Tensor, dims: list[int], values: torch.Tensor) -> torch.Tensor:
+    """Vary one latent dimension at a time from the code z (D,): row r sets dimension dims[r] to each of
+    `values` (in units of the prior's standard deviation, 1). Returns (len(dims) * len(values), C, H, W)."""
+    device = next(model.parameters()).device
+    codes = z.to(device).repeat(len(dims) * len(values), 1)
+    for row, dim in enumerate(dims):
+        codes[row * len(values):(row + 1) * len(values), dim] = values.to(device)
+    return model.decode(codes).cpu()
+
+
+@torch.no_grad()
+def impute(model: ConvVAE, x: torch.Tensor, known: torch.Tensor, steps: int = 30) -> list[torch.Tensor]:
+    """Fill the unknown pixels of x (B, C, H, W) while known pixels (mask, True = known) stay fixed.
+
+    Iterates x <- known * x + (1 - known) * decode(mu(x)), starting from grey; each step pulls the image
+    toward the VAE's manifold while the observed pixels anchor it (the iterative conditional reconstruction of
+    Rezende et al., 2014, section 5.3). Returns the image after each step."""
+    device = next(model.parameters()).device
+    x, known = x.to(device), known.to(device).float()
+    current = known * x  # unknown pixels start at 0, mid-grey in [-1, 1]
+    frames = [current.cpu()]
+    for _ in range(steps):
+        current = known * x + (1 - known) * reconstruct(model, current)
+        frames.append(current.cpu())
+    return frames
+
+
+@torch.no_grad()
+def elbo_of(model: ConvVAE, x: torch.Tensor, samples: int = 16, seed: int = 0) -> torch.Tensor:
+    """ELBO of each image (B,), averaged over `samples` draws of z to steady the estimate."""
+    from gen_core.device import make_generator
+
+    device = next(model.parameters()).device
+    generator = make_generator(seed, device)
+    x = x.to(device)
+    total = torch.zeros(len(x), device=device)
+    for _ in range(samples):
+        terms = elbo_terms(model, x, generator)
+        total += -(terms["recon_nll"] + terms["kl"])
+    return (total / samples).cpu()

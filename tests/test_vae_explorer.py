@@ -1,0 +1,111 @@
+"""VAE Latent Explorer through AppTest, with plotly selections injected as the browser would send them."""
+import json
+
+import pytest
+
+from tests.apptest import captions, open_page
+
+
+def select_on_map(at, points):
+    """Send a plotly selection event for the map, the JSON the browser sends when a point is clicked."""
+    chart = [c for c in at.get("plotly_chart") if "vae_map_" in c.proto.id][0]
+    states = at._tree.get_widget_states()
+    state = states.widgets.add()
+    state.id = chart.proto.id
+    state.json_value = json.dumps({"selection": {
+        "points": points, "point_indices": [p.get("point_index", 0) for p in points], "box": [], "lasso": []}})
+    at._run(states)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture
+def explorer():
+    return open_page("app_pages/vae_explorer.py")
+
+
+def use(at, model):
+    at.selectbox(key="vae_model").set_value(model).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_shipped_map_shows_without_waiting(explorer):
+    use(explorer, "vae-digits")
+    assert not explorer.info  # no "computing in the background" message: the map was shipped
+    map_caption = [c.value for c in explorer.caption if "test images · map from" in c.value][0]
+    assert "map from shipped" in map_caption
+
+
+def test_clicking_a_dot_shows_image_reconstruction_and_elbo_terms(explorer):
+    use(explorer, "vae-digits")
+    select_on_map(explorer, [{"curve_number": 3, "point_number": 0, "point_index": 0, "x": 0.0, "y": 0.0,
+                              "customdata": 42}])
+    assert any(c.startswith("test #42, class") for c in captions(explorer))
+    metrics = {m.label: float(m.value) for m in explorer.metric if m.label in ("ELBO", "−log p(x|z)", "KL")}
+    assert metrics["ELBO"] == pytest.approx(-(metrics["−log p(x|z)"] + metrics["KL"]), abs=0.11)
+
+
+def test_clicking_empty_space_of_the_2d_latent_decodes_exactly_there(explorer):
+    use(explorer, "vae-digits-z2")
+    assert explorer.radio(key="vae_method").value == "latent"
+    select_on_map(explorer, [{"curve_number": 10, "point_number": 5, "point_index": 5, "x": 1.5, "y": -0.5,
+                              "customdata": -1}])
+    assert any(c == "the place (1.50, -0.50) on the map" for c in captions(explorer))
+    assert any("Exact" in m.value for m in explorer.markdown)
+    assert any(m.label == "Distance to the nearest real point" for m in explorer.metric)
+
+
+def test_clicking_empty_space_of_a_projection_says_it_is_approximate(explorer):
+    use(explorer, "vae-digits")
+    explorer.radio(key="vae_method").set_value("pca").run()
+    select_on_map(explorer, [{"curve_number": 10, "point_number": 5, "point_index": 5, "x": 9.0, "y": 9.0,
+                              "customdata": -1}])
+    assert any("Approximate" in m.value for m in explorer.markdown)
+    distance = [float(m.value) for m in explorer.metric if m.label == "Distance to the nearest real point"][0]
+    assert distance > 1
+
+
+def test_two_clicks_become_the_walk(explorer):
+    use(explorer, "vae-digits-z2")
+    select_on_map(explorer, [{"curve_number": 0, "point_index": 0, "x": 0, "y": 0, "customdata": 5}])
+    select_on_map(explorer, [{"curve_number": 1, "point_index": 0, "x": 0, "y": 0, "customdata": 77}])
+    assert explorer.session_state["vae_picks"] == [5, 77]
+    assert explorer.toggle(key="vae_use_picks").value is True
+    walk = [c for c in captions(explorer) if "path from A to B" in c]
+    assert walk == ["linear path from A to B in the 2-d latent space"]
+    explorer.radio(key="vae_path").set_value("spherical").run()
+    assert any("spherical path from A to B" in c for c in captions(explorer))
+
+
+def test_traversal_and_sliders_change_the_decoding(explorer):
+    use(explorer, "vae-digits")
+    grids = [e.proto.imgs[0].url for e in explorer.get("image") if "decoded z" in e.proto.imgs[0].caption or
+             e.proto.imgs[0].caption == ""]
+    slider = [s for s in explorer.slider if s.key and s.key.startswith("vae_z_")][0]
+    before = [e.proto.imgs[0].url for e in explorer.get("image")]
+    slider.set_value(2.5).run()
+    assert [e.proto.imgs[0].url for e in explorer.get("image")] != before
+    assert grids
+    assert any("each row sets one dimension" in c for c in captions(explorer))
+
+
+def test_posterior_collapse_compares_active_units(explorer):
+    use(explorer, "vae-digits")
+    assert explorer.selectbox(key="vae_compare").value == "vae-digits-beta8"
+    active = {m.label: m.value for m in explorer.metric if m.label.startswith("Active units")}
+    normal = int(active["Active units: vae-digits (beta = 1.0)"].split("/")[0])
+    collapsed = int(active["Active units: vae-digits-beta8 (beta = 8.0)"].split("/")[0])
+    assert collapsed < normal
+
+
+def test_imputation_and_anomaly_scores(explorer):
+    use(explorer, "vae-digits")
+    assert any("left half hidden and filled in" in c for c in captions(explorer))
+    explorer.selectbox(key="vae_mask").set_value("centre box").run()
+    assert any("centre box hidden" in c for c in captions(explorer))
+    test_score = float([m.value for m in explorer.metric if m.label == "This input's ELBO"][0].split()[0])
+    explorer.radio(key="vae_anomaly_kind").set_value("pure noise").run()
+    noise_score = float([m.value for m in explorer.metric if m.label == "This input's ELBO"][0].split()[0])
+    assert noise_score < test_score
+    assert any("Flagged as an anomaly" in m.value for m in explorer.markdown)
