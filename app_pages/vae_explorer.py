@@ -87,13 +87,13 @@ def current_map() -> tuple[embed.Projection, embed.MapInverse]:
 @st.fragment
 def map_section():
     projection, inverse = current_map()
-    picks = st.session_state.get("vae_picks", [])
-    marks = {f"{'AB'[k]}": place_of(p, projection) for k, p in enumerate(picks)}
     left, right = st.columns([3, 2])
     with left:
+        # The figure must not change between reruns: Streamlit derives the chart's widget id from its spec, and a
+        # new id would drop the user's selection. Picks are therefore listed below, and drawn on the Walk tab.
         event = st.plotly_chart(
             render.map_figure(projection.coords, labels, class_names, f"{dataset.name} test set, "
-                              f"{METHOD_LABELS[projection.method]} of the latent means", marks=marks),
+                              f"{METHOD_LABELS[projection.method]} of the latent means"),
             on_select="rerun", selection_mode="points", key=f"vae_map_{projection.method}")
         st.caption(f"{len(mu)} test images · map from {projection.source} in {projection.seconds * 1000:.0f} ms · "
                    f"click a dot for its image, or empty space to decode that place.")
@@ -110,10 +110,15 @@ def map_section():
         if st.session_state.get("vae_selection_seen") != selection_id:
             st.session_state["vae_selection_seen"] = selection_id
             pick(index if index >= 0 else (point["x"], point["y"]))
+            st.rerun()  # the whole page: the Walk and Traverse tabs start from the new pick
         if index >= 0:
             show_test_point(index)
         else:
             show_place((point["x"], point["y"]), inverse)
+        picks = st.session_state.get("vae_picks", [])
+        st.caption("Walk ends (the last two clicks): " + ", ".join(
+            f"{'AB'[k]} = " + (f"test #{p}" if isinstance(p, (int, np.integer)) else f"({p[0]:.2f}, {p[1]:.2f})")
+            for k, p in enumerate(picks)) + ". See the Walk tab.")
 
 
 def place_of(p, projection) -> tuple[float, float]:
@@ -155,10 +160,10 @@ def show_place(xy, inverse: embed.MapInverse):
 def walk_section():
     picks = st.session_state.get("vae_picks", [])
     st.markdown("Pick **A** and **B**: the last two places clicked on the map, or test images by number.")
+    use_picks = len(picks) == 2 and st.toggle("Use my map clicks", True, key="vae_use_picks")
     cols = st.columns(4)
     default_a = picks[0] if len(picks) == 2 and isinstance(picks[0], (int, np.integer)) else 0
     default_b = picks[-1] if picks and isinstance(picks[-1], (int, np.integer)) else int(np.argmax(labels != labels[0]))
-    use_picks = len(picks) == 2 and cols[0].toggle("Use my map clicks", True, key="vae_use_picks")
     a = cols[0].number_input("A: test #", 0, len(mu) - 1, int(default_a), key="vae_a", disabled=use_picks)
     b = cols[1].number_input("B: test #", 0, len(mu) - 1, int(default_b), key="vae_b", disabled=use_picks)
     path = cols[2].radio("Path", latent.PATHS, horizontal=True, key="vae_path")
@@ -205,7 +210,7 @@ def traverse_section():
     columns = st.columns(4)
     z = z0.clone()
     for k, dim in enumerate(shown):
-        z[dim] = columns[k % 4].slider(f"z{dim} (KL {kl_dim[dim]:.2f})", -3.0, 3.0, float(np.clip(z0[dim], -3, 3)),
+        z[dim] = columns[k % 4].slider(f"z{dim} (KL {kl_dim[dim]:.2f})", -3.0, 3.0, float(np.clip(float(z0[dim]), -3, 3)),
                                        0.1, key=f"vae_z_{name}_{base}_{dim}")
     left, right = st.columns([1, 3])
     left.image(render.labelled_grid(torch.cat([dataset.x_test[base:base + 1], decode(z[None])]),
@@ -214,7 +219,7 @@ def traverse_section():
     values = torch.linspace(-3, 3, 9)
     grid = core.run(name, lambda m: vae.traversal_grid(m.model, z0, [int(d) for d in rows], values))
     with right:
-        st.image(render.labelled_grid(grid, [f"{v:+.1f}σ" for v in values.tolist()] * len(rows), 9, tile_px=56,
+        st.image(render.labelled_grid(grid, [f"{v:+.1f}" for v in values.tolist()] * len(rows), 9, tile_px=56,
                                       row_labels=[f"z{d} KL {kl_dim[d]:.2f}" for d in rows]),
                  caption=f"each row sets one dimension to -3σ … +3σ, the others stay at test #{base}'s code",
                  output_format="PNG")
@@ -307,8 +312,8 @@ def impute_section():
         st.plotly_chart(render.histogram_figure({"test images": elbo}, "ELBO of the test set (nats)", "ELBO")
                         .add_vline(x=score, line_color="red", annotation_text="this input"), key="vae_anomaly_hist")
         st.metric("This input's ELBO", f"{score:.1f} nats", help="Averaged over 16 draws of z.")
-        st.markdown(f"Lower than **{below:.0%}** of test images." + (" Flagged as an anomaly (below the 1st "
-                    "percentile)." if below < 0.01 else ""))
+        st.markdown(f"Higher than **{below:.0%}** of test images' ELBOs." + (" Flagged as an anomaly: below the "
+                    "1st percentile of the test set." if below < 0.01 else ""))
         st.image(render.to_pil(probe, render.auto_scale(probe.shape[-2], 96)), caption="the input")
 
 

@@ -186,6 +186,7 @@ def map_figure(coords: np.ndarray, labels: np.ndarray, class_names, title: str, 
         if len(index):
             figure.add_trace(go.Scatter(x=coords[index, 0], y=coords[index, 1], mode="markers", name=str(name),
                                         customdata=index, marker=dict(size=6, opacity=0.8),
+                                        unselected=dict(marker=dict(opacity=0.45)),
                                         hovertemplate=f"{name} · test #%{{customdata}}<extra></extra>"))
     if path is not None:
         figure.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name="walk",

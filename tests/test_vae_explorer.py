@@ -12,7 +12,7 @@ def select_on_map(at, points):
     states = at._tree.get_widget_states()
     state = states.widgets.add()
     state.id = chart.proto.id
-    state.json_value = json.dumps({"selection": {
+    state.string_value = json.dumps({"selection": {  # the browser sends it as a JSON string
         "points": points, "point_indices": [p.get("point_index", 0) for p in points], "box": [], "lasso": []}})
     at._run(states)
     assert not at.exception, [e.value for e in at.exception]
