@@ -32,8 +32,10 @@ conditional = bool(config.get("num_classes"))
 st.caption(f"{card['family']} · {config['arch']} networks · {config['loss']} objective · z of size {config['z_dim']} · "
            f"{card['steps']} steps on {dataset.name} · reproduce: `{card.get('command', '?')}`")
 
+# Stateful tabs: only the open tab runs, and ?gan_tab=Interpolation links to one.
 samples_tab, interpolation_tab, history_tab, collapse_tab = st.tabs(
-    ["Samples", "Interpolation", "Training history", "Mode collapse"])
+    ["Samples", "Interpolation", "Training history", "Mode collapse"], key="gan_tab", on_change="rerun",
+    bind="query-params")
 
 
 def batch_labels(count: int, classes: str):
@@ -206,11 +208,8 @@ def collapse_section():
                "class is equally common and log K (2.30 for digits) when all samples are one class.")
 
 
-with samples_tab:
-    samples_section()
-with interpolation_tab:
-    interpolation_section()
-with history_tab:
-    history_section()
-with collapse_tab:
-    collapse_section()
+for tab, section in ((samples_tab, samples_section), (interpolation_tab, interpolation_section),
+                     (history_tab, history_section), (collapse_tab, collapse_section)):
+    if tab.open:
+        with tab:
+            section()

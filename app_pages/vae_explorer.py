@@ -67,8 +67,10 @@ def pick(index_or_place) -> None:
     del picks[:-2]
 
 
+# Stateful tabs: only the open tab runs (the map must not wait for the others), and ?vae_tab=Walk links to one.
 map_tab, walk_tab, traverse_tab, collapse_tab, impute_tab = st.tabs(
-    ["Map", "Walk", "Traverse", "Posterior collapse", "Impute & anomalies"])
+    ["Map", "Walk", "Traverse", "Posterior collapse", "Impute & anomalies"], key="vae_tab", on_change="rerun",
+    bind="query-params")
 
 
 def current_map() -> tuple[embed.Projection, embed.MapInverse]:
@@ -317,13 +319,8 @@ def impute_section():
         st.image(render.to_pil(probe, render.auto_scale(probe.shape[-2], 96)), caption="the input")
 
 
-with map_tab:
-    map_section()
-with walk_tab:
-    walk_section()
-with traverse_tab:
-    traverse_section()
-with collapse_tab:
-    collapse_section()
-with impute_tab:
-    impute_section()
+for tab, section in ((map_tab, map_section), (walk_tab, walk_section), (traverse_tab, traverse_section),
+                     (collapse_tab, collapse_section), (impute_tab, impute_section)):
+    if tab.open:
+        with tab:
+            section()

@@ -46,12 +46,15 @@ class InferenceCore:
         self.device = device if isinstance(device, torch.device) else pick_device(device)
         self.capacity = capacity
         self._models: OrderedDict[tuple, LoadedModel] = OrderedDict()
+        self._folders: dict[str, Path] = {}  # name or path -> checkpoint folder: resolving a name reads every card
         self._lock = threading.Lock()  # guards the LRU itself, not the models
 
     def load(self, ref: str | Path) -> LoadedModel:
         """The model at a checkpoint path or name, loaded on first use. A checkpoint rewritten on disk (its
         card's modification time changed) is loaded afresh."""
-        path = checkpoints.resolve(ref)
+        path = self._folders.get(str(ref))
+        if path is None or not (path / checkpoints.CARD).is_file():
+            path = self._folders[str(ref)] = checkpoints.resolve(ref)
         key = (str(path.resolve()), (path / checkpoints.CARD).stat().st_mtime_ns)
         with self._lock:
             if key in self._models:

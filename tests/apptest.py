@@ -23,3 +23,11 @@ def open_page(path: str) -> AppTest:
 def captions(at) -> list[str]:
     """The caption of every image on the page, in order."""
     return [im.caption for element in at.get("image") for im in element.proto.imgs]
+
+
+def open_tab(at, key: str, label: str):
+    """Select a stateful tab (st.tabs bound to the query parameter `key`) and rerun, as a click on it would."""
+    at.query_params[key] = label
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

@@ -139,3 +139,18 @@ def test_pictures_are_read_at_the_models_size_and_bad_files_are_refused(tmp_path
     bad.name = "evil.png"
     with pytest.raises(GenLabError, match="could not read evil.png as an image"):
         image_from_file(bad, (1, 8, 8))
+
+
+def test_the_cached_digits_split_equals_scikit_learns(genlab_home):
+    from sklearn.datasets import load_digits as sk_load_digits
+    from sklearn.model_selection import train_test_split
+
+    first = image_sets.load_digits()                      # builds and caches
+    assert (genlab_home / "data" / "digits-split-v1.npz").exists()
+    cached = image_sets.load_digits()                     # from the cache
+    bunch = sk_load_digits()
+    _, x_test, _, y_test = train_test_split(bunch.data, bunch.target, test_size=0.2, stratify=bunch.target,
+                                            random_state=0)
+    for d in (first, cached):
+        assert torch.equal(d.y_test, torch.from_numpy(y_test.astype(np.int64)))
+        assert torch.allclose(d.x_test.flatten(1), torch.from_numpy(x_test.astype(np.float32) / 8 - 1))

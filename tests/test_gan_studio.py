@@ -1,7 +1,7 @@
 """GAN Studio through AppTest, on the shipped GAN checkpoints: every control changes what is shown."""
 import pytest
 
-from tests.apptest import open_page
+from tests.apptest import open_page, open_tab
 
 
 @pytest.fixture
@@ -76,6 +76,7 @@ def test_discriminator_scores_and_nearest_neighbours_are_shown(studio):
 
 def test_interpolation_strip_follows_its_controls(studio):
     pick_model(studio, "cgan-digits")
+    open_tab(studio, "gan_tab", "Interpolation")
     strip = [e for e in studio.get("image") if "path from" in e.proto.imgs[0].caption][0]
     assert "linear path from #0 to #79, class 0 -> 9" in strip.proto.imgs[0].caption  # one row per class
     first = strip.proto.imgs[0].url
@@ -90,6 +91,7 @@ def test_interpolation_strip_follows_its_controls(studio):
 
 def test_training_history_snapshot_slider_and_value_function(studio):
     pick_model(studio, "dcgan-digits")
+    open_tab(studio, "gan_tab", "Training history")
     snap = [e for e in studio.get("image") if "noise vectors decoded at step" in e.proto.imgs[0].caption][0]
     first = snap.proto.imgs[0].url
     slider = studio.select_slider(key="gan_snapshot")
@@ -100,6 +102,7 @@ def test_training_history_snapshot_slider_and_value_function(studio):
 
 
 def test_collapsed_model_covers_fewer_classes(studio):
+    open_tab(studio, "gan_tab", "Mode collapse")
     covered = {m.label: m.value for m in studio.metric}
     values = [m.value for m in studio.metric if m.label == "Classes covered"]
     assert len(values) == 2 and covered
@@ -115,3 +118,10 @@ def test_switching_between_conditional_models_resets_class_choice(studio):
     pick_model(studio, "cgan-shapes")
     assert studio.selectbox(key="gan_classes").value == "one row per class"
     assert grid(studio)[1].endswith("one row per class")
+
+
+def test_only_the_open_tab_runs(studio):
+    assert any("samples, seed" in im.proto.imgs[0].caption for im in studio.get("image"))
+    assert not studio.get("latex")  # the training history tab has not run
+    open_tab(studio, "gan_tab", "Training history")
+    assert studio.get("latex") and not any("samples, seed" in im.proto.imgs[0].caption for im in studio.get("image"))

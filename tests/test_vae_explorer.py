@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from tests.apptest import captions, open_page
+from tests.apptest import captions, open_page, open_tab
 
 
 def select_on_map(at, points):
@@ -71,6 +71,7 @@ def test_two_clicks_become_the_walk(explorer):
     select_on_map(explorer, [{"curve_number": 0, "point_index": 0, "x": 0, "y": 0, "customdata": 5}])
     select_on_map(explorer, [{"curve_number": 1, "point_index": 0, "x": 0, "y": 0, "customdata": 77}])
     assert explorer.session_state["vae_picks"] == [5, 77]
+    open_tab(explorer, "vae_tab", "Walk")
     assert explorer.toggle(key="vae_use_picks").value is True
     walk = [c for c in captions(explorer) if "path from A to B" in c]
     assert walk == ["linear path from A to B in the 2-d latent space"]
@@ -80,6 +81,7 @@ def test_two_clicks_become_the_walk(explorer):
 
 def test_traversal_and_sliders_change_the_decoding(explorer):
     use(explorer, "vae-digits")
+    open_tab(explorer, "vae_tab", "Traverse")
     grids = [e.proto.imgs[0].url for e in explorer.get("image") if "decoded z" in e.proto.imgs[0].caption or
              e.proto.imgs[0].caption == ""]
     slider = [s for s in explorer.slider if s.key and s.key.startswith("vae_z_")][0]
@@ -92,6 +94,7 @@ def test_traversal_and_sliders_change_the_decoding(explorer):
 
 def test_posterior_collapse_compares_active_units(explorer):
     use(explorer, "vae-digits")
+    open_tab(explorer, "vae_tab", "Posterior collapse")
     assert explorer.selectbox(key="vae_compare").value == "vae-digits-beta8"
     active = {m.label: m.value for m in explorer.metric if m.label.startswith("Active units")}
     normal = int(active["Active units: vae-digits (beta = 1.0)"].split("/")[0])
@@ -101,6 +104,7 @@ def test_posterior_collapse_compares_active_units(explorer):
 
 def test_imputation_and_anomaly_scores(explorer):
     use(explorer, "vae-digits")
+    open_tab(explorer, "vae_tab", "Impute & anomalies")
     assert any("left half hidden and filled in" in c for c in captions(explorer))
     explorer.selectbox(key="vae_mask").set_value("centre box").run()
     assert any("centre box hidden" in c for c in captions(explorer))

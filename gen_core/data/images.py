@@ -6,9 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.datasets import load_digits as sk_load_digits
-from sklearn.model_selection import train_test_split
-
 from gen_core.errors import DatasetUnavailable, GenLabError
 
 DIGITS_SPLIT_SEED = 0
@@ -16,19 +13,47 @@ FOLDER_IMAGE_SIZE = 32
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 
 
-def load_digits():
-    """scikit-learn's 1,797 8x8 digits (grey levels 0..16), split 80/20, stratified, with a fixed seed."""
-    from gen_core.data import Dataset
+DIGITS_CACHE_VERSION = 1
+
+
+def _digits_split() -> dict[str, np.ndarray]:
+    """scikit-learn's digits split 80/20, stratified, seed 0; cached as .npz so later processes skip importing
+    scikit-learn (about 2 s of a cold start)."""
+    from gen_core.data import genlab_home
+
+    cache = genlab_home() / "data" / f"digits-split-v{DIGITS_CACHE_VERSION}.npz"
+    try:
+        with np.load(cache) as stored:
+            return {k: stored[k] for k in ("x_train", "x_test", "y_train", "y_test")}
+    except (OSError, ValueError, KeyError):
+        pass  # not cached yet, or damaged: rebuild
+    from sklearn.datasets import load_digits as sk_load_digits
+    from sklearn.model_selection import train_test_split
 
     bunch = sk_load_digits()
     x = (bunch.data.astype(np.float32) / 8.0 - 1.0).reshape(-1, 1, 8, 8)  # 0..16 -> [-1, 1]
     y = bunch.target.astype(np.int64)
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=0.2, stratify=y, random_state=DIGITS_SPLIT_SEED)
+    parts = dict(zip(("x_train", "x_test", "y_train", "y_test"),
+                     train_test_split(x, y, test_size=0.2, stratify=y, random_state=DIGITS_SPLIT_SEED)))
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.stem}.{os.getpid()}.npz")
+        np.savez_compressed(tmp, **parts)
+        tmp.replace(cache)
+    except OSError:
+        pass  # read-only home: rebuild each process
+    return parts
+
+
+def load_digits():
+    """scikit-learn's 1,797 8x8 digits (grey levels 0..16), split 80/20, stratified, with a fixed seed."""
+    from gen_core.data import Dataset
+
+    a = _digits_split()
     return Dataset(
         name="digits", kind="image",
-        x_train=torch.from_numpy(x_train), y_train=torch.from_numpy(y_train),
-        x_test=torch.from_numpy(x_test), y_test=torch.from_numpy(y_test),
+        x_train=torch.from_numpy(a["x_train"]), y_train=torch.from_numpy(a["y_train"]),
+        x_test=torch.from_numpy(a["x_test"]), y_test=torch.from_numpy(a["y_test"]),
         class_names=tuple(str(k) for k in range(10)),
         description="scikit-learn's bundled 8x8 handwritten digits, 1437 train / 360 test",
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from sklearn import datasets as skd
 
 N_TRAIN, N_TEST = 8000, 2000
 
@@ -30,11 +29,13 @@ def _grid25(n: int, rng: np.random.Generator):
 
 
 def _moons(n, rng):
+    from sklearn import datasets as skd  # late: scikit-learn costs ~2 s to import, and most pages never need it
     x, y = skd.make_moons(n, noise=0.05, random_state=int(rng.integers(2**31)))
     return x - [0.5, 0.25], y, None, None
 
 
 def _swissroll(n, rng):
+    from sklearn import datasets as skd
     x3, t = skd.make_swiss_roll(n, noise=0.3, random_state=int(rng.integers(2**31)))
     x = x3[:, [0, 2]] / 5.0
     # Label by how far along the roll a point lies: four bands from the centre outward.
@@ -43,6 +44,7 @@ def _swissroll(n, rng):
 
 
 def _rings(n, rng):
+    from sklearn import datasets as skd
     x, y = skd.make_circles(n, noise=0.03, factor=0.5, random_state=int(rng.integers(2**31)))
     return x * 2, y, None, None
 
