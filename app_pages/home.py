@@ -6,8 +6,10 @@ from gen_core.errors import GenLabError
 from ui.atlas import COMPARISON, FAMILIES
 from ui.images import show_grid
 from ui.loaders import checkpoint_listing, get_core
-from ui.registry import FAMILY_PAGES
+from ui.registry import FAMILY_PAGES, PAGES
 from ui.settings import global_seed, next_seed
+
+PAGE_TITLES = {p.path: p.title for p in PAGES}
 
 DEMO_CHECKPOINT = "vae-digits"
 
@@ -68,7 +70,7 @@ for index, family in enumerate(FAMILIES):
         st.markdown(f"**How it works.** {family.works}\n\n**How it fails.** {family.fails}\n\n"
                     f"**Likelihood:** {family.density}. **Examples:** {family.examples}.")
         if family.key in FAMILY_PAGES:
-            st.page_link(FAMILY_PAGES[family.key], label=f"Open the {family.name.split(' (')[0]} page",
+            st.page_link(FAMILY_PAGES[family.key], label=PAGE_TITLES[FAMILY_PAGES[family.key]],
                          icon=":material/arrow_forward:")
         else:
             st.caption("No page for this family yet.")

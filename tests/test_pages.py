@@ -84,3 +84,9 @@ def test_a_damaged_checkpoint_is_reported_in_the_page(genlab_home):
     assert any("half-written" in w.value and "not readable JSON" in w.value for w in at.warning)
     assert (broken / checkpoints.CARD).read_text().endswith('"vae"')  # reported, not touched
     st.cache_data.clear()
+
+
+def test_the_atlas_links_each_family_that_has_a_page():
+    at = fresh().run()
+    links = {link.proto.page: link.proto.label for link in at.get("page_link")}
+    assert sorted(links.values()) == ["GAN Studio", "VAE Latent Explorer"]
