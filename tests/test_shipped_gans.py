@@ -6,7 +6,8 @@ from gen_core import checkpoints, metrics, sample
 from gen_core.core import InferenceCore
 from gen_core.data import load_dataset
 
-SHIPPED_GANS = ["gan-digits", "gan-digits-collapsed", "dcgan-digits", "cgan-digits", "dcgan-shapes", "cgan-shapes"]
+SHIPPED_GANS = ["gan-digits", "gan-digits-collapsed", "gan-digits-imbalanced", "dcgan-digits", "cgan-digits",
+                "dcgan-shapes", "cgan-shapes"]
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +62,11 @@ def test_shipped_cards_keep_each_steps_history_and_snapshots():
             assert len(history[key]) == card["steps"]
         snaps = checkpoints.load_snapshots(path)
         assert len(snaps) >= 6 and min(snaps) == 0 and max(snaps) == card["steps"]
+
+
+def test_the_imbalanced_gan_shows_the_discriminator_winning():
+    """The syllabus's generator/discriminator imbalance: D learns to reject every sample, so G gets no signal."""
+    history = checkpoints.read_card(checkpoints.resolve("gan-digits-imbalanced"))["history"]
+    assert np.mean(history["d_real"][-100:]) > 0.99 and np.mean(history["d_fake"][-100:]) < 0.01
+    healthy = checkpoints.read_card(checkpoints.resolve("gan-digits"))["history"]
+    assert 0.2 < np.mean(healthy["d_fake"][-100:]) < 0.8
