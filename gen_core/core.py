@@ -1,7 +1,7 @@
 """The shared inference core: every page and the sample CLI reach models through one `InferenceCore`.
 
-- Lazy: a checkpoint is read the first time it is asked for, then kept in a small LRU (least recently used
-  model evicted first), so a server process loads each model once.
+- Lazy: a checkpoint is read the first time it is asked for, then kept in an LRU (least recently used model
+  evicted first) of 16, more than GenLab ships (each a few MB), so a server process loads each model once.
 - Safe to share: the app holds one core per device for all sessions and threads. Each loaded model has its own
   lock, models are put in eval mode once at load and never changed afterwards, and randomness comes in as a
   seed turned into a fresh torch.Generator per call, never from global state.
@@ -42,7 +42,7 @@ class LoadedModel:
 
 
 class InferenceCore:
-    def __init__(self, device: torch.device | str | None = None, capacity: int = 6):
+    def __init__(self, device: torch.device | str | None = None, capacity: int = 16):
         self.device = device if isinstance(device, torch.device) else pick_device(device)
         self.capacity = capacity
         self._models: OrderedDict[tuple, LoadedModel] = OrderedDict()
