@@ -16,8 +16,8 @@ def core():
 
 
 @pytest.mark.parametrize("name, bar", [("cgan-digits", 0.95),
-                                       # the small CPU-trained shapes GAN learns filled vs hollow, not geometry
-                                       ("cgan-shapes", 0.45)])
+                                       # the CPU-trained shapes GAN: 73.6% at training time
+                                       ("cgan-shapes", 0.65)])
 def test_conditional_samples_are_their_class_for_an_independent_classifier(core, name, bar):
     """An RBF SVC fitted on the real images recognises class-k samples as class k (digits: at least 95%)."""
     dataset = load_dataset(checkpoints.read_card(checkpoints.resolve(name))["dataset"]["name"])
