@@ -52,7 +52,7 @@ def decode(z) -> torch.Tensor:
 
 def map_for(method: str) -> embed.Projection | None:
     """The projection if it is shipped or cached; otherwise start it in the background and return None."""
-    args = (loaded.path, card["weights_sha256"], f"{dataset.name}:test", mu, method)
+    args = (loaded.path, card["weights_sha256"], embed.test_set_id(dataset.name), mu, method)
     ready = embed.cached_projection(*args, compute=False)
     if ready is not None or method in ("latent", "pca"):
         return ready or embed.cached_projection(*args)  # PCA and the identity are instant

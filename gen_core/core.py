@@ -88,7 +88,7 @@ class InferenceCore:
         loaded = self.load(ref)
         if label is not None:
             classes = loaded.card["dataset"].get("class_names", [])
-            if not loaded.card["config"].get("num_classes") and not getattr(loaded.family, "CONDITIONAL", False):
+            if not loaded.card["config"].get("num_classes"):
                 raise GenLabError(f"{loaded.name} is unconditional: --label needs a class-conditional model")
             if not 0 <= label < len(classes):
                 raise GenLabError(f"label {label} is out of range; {loaded.name} has classes 0..{len(classes) - 1}")

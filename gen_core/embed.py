@@ -50,6 +50,11 @@ def project(latents: np.ndarray, method: str, seed: int = 0, **params) -> np.nda
     return umap.UMAP(n_components=2, random_state=seed, **options).fit_transform(latents).astype(np.float32)
 
 
+def test_set_id(dataset_name: str) -> str:
+    """The data id of a dataset's test split, as shipped maps are keyed (the CLI writes them, pages read them)."""
+    return f"{dataset_name}:test"
+
+
 def cache_key(weights_sha256: str, data_id: str, method: str, params: dict, seed: int) -> str:
     blob = json.dumps([VERSION, weights_sha256, data_id, method, {**DEFAULTS.get(method, {}), **params}, seed],
                       sort_keys=True)
@@ -146,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         for method in args.methods.split(","):
             started = time.perf_counter()
             coords = project(latents, method.strip())
-            key = cache_key(loaded.card["weights_sha256"], f"{dataset_name}:test", method.strip(), {}, 0)
+            key = cache_key(loaded.card["weights_sha256"], test_set_id(dataset_name), method.strip(), {}, 0)
             _write(loaded.path / "projections" / f"{method.strip()}.npz", key, coords)
             print(f"{method}: {time.perf_counter() - started:.1f} s -> {loaded.path / 'projections'}")
     except GenLabError as error:

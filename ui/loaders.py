@@ -42,8 +42,9 @@ def checkpoints_of(*families: str) -> list[dict]:
 def describe_checkpoint(entry: dict) -> str:
     """A selectbox label: name, family and dataset."""
     card = entry["card"]
-    return f"{entry['name']}  ({card['family']} on {card['dataset'].get('name', '?')}, {card['config'].get('loss', '')})" \
-        .replace(", )", ")")
+    facts = [f"{card['family']} on {card['dataset'].get('name', '?')}"] + \
+        ([card["config"]["loss"]] if "loss" in card["config"] else [])
+    return f"{entry['name']}  ({', '.join(facts)})"
 
 
 def pick_checkpoint(families: tuple[str, ...], key: str, resets: tuple[str, ...], train_hint: str):
