@@ -5,6 +5,7 @@ import streamlit as st
 import torch
 
 from gen_core import embed, latent, render
+from gen_core.masks import MASKS, known_mask
 from gen_core.data.images import image_from_file
 from gen_core.errors import GenLabError
 from gen_core.models import vae
@@ -14,7 +15,6 @@ from ui.loaders import get_core, get_dataset, pick_checkpoint
 from ui.settings import clamp_state
 
 METHOD_LABELS = {"latent": "the latent itself (exact)", "umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
-MASKS = ("left half", "right half", "top half", "bottom half", "centre box")
 
 st.title("VAE Latent Explorer")
 st.markdown(r"An encoder maps each image $x$ to a Gaussian $q(z\mid x)=\mathcal N(\mu,\sigma^2)$; a decoder maps codes "
@@ -278,12 +278,7 @@ def impute_section():
         mask_kind = c[1].selectbox("Hide", MASKS, key="vae_mask")
         steps = c[2].slider("Steps", 1, 60, 30, key="vae_impute_steps")
         x = dataset.x_test[index:index + 1]
-        known = torch.ones_like(x, dtype=torch.bool)
-        h, w = x.shape[-2:]
-        region = {"left half": (slice(None), slice(0, w // 2)), "right half": (slice(None), slice(w // 2, None)),
-                  "top half": (slice(0, h // 2), slice(None)), "bottom half": (slice(h // 2, None), slice(None)),
-                  "centre box": (slice(h // 4, 3 * h // 4), slice(w // 4, 3 * w // 4))}[mask_kind]
-        known[..., region[0], region[1]] = False
+        known = known_mask(tuple(x.shape), mask_kind)
         frames = core.run(name, lambda m: vae.impute(m.model, x, known, steps))
         shown = torch.cat([x, frames[0], frames[1], frames[len(frames) // 2], frames[-1]])
         st.image(render.labelled_grid(shown, ["original", "hidden", "step 1", f"step {len(frames) // 2}",

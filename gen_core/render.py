@@ -203,3 +203,15 @@ def map_figure(coords: np.ndarray, labels: np.ndarray, class_names, title: str, 
     figure.update_layout(title=title, height=560, margin=dict(l=10, r=10, t=40, b=10), clickmode="event+select",
                          legend=dict(title="class"), dragmode="pan")
     return figure
+
+
+def side_by_side(images: list[Image.Image], gap: int = 8, background: int = 255) -> Image.Image:
+    """Images placed left to right with a gap, top-aligned (x_t beside the predicted x_0, say)."""
+    width = sum(i.width for i in images) + gap * (len(images) - 1)
+    height = max(i.height for i in images)
+    canvas = Image.new("L" if all(i.mode == "L" for i in images) else "RGB", (width, height), background)
+    left = 0
+    for image in images:
+        canvas.paste(image, (left, 0))
+        left += image.width + gap
+    return canvas

@@ -35,6 +35,30 @@ def write_samples(x: torch.Tensor, is_image: bool, out: Path) -> None:
     tmp.replace(out)
 
 
+DIFFUSION_FAMILIES = ("ddpm", "ldm")
+
+
+def diffusion_options(args, card: dict) -> dict:
+    """--steps/--guidance/--sampler/--eta as sample() options, checked against the model."""
+    given = {k: getattr(args, k) for k in ("steps", "guidance", "sampler", "eta") if getattr(args, k) is not None}
+    if not given:
+        return {}
+    if card["family"] not in DIFFUSION_FAMILIES:
+        raise GenLabError(f"--{'/--'.join(given)} apply to diffusion models; this checkpoint is a {card['family']}")
+    if "guidance" in given and args.label is None:
+        raise GenLabError("--guidance steers towards a class: give --label too")
+    total = card["config"]["timesteps"]
+    if "steps" in given and not 1 <= given["steps"] <= total:
+        raise GenLabError(f"--steps must be between 1 and {total} (the model's T), got {given['steps']}")
+    if given.get("sampler") == "ddpm" and given.get("steps", total) != total:
+        raise GenLabError(f"the DDPM sampler visits all {total} steps; use --sampler ddim for fewer")
+    if "eta" in given and not 0 <= given["eta"] <= 1:
+        raise GenLabError(f"--eta must be between 0 and 1, got {given['eta']}")
+    if "guidance" in given and not 0 <= given["guidance"] <= 20:
+        raise GenLabError(f"--guidance must be between 0 and 20, got {given['guidance']}")
+    return given
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m gen_core.sample",
@@ -43,6 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--label", type=int, default=None, help="class to sample, for conditional models")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="diffusion models: reverse steps (default: all T with DDPM; fewer switches to DDIM)")
+    parser.add_argument("--guidance", type=float, default=None,
+                        help="diffusion models with --label: classifier-free guidance scale (1 = plain conditional)")
+    parser.add_argument("--sampler", choices=("ddpm", "ddim"), default=None, help="diffusion models: the sampler")
+    parser.add_argument("--eta", type=float, default=None, help="DDIM noise: 0 deterministic, 1 like DDPM")
     parser.add_argument("--device", default=None, help="auto, cpu, cuda, mps (default: $GENLAB_DEVICE or auto)")
     parser.add_argument("--out", required=True, help="output file: .png (a grid) or .npy (float32 samples)")
     args = parser.parse_args(argv)
@@ -56,9 +86,11 @@ def main(argv: list[str] | None = None) -> int:
             raise GenLabError(f"--n must be between 1 and 100000, got {args.n}")
         core = InferenceCore(args.device)
         loaded = core.load(args.checkpoint)
+        options = diffusion_options(args, loaded.card)
         from tqdm import tqdm
         with tqdm(total=args.n, unit="sample", delay=1.0, file=sys.stderr) as bar:
-            x = core.sample(args.checkpoint, args.n, seed=args.seed, label=args.label, progress=bar.update)
+            x = core.sample(args.checkpoint, args.n, seed=args.seed, label=args.label, progress=bar.update,
+                            **options)
         write_samples(x, loaded.is_image, out)
     except GenLabError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -21,10 +21,12 @@ PAGES = [
     PageEntry("app_pages/home.py", "Home", ":material/home:", "home", default=True),
     PageEntry("app_pages/gan_studio.py", "GAN Studio", ":material/swords:", "gan_studio"),
     PageEntry("app_pages/vae_explorer.py", "VAE Latent Explorer", ":material/scatter_plot:", "vae_explorer"),
+    PageEntry("app_pages/diffusion_theater.py", "Diffusion Theater", ":material/blur_on:", "diffusion_theater"),
 ]
 
 # family key (as in ui.atlas.FAMILIES) -> page path
 FAMILY_PAGES: dict[str, str] = {
     "gan": "app_pages/gan_studio.py",
     "vae": "app_pages/vae_explorer.py",
+    "diffusion": "app_pages/diffusion_theater.py",
 }

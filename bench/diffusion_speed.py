@@ -1,0 +1,65 @@
+"""Diffusion sampling speed against the issue's bar, and each sampler's time against steps x one forward.
+
+    python bench/diffusion_speed.py [--device cpu] [--ddpm-shapes]
+
+Targets (CPU): 16 digits with DDPM over 1000 steps within 3 s; 16 images of the 28x28 set with DDIM over 50 steps
+within 3 s; each sampler's time within 10% of (steps x one network forward). Times are medians of --repeats runs
+after a warm-up, through the same InferenceCore.sample the app and CLI use.
+"""
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch  # noqa: E402
+
+from gen_core.core import InferenceCore  # noqa: E402
+from gen_core.models import diffusion as D  # noqa: E402
+
+
+def median_seconds(fn, repeats: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--ddpm-shapes", action="store_true", help="also time DDPM over all steps on shapes (slow)")
+    args = parser.parse_args()
+    core = InferenceCore(args.device)
+    print(f"device {core.device}, torch {torch.__version__}, {torch.get_num_threads()} threads, 16 samples each")
+    cases = [("ddpm-digits", "ddpm", None, 3.0), ("ddpm-digits", "ddim", 50, None), ("ddpm-shapes", "ddim", 50, 3.0)]
+    if args.ddpm_shapes:
+        cases.append(("ddpm-shapes", "ddpm", None, None))
+    print(f"{'checkpoint':<13} {'sampler':<8} {'steps':>5} {'sample s':>9} {'forward ms':>11} {'steps x fwd s':>14} "
+          f"{'ratio':>6} {'target':>8}")
+    for name, sampler, steps, target in cases:
+        model = core.load(name).model
+        total = model.config.timesteps if sampler == "ddpm" else steps
+        x = D.initial_noise(model, 16, torch.Generator(core.device).manual_seed(0))
+        t = torch.zeros(16, dtype=torch.long, device=core.device)
+
+        def one_forward():
+            with torch.inference_mode():
+                for _ in range(20):
+                    model.predict_eps(x, t)
+
+        forward = median_seconds(one_forward, args.repeats) / 20
+        sample = median_seconds(lambda: core.sample(name, 16, seed=0, sampler=sampler, steps=steps), args.repeats)
+        verdict = "" if target is None else ("ok" if sample <= target else "MISSED") + f" {target:g}s"
+        print(f"{name:<13} {sampler:<8} {total:>5} {sample:>9.2f} {forward * 1000:>11.2f} {total * forward:>14.2f} "
+              f"{sample / (total * forward):>6.2f} {verdict:>8}")
+
+
+if __name__ == "__main__":
+    main()
