@@ -22,6 +22,7 @@ PAGES = [
     PageEntry("app_pages/gan_studio.py", "GAN Studio", ":material/swords:", "gan_studio"),
     PageEntry("app_pages/vae_explorer.py", "VAE Latent Explorer", ":material/scatter_plot:", "vae_explorer"),
     PageEntry("app_pages/diffusion_theater.py", "Diffusion Theater", ":material/blur_on:", "diffusion_theater"),
+    PageEntry("app_pages/gen_vs_disc.py", "Generative vs Discriminative", ":material/compare:", "gen_vs_disc"),
 ]
 
 # family key (as in ui.atlas.FAMILIES) -> page path

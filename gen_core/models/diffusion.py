@@ -113,15 +113,20 @@ def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
     return torch.cat([angles.sin(), angles.cos()], dim=1)
 
 
+def norm_groups(channels: int) -> int:
+    """GroupNorm's group count: 8 where it divides the channels (as in the DDPM U-Net), else the largest of 4, 2, 1."""
+    return next(g for g in (8, 4, 2, 1) if channels % g == 0)
+
+
 class ResBlock(nn.Module):
     """GroupNorm-SiLU-conv twice, with the time (and class) embedding added in between, plus a skip."""
 
     def __init__(self, c_in: int, c_out: int, emb_dim: int):
         super().__init__()
-        self.norm1 = nn.GroupNorm(min(8, c_in), c_in)
+        self.norm1 = nn.GroupNorm(norm_groups(c_in), c_in)
         self.conv1 = nn.Conv2d(c_in, c_out, 3, padding=1)
         self.emb = nn.Linear(emb_dim, c_out)
-        self.norm2 = nn.GroupNorm(min(8, c_out), c_out)
+        self.norm2 = nn.GroupNorm(norm_groups(c_out), c_out)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1)
         self.skip = nn.Conv2d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
 
@@ -161,7 +166,7 @@ class UNet(nn.Module):
             self.up_blocks.append(ResBlock(2 * widths[level], widths[level], emb))
             if level > 0:
                 self.upsamples.append(nn.ConvTranspose2d(widths[level], widths[level - 1], 4, stride=2, padding=1))
-        self.norm_out = nn.GroupNorm(8, ch)
+        self.norm_out = nn.GroupNorm(norm_groups(ch), ch)
         self.conv_out = nn.Conv2d(ch, c, 3, padding=1)
         nn.init.zeros_(self.conv_out.weight)  # start by predicting zero noise: a calmer first few hundred steps
         nn.init.zeros_(self.conv_out.bias)

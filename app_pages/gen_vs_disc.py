@@ -1,0 +1,350 @@
+"""Generative vs discriminative classifiers: the syllabus's comparison table, one row at a time, on real data."""
+import time
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+from plotly.subplots import make_subplots
+
+from gen_core import classifier_lab as lab
+from gen_core import classifiers, render
+from gen_core.data import dataset_names
+from gen_core.data.toys import TOYS
+from ui.images import show_grid
+from ui.settings import global_seed
+
+TABS = ["Decision boundaries", "Learning curves", "Missing data", "Irrelevant features", "Generation", "Outliers"]
+# The syllabus's table (syllabus.md, "Generative vs Discriminative models"), each row pointing at its tab.
+OUTLINE = [
+    ("Objective", "learn the data distribution p(x, y)", "learn the boundary p(y | x)", "Decision boundaries"),
+    ("Data generation", "can generate new samples", "cannot generate data", "Generation"),
+    ("Use cases", "augmentation, synthetic data, anomaly detection", "classification, regression", "Outliers"),
+    ("Model complexity / data needed", "more assumptions: good with few examples, may plateau lower",
+     "fewer assumptions: needs more data, ends better", "Learning curves"),
+    ("Handling missing data", "integrates missing features out", "needs imputation first", "Missing data"),
+    ("Robustness to irrelevant features", "can be sensitive to them", "tends to be more robust", "Irrelevant features"),
+]
+COLOURS = np.array([[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189], [140, 86, 75],
+                    [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207]])
+
+st.title("Generative vs discriminative classifiers")
+st.markdown(r"A **generative** classifier models how each class produces data, $p(x\mid y)\,p(y)$, and classifies "
+            r"by Bayes' rule; a **discriminative** one models $p(y\mid x)$ directly. The syllabus's table makes six "
+            r"claims about the difference. Each row below leads to the experiment that tests it, on the data you choose.")
+
+header = st.columns([2, 3, 3, 2])
+for col, text in zip(header, ["**Row**", "**Generative**", "**Discriminative**", "**See it**"]):
+    col.markdown(text)
+for row, generative, discriminative, tab in OUTLINE:
+    c = st.columns([2, 3, 3, 2])
+    c[0].markdown(f"*{row}*")
+    c[1].markdown(generative)
+    c[2].markdown(discriminative)
+    c[3].button(tab, key=f"gvd_go_{tab}", on_click=lambda t=tab: st.session_state.update(gvd_tab=t),
+                icon=":material/arrow_downward:")
+
+IMAGE_SETS = ("digits", "shapes")
+choices = [lab.SYNTHETIC, "digits", "shapes", *TOYS]
+c = st.columns([2, 1, 1, 1])
+data_name = c[0].selectbox("Data", choices, index=choices.index("digits"), key="gvd_data",
+                           help=f"Any registered dataset: {', '.join(n for n in dataset_names() if ':' not in n)}")
+dim = separation = correlation = None
+if data_name == lab.SYNTHETIC:
+    dim = c[1].slider("Features", 2, 50, 20, key="gvd_dim")
+    separation = c[2].slider("Class separation", 0.5, 4.0, 2.0, 0.25, key="gvd_sep")
+    correlation = c[3].slider("Feature correlation", 0.0, 0.95, 0.8, 0.05, key="gvd_corr",
+                              help="0: naive Bayes's independence assumption holds; near 1 it is badly wrong")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def task(name: str, dim, separation, correlation):
+    if name == lab.SYNTHETIC:
+        return lab.load_task(name, dim, separation, correlation)
+    return lab.load_task(name)
+
+
+X_train, y_train, X_test, y_test, image_shape, class_names = task(data_name, dim, separation, correlation)
+st.caption(f"{len(X_train)} training and {len(X_test)} test examples, {X_train.shape[1]} features, "
+           f"{len(np.unique(y_train))} classes.")
+all_models = list(classifiers.GENERATIVE + classifiers.DISCRIMINATIVE)
+
+
+def pick_models(key: str, default: list[str]) -> list[str]:
+    return st.multiselect("Models", all_models, default, key=key,
+                          format_func=lambda n: f"{n} ({'generative' if classifiers.is_generative(n) else 'discriminative'})")
+
+
+def timed(fn, *args):
+    started = time.perf_counter()
+    result = fn(*args)
+    return result, time.perf_counter() - started
+
+
+tabs = st.tabs(TABS, key="gvd_tab", on_change="rerun", bind="query-params")
+boundary_tab, curves_tab, missing_tab, irrelevant_tab, generation_tab, outlier_tab = tabs
+
+
+# --- Decision boundaries --------------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def surfaces(data_key: tuple, names: tuple, n_train: int, seed: int):
+    return lab.decision_surfaces(names, X_train, y_train, X_test, y_test, n_train, seed)
+
+
+def probability_image(proba: np.ndarray) -> np.ndarray:
+    """p(y | x) on the grid (K, R, R) as colours: each class's colour weighted by its probability, so confident
+    regions are saturated and uncertain ones fade towards grey-white."""
+    colours = COLOURS[np.arange(len(proba)) % len(COLOURS)].astype(float)
+    mix = np.einsum("krc,kd->rcd", proba, colours)
+    confidence = proba.max(0)[..., None]
+    white = np.full(3, 255.0)
+    return (white + (mix - white) * (confidence - 1 / len(proba)) / (1 - 1 / len(proba))).clip(0, 255).astype(np.uint8)
+
+
+def boundaries_section(data_key):
+    if X_train.shape[1] != 2:
+        st.info("Decision boundaries are drawn for 2-D data: pick one of the toys, or the synthetic task with "
+                "2 features.")
+        return
+    c = st.columns([3, 1])
+    with c[0]:
+        names = pick_models("gvd_bound_models", ["Naive Bayes", "QDA", "Logistic regression", "RBF SVM"])
+    n_train = c[1].select_slider("Training points", [10, 20, 50, 100, 200, 500, 1000, 4000], 200, key="gvd_bound_n")
+    if not names:
+        return
+    result, seconds = timed(surfaces, data_key, tuple(names), n_train, global_seed())
+    cols = min(3, len(names))
+    rows = -(-len(names) // cols)
+    figure = make_subplots(rows=rows, cols=cols, subplot_titles=[
+        f"{n}: test acc {result['models'][n]['accuracy']:.1%}" for n in names], horizontal_spacing=0.04,
+        vertical_spacing=0.08)
+    gx, gy = result["gx"], result["gy"]
+    for i, name in enumerate(names):
+        r, col = divmod(i, cols)
+        figure.add_trace(go.Image(z=probability_image(result["models"][name]["proba"]), x0=gx[0], dx=gx[1] - gx[0],
+                                  y0=gy[0], dy=gy[1] - gy[0], hoverinfo="skip"), row=r + 1, col=col + 1)
+        figure.add_trace(go.Scatter(x=result["X"][:, 0], y=result["X"][:, 1], mode="markers", showlegend=False,
+                                    marker=dict(size=5, color=[f"rgb{tuple(COLOURS[k % 10])}" for k in result["y"]],
+                                                line=dict(width=0.5, color="black"))), row=r + 1, col=col + 1)
+    figure.update_yaxes(autorange=True)
+    figure.update_layout(height=330 * rows, margin=dict(l=10, r=10, t=40, b=10))
+    st.plotly_chart(figure, width="stretch", key="gvd_boundary_chart")
+    st.caption(f"Colour: p(y | x), faded where the model is unsure; dots: the {len(result['y'])} training points. "
+               f"Computed in {seconds:.2f} s (cached after). Generative models draw boundaries where their class "
+               "densities cross (naive Bayes: axis-aligned ellipses; QDA: conics); discriminative ones fit the "
+               "boundary itself.")
+
+
+# --- Learning curves ------------------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def curves(data_key: tuple, names: tuple, sizes: tuple, resamples: int, seed: int):
+    return lab.learning_curves(names, X_train, y_train, X_test, y_test, sizes, resamples, seed)
+
+
+def curves_section(data_key):
+    st.markdown("Ng and Jordan (2001): naive Bayes approaches its best error with far fewer examples than logistic "
+                "regression, but logistic regression's best is lower when naive Bayes's assumptions are wrong, so "
+                "the curves cross. Try the synthetic task: raise the correlation to break naive Bayes's assumption "
+                "and watch where the crossover moves.")
+    c = st.columns([3, 1])
+    with c[0]:
+        names = pick_models("gvd_curve_models", ["Naive Bayes", "Logistic regression"])
+    resamples = c[1].slider("Resamples", 10, 30, 10, key="gvd_curve_resamples")
+    classes = len(np.unique(y_train))
+    sizes = tuple(int(s) for s in np.unique(np.geomspace(max(4, 2 * classes), min(len(X_train), 1000), 9).round()))
+    if not names:
+        return
+    result, seconds = timed(curves, data_key, tuple(names), sizes, resamples, global_seed())
+    figure = go.Figure()
+    for i, name in enumerate(names):
+        acc = result[name]
+        mean, low, high = acc.mean(0), np.percentile(acc, 10, 0), np.percentile(acc, 90, 0)
+        colour = f"rgba{(*COLOURS[i % 10], 0.18)}"
+        figure.add_trace(go.Scatter(x=list(sizes) + list(sizes)[::-1], y=list(high) + list(low)[::-1], fill="toself",
+                                    fillcolor=colour, line=dict(width=0), hoverinfo="skip", showlegend=False))
+        figure.add_trace(go.Scatter(x=sizes, y=mean, name=name, mode="lines+markers",
+                                    line=dict(color=f"rgb{tuple(COLOURS[i % 10])}",
+                                              dash="solid" if classifiers.is_generative(name) else "dash")))
+    generative = [n for n in names if classifiers.is_generative(n)]
+    discriminative = [n for n in names if not classifiers.is_generative(n)]
+    note = ""
+    if generative and discriminative:
+        at = lab.crossover(sizes, result[generative[0]], result[discriminative[0]])
+        if at is not None:
+            figure.add_vline(x=at, line_dash="dot", line_color="black",
+                             annotation_text=f"{discriminative[0]} overtakes from n = {at}")
+            note = f"Crossover: {generative[0]} leads below {at} training examples, {discriminative[0]} from {at} on."
+        else:
+            note = (f"No crossover between {generative[0]} and {discriminative[0]} over these sizes: one leads "
+                    "throughout.")
+    figure.update_layout(xaxis_type="log", xaxis_title="training examples", yaxis_title="test accuracy", height=380,
+                         margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=-0.2))
+    st.plotly_chart(figure, width="stretch", key="gvd_curve_chart")
+    st.caption(f"Mean over {resamples} random training subsets; bands from the 10th to the 90th percentile. Solid: "
+               f"generative, dashed: discriminative. {note} Computed in {seconds:.2f} s (cached after).")
+
+
+# --- Missing data ---------------------------------------------------------------------------------------------
+
+FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def missing(data_key: tuple, names: tuple, seed: int):
+    return lab.missing_features(names, X_train, y_train, X_test, y_test, FRACTIONS, seed)
+
+
+def line_chart(xs, series: dict, x_title: str, y_title: str, key: str):
+    figure = go.Figure()
+    for i, (name, ys) in enumerate(series.items()):
+        figure.add_trace(go.Scatter(x=list(xs), y=ys, name=name, mode="lines+markers",
+                                    line=dict(color=f"rgb{tuple(COLOURS[i % 10])}",
+                                              dash="solid" if classifiers.is_generative(name) else "dash")))
+    figure.update_layout(xaxis_title=x_title, yaxis_title=y_title, height=360, margin=dict(l=10, r=10, t=30, b=10),
+                         legend=dict(orientation="h", y=-0.25))
+    st.plotly_chart(figure, width="stretch", key=key)
+
+
+def missing_section(data_key):
+    st.markdown(r"Hide a share of each test input's features. A Gaussian generative model integrates them out: "
+                r"$p(x_{\text{seen}}\mid y) = \int p(x\mid y)\,dx_{\text{hidden}}$ is again Gaussian, with the seen "
+                r"rows and columns of the mean and covariance. A discriminative model has no $p(x)$ to integrate, so "
+                r"the hidden features are filled with their training means first.")
+    names = pick_models("gvd_missing_models", ["Naive Bayes", "LDA", "QDA", "Logistic regression", "Random forest"])
+    if not names:
+        return
+    result, seconds = timed(missing, data_key, tuple(names), global_seed())
+    line_chart([f * 100 for f in FRACTIONS], result, "% of test features hidden", "test accuracy", "gvd_missing_chart")
+    st.caption(f"Solid: generative (marginalised), dashed: discriminative (mean-imputed). Computed in "
+               f"{seconds:.2f} s (cached after).")
+    if image_shape is not None:
+        example = lab.hide(X_test[:8], 0.5, np.random.default_rng(0))
+        show_grid(to_images(example), caption="Test inputs with 50% of their pixels hidden (hidden: mid-grey)", nrow=8)
+
+
+# --- Irrelevant features --------------------------------------------------------------------------------------
+
+KS = (0, 2, 5, 10, 20, 50, 100, 200)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def irrelevant(data_key: tuple, names: tuple, n_train: int, seed: int):
+    return lab.irrelevant_features(names, X_train, y_train, X_test, y_test, KS, n_train, seed)
+
+
+def irrelevant_section(data_key):
+    st.markdown("Append k features of pure noise (with the spread of the real ones) to every input. Naive Bayes "
+                "multiplies in a likelihood term for each one, so noise it has fitted from few examples adds up; "
+                "models that learn weights per feature can learn to ignore them.")
+    c = st.columns([3, 1])
+    with c[0]:
+        names = pick_models("gvd_irr_models", ["Naive Bayes", "QDA", "Logistic regression", "Random forest"])
+    n_train = c[1].select_slider("Training examples", [50, 100, 200, 500, 1000], 200, key="gvd_irr_n")
+    if not names:
+        return
+    result, seconds = timed(irrelevant, data_key, tuple(names), min(n_train, len(X_train)), global_seed())
+    line_chart(KS, result, "noise features added", "test accuracy", "gvd_irr_chart")
+    st.caption(f"Computed in {seconds:.2f} s (cached after).")
+
+
+# --- Generation -----------------------------------------------------------------------------------------------
+
+def to_images(X: np.ndarray) -> torch.Tensor:
+    """Flattened images back to (N, C, H, W) in [-1, 1] for display (NaN shown mid-grey)."""
+    lo, hi = np.nanmin(X_train), np.nanmax(X_train)
+    x = (np.nan_to_num(X, nan=(lo + hi) / 2) - lo) / (hi - lo) * 2 - 1
+    return torch.as_tensor(x, dtype=torch.float32).clamp(-1, 1).reshape(-1, *image_shape)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def samples_of(data_key: tuple, name: str, per_class: int, seed: int):
+    model = lab.quiet_fit(classifiers.make(name, seed), X_train, y_train)
+    classes = np.unique(y_train)
+    X = np.vstack([model.sample(per_class, y=k, random_state=seed + int(k))[0] for k in classes])
+    return X, np.repeat(classes, per_class)
+
+
+def generation_section(data_key):
+    st.markdown("A generative classifier is a model of the data, so it can draw new examples of each class. A "
+                "discriminative classifier only knows where the boundaries are: there is nothing to sample.")
+    c = st.columns([2, 2])
+    generative = c[0].selectbox("Generative model", classifiers.GENERATIVE, key="gvd_gen_model")
+    c[1].selectbox("Discriminative model", classifiers.DISCRIMINATIVE, key="gvd_gen_disc")
+    per_class = 8 if image_shape is not None else 200
+    (X, y), seconds = timed(samples_of, data_key, generative, per_class, global_seed())
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{generative}: samples, one row per class**" if image_shape is not None else
+                    f"**{generative}: samples against the data**")
+        if image_shape is not None:
+            show_grid(to_images(X), nrow=per_class, caption=f"{len(X)} samples drawn in {seconds:.2f} s")
+        else:
+            figure = go.Figure([go.Scatter(x=X_train[:1500, 0], y=X_train[:1500, 1], mode="markers", name="data",
+                                           marker=dict(size=3, color="#cccccc")),
+                                go.Scatter(x=X[:, 0], y=X[:, 1], mode="markers", name="samples",
+                                           marker=dict(size=4, color=[f"rgb{tuple(COLOURS[k % 10])}" for k in y]))])
+            figure.update_layout(height=380, margin=dict(l=10, r=10, t=10, b=10))
+            st.plotly_chart(figure, width="stretch", key="gvd_gen_chart")
+    with right:
+        st.markdown(f"**{st.session_state.gvd_gen_disc}**")
+        st.info(f"{st.session_state.gvd_gen_disc} models p(y | x) only. It has no p(x | y) to draw from, so it "
+                "cannot generate an example of any class.")
+
+
+# --- Outliers -------------------------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def outliers(data_key: tuple, names: tuple, kind: str, seed: int):
+    rng = np.random.default_rng(seed)
+    lo, hi = X_train.min(0), X_train.max(0)
+    if kind == "uniform noise":
+        X_out = rng.uniform(lo, hi, (len(X_test), X_train.shape[1]))
+    elif kind == "inverted images":
+        X_out = hi.max() + lo.min() - X_test
+    else:  # shuffled features: each feature's values kept, their combination destroyed
+        X_out = np.stack([rng.permutation(col) for col in X_test.T], 1)
+    return lab.outlier_scores(names, X_train, y_train, X_test, X_out, seed), X_out[:8]
+
+
+def outlier_section(data_key):
+    st.markdown("Can the model tell inputs unlike its training data? A generative model's log p(x) is a direct "
+                "answer; a discriminative model has only its confidence, max p(y | x), which can be high far from "
+                "any data. Each curve separates the test set (in) from the chosen outliers (out).")
+    c = st.columns([3, 1])
+    with c[0]:
+        names = pick_models("gvd_out_models", ["Naive Bayes", "QDA", "Logistic regression", "Random forest"])
+    kinds = ["uniform noise", "shuffled features"] + (["inverted images"] if image_shape is not None else [])
+    kind = c[1].selectbox("Outliers", kinds, key="gvd_out_kind")
+    if not names:
+        return
+    (result, examples), seconds = timed(outliers, data_key, tuple(names), kind, global_seed())
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("ROC: in-distribution vs outliers", "AUROC"))
+    for i, name in enumerate(names):
+        r = result[name]
+        colour = f"rgb{tuple(COLOURS[i % 10])}"
+        figure.add_trace(go.Scatter(x=r["fpr"], y=r["tpr"], name=f"{name} ({r['kind']})", line=dict(color=colour)),
+                         row=1, col=1)
+        figure.add_trace(go.Bar(x=[name], y=[r["auroc"]], marker_color=colour, showlegend=False,
+                                text=[f"{r['auroc']:.3f}"], textposition="outside"), row=1, col=2)
+    figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], line=dict(dash="dot", color="grey"), showlegend=False), row=1, col=1)
+    figure.update_xaxes(title_text="false positive rate", row=1, col=1)
+    figure.update_yaxes(title_text="true positive rate", row=1, col=1)
+    figure.update_yaxes(range=[0, 1.1], row=1, col=2)
+    figure.update_layout(height=400, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25))
+    st.plotly_chart(figure, width="stretch", key="gvd_out_chart")
+    st.caption(f"AUROC 1: every outlier scored below every test input; 0.5: no better than chance. Computed in "
+               f"{seconds:.2f} s (cached after).")
+    if image_shape is not None:
+        show_grid(to_images(examples), nrow=8, caption=f"Some outliers ({kind})")
+
+
+data_key = (data_name, dim, separation, correlation)
+sections = [boundaries_section, curves_section, missing_section, irrelevant_section, generation_section,
+            outlier_section]
+for tab, section in zip(tabs, sections):
+    with tab:
+        if tab.open:
+            with st.spinner("Fitting the models..."):
+                section(data_key)

@@ -1,0 +1,194 @@
+"""The experiments behind the generative-vs-discriminative page, one function per row of the syllabus's table.
+Everything is NumPy in, NumPy out, seeded, and cheap enough to run on first view (the page caches results).
+
+- `decision_surfaces`: p(y | x) over a grid of a 2-D set, per model.
+- `learning_curves`: test accuracy against training size, over resamples (Ng & Jordan, 2001: the generative model
+  reaches its asymptote with O(log D) examples, the discriminative one with O(D), but to a lower error).
+- `missing_features`: accuracy as a growing share of test features is hidden.
+- `irrelevant_features`: accuracy as pure-noise features are appended.
+- `outlier_scores`: how well log p(x) (generative) or the top class probability (discriminative) separates test
+  data from inputs that are not like it, as ROC curves and AUROC.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import roc_auc_score, roc_curve
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+from gen_core import classifiers
+
+
+def quiet_fit(model, X, y):
+    """fit, with scikit-learn's convergence and collinearity warnings silenced: on 10 examples they are expected."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return model.fit(X, y)
+
+
+def subsample(y: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n row indices with every class present at least twice when n allows (QDA and friends need 2 per class),
+    the rest drawn uniformly."""
+    classes = np.unique(y)
+    per_class = 2 if n >= 2 * len(classes) else 1
+    first = np.concatenate([rng.choice(np.flatnonzero(y == k), per_class, replace=False) for k in classes])
+    rest = rng.choice(np.setdiff1d(np.arange(len(y)), first), max(0, n - len(first)), replace=False)
+    return np.concatenate([first, rest])
+
+
+def cv_accuracy(name: str, X: np.ndarray, y: np.ndarray, folds: int = 5, seed: int = 0) -> float:
+    """Mean accuracy over shuffled, stratified k-fold cross-validation."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = cross_val_score(classifiers.make(name, seed), X, y,
+                                 cv=StratifiedKFold(folds, shuffle=True, random_state=seed))
+    return float(scores.mean())
+
+
+def decision_surfaces(names, X_train, y_train, X_test, y_test, n_train: int, seed: int = 0, resolution: int = 70,
+                      extent: tuple[float, float, float, float] | None = None) -> dict:
+    """Fit each model on n_train points and evaluate p(y | x) on a resolution^2 grid. Returns the grid axes, the
+    training rows used, and per model the probability of each class on the grid (K, R, R) and test accuracy."""
+    rng = np.random.default_rng(seed)
+    rows = subsample(y_train, min(n_train, len(y_train)), rng)
+    Xs, ys = X_train[rows], y_train[rows]
+    x0, x1, y0, y1 = extent or (*(np.percentile(X_train[:, 0], [0.5, 99.5]) + [-0.5, 0.5]),
+                                *(np.percentile(X_train[:, 1], [0.5, 99.5]) + [-0.5, 0.5]))
+    gx, gy = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
+    grid = np.stack(np.meshgrid(gx, gy), -1).reshape(-1, 2)
+    out = {"gx": gx, "gy": gy, "X": Xs, "y": ys, "models": {}}
+    for name in names:
+        model = quiet_fit(classifiers.make(name, seed), Xs, ys)
+        proba = model.predict_proba(grid).T.reshape(-1, resolution, resolution)
+        out["models"][name] = {"proba": proba, "accuracy": float((model.predict(X_test) == y_test).mean())}
+    return out
+
+
+def learning_curves(names, X_train, y_train, X_test, y_test, sizes, resamples: int = 10, seed: int = 0) -> dict:
+    """Test accuracy (resamples, len(sizes)) per model, each resample a fresh random training subset."""
+    rng = np.random.default_rng(seed)
+    subsets = [[subsample(y_train, n, rng) for n in sizes] for _ in range(resamples)]
+    out = {}
+    for name in names:
+        acc = np.empty((resamples, len(sizes)))
+        for r in range(resamples):
+            for j, rows in enumerate(subsets[r]):
+                model = quiet_fit(classifiers.make(name, seed + r), X_train[rows], y_train[rows])
+                acc[r, j] = (model.predict(X_test) == y_test).mean()
+        out[name] = acc
+    return out
+
+
+def crossover(sizes, generative: np.ndarray, discriminative: np.ndarray) -> int | None:
+    """The first training size from which the discriminative model's mean accuracy stays ahead, if the generative
+    one led before it (Ng & Jordan's crossover); None when there is no such switch."""
+    ahead = discriminative.mean(0) > generative.mean(0)
+    if ahead.all() or not ahead[-1]:
+        return None
+    last_behind = np.flatnonzero(~ahead).max()
+    return int(sizes[last_behind + 1])
+
+
+def hide(X: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """A copy of X with `fraction` of each row's features set to NaN (missing), chosen at random per row."""
+    X = X.astype(float).copy()
+    d = X.shape[1]
+    k = int(round(fraction * d))
+    if k:
+        hidden = np.argsort(rng.random((len(X), d)), axis=1)[:, :k]
+        np.put_along_axis(X, hidden, np.nan, axis=1)
+    return X
+
+
+def missing_features(names, X_train, y_train, X_test, y_test, fractions, seed: int = 0) -> dict:
+    """Accuracy per model at each fraction of hidden test features (models trained on complete data)."""
+    rng = np.random.default_rng(seed)
+    hidden = [hide(X_test, f, rng) for f in fractions]
+    out = {}
+    for name in names:
+        model = quiet_fit(classifiers.make(name, seed), X_train, y_train)
+        out[name] = np.array([(model.predict(Xh) == y_test).mean() for Xh in hidden])
+    return out
+
+
+def with_noise_features(X: np.ndarray, k: int, scale: float, rng: np.random.Generator) -> np.ndarray:
+    return np.hstack([X, rng.normal(0, scale, (len(X), k))]) if k else X
+
+
+def irrelevant_features(names, X_train, y_train, X_test, y_test, ks, n_train: int | None = None,
+                        seed: int = 0) -> dict:
+    """Accuracy per model with k pure-noise features appended (same spread as the real ones), for each k."""
+    rng = np.random.default_rng(seed)
+    rows = subsample(y_train, n_train, rng) if n_train and n_train < len(y_train) else np.arange(len(y_train))
+    scale = float(X_train.std())
+    out = {name: np.empty(len(ks)) for name in names}
+    for j, k in enumerate(ks):
+        Xtr = with_noise_features(X_train[rows], k, scale, rng)
+        Xte = with_noise_features(X_test, k, scale, rng)
+        for name in names:
+            model = quiet_fit(classifiers.make(name, seed), Xtr, y_train[rows])
+            out[name][j] = (model.predict(Xte) == y_test).mean()
+    return out
+
+
+def outlier_scores(names, X_train, y_train, X_in, X_out, seed: int = 0) -> dict:
+    """For each model, a score per input where higher means "looks like the data": log p(x) for generative
+    models, the top class probability for discriminative ones; with the ROC curve and AUROC of telling X_in
+    (label 1) from X_out (label 0)."""
+    truth = np.r_[np.ones(len(X_in)), np.zeros(len(X_out))]
+    out = {}
+    for name in names:
+        model = quiet_fit(classifiers.make(name, seed), X_train, y_train)
+        both = np.vstack([X_in, X_out])
+        score = model.score_samples(both) if classifiers.is_generative(name) else model.predict_proba(both).max(1)
+        fpr, tpr, _ = roc_curve(truth, score)
+        out[name] = {"auroc": float(roc_auc_score(truth, score)), "fpr": fpr, "tpr": tpr,
+                     "kind": "log p(x)" if classifiers.is_generative(name) else "max p(y | x)"}
+    return out
+
+
+# --- data ------------------------------------------------------------------------------------------------------
+
+SYNTHETIC = "two correlated Gaussians (adjustable)"
+MAX_TRAIN = {"digits": None, "shapes": 2000}  # QDA and the SVMs on 6000 x 784 would not fit the 3 s budget
+
+
+def gaussian_task(dim: int = 10, separation: float = 1.5, correlation: float = 0.6, n: int = 4000,
+                  seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Two classes N(+-mu, Sigma) in `dim` dimensions with Sigma_ij = correlation^|i-j| (an AR(1) covariance) and
+    mu along the first axis at `separation` standard deviations apart. Correlation breaks naive Bayes's
+    independence assumption, which is what lets logistic regression overtake it with enough data."""
+    rng = np.random.default_rng(seed)
+    index = np.arange(dim)
+    cov = correlation ** np.abs(index[:, None] - index[None])
+    mean = np.zeros(dim)
+    mean[: max(1, dim // 2)] = separation / 2 / np.sqrt(max(1, dim // 2))
+    y = rng.integers(0, 2, n)
+    X = rng.multivariate_normal(np.zeros(dim), cov, n) + np.where(y[:, None] == 1, mean, -mean)
+    half = n // 2
+    return X[:half], y[:half], X[half:], y[half:]
+
+
+def load_task(name: str, dim: int = 10, separation: float = 1.5, correlation: float = 0.6):
+    """(X_train, y_train, X_test, y_test, image_shape or None, class names) for a registered dataset or the
+    synthetic task. Images are flattened; digits go back to scikit-learn's 0-16 scale so its estimators (and the
+    accuracies quoted for them) behave exactly as in scikit-learn."""
+    if name == SYNTHETIC:
+        Xtr, ytr, Xte, yte = gaussian_task(dim, separation, correlation)
+        return Xtr, ytr, Xte, yte, None, ("class 0", "class 1")
+    from gen_core.data import load_dataset
+
+    d = load_dataset(name)
+    Xtr, Xte = d.x_train.flatten(1).numpy().astype(float), d.x_test.flatten(1).numpy().astype(float)
+    ytr, yte = d.y_train.numpy(), d.y_test.numpy()
+    if name == "digits":
+        Xtr, Xte = (Xtr + 1) * 8, (Xte + 1) * 8
+    limit = MAX_TRAIN.get(name)
+    if limit:
+        Xtr, ytr = Xtr[:limit], ytr[:limit]
+        Xte, yte = Xte[: limit // 2], yte[: limit // 2]
+    return Xtr, ytr, Xte, yte, (d.shape if d.kind == "image" else None), d.class_names

@@ -1,0 +1,119 @@
+"""Generative and discriminative classifiers: the estimator API on every model, marginalisation against a
+hand-computed Gaussian, sampling shapes, and the experiments behind the page."""
+import numpy as np
+import pytest
+from scipy.stats import multivariate_normal, norm
+from sklearn.base import clone
+
+from gen_core import classifier_lab as lab
+from gen_core import classifiers
+
+ALL = classifiers.GENERATIVE + classifiers.DISCRIMINATIVE
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 300)
+    centres = np.array([[0, 0], [3, 0], [0, 3]])
+    X = centres[y] + rng.normal(0, 0.7, (300, 2))
+    return X[:200], y[:200], X[200:], y[200:]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_model_has_the_estimator_api(name, blobs):
+    Xtr, ytr, Xte, yte = blobs
+    model = classifiers.make(name, seed=0)
+    assert repr(clone(model)) == repr(model)  # scikit-learn can clone it (its parameters round-trip)
+    lab.quiet_fit(model, Xtr, ytr)
+    assert list(model.classes_) == [0, 1, 2]
+    proba = model.predict_proba(Xte)
+    assert proba.shape == (100, 3) and np.allclose(proba.sum(1), 1)
+    assert (model.predict(Xte) == yte).mean() > 0.85
+    hidden = Xte.copy()
+    hidden[:, 1] = np.nan  # every model answers with a feature missing, one way or another
+    assert model.predict(hidden).shape == (100,)
+    if classifiers.is_generative(name):
+        X, y = model.sample(50, random_state=0)
+        assert X.shape == (50, 2) and y.shape == (50,)
+        X1, y1 = model.sample(20, y=1, random_state=0)
+        assert (y1 == 1).all() and np.linalg.norm(X1.mean(0) - [3, 0]) < 1.0
+        assert model.score_samples(Xte).shape == (100,)
+        assert model.score_samples([[0, 0]])[0] > model.score_samples([[20, 20]])[0]
+    else:
+        assert not hasattr(model, "sample")
+
+
+def test_gaussian_marginal_matches_a_hand_computed_case():
+    mean = np.array([1.0, -2.0, 0.5])
+    cov = np.array([[2.0, 0.6, 0.0], [0.6, 1.0, 0.3], [0.0, 0.3, 0.5]])
+    x = np.array([[0.3, np.nan, 1.0], [np.nan, np.nan, 0.0], [0.0, -1.0, 0.2]])
+    got = classifiers.gaussian_logpdf(x, mean, cov)
+    ridge = classifiers.RIDGE
+    # rows 1 and 2 by the marginal's formula: drop the hidden rows and columns
+    want0 = multivariate_normal([1.0, 0.5], cov[np.ix_([0, 2], [0, 2])] + ridge * np.eye(2)).logpdf([0.3, 1.0])
+    want1 = norm(0.5, np.sqrt(0.5 + ridge)).logpdf(0.0)
+    want2 = multivariate_normal(mean, cov + ridge * np.eye(3)).logpdf([0.0, -1.0, 0.2])
+    np.testing.assert_allclose(got, [want0, want1, want2], rtol=1e-10)
+
+
+def test_lda_marginalises_by_hand():
+    """Two 2-D Gaussian classes with a shared covariance; hiding x2, p(y | x1) follows from the 1-D marginals."""
+    rng = np.random.default_rng(1)
+    cov = np.array([[1.0, 0.8], [0.8, 1.0]])
+    X = np.vstack([rng.multivariate_normal([0, 0], cov, 2000), rng.multivariate_normal([2, 1], cov, 2000)])
+    y = np.r_[np.zeros(2000, int), np.ones(2000, int)]
+    model = classifiers.LDA().fit(X, y)
+    x1 = 1.3
+    p0 = norm(model.means_[0, 0], np.sqrt(model.covariance_[0, 0] + classifiers.RIDGE)).pdf(x1) * model.priors_[0]
+    p1 = norm(model.means_[1, 0], np.sqrt(model.covariance_[0, 0] + classifiers.RIDGE)).pdf(x1) * model.priors_[1]
+    got = model.predict_proba([[x1, np.nan]])[0]
+    np.testing.assert_allclose(got, [p0 / (p0 + p1), p1 / (p0 + p1)], rtol=1e-8)
+
+
+def test_complete_inputs_go_through_scikit_learn_unchanged(blobs):
+    from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
+    from sklearn.naive_bayes import GaussianNB
+
+    Xtr, ytr, Xte, _ = blobs
+    np.testing.assert_allclose(classifiers.NaiveBayes().fit(Xtr, ytr).predict_proba(Xte),
+                               GaussianNB().fit(Xtr, ytr).predict_proba(Xte))
+    np.testing.assert_allclose(classifiers.QDA(reg_param=0.1).fit(Xtr, ytr).predict_proba(Xte),
+                               QuadraticDiscriminantAnalysis(reg_param=0.1).fit(Xtr, ytr).predict_proba(Xte))
+
+
+def test_naive_bayes_samples_have_the_fitted_moments():
+    rng = np.random.default_rng(2)
+    X = np.vstack([rng.normal([0, 5], [1, 2], (3000, 2)), rng.normal([4, -1], [0.5, 1], (3000, 2))])
+    y = np.r_[np.zeros(3000, int), np.ones(3000, int)]
+    model = classifiers.NaiveBayes().fit(X, y)
+    S, _ = model.sample(20_000, y=0, random_state=0)
+    np.testing.assert_allclose(S.mean(0), [0, 5], atol=0.1)
+    np.testing.assert_allclose(S.std(0), [1, 2], atol=0.1)
+
+
+def test_experiments_shapes_and_the_missing_data_story():
+    Xtr, ytr, Xte, yte = lab.gaussian_task(dim=6, separation=2.0, correlation=0.5, n=1200, seed=0)
+    names = ("Naive Bayes", "Logistic regression")
+    curves = lab.learning_curves(names, Xtr, ytr, Xte, yte, (10, 50, 200), resamples=3, seed=0)
+    assert curves["Naive Bayes"].shape == (3, 3)
+    missing = lab.missing_features(("LDA", "Logistic regression"), Xtr, ytr, Xte, yte, (0.0, 0.5), seed=0)
+    assert missing["LDA"].shape == (2,) and missing["LDA"][0] > missing["LDA"][1]
+    irrelevant = lab.irrelevant_features(names, Xtr, ytr, Xte, yte, (0, 20), 100, seed=0)
+    assert irrelevant["Naive Bayes"].shape == (2,)
+    out = lab.outlier_scores(("QDA", "Logistic regression"), Xtr, ytr, Xte,
+                             np.random.default_rng(0).uniform(-8, 8, (300, 6)))
+    assert out["QDA"]["auroc"] > 0.95 and out["QDA"]["auroc"] > out["Logistic regression"]["auroc"]
+
+
+def test_hide_hides_the_asked_share_per_row():
+    X = lab.hide(np.zeros((5, 10)), 0.3, np.random.default_rng(0))
+    assert (np.isnan(X).sum(1) == 3).all()
+
+
+def test_crossover_is_where_the_discriminative_model_pulls_ahead():
+    sizes = (10, 20, 40, 80)
+    generative = np.array([[0.8, 0.85, 0.86, 0.86]])
+    discriminative = np.array([[0.7, 0.8, 0.88, 0.92]])
+    assert lab.crossover(sizes, generative, discriminative) == 40
+    assert lab.crossover(sizes, discriminative, generative) is None

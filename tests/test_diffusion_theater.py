@@ -1,0 +1,108 @@
+"""Diffusion Theater through AppTest on the shipped diffusion checkpoints: each section renders, and its controls
+change what is shown."""
+import pytest
+
+from tests.apptest import captions, open_page, open_tab
+
+PAGE = "app_pages/diffusion_theater.py"
+
+
+@pytest.fixture
+def theater():
+    at = open_page(PAGE)
+    at.selectbox(key="diff_model").set_value("ddpm-digits").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def image_urls(at) -> list[str]:
+    return [im.url for element in at.get("image") for im in element.proto.imgs]
+
+
+def run(at):
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_shipped_diffusion_models_are_offered(theater):
+    options = [o.split()[0] for o in theater.selectbox(key="diff_model").options]
+    assert "ddpm-digits" in options and "ddpm-shapes" in options
+
+
+def test_forward_section_follows_the_timestep(theater):
+    open_tab(theater, "diff_tab", "Forward")
+    assert "x_0 and x_250" in captions(theater)
+    equations = [e.value for e in theater.get("latex")]
+    assert len(equations) == 2 and all("x_{250}" in e for e in equations)
+    before = image_urls(theater)
+    run(theater.slider(key="diff_fwd_t").set_value(900))
+    assert "x_0 and x_900" in captions(theater)
+    assert image_urls(theater) != before
+    # at t = 900 the linear schedule has destroyed almost all the signal: sqrt(abar) is printed with it
+    assert any(r"\underbrace{0.0" in e for e in (e.value for e in theater.get("latex")))
+
+
+def test_reverse_section_runs_records_and_plays_back(theater):
+    open_tab(theater, "diff_tab", "Reverse")
+    assert any("Run the reverse process" in i.value for i in theater.get("alert") + theater.info)
+    theater.radio(key="diff_sampler").set_value("ddim")
+    theater.select_slider(key="diff_steps").set_value(10)
+    theater.select_slider(key="diff_n").set_value(4)
+    run(theater)
+    run(theater.button[[b.label for b in theater.button].index("Run the reverse process")].click())
+    summary = [c.value for c in theater.caption if "samples with DDIM" in c.value]
+    assert summary and summary[0].startswith("4 samples with DDIM over 10 steps")
+    assert any(c == "the final samples" for c in captions(theater))
+    slider = theater.slider(key="diff_frame")
+    assert slider.max == 10  # 10 steps kept + the final frame
+    run(slider.set_value(0))
+    assert any(c.startswith("left: x_999") for c in captions(theater))
+    labels = [b.label for b in theater.get("download_button")]
+    assert labels == ["Download the run as a GIF", "Download a PNG strip (one row per sample)"]
+
+
+def test_samplers_section_times_both(theater):
+    theater.session_state["diff_cmp_n"] = 4
+    open_tab(theater, "diff_tab", "Samplers")
+    texts = [m.value for m in theater.markdown]
+    assert any(t.startswith("**DDPM, 1000 steps:") for t in texts)
+    assert any(t.startswith("**DDIM, 50 steps:") for t in texts)
+    run(theater.select_slider(key="diff_cmp_steps").set_value(10))
+    assert any(t.startswith("**DDIM, 10 steps:") for t in (m.value for m in theater.markdown))
+
+
+def test_guidance_section_shows_a_row_per_scale(theater):
+    theater.session_state["diff_guide_scales"] = [0.0, 3.0]
+    theater.session_state["diff_guide_n"] = 4
+    open_tab(theater, "diff_tab", "Guidance")
+    assert len(theater.get("plotly_chart")) == 1
+    before = image_urls(theater)
+    run(theater.selectbox(key="diff_guide_label").set_value("7"))
+    assert image_urls(theater) != before
+
+
+def test_inpainting_section_fills_the_hidden_part(theater):
+    theater.session_state["diff_inp_n"] = 4
+    open_tab(theater, "diff_tab", "Inpainting")
+    first = [c for c in captions(theater) if "hidden" in c]
+    assert first and "top half hidden" in first[0]
+    run(theater.selectbox(key="diff_inp_mask").set_value("left half"))
+    assert any("left half hidden" in c for c in captions(theater))
+
+
+def test_two_d_section_draws_trajectories_and_field(theater):
+    open_tab(theater, "diff_tab", "2-D")
+    charts = theater.get("plotly_chart")
+    assert len(charts) == 1
+    spec = charts[0].proto.spec
+    assert "forward: points at t = 100" in spec and "denoising field" in spec
+    run(theater.slider(key="diff_toy_t").set_value(500))
+    assert "forward: points at t = 500" in theater.get("plotly_chart")[0].proto.spec
+
+
+def test_latent_diffusion_section_compares_with_the_prior(theater):
+    open_tab(theater, "diff_tab", "Latent diffusion")
+    texts = [m.value for m in theater.markdown]
+    assert any("Latent diffusion" in t for t in texts) and any("The VAE's prior" in t for t in texts)
+    assert len(theater.get("plotly_chart")) == 1

@@ -1,0 +1,75 @@
+"""The generative-vs-discriminative page through AppTest: every row of the table leads to a working experiment,
+and the controls change what is computed."""
+import pytest
+
+from tests.apptest import open_page, open_tab
+
+PAGE = "app_pages/gen_vs_disc.py"
+
+
+@pytest.fixture
+def page():
+    return open_page(PAGE)
+
+
+def run(at):
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def chart_specs(at) -> list[str]:
+    return [c.proto.spec for c in at.get("plotly_chart")]
+
+
+def test_the_table_rows_lead_to_their_tabs(page):
+    labels = [b.label for b in page.button]
+    for tab in ("Decision boundaries", "Learning curves", "Missing data", "Irrelevant features", "Generation",
+                "Outliers"):
+        assert tab in labels
+    run(page.button(key="gvd_go_Missing data").click())
+    assert page.session_state["gvd_tab"] == "Missing data"
+    assert any("% of test features hidden" in s for s in chart_specs(page))
+
+
+def test_decision_boundaries_on_a_toy(page):
+    run(page.selectbox(key="gvd_data").set_value("moons"))
+    open_tab(page, "gvd_tab", "Decision boundaries")
+    spec = chart_specs(page)[0]
+    assert "Naive Bayes: test acc" in spec and "RBF SVM: test acc" in spec
+    run(page.select_slider(key="gvd_bound_n").set_value(20))
+    assert chart_specs(page)[0] != spec
+    assert any("the 20 training points" in c.value for c in page.caption)
+
+
+def test_decision_boundaries_ask_for_two_d_data(page):
+    open_tab(page, "gvd_tab", "Decision boundaries")
+    assert any("2-D data" in i.value for i in page.info)
+
+
+def test_learning_curves_show_the_crossover_on_the_synthetic_task(page):
+    run(page.selectbox(key="gvd_data").set_value("two correlated Gaussians (adjustable)"))
+    open_tab(page, "gvd_tab", "Learning curves")
+    captions = " ".join(c.value for c in page.caption)
+    assert "Crossover: Naive Bayes leads below" in captions, captions
+    run(page.slider(key="gvd_corr").set_value(0.0))
+    assert " ".join(c.value for c in page.caption) != captions
+
+
+def test_generation_shows_digit_samples_and_says_discriminative_models_cannot(page):
+    open_tab(page, "gvd_tab", "Generation")
+    assert any("samples drawn in" in im.caption for e in page.get("image") for im in e.proto.imgs)
+    assert any("cannot generate" in i.value for i in page.info)
+
+
+def test_outliers_give_auroc_per_model(page):
+    open_tab(page, "gvd_tab", "Outliers")
+    spec = chart_specs(page)[0]
+    assert "AUROC" in spec and "log p(x)" in spec and "max p(y | x)" in spec
+    run(page.selectbox(key="gvd_out_kind").set_value("inverted images"))
+    assert chart_specs(page)[0] != spec
+
+
+def test_irrelevant_features_chart(page):
+    open_tab(page, "gvd_tab", "Irrelevant features")
+    assert any("noise features added" in s for s in chart_specs(page))
