@@ -82,6 +82,7 @@ def schedule_figure(t: int) -> go.Figure:
                                         showlegend=False), row=1, col=col)
     for col in (1, 2, 3):
         figure.add_vline(x=t, line_dash="dash", line_color="grey", row=1, col=col)
+    figure.update_yaxes(type="log", row=1, col=1)  # the cosine schedule's last betas reach 0.999
     figure.update_yaxes(type="log", row=1, col=3)
     figure.update_xaxes(title_text="t")
     figure.update_layout(height=300, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.3))
@@ -200,10 +201,12 @@ def reverse_section():
         live = st.empty()
         progress = st.progress(0.0)
         total = T if sampler == "ddpm" else steps
-        redraw = max(1, total // 40)
+        last_draw = [0.0]
 
         def show(step: D.Step):
-            if step.index % redraw == 0 or step.t_next < 0:
+            # redraw at most ~6 times a second: drawing every step would cost more than the sampling itself
+            if time.perf_counter() - last_draw[0] > 0.15 or step.t_next < 0:
+                last_draw[0] = time.perf_counter()
                 progress.progress((step.index + 1) / total, text=f"step {step.index + 1} / {total} (t = {step.t})")
                 preview = {"x": step.x_t[None].float().cpu(), "x0": step.x0[None].float().cpu(), "n": n}
                 live.image(frame_image(preview, 0), caption=f"x_{step.t} and the predicted x_0", output_format="PNG")
@@ -310,8 +313,9 @@ def samplers_section():
                        f"measured {r['seconds']:.2f} s ({r['seconds'] / (k * forward) * 100:.0f}%)")
     gap = float((result["ddpm"]["x"] - result["ddim"]["x"]).abs().mean())
     st.caption(f"DDIM is {result['ddpm']['seconds'] / max(result['ddim']['seconds'], 1e-9):.0f}× faster here. Mean "
-               f"absolute pixel difference between the two sets from the same noise: {gap:.3f} (on [-1, 1]); DDPM adds "
-               "fresh noise at every step, so its samples differ in detail, not in kind.")
+               f"absolute pixel difference between the two sets from the same noise: {gap:.3f} (on [-1, 1]). DDPM adds "
+               "fresh noise at every step, so the same x_T can end as a different digit; DDIM with η = 0 maps each "
+               "x_T to one image, whatever the number of steps.")
 
 
 # --- Guidance --------------------------------------------------------------------------------------------------
@@ -343,7 +347,7 @@ def guidance_section():
                 r"$\epsilon(x_t, t, \varnothing)$. Guidance with scale $s$ uses $\epsilon(x_t,t,\varnothing) + s\,"
                 r"(\epsilon(x_t,t,y) - \epsilon(x_t,t,\varnothing))$: $s=0$ ignores the class, $s=1$ is the plain "
                 r"conditional model, $s>1$ pushes past it. Same noise in every column.")
-    c = st.columns(4)
+    c = st.columns([1, 2, 1, 1])
     label_name = c[0].selectbox("Class", class_names, index=min(3, len(class_names) - 1), key="diff_guide_label")
     scales = c[1].multiselect("Scales", [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0], [0.0, 1.0, 2.0, 3.0, 5.0],
                               key="diff_guide_scales")
@@ -402,12 +406,12 @@ def inpaint_section():
         result = inpaint(name, device_key, index, mask_kind, n, st.session_state.diff_inp_seed, 100)
     x = dataset.x_test[index:index + 1]
     shown = torch.cat([x, torch.where(result["known"][:1].bool(), x, torch.full_like(x, -0.35)), result["fills"]])
-    labels = ["original", "what the model sees"]
+    labels = ["original", "known part"]
     if result["predicted"] is not None:
-        labels += [f"→ {class_names[p]}" for p in result["predicted"]]
+        labels += [f"as {class_names[p]}" for p in result["predicted"]]  # (PIL's default font has no arrows)
     else:
         labels += [f"fill {k + 1}" for k in range(n)]
-    st.image(render.labelled_grid(shown, labels, len(shown), tile_px=72), output_format="PNG",
+    st.image(render.labelled_grid(shown, labels, len(shown), tile_px=80), output_format="PNG",
              caption=f"test #{index} ({class_names[int(dataset.y_test[index])] if class_names else ''}), "
                      f"{mask_kind} hidden; under each fill, what a classifier trained on real data calls it")
     st.image(render.labelled_grid(result["x0_path"], [f"t={t}" if t >= 0 else "done" for t in result["t"]],
@@ -451,22 +455,24 @@ def toy_section():
     if not point_models:
         st.info("No 2-D diffusion checkpoints found. Train one: `python -m gen_core.train ddpm --dataset moons`.")
         return
-    toy = st.selectbox("2-D model", list(point_models), format_func=lambda n: describe_checkpoint(point_models[n]),
-                       key="diff_toy_model")
+    toys = list(point_models)
+    toy = st.selectbox("2-D model", toys, format_func=lambda n: describe_checkpoint(point_models[n]),
+                       index=toys.index("ddpm-moons") if "ddpm-moons" in toys else 0, key="diff_toy_model")
     toy_card = point_models[toy]["card"]
     steps_total = toy_card["config"]["timesteps"]
     st.markdown("A small MLP learned to denoise points of a 2-D toy set. Forward: data dissolves into a Gaussian. "
                 "Field: at time t, each arrow points from a noisy point to the model's guess of the clean point "
                 "(the score direction). Reverse: the same starting noise, walked back by the stochastic DDPM sampler "
                 "and the deterministic DDIM sampler.")
-    runs = toy_runs(toy, device_key, global_seed())
+    with st.spinner("Running the forward and both reverse processes..."):
+        runs = toy_runs(toy, device_key, global_seed())
     data = runs["data"]
     extent = float(np.abs(data).max() * 1.3)
     t = st.slider("Timestep t", 0, steps_total - 1, steps_total // 10, key="diff_toy_t")
     chain = runs["chain"]
     k = min(len(chain) - 1, round(t / max(1, steps_total // 100)))
     figure = make_subplots(rows=1, cols=3, subplot_titles=(f"forward: points at t = {t}", f"denoising field at t = {t}",
-                                                           "reverse: DDPM (grey) and DDIM (colour) paths"))
+                                                           "reverse paths: DDPM grey, DDIM colour"))
     figure.add_trace(go.Scatter(x=data[:, 0], y=data[:, 1], mode="markers", marker=dict(size=2, color="#cccccc"),
                                 name="data"), row=1, col=1)
     for p in range(12):
@@ -488,13 +494,17 @@ def toy_section():
                      row=1, col=2)
     figure.add_trace(go.Scatter(x=grid[:, 0], y=grid[:, 1], mode="markers", marker=dict(size=3, color="#d62728"),
                                 showlegend=False), row=1, col=2)
-    for sampler, colour in (("ddpm", "#999999"), ("ddim", None)):
+    figure.add_trace(go.Scatter(x=data[:, 0], y=data[:, 1], mode="markers", marker=dict(size=2, color="#eeeeee"),
+                                showlegend=False), row=1, col=3)
+    # a few paths each: DDPM's jitter (fresh noise every step) against DDIM's smooth deterministic curves
+    for sampler, colour, count in (("ddpm", "rgba(120,120,120,0.45)", 4), ("ddim", None, 10)):
         path = runs["paths"][sampler]
-        for p in range(15):
+        for p in range(count):
             figure.add_trace(go.Scatter(x=path[:, p, 0], y=path[:, p, 1], mode="lines", showlegend=False,
-                                        line=dict(width=1, color=colour) if colour else dict(width=1.5)), row=1, col=3)
+                                        line=dict(width=1, color=colour) if colour else dict(width=2)), row=1, col=3)
         figure.add_trace(go.Scatter(x=path[-1, :, 0], y=path[-1, :, 1], mode="markers", name=f"{sampler} samples",
-                                    marker=dict(size=3, color=colour or "#2ca02c")), row=1, col=3)
+                                    marker=dict(size=4, color="#555555" if sampler == "ddpm" else "#2ca02c")),
+                         row=1, col=3)
     for col in (1, 2, 3):
         figure.update_xaxes(range=[-extent, extent], row=1, col=col)
         figure.update_yaxes(range=[-extent, extent], scaleanchor=f"x{'' if col == 1 else col}", row=1, col=col)
@@ -514,14 +524,21 @@ def latent_samples(model_name: str, device: str, n: int, seed: int) -> dict:
     def run_all(m):
         run = D.record(D.reverse(m.model.diffusion, x_T, sampler="ddim", steps=50), every=5)
         decoded = torch.stack([m.model.decode(z.to(core.device)).cpu() for z in run["x0"]])
-        prior = m.model.vae.decode(torch.randn(n, m.model.config.latent_dim, generator=torch.Generator().manual_seed(seed))
-                                   .to(core.device)).cpu()
+        # the prior's codes come from another stream: the same numbers as x_T would hide the difference
+        prior = m.model.vae.decode(torch.randn(n, m.model.config.latent_dim,
+                                               generator=torch.Generator().manual_seed(seed + 7919)).to(core.device)).cpu()
         return run, decoded, prior
 
     run, decoded, prior = core.run(model_name, run_all)
     return {"t": run["t"], "decoded": decoded, "samples": decoded[-1], "prior": prior,
             "ours": metrics.class_metrics(data, decoded[-1]), "theirs": metrics.class_metrics(data, prior),
             "class_names": data.class_names}
+
+
+def latent_vae_beta(vae_name: str):
+    from ui.loaders import checkpoint_listing
+    cards = {c["name"]: c["card"] for c in checkpoint_listing()}
+    return cards.get(vae_name, {}).get("config", {}).get("beta", "?")
 
 
 def latent_section():
@@ -532,11 +549,14 @@ def latent_section():
     choice = st.selectbox("Latent diffusion model", list(latent_models),
                           format_func=lambda n: describe_checkpoint(latent_models[n]), key="diff_ldm_model")
     ldm_card = latent_models[choice]["card"]
-    st.markdown(f"Diffusion in the {ldm_card['config']['latent_dim']}-dimensional latent space of "
-                f"`{ldm_card['config']['vae']}` (Rombach et al., 2022): the denoiser is a small MLP on codes, and the "
-                "VAE's decoder turns the final code into an image. Each step costs a fraction of a pixel-space step. "
-                "Compare with the same VAE sampled the usual way, z ~ N(0, I): codes from the prior often land where "
-                "no training image was encoded, and decode to blends.")
+    vae_name = ldm_card["config"]["vae"]
+    st.markdown(f"Diffusion in the {ldm_card['config']['latent_dim']}-dimensional latent space of `{vae_name}` "
+                "(Rombach et al., 2022): a small MLP denoises codes, and the VAE's decoder turns the final code into "
+                "an image, so each step costs a fraction of a pixel-space step. Latent diffusion pairs best with an "
+                "autoencoder trained with a *weak* KL term (here beta = "
+                f"{latent_vae_beta(vae_name)}): it reconstructs sharply, but its codes do not fill N(0, I), so "
+                "sampling the VAE the usual way, z ~ N(0, I), lands between the codes of real images and decodes to "
+                "blends. The diffusion model learns where the codes really lie.")
     c = st.columns(2)
     n = c[0].select_slider("Samples", [16, 32, 64], 32, key="diff_ldm_n")
     c[1].number_input("Seed", 0, 2**31 - 1, global_seed(), key="diff_ldm_seed")
@@ -555,6 +575,13 @@ def latent_section():
             f"VAE prior ({result['theirs']['classes_covered']} covered)": result["theirs"]["class_histogram"]},
             "What a classifier trained on real data calls the samples", "share of samples"),
             width="stretch", key="diff_ldm_chart")
+        card_metrics = ldm_card.get("metrics", {})
+        if "class_kl_from_uniform" in card_metrics:
+            st.caption(f"On 500 samples at training time, KL(class histogram || uniform): latent diffusion "
+                       f"{card_metrics['class_kl_from_uniform']:.3f} nats, the VAE's prior "
+                       f"{card_metrics.get('vae_prior_class_kl_from_uniform', float('nan')):.3f} (0 = every digit "
+                       "equally often). With 32 samples the bars above are noisy; the grids show the difference in "
+                       "quality: blends on the right.")
     path = result["decoded"][:, :8].transpose(0, 1).flatten(0, 1)
     st.image(render.labelled_grid(path, [""] * len(path), len(result["t"]), tile_px=48,
                                   row_labels=None),

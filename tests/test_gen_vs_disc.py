@@ -12,8 +12,9 @@ def page():
     return open_page(PAGE)
 
 
-def run(at):
-    at.run()
+def run(target):
+    """Run the app (target: the AppTest, or a widget whose value was just set) and check it raised nothing."""
+    at = target.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

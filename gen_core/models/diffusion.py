@@ -374,21 +374,21 @@ def reverse(model: Diffusion, x_T: torch.Tensor, *, sampler: str = "ddpm", steps
     x = x_T
     if labels is not None:
         labels = labels.to(device)
+    abars = model.abar.tolist()  # the per-step coefficients as Python floats: no tiny tensor ops in the loop
     for index, t in enumerate(sequence):
         t_next = sequence[index + 1] if index + 1 < len(sequence) else -1
-        abar_t = model.abar[t]
-        abar_next = model.abar[t_next] if t_next >= 0 else torch.ones((), device=device)
+        abar_t = abars[t]
+        abar_next = abars[t_next] if t_next >= 0 else 1.0
         t_batch = torch.full((len(x),), t, device=device, dtype=torch.long)
         eps = model.predict_eps(x, t_batch, labels, guidance)
-        x0 = (x - (1 - abar_t).sqrt() * eps) / abar_t.sqrt()
+        x0 = (x - math.sqrt(1 - abar_t) * eps) / math.sqrt(abar_t)
         if clip:
             x0 = x0.clamp(-1, 1)
-            eps = (x - abar_t.sqrt() * x0) / (1 - abar_t).sqrt()  # the noise consistent with the clipped x0
+            eps = (x - math.sqrt(abar_t) * x0) / math.sqrt(1 - abar_t)  # the noise consistent with the clipped x0
         # eq. 16: eta = 1 with consecutive steps gives sigma^2 = beta~_t, the DDPM posterior variance
-        sigma = eta * ((1 - abar_next) / (1 - abar_t) * (1 - abar_t / abar_next)).clamp(min=0).sqrt()
-        direction = (1 - abar_next - sigma ** 2).clamp(min=0).sqrt() * eps
-        x_next = abar_next.sqrt() * x0 + direction
-        if t_next >= 0 and eta > 0:
+        sigma = eta * math.sqrt(max(0.0, (1 - abar_next) / (1 - abar_t) * (1 - abar_t / abar_next)))
+        x_next = math.sqrt(abar_next) * x0 + math.sqrt(max(0.0, 1 - abar_next - sigma ** 2)) * eps
+        if t_next >= 0 and sigma > 0:
             x_next = x_next + sigma * torch.randn(x.shape, generator=generator, device=noise_device).to(device)
         if known is not None:
             if t_next >= 0:
