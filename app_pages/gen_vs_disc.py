@@ -28,6 +28,12 @@ OUTLINE = [
 COLOURS = np.array([[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189], [140, 86, 75],
                     [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207]])
 
+
+def colour(k: int, alpha: float | None = None) -> str:
+    """The k-th palette colour as a CSS string for plotly."""
+    r, g, b = (int(v) for v in COLOURS[int(k) % len(COLOURS)])
+    return f"rgb({r},{g},{b})" if alpha is None else f"rgba({r},{g},{b},{alpha})"
+
 st.title("Generative vs discriminative classifiers")
 st.markdown(r"A **generative** classifier models how each class produces data, $p(x\mid y)\,p(y)$, and classifies "
             r"by Bayes' rule; a **discriminative** one models $p(y\mid x)$ directly. The syllabus's table makes six "
@@ -52,7 +58,7 @@ data_name = c[0].selectbox("Data", choices, index=choices.index("digits"), key="
 dim = separation = correlation = None
 if data_name == lab.SYNTHETIC:
     dim = c[1].slider("Features", 2, 50, 20, key="gvd_dim")
-    separation = c[2].slider("Class separation", 0.5, 4.0, 2.0, 0.25, key="gvd_sep")
+    separation = c[2].slider("Class separation", 0.5, 4.0, 3.0, 0.25, key="gvd_sep")
     correlation = c[3].slider("Feature correlation", 0.0, 0.95, 0.8, 0.05, key="gvd_corr",
                               help="0: naive Bayes's independence assumption holds; near 1 it is badly wrong")
 
@@ -125,7 +131,7 @@ def boundaries_section(data_key):
         figure.add_trace(go.Image(z=probability_image(result["models"][name]["proba"]), x0=gx[0], dx=gx[1] - gx[0],
                                   y0=gy[0], dy=gy[1] - gy[0], hoverinfo="skip"), row=r + 1, col=col + 1)
         figure.add_trace(go.Scatter(x=result["X"][:, 0], y=result["X"][:, 1], mode="markers", showlegend=False,
-                                    marker=dict(size=5, color=[f"rgb{tuple(COLOURS[k % 10])}" for k in result["y"]],
+                                    marker=dict(size=5, color=[colour(k) for k in result["y"]],
                                                 line=dict(width=0.5, color="black"))), row=r + 1, col=col + 1)
     figure.update_yaxes(autorange=True)
     figure.update_layout(height=330 * rows, margin=dict(l=10, r=10, t=40, b=10))
@@ -144,16 +150,18 @@ def curves(data_key: tuple, names: tuple, sizes: tuple, resamples: int, seed: in
 
 
 def curves_section(data_key):
-    st.markdown("Ng and Jordan (2001): naive Bayes approaches its best error with far fewer examples than logistic "
-                "regression, but logistic regression's best is lower when naive Bayes's assumptions are wrong, so "
-                "the curves cross. Try the synthetic task: raise the correlation to break naive Bayes's assumption "
-                "and watch where the crossover moves.")
+    st.markdown("Ng and Jordan (2001): naive Bayes approaches its best error with far fewer examples than "
+                "(unregularised) logistic regression, but logistic regression's best is lower when naive Bayes's "
+                "independence assumption is wrong, so the curves cross. On the synthetic task, raise the feature "
+                "correlation to break that assumption and watch the crossover move; compare with the default, "
+                "L2-penalised logistic regression, whose penalty already helps it with few examples.")
     c = st.columns([3, 1])
     with c[0]:
-        names = pick_models("gvd_curve_models", ["Naive Bayes", "Logistic regression"])
+        names = pick_models("gvd_curve_models", ["Naive Bayes", "Logistic regression (no penalty)",
+                                                 "Logistic regression"])
     resamples = c[1].slider("Resamples", 10, 30, 10, key="gvd_curve_resamples")
     classes = len(np.unique(y_train))
-    sizes = tuple(int(s) for s in np.unique(np.geomspace(max(4, 2 * classes), min(len(X_train), 1000), 9).round()))
+    sizes = tuple(int(s) for s in np.unique(np.geomspace(max(8, 2 * classes), min(len(X_train), 1000), 9).round()))
     if not names:
         return
     result, seconds = timed(curves, data_key, tuple(names), sizes, resamples, global_seed())
@@ -161,24 +169,24 @@ def curves_section(data_key):
     for i, name in enumerate(names):
         acc = result[name]
         mean, low, high = acc.mean(0), np.percentile(acc, 10, 0), np.percentile(acc, 90, 0)
-        colour = f"rgba{(*COLOURS[i % 10], 0.18)}"
         figure.add_trace(go.Scatter(x=list(sizes) + list(sizes)[::-1], y=list(high) + list(low)[::-1], fill="toself",
-                                    fillcolor=colour, line=dict(width=0), hoverinfo="skip", showlegend=False))
+                                    fillcolor=colour(i, 0.18), line=dict(width=0), hoverinfo="skip", showlegend=False))
         figure.add_trace(go.Scatter(x=sizes, y=mean, name=name, mode="lines+markers",
-                                    line=dict(color=f"rgb{tuple(COLOURS[i % 10])}",
+                                    line=dict(color=colour(i),
                                               dash="solid" if classifiers.is_generative(name) else "dash")))
     generative = [n for n in names if classifiers.is_generative(n)]
     discriminative = [n for n in names if not classifiers.is_generative(n)]
     note = ""
     if generative and discriminative:
-        at = lab.crossover(sizes, result[generative[0]], result[discriminative[0]])
-        if at is not None:
-            figure.add_vline(x=at, line_dash="dot", line_color="black",
-                             annotation_text=f"{discriminative[0]} overtakes from n = {at}")
-            note = f"Crossover: {generative[0]} leads below {at} training examples, {discriminative[0]} from {at} on."
+        found = lab.crossover(sizes, result[generative[0]], result[discriminative[0]])
+        if found is not None:
+            figure.add_vline(x=found["overtaken_at"], line_dash="dot", line_color="black",
+                             annotation_text=f"{discriminative[0]} overtakes from n = {found['overtaken_at']}")
+            note = (f"Crossover: {generative[0]} is ahead at n = {found['leads_from']} to {found['leads_to']}; "
+                    f"{discriminative[0]} overtakes from n = {found['overtaken_at']} on and ends higher.")
         else:
             note = (f"No crossover between {generative[0]} and {discriminative[0]} over these sizes: one leads "
-                    "throughout.")
+                    "throughout. Try more correlated features.")
     figure.update_layout(xaxis_type="log", xaxis_title="training examples", yaxis_title="test accuracy", height=380,
                          margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=-0.2))
     st.plotly_chart(figure, width="stretch", key="gvd_curve_chart")
@@ -200,7 +208,7 @@ def line_chart(xs, series: dict, x_title: str, y_title: str, key: str):
     figure = go.Figure()
     for i, (name, ys) in enumerate(series.items()):
         figure.add_trace(go.Scatter(x=list(xs), y=ys, name=name, mode="lines+markers",
-                                    line=dict(color=f"rgb{tuple(COLOURS[i % 10])}",
+                                    line=dict(color=colour(i),
                                               dash="solid" if classifiers.is_generative(name) else "dash")))
     figure.update_layout(xaxis_title=x_title, yaxis_title=y_title, height=360, margin=dict(l=10, r=10, t=30, b=10),
                          legend=dict(orientation="h", y=-0.25))
@@ -212,7 +220,7 @@ def missing_section(data_key):
                 r"$p(x_{\text{seen}}\mid y) = \int p(x\mid y)\,dx_{\text{hidden}}$ is again Gaussian, with the seen "
                 r"rows and columns of the mean and covariance. A discriminative model has no $p(x)$ to integrate, so "
                 r"the hidden features are filled with their training means first.")
-    names = pick_models("gvd_missing_models", ["Naive Bayes", "LDA", "QDA", "Logistic regression", "Random forest"])
+    names = pick_models("gvd_missing_models", ["Naive Bayes", "LDA", "Logistic regression", "Random forest"])
     if not names:
         return
     result, seconds = timed(missing, data_key, tuple(names), global_seed())
@@ -240,7 +248,7 @@ def irrelevant_section(data_key):
                 "models that learn weights per feature can learn to ignore them.")
     c = st.columns([3, 1])
     with c[0]:
-        names = pick_models("gvd_irr_models", ["Naive Bayes", "QDA", "Logistic regression", "Random forest"])
+        names = pick_models("gvd_irr_models", ["Naive Bayes", "LDA", "Logistic regression", "Random forest"])
     n_train = c[1].select_slider("Training examples", [50, 100, 200, 500, 1000], 200, key="gvd_irr_n")
     if not names:
         return
@@ -284,7 +292,7 @@ def generation_section(data_key):
             figure = go.Figure([go.Scatter(x=X_train[:1500, 0], y=X_train[:1500, 1], mode="markers", name="data",
                                            marker=dict(size=3, color="#cccccc")),
                                 go.Scatter(x=X[:, 0], y=X[:, 1], mode="markers", name="samples",
-                                           marker=dict(size=4, color=[f"rgb{tuple(COLOURS[k % 10])}" for k in y]))])
+                                           marker=dict(size=4, color=[colour(k) for k in y]))])
             figure.update_layout(height=380, margin=dict(l=10, r=10, t=10, b=10))
             st.plotly_chart(figure, width="stretch", key="gvd_gen_chart")
     with right:
@@ -323,10 +331,9 @@ def outlier_section(data_key):
     figure = make_subplots(rows=1, cols=2, subplot_titles=("ROC: in-distribution vs outliers", "AUROC"))
     for i, name in enumerate(names):
         r = result[name]
-        colour = f"rgb{tuple(COLOURS[i % 10])}"
-        figure.add_trace(go.Scatter(x=r["fpr"], y=r["tpr"], name=f"{name} ({r['kind']})", line=dict(color=colour)),
+        figure.add_trace(go.Scatter(x=r["fpr"], y=r["tpr"], name=f"{name} ({r['kind']})", line=dict(color=colour(i))),
                          row=1, col=1)
-        figure.add_trace(go.Bar(x=[name], y=[r["auroc"]], marker_color=colour, showlegend=False,
+        figure.add_trace(go.Bar(x=[name], y=[r["auroc"]], marker_color=colour(i), showlegend=False,
                                 text=[f"{r['auroc']:.3f}"], textposition="outside"), row=1, col=2)
     figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], line=dict(dash="dot", color="grey"), showlegend=False), row=1, col=1)
     figure.update_xaxes(title_text="false positive rate", row=1, col=1)

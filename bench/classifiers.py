@@ -61,9 +61,10 @@ def main():
         ("learning curves, digits", lambda: lab.learning_curves(
             ("Naive Bayes", "Logistic regression"), Xtr, ytr, Xte, yte, sizes, 10)),
         ("missing data, digits", lambda: lab.missing_features(
-            ("Naive Bayes", "LDA", "QDA", "Logistic regression", "Random forest"), Xtr, ytr, Xte, yte, lab_fractions())),
+            ("Naive Bayes", "LDA", "Logistic regression", "Random forest"), Xtr, ytr, Xte, yte, lab_fractions())),
+        ("missing data, digits, + QDA", lambda: lab.missing_features(("QDA",), Xtr, ytr, Xte, yte, lab_fractions())),
         ("irrelevant features, digits", lambda: lab.irrelevant_features(
-            ("Naive Bayes", "QDA", "Logistic regression", "Random forest"), Xtr, ytr, Xte, yte,
+            ("Naive Bayes", "LDA", "Logistic regression", "Random forest"), Xtr, ytr, Xte, yte,
             (0, 2, 5, 10, 20, 50, 100, 200), 200)),
         ("outliers, digits", lambda: lab.outlier_scores(
             ("Naive Bayes", "QDA", "Logistic regression", "Random forest"), Xtr, ytr, Xte,

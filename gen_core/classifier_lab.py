@@ -83,14 +83,18 @@ def learning_curves(names, X_train, y_train, X_test, y_test, sizes, resamples: i
     return out
 
 
-def crossover(sizes, generative: np.ndarray, discriminative: np.ndarray) -> int | None:
-    """The first training size from which the discriminative model's mean accuracy stays ahead, if the generative
-    one led before it (Ng & Jordan's crossover); None when there is no such switch."""
-    ahead = discriminative.mean(0) > generative.mean(0)
-    if ahead.all() or not ahead[-1]:
+def crossover(sizes, generative: np.ndarray, discriminative: np.ndarray) -> dict | None:
+    """Ng & Jordan's crossover in mean accuracy: the sizes at which the generative model leads in its last lead
+    before the discriminative model goes ahead for good, and the size from which it stays ahead. None when the
+    generative model never leads or still leads at the largest size."""
+    lead = generative.mean(0) > discriminative.mean(0)
+    if not lead.any() or lead[-1]:
         return None
-    last_behind = np.flatnonzero(~ahead).max()
-    return int(sizes[last_behind + 1])
+    last = int(np.flatnonzero(lead).max())
+    first = last
+    while first > 0 and lead[first - 1]:
+        first -= 1
+    return {"leads_from": int(sizes[first]), "leads_to": int(sizes[last]), "overtaken_at": int(sizes[last + 1])}
 
 
 def hide(X: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:

@@ -39,24 +39,42 @@ RIDGE = 1e-3  # added to covariance diagonals for densities: digits has always-b
 
 # --- Gaussian densities with missing features ----------------------------------------------------------------
 
-def gaussian_logpdf(x: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
+def gaussian_logpdf(x: np.ndarray, mean: np.ndarray, cov: np.ndarray, chunk: int = 256,
+                    cache: dict | None = None) -> np.ndarray:
     """log N(x; mean, cov) for rows of x (N, D), using only each row's observed (non-NaN) features: the marginal
-    N(mean_o, cov_oo). Rows with the same missing pattern share one Cholesky factorisation."""
+    N(mean_o, cov_oo).
+
+    Rows are handled in batches without grouping by missing pattern: each row's covariance is cov with its hidden
+    rows and columns replaced by the identity, and its hidden differences set to 0. The identity block adds
+    nothing to the log-determinant or the quadratic form, so this is exactly the marginal's density. A diagonal
+    cov (naive Bayes) needs no factorisation at all; `cache` keeps the per-row factors of a covariance shared by
+    several classes (LDA) for the next call with the same x."""
     x = np.asarray(x, dtype=float)
-    out = np.empty(len(x))
+    d = x.shape[1]
     observed = ~np.isnan(x)
-    patterns, inverse = np.unique(observed, axis=0, return_inverse=True)
-    for p, pattern in enumerate(patterns):
-        rows = np.flatnonzero(inverse.ravel() == p)
-        d = int(pattern.sum())
-        if d == 0:
-            out[rows] = 0.0  # nothing observed: the marginal over no features is 1
-            continue
-        sub = cov[np.ix_(pattern, pattern)] + RIDGE * np.eye(d)
-        chol = np.linalg.cholesky(sub)
-        diff = (x[np.ix_(rows, pattern)] - mean[pattern]).T  # (d, n)
-        solved = np.linalg.solve(chol, diff)
-        out[rows] = -0.5 * (solved ** 2).sum(0) - np.log(np.diag(chol)).sum() - 0.5 * d * np.log(2 * np.pi)
+    seen = observed.astype(float)
+    base = cov + RIDGE * np.eye(d)
+    diff = np.where(observed, x - mean, 0.0)
+    if not np.any(base - np.diag(np.diag(base))):  # diagonal: features independent, the marginal just drops terms
+        var = np.diag(base)
+        return -0.5 * (seen * (diff ** 2 / var + np.log(2 * np.pi * var))).sum(1)
+    key = (cov.__array_interface__["data"][0], x.__array_interface__["data"][0], cov.shape, x.shape)  # same memory
+    chols = cache.get(key) if cache is not None else None
+    if chols is None:
+        eye = np.eye(d)
+        chols = []
+        for start in range(0, len(x), chunk):
+            s = seen[start:start + chunk]
+            covs = base * (s[:, :, None] * s[:, None, :]) + eye * (1 - s)[:, None, :]  # hidden block -> identity
+            chols.append(np.linalg.cholesky(covs))
+        if cache is not None:
+            cache[key] = chols
+    out = np.empty(len(x))
+    for k, chol in enumerate(chols):
+        rows = slice(k * chunk, k * chunk + len(chol))
+        solved = np.linalg.solve(chol, diff[rows][..., None])[..., 0]
+        logdet = np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(1)
+        out[rows] = -0.5 * (solved ** 2).sum(1) - logdet - 0.5 * seen[rows].sum(1) * np.log(2 * np.pi)
     return out
 
 
@@ -67,8 +85,9 @@ class Mixture:
     means: np.ndarray     # (M, D)
     covs: np.ndarray      # (M, D, D)
 
-    def logpdf(self, x: np.ndarray) -> np.ndarray:
-        parts = [np.log(w) + gaussian_logpdf(x, m, c) for w, m, c in zip(self.weights, self.means, self.covs)]
+    def logpdf(self, x: np.ndarray, cache: dict | None = None) -> np.ndarray:
+        parts = [np.log(w) + gaussian_logpdf(x, m, c, cache=cache)
+                 for w, m, c in zip(self.weights, self.means, self.covs)]
         return logsumexp(np.stack(parts, 1), axis=1)
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -96,7 +115,8 @@ class GenerativeMixin:
     def joint_log_likelihood(self, X) -> np.ndarray:
         """log p(x, y) (N, K), missing features integrated out."""
         X = np.asarray(X, dtype=float)
-        return np.stack([d.logpdf(X) for d in self._densities()], 1) + self._log_priors()
+        cache: dict = {}  # LDA's classes share one covariance: factor each row's marginal once, not per class
+        return np.stack([d.logpdf(X, cache) for d in self._densities()], 1) + self._log_priors()
 
     def predict_proba(self, X):
         X = np.asarray(X, dtype=float)
@@ -150,7 +170,8 @@ class LDA(GenerativeMixin, LinearDiscriminantAnalysis):
                          store_covariance=store_covariance, tol=tol, covariance_estimator=covariance_estimator)
 
     def _densities(self):
-        return [Mixture(np.ones(1), self.means_[k][None], self.covariance_[None]) for k in range(len(self.classes_))]
+        shared = self.covariance_[None]  # one object for every class, so the factor cache can reuse it
+        return [Mixture(np.ones(1), self.means_[k][None], shared) for k in range(len(self.classes_))]
 
     def _log_priors(self):
         return np.log(self.priors_)
@@ -163,6 +184,26 @@ class QDA(GenerativeMixin, QuadraticDiscriminantAnalysis):
                  covariance_estimator=None):
         super().__init__(solver=solver, shrinkage=shrinkage, priors=priors, reg_param=reg_param,
                          store_covariance=store_covariance, tol=tol, covariance_estimator=covariance_estimator)
+
+    def fit(self, X, y):
+        """scikit-learn's QDA; when a class has no more examples than features (its covariance would be singular,
+        which scikit-learn 1.9 refuses), the covariances are shrunk by Ledoit-Wolf (solver "eigen") instead, and
+        `shrunk_` says so."""
+        X, y = np.asarray(X, dtype=float), np.asarray(y)
+        counts = np.unique(y, return_counts=True)[1]
+        self.shrunk_ = bool(self.solver == "svd" and counts.min() <= X.shape[1])
+        if not self.shrunk_:
+            return super().fit(X, y)
+        solver, shrinkage = self.solver, self.shrinkage
+        self.solver, self.shrinkage = "eigen", "auto"
+        try:
+            try:
+                return super().fit(X, y)
+            except np.linalg.LinAlgError:  # Ledoit-Wolf estimated too little shrinkage from 2 or 3 examples
+                self.shrinkage = 0.5
+                return super().fit(X, y)
+        finally:
+            self.solver, self.shrinkage = solver, shrinkage  # the parameters a clone sees stay as given
 
     def _densities(self):
         return [Mixture(np.ones(1), self.means_[k][None], np.asarray(self.covariance_[k])[None])
@@ -244,7 +285,7 @@ class MeanImputed(ClassifierMixin, BaseEstimator):
 # --- the line-up ---------------------------------------------------------------------------------------------
 
 GENERATIVE = ("Naive Bayes", "LDA", "QDA", "Gaussian mixture", "Deep generative (CVAE)")
-DISCRIMINATIVE = ("Logistic regression", "Linear SVM", "RBF SVM", "Decision tree", "Random forest", "Neural net")
+DISCRIMINATIVE = ("Logistic regression", "Logistic regression (no penalty)", "Linear SVM", "RBF SVM", "Decision tree", "Random forest", "Neural net")
 
 
 def make(name: str, seed: int = 0):
@@ -260,14 +301,19 @@ def make(name: str, seed: int = 0):
     if name == "Deep generative (CVAE)":
         from gen_core.cvae_classifier import CVAEClassifier
         return CVAEClassifier(random_state=seed)
-    # scikit-learn's defaults, unscaled, as the accuracy bar compares with; the net alone needs scaled inputs
+    # scikit-learn's defaults, as the accuracy bar compares with (logistic regression and the net on scaled inputs)
     discriminative = {
-        "Logistic regression": lambda: LogisticRegression(max_iter=5000),
+        # standardised first, and tol 1e-2: lbfgs converges several times faster with the same accuracy (5-fold on
+        # digits: 0.969; scikit-learn's default, unscaled: 0.963), which keeps learning curves under 3 s
+        "Logistic regression": lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, tol=1e-2)),
+        # Ng & Jordan's logistic regression: (almost) no L2 penalty, so it has nothing to lean on with few examples
+        "Logistic regression (no penalty)": lambda: make_pipeline(StandardScaler(),
+                                                                  LogisticRegression(C=1e4, max_iter=5000)),
         # an SVM gives margins, not probabilities: Platt-style calibration on held-out folds turns them into p(y | x)
         "Linear SVM": lambda: CalibratedClassifierCV(SVC(kernel="linear", random_state=seed), ensemble=False),
         "RBF SVM": lambda: CalibratedClassifierCV(SVC(kernel="rbf", random_state=seed), ensemble=False),
         "Decision tree": lambda: DecisionTreeClassifier(random_state=seed),
-        "Random forest": lambda: RandomForestClassifier(n_estimators=100, random_state=seed, n_jobs=1),
+        "Random forest": lambda: RandomForestClassifier(n_estimators=100, random_state=seed, n_jobs=2),
         "Neural net": lambda: make_pipeline(StandardScaler(), MLPClassifier((64,), max_iter=500, random_state=seed)),
     }
     if name not in discriminative:

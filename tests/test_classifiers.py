@@ -112,8 +112,9 @@ def test_hide_hides_the_asked_share_per_row():
 
 
 def test_crossover_is_where_the_discriminative_model_pulls_ahead():
-    sizes = (10, 20, 40, 80)
-    generative = np.array([[0.8, 0.85, 0.86, 0.86]])
-    discriminative = np.array([[0.7, 0.8, 0.88, 0.92]])
-    assert lab.crossover(sizes, generative, discriminative) == 40
-    assert lab.crossover(sizes, discriminative, generative) is None
+    sizes = (10, 20, 40, 80, 160)
+    generative = np.array([[0.6, 0.85, 0.86, 0.86, 0.86]])
+    discriminative = np.array([[0.7, 0.8, 0.84, 0.92, 0.95]])
+    assert lab.crossover(sizes, generative, discriminative) == {"leads_from": 20, "leads_to": 40, "overtaken_at": 80}
+    assert lab.crossover(sizes, discriminative, generative) is None  # the "generative" one never falls behind
+    assert lab.crossover(sizes, generative - 1, discriminative) is None  # never leads
