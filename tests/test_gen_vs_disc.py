@@ -43,9 +43,10 @@ def test_decision_boundaries_on_a_toy(page):
     assert any("the 20 training points" in c.value for c in page.caption)
 
 
-def test_decision_boundaries_ask_for_two_d_data(page):
+def test_decision_boundaries_of_many_features_are_drawn_on_principal_components(page):
     open_tab(page, "gvd_tab", "Decision boundaries")
-    assert any("2-D data" in i.value for i in page.info)
+    assert any("first two principal components" in i.value for i in page.info)
+    assert "Naive Bayes: test acc" in chart_specs(page)[0]
 
 
 def test_learning_curves_show_the_crossover_on_the_synthetic_task(page):

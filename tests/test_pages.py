@@ -89,4 +89,4 @@ def test_a_damaged_checkpoint_is_reported_in_the_page(genlab_home):
 def test_the_atlas_links_each_family_that_has_a_page():
     at = fresh().run()
     links = {link.proto.page: link.proto.label for link in at.get("page_link")}
-    assert sorted(links.values()) == ["GAN Studio", "VAE Latent Explorer"]
+    assert sorted(links.values()) == ["Diffusion Theater", "GAN Studio", "VAE Latent Explorer"]
