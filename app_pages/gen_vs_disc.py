@@ -241,7 +241,7 @@ def missing_section(data_key):
 
 # --- Irrelevant features --------------------------------------------------------------------------------------
 
-KS = (0, 2, 5, 10, 20, 50, 100, 200)
+KS = (0, 2, 5, 10, 20, 50, 100)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
