@@ -76,6 +76,14 @@ st.caption(f"{len(X_train)} training and {len(X_test)} test examples, {X_train.s
 all_models = list(classifiers.GENERATIVE + classifiers.DISCRIMINATIVE)
 
 
+def models_beside_option(key: str, default: list[str]):
+    """The models multiselect in a wide column, and the narrow column beside it for the section's own option."""
+    wide, narrow = st.columns([3, 1])
+    with wide:
+        names = pick_models(key, default)
+    return names, narrow
+
+
 def pick_models(key: str, default: list[str]) -> list[str]:
     return st.multiselect("Models", all_models, default, key=key,
                           format_func=lambda n: f"{n} ({'generative' if classifiers.is_generative(n) else 'discriminative'})")
@@ -117,10 +125,8 @@ def boundaries_section(data_key):
         st.info(f"Boundaries are drawn in a plane: these {X_train.shape[1]}-feature inputs are projected onto their "
                 "first two principal components and the models are fitted there. Pick a 2-D toy to see them on the "
                 "data itself.")
-    c = st.columns([3, 1])
-    with c[0]:
-        names = pick_models("gvd_bound_models", ["Naive Bayes", "QDA", "Logistic regression", "RBF SVM"])
-    n_train = c[1].select_slider("Training points", [10, 20, 50, 100, 200, 500, 1000, 4000], 200, key="gvd_bound_n")
+    names, option = models_beside_option("gvd_bound_models", ["Naive Bayes", "QDA", "Logistic regression", "RBF SVM"])
+    n_train = option.select_slider("Training points", [10, 20, 50, 100, 200, 500, 1000, 4000], 200, key="gvd_bound_n")
     if not names:
         return
     result, seconds = timed(surfaces, data_key, tuple(names), n_train, global_seed())
@@ -159,13 +165,12 @@ def curves_section(data_key):
                 "independence assumption is wrong, so the curves cross. On the synthetic task, raise the feature "
                 "correlation to break that assumption and watch the crossover move; compare with the default, "
                 "L2-penalised logistic regression, whose penalty already helps it with few examples.")
-    c = st.columns([3, 1])
-    with c[0]:
-        # Ng & Jordan's pair on the synthetic task; on real data the usual, penalised logistic regression
-        synthetic = data_name == lab.SYNTHETIC
-        names = pick_models("gvd_curve_models_synthetic" if synthetic else "gvd_curve_models",
-                            ["Naive Bayes", "Logistic regression (no penalty)" if synthetic else "Logistic regression"])
-    resamples = c[1].slider("Resamples", 10, 30, 10, key="gvd_curve_resamples")
+    # Ng & Jordan's pair on the synthetic task; on real data the usual, penalised logistic regression
+    synthetic = data_name == lab.SYNTHETIC
+    names, option = models_beside_option(
+        "gvd_curve_models_synthetic" if synthetic else "gvd_curve_models",
+        ["Naive Bayes", "Logistic regression (no penalty)" if synthetic else "Logistic regression"])
+    resamples = option.slider("Resamples", 10, 30, 10, key="gvd_curve_resamples")
     classes = len(np.unique(y_train))
     sizes = tuple(int(s) for s in np.unique(np.geomspace(max(8, 2 * classes), min(len(X_train), 1000), 9).round()))
     if not names:
@@ -203,12 +208,9 @@ def curves_section(data_key):
 
 # --- Missing data ---------------------------------------------------------------------------------------------
 
-FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
 def missing(data_key: tuple, names: tuple, seed: int):
-    return lab.missing_features(names, X_train, y_train, X_test, y_test, FRACTIONS, seed)
+    return lab.missing_features(names, X_train, y_train, X_test, y_test, lab.MISSING_FRACTIONS, seed)
 
 
 def line_chart(xs, series: dict, x_title: str, y_title: str, key: str):
@@ -231,7 +233,8 @@ def missing_section(data_key):
     if not names:
         return
     result, seconds = timed(missing, data_key, tuple(names), global_seed())
-    line_chart([f * 100 for f in FRACTIONS], result, "% of test features hidden", "test accuracy", "gvd_missing_chart")
+    line_chart([f * 100 for f in lab.MISSING_FRACTIONS], result, "% of test features hidden", "test accuracy",
+               "gvd_missing_chart")
     st.caption(f"Solid: generative (marginalised), dashed: discriminative (mean-imputed). Computed in "
                f"{seconds:.2f} s (cached after).")
     if image_shape is not None:
@@ -241,26 +244,21 @@ def missing_section(data_key):
 
 # --- Irrelevant features --------------------------------------------------------------------------------------
 
-KS = (0, 2, 5, 10, 20, 50, 100)
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
 def irrelevant(data_key: tuple, names: tuple, n_train: int, seed: int):
-    return lab.irrelevant_features(names, X_train, y_train, X_test, y_test, KS, n_train, seed)
+    return lab.irrelevant_features(names, X_train, y_train, X_test, y_test, lab.NOISE_FEATURES, n_train, seed)
 
 
 def irrelevant_section(data_key):
     st.markdown("Append k features of pure noise (with the spread of the real ones) to every input. Naive Bayes "
                 "multiplies in a likelihood term for each one, so noise it has fitted from few examples adds up; "
                 "models that learn weights per feature can learn to ignore them.")
-    c = st.columns([3, 1])
-    with c[0]:
-        names = pick_models("gvd_irr_models", ["Naive Bayes", "LDA", "Logistic regression", "Random forest"])
-    n_train = c[1].select_slider("Training examples", [50, 100, 200, 500, 1000], 200, key="gvd_irr_n")
+    names, option = models_beside_option("gvd_irr_models", ["Naive Bayes", "LDA", "Logistic regression", "Random forest"])
+    n_train = option.select_slider("Training examples", [50, 100, 200, 500, 1000], 200, key="gvd_irr_n")
     if not names:
         return
     result, seconds = timed(irrelevant, data_key, tuple(names), min(n_train, len(X_train)), global_seed())
-    line_chart(KS, result, "noise features added", "test accuracy", "gvd_irr_chart")
+    line_chart(lab.NOISE_FEATURES, result, "noise features added", "test accuracy", "gvd_irr_chart")
     st.caption(f"Computed in {seconds:.2f} s (cached after).")
 
 
@@ -327,11 +325,9 @@ def outlier_section(data_key):
     st.markdown("Can the model tell inputs unlike its training data? A generative model's log p(x) is a direct "
                 "answer; a discriminative model has only its confidence, max p(y | x), which can be high far from "
                 "any data. Each curve separates the test set (in) from the chosen outliers (out).")
-    c = st.columns([3, 1])
-    with c[0]:
-        names = pick_models("gvd_out_models", ["Naive Bayes", "QDA", "Logistic regression", "Random forest"])
+    names, option = models_beside_option("gvd_out_models", ["Naive Bayes", "QDA", "Logistic regression", "Random forest"])
     kinds = ["uniform noise", "shuffled features"] + (["inverted images"] if image_shape is not None else [])
-    kind = c[1].selectbox("Outliers", kinds, key="gvd_out_kind")
+    kind = option.selectbox("Outliers", kinds, key="gvd_out_kind")
     if not names:
         return
     (result, examples), seconds = timed(outliers, data_key, tuple(names), kind, global_seed())

@@ -61,11 +61,13 @@ def main():
         ("learning curves, digits", lambda: lab.learning_curves(
             ("Naive Bayes", "Logistic regression"), Xtr, ytr, Xte, yte, sizes, 10)),
         ("missing data, digits", lambda: lab.missing_features(
-            ("Naive Bayes", "LDA", "Logistic regression", "Random forest"), Xtr, ytr, Xte, yte, lab_fractions())),
-        ("missing data, digits, + QDA", lambda: lab.missing_features(("QDA",), Xtr, ytr, Xte, yte, lab_fractions())),
+            ("Naive Bayes", "LDA", "Logistic regression", "Random forest"), Xtr, ytr, Xte, yte,
+            lab.MISSING_FRACTIONS)),
+        ("missing data, digits, + QDA", lambda: lab.missing_features(
+            ("QDA",), Xtr, ytr, Xte, yte, lab.MISSING_FRACTIONS)),
         ("irrelevant features, digits", lambda: lab.irrelevant_features(
             ("Naive Bayes", "LDA", "Logistic regression", "Random forest"), Xtr, ytr, Xte, yte,
-            (0, 2, 5, 10, 20, 50, 100), 200)),
+            lab.NOISE_FEATURES, 200)),
         ("outliers, digits", lambda: lab.outlier_scores(
             ("Naive Bayes", "QDA", "Logistic regression", "Random forest"), Xtr, ytr, Xte,
             np.random.default_rng(0).uniform(0, 16, Xte.shape))),
@@ -73,10 +75,6 @@ def main():
     for label, fn in rows:
         seconds = timed(fn)
         print(f"{label:<32} {seconds:6.2f} {'ok' if seconds < 3 else 'over 3 s'}")
-
-
-def lab_fractions():
-    return (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 if __name__ == "__main__":

@@ -97,6 +97,10 @@ def crossover(sizes, generative: np.ndarray, discriminative: np.ndarray) -> dict
     return {"leads_from": int(sizes[first]), "leads_to": int(sizes[last]), "overtaken_at": int(sizes[last + 1])}
 
 
+MISSING_FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)  # shares of test features hidden
+NOISE_FEATURES = (0, 2, 5, 10, 20, 50, 100)                              # pure-noise features appended
+
+
 def hide(X: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
     """A copy of X with `fraction` of each row's features set to NaN (missing), chosen at random per row."""
     X = X.astype(float).copy()

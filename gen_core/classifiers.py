@@ -78,6 +78,11 @@ def gaussian_logpdf(x: np.ndarray, mean: np.ndarray, cov: np.ndarray, chunk: int
     return out
 
 
+def bayes_posterior(joint: np.ndarray) -> np.ndarray:
+    """p(y | x) from log p(x, y) (N, K): Bayes' rule, normalised in log space."""
+    return np.exp(joint - logsumexp(joint, axis=1, keepdims=True))
+
+
 @dataclass
 class Mixture:
     """One class's density: a mixture of Gaussians (a single Gaussian is a mixture of one)."""
@@ -122,8 +127,7 @@ class GenerativeMixin:
         X = np.asarray(X, dtype=float)
         if not np.isnan(X).any():
             return super().predict_proba(X)
-        joint = self.joint_log_likelihood(X)
-        return np.exp(joint - logsumexp(joint, axis=1, keepdims=True))
+        return bayes_posterior(self.joint_log_likelihood(X))
 
     def predict(self, X):
         X = np.asarray(X, dtype=float)
@@ -252,8 +256,7 @@ class ClassGMM(GenerativeMixin, ClassifierMixin, BaseEstimator):
         return np.log(self.class_prior_)
 
     def predict_proba(self, X):
-        joint = self.joint_log_likelihood(X)
-        return np.exp(joint - logsumexp(joint, axis=1, keepdims=True))
+        return bayes_posterior(self.joint_log_likelihood(X))
 
     def predict(self, X):
         return self.classes_[self.predict_proba(X).argmax(1)]

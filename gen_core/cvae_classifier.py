@@ -21,6 +21,8 @@ from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
+from gen_core.classifiers import bayes_posterior
+
 
 class _CVAE(nn.Module):
     def __init__(self, dim: int, classes: int, hidden: int, latent: int):
@@ -101,8 +103,7 @@ class CVAEClassifier(ClassifierMixin, BaseEstimator):
         return self.class_log_likelihood(X) + self.log_prior_
 
     def predict_proba(self, X):
-        joint = self.joint_log_likelihood(X)
-        return np.exp(joint - logsumexp(joint, axis=1, keepdims=True))
+        return bayes_posterior(self.joint_log_likelihood(X))
 
     def predict(self, X):
         return self.classes_[self.predict_proba(X).argmax(1)]

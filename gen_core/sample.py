@@ -35,15 +35,12 @@ def write_samples(x: torch.Tensor, is_image: bool, out: Path) -> None:
     tmp.replace(out)
 
 
-DIFFUSION_FAMILIES = ("ddpm", "ldm")
-
-
 def diffusion_options(args, card: dict) -> dict:
     """--steps/--guidance/--sampler/--eta as sample() options, checked against the model."""
     given = {k: getattr(args, k) for k in ("steps", "guidance", "sampler", "eta") if getattr(args, k) is not None}
     if not given:
         return {}
-    if card["family"] not in DIFFUSION_FAMILIES:
+    if "timesteps" not in card["config"]:  # every diffusion family's config has T; no other family's does
         raise GenLabError(f"--{'/--'.join(given)} apply to diffusion models; this checkpoint is a {card['family']}")
     if "guidance" in given and args.label is None:
         raise GenLabError("--guidance steers towards a class: give --label too")
