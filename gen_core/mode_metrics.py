@@ -57,3 +57,16 @@ def precision_recall(samples: np.ndarray, real: np.ndarray, k: int = 5) -> dict:
     precision = (cross <= real_radii[None]).any(1).double().mean()
     recall = (cross.T <= fake_radii[None]).any(1).double().mean()
     return {"precision": float(precision), "recall": float(recall)}
+
+
+def point_metrics(samples: torch.Tensor, dataset, max_real: int = 2000) -> dict:
+    """Everything above for samples (N, 2) of a 2-D toy: the mode metrics where the toy has modes, and k-NN
+    precision/recall against its held-out points."""
+    samples = np.asarray(samples, dtype=float)
+    out = {}
+    if dataset.modes is not None:
+        found = mode_metrics(samples, dataset.modes, dataset.mode_std)
+        out = {k: found[k] for k in ("modes_covered", "num_modes", "high_quality", "reverse_kl")}
+    if np.isfinite(samples).all():
+        out.update(precision_recall(samples, dataset.x_test[:max_real].numpy()))
+    return out

@@ -23,6 +23,7 @@ PAGES = [
     PageEntry("app_pages/vae_explorer.py", "VAE Latent Explorer", ":material/scatter_plot:", "vae_explorer"),
     PageEntry("app_pages/diffusion_theater.py", "Diffusion Theater", ":material/blur_on:", "diffusion_theater"),
     PageEntry("app_pages/gen_vs_disc.py", "Generative vs Discriminative", ":material/compare:", "gen_vs_disc"),
+    PageEntry("app_pages/playground.py", "2-D Playground", ":material/grain:", "playground"),
 ]
 
 # family key (as in ui.atlas.FAMILIES) -> page path
@@ -30,4 +31,6 @@ FAMILY_PAGES: dict[str, str] = {
     "gan": "app_pages/gan_studio.py",
     "vae": "app_pages/vae_explorer.py",
     "diffusion": "app_pages/diffusion_theater.py",
+    "flow": "app_pages/playground.py",
+    "ebm": "app_pages/playground.py",
 }

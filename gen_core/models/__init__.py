@@ -24,6 +24,8 @@ FAMILIES = {
     "cgan": ("gen_core.models.gan", {"arch": "dcgan", "conditional": True}),  # class-conditional (AC-GAN)
     "ddpm": ("gen_core.models.diffusion", {}),                              # denoising diffusion (DDPM/DDIM samplers)
     "ldm": ("gen_core.models.latent_diffusion", {}),                        # diffusion in a VAE's latent space
+    "flow": ("gen_core.models.flow", {}),                                   # RealNVP normalizing flow (2-D points)
+    "ebm": ("gen_core.models.ebm", {}),                                     # energy-based model, Langevin sampling
 }
 
 

@@ -438,6 +438,8 @@ def evaluate(model: Diffusion, dataset, generator: torch.Generator) -> dict:
     x, y = dataset.x_test[:1000].to(device), dataset.y_test[:1000].to(device)
     out = {"test_loss": float(loss(model, x, y if model.config.num_classes else None, generator, net=model.ema))}
     if not model.config.is_image:
+        from gen_core.mode_metrics import point_metrics
+        out.update(point_metrics(sample(model, 2500, generator=generator).cpu(), dataset))
         return out
     out.update(metrics.class_metrics(dataset, sample(model, 500, generator=generator, steps=50).cpu()))
     if model.config.num_classes:

@@ -10,9 +10,14 @@ for grey levels between 0 and 1 this is the cross-entropy, so "log-likelihood" b
 
 A large beta pays for every nat of information in z, so the encoder gives up and q(z|x) = p(z) for most
 dimensions: posterior collapse, visible as KL per dimension near zero.
+
+2-D points (the Playground) get MLPs and a Gaussian likelihood instead, p(x|z) = N(mu(z), diag sigma^2) with
+one learned sigma per coordinate. Sampling draws z ~ N(0, I) and then x ~ p(x|z): that single, shared sigma is
+why a VAE's samples blur across the gaps between modes.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -21,21 +26,30 @@ from torch import nn
 
 from gen_core.models.common import num_downsamples
 
-DATA_KINDS = ("image",)
+DATA_KINDS = ("image", "points")
 
 
 @dataclass(frozen=True)
 class Config:
-    image_shape: tuple[int, int, int] = (1, 8, 8)  # (C, H, W) of the training images
+    image_shape: tuple[int, ...] = (1, 8, 8)  # (C, H, W) of the training images, or (2,) for points
     latent_dim: int = 16        # size of z
     channels: int = 32          # width of the first conv layer; doubles at each downsampling
     beta: float = 1.0           # weight of the KL term; > 1 trades reconstruction for a simpler posterior
     lr: float = 2e-3            # Adam learning rate
     batch_size: int = 16        # small: digits has only 1,437 images, so one epoch is ~90 steps
+    kl_warmup: int = 0          # > 0: beta rises linearly from 0 over this many steps (Bowman et al., 2016)
+    hidden: int = 128           # points only: hidden units of the MLP encoder and decoder
+    data_scale: float = 1.0     # points only: divided out before the networks (the data's std)
 
     def __post_init__(self):
-        if len(self.image_shape) != 3 or min(self.image_shape) < 1:
-            raise ValueError(f"image_shape must be (C, H, W), got {self.image_shape}")
+        if len(self.image_shape) not in (1, 3) or min(self.image_shape) < 1:
+            raise ValueError(f"image_shape must be (C, H, W) or (D,) for points, got {self.image_shape}")
+        if self.hidden < 1 or self.data_scale <= 0 or self.kl_warmup < 0:
+            raise ValueError("hidden must be >= 1, data_scale > 0 and kl_warmup >= 0")
+
+    @property
+    def is_image(self) -> bool:
+        return len(self.image_shape) == 3
         if self.latent_dim < 1 or self.channels < 1 or self.beta < 0 or self.lr <= 0 or self.batch_size < 1:
             raise ValueError("latent_dim, channels, batch_size must be >= 1, beta >= 0 and lr > 0")
 
@@ -76,13 +90,43 @@ class ConvVAE(nn.Module):
         return torch.sigmoid(self.decode_logits(z)) * 2 - 1
 
 
-def build(config: Config) -> ConvVAE:
-    return ConvVAE(config)
+class PointVAE(nn.Module):
+    """Encoder and decoder MLPs for points (B, D), with a learned per-coordinate log sigma^2 of p(x|z)."""
+
+    def __init__(self, config: Config):
+        super().__init__()
+        self.config = config
+        dim, h, latent = config.image_shape[0], config.hidden, config.latent_dim
+        self.encoder = nn.Sequential(nn.Linear(dim, h), nn.SiLU(), nn.Linear(h, h), nn.SiLU())
+        self.to_mu, self.to_logvar = nn.Linear(h, latent), nn.Linear(h, latent)
+        self.decoder = nn.Sequential(nn.Linear(latent, h), nn.SiLU(), nn.Linear(h, h), nn.SiLU(), nn.Linear(h, dim))
+        self.log_sigma2 = nn.Parameter(torch.zeros(dim))  # of p(x|z), in standardised units
+
+    def encode(self, x):
+        h = self.encoder(x / self.config.data_scale)
+        return self.to_mu(h), self.to_logvar(h).clamp(-12, 8)
+
+    def decode(self, z):
+        """z -> the decoder's mean mu(z), in data units."""
+        return self.decoder(z) * self.config.data_scale
+
+    def recon_nll(self, x, z):
+        """-log N(x; mu(z), sigma^2) per point (B,), in standardised units (a constant shift from data units)."""
+        scale = self.config.data_scale
+        mean, log_var = self.decoder(z), self.log_sigma2.clamp(-12, 4)
+        return 0.5 * ((x / scale - mean).pow(2) / log_var.exp() + log_var + math.log(2 * math.pi)).sum(1)
+
+
+def build(config: Config) -> nn.Module:
+    return ConvVAE(config) if config.is_image else PointVAE(config)
 
 
 def config_for(dataset, **overrides) -> Config:
-    """Defaults for an image dataset; `overrides` (e.g. latent_dim=2, beta=8) win."""
+    """Defaults for a dataset; `overrides` (e.g. latent_dim=2, beta=8) win. Points get 2-D codes and MLPs."""
     defaults = dict(image_shape=tuple(dataset.shape))
+    if dataset.kind == "points":
+        defaults.update(latent_dim=2, batch_size=256, lr=3e-3, kl_warmup=1000,
+                        data_scale=round(float(dataset.x_train.std()), 4))
     return Config(**{**defaults, **overrides})
 
 
@@ -93,28 +137,38 @@ def elbo_terms(model: ConvVAE, x: torch.Tensor, generator: torch.Generator | Non
     mu, logvar = model.encode(x)
     eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
     z = mu + torch.exp(0.5 * logvar) * eps  # the reparameterisation trick
-    logits = model.decode_logits(z)
-    target = (x + 1) / 2
-    recon_nll = F.binary_cross_entropy_with_logits(logits, target, reduction="none").flatten(1).sum(1)
+    if isinstance(model, PointVAE):
+        recon_nll = model.recon_nll(x, z)
+    else:
+        logits = model.decode_logits(z)
+        target = (x + 1) / 2
+        recon_nll = F.binary_cross_entropy_with_logits(logits, target, reduction="none").flatten(1).sum(1)
     kl_per_dim = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar)
     return dict(recon_nll=recon_nll, kl=kl_per_dim.sum(1), kl_per_dim=kl_per_dim, mu=mu, logvar=logvar, z=z)
 
 
-def loss(model: ConvVAE, x: torch.Tensor, generator: torch.Generator | None = None) -> dict:
+def loss(model: ConvVAE, x: torch.Tensor, generator: torch.Generator | None = None, beta: float | None = None) -> dict:
     """The beta-weighted negative ELBO averaged over the batch, with its parts for logging."""
     terms = elbo_terms(model, x, generator)
     recon, kl = terms["recon_nll"].mean(), terms["kl"].mean()
-    return dict(loss=recon + model.config.beta * kl, recon=recon, kl=kl, elbo=-(recon + kl))
+    beta = model.config.beta if beta is None else beta
+    return dict(loss=recon + beta * kl, recon=recon, kl=kl, elbo=-(recon + kl))
 
 
 class Trainer:
     def __init__(self, model: ConvVAE, config: Config):
-        self.model = model
+        self.model, self.config = model, config
         self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+        self.steps = 0
 
     def step(self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None = None) -> dict:
         self.model.train()
-        out = loss(self.model, x, generator)
+        c = self.config
+        # KL warm-up: with the full KL from the start, a decoder with a learned sigma can settle on the posterior
+        # collapse optimum (ignore z, output the data's mean with a wide sigma) before z carries anything.
+        beta = c.beta * min(1.0, (self.steps + 1) / c.kl_warmup) if c.kl_warmup else c.beta
+        self.steps += 1
+        out = loss(self.model, x, generator, beta)
         self.optimizer.zero_grad(set_to_none=True)
         out["loss"].backward()
         self.optimizer.step()
@@ -122,11 +176,15 @@ class Trainer:
 
 
 def sample(model: ConvVAE, n: int, *, generator: torch.Generator, label: int | None = None) -> torch.Tensor:
-    """n images decoded from z ~ N(0, I): (n, C, H, W) in [-1, 1]."""
+    """n images decoded from z ~ N(0, I): (n, C, H, W) in [-1, 1] (the decoder's mean image); for points, x drawn
+    from p(x|z) itself, decoder noise included."""
     if label is not None:
         raise ValueError("this VAE is unconditional: it cannot sample a chosen class")
     device = next(model.parameters()).device
     z = torch.randn(n, model.config.latent_dim, generator=generator, device=generator.device).to(device)
+    if isinstance(model, PointVAE):
+        noise = torch.randn(n, model.config.image_shape[0], generator=generator, device=generator.device).to(device)
+        return model.decode(z) + noise * (0.5 * model.log_sigma2).exp() * model.config.data_scale
     return model.decode(z)
 
 
@@ -145,8 +203,12 @@ def evaluate(model: ConvVAE, dataset, generator: torch.Generator) -> dict:
         totals["kl"] += float(terms["kl"].sum())
         kl_dims += terms["kl_per_dim"].sum(0).cpu()
     recon, kl = totals["recon"] / n, totals["kl"] / n
-    return {"test_elbo": -(recon + kl), "test_recon_nll": recon, "test_kl": kl,
-            "active_units": int((kl_dims / n > 0.01).sum())}
+    out = {"test_elbo": -(recon + kl), "test_recon_nll": recon, "test_kl": kl,
+           "active_units": int((kl_dims / n > 0.01).sum())}
+    if isinstance(model, PointVAE):
+        from gen_core.mode_metrics import point_metrics
+        out.update(point_metrics(sample(model, 2500, generator=generator).cpu(), dataset))
+    return out
 
 
 # --- for the latent explorer ----------------------------------------------------------------------------------

@@ -1,0 +1,163 @@
+"""An energy-based model of 2-D points, sampled by Langevin dynamics (Du & Mordatch, 2019).
+
+The model is one scalar function, the energy E(x); the density it defines is p(x) = exp(-E(x)) / Z with a
+normaliser Z nobody computes. The gradient of the log-likelihood needs samples from the model itself
+(contrastive divergence, Hinton 2002):
+
+    grad_theta -log p(x) = grad_theta E(x) - E_{x- ~ p}[grad_theta E(x-)],
+
+so training pushes the energy down on data and up on the model's own samples x-, with a small penalty on the
+energies' size so they stay near zero (Du & Mordatch, eq. 5, alpha = `energy_reg`):
+
+    loss = E(x+) - E(x-) + alpha (E(x+)^2 + E(x-)^2).
+
+Samples come from Langevin dynamics, gradient descent on the energy with noise (ibid., eq. 2):
+
+    x_{k+1} = x_k - (eps / 2) grad_x E(x_k) + sqrt(eps) * xi,   xi ~ N(0, I).
+
+Short chains would never mix, so the chains persist between steps in a replay buffer (95% of chains continue
+from it, 5% restart from uniform noise): every training step adds a few Langevin steps to chains that have run
+for thousands. The buffer is part of the model's state and is saved with it.
+
+Points are divided by `data_scale` (their standard deviation) inside, so one set of defaults fits every toy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+DATA_KINDS = ("points",)
+BOX = 2.5  # restarts are uniform on [-BOX, BOX]^2 in standardised units: every toy lies inside
+
+
+@dataclass(frozen=True)
+class Config:
+    data_shape: tuple[int, ...] = (2,)
+    hidden: int = 128
+    langevin_steps: int = 10    # Langevin steps per training step (the chains persist, so they add up)
+    step_size: float = 0.002    # eps of the Langevin update, in standardised units
+    energy_reg: float = 0.1     # alpha: keeps the energies near zero
+    buffer_size: int = 8192     # persistent chains
+    restart: float = 0.05       # share of chains restarted from uniform noise each step
+    data_scale: float = 1.0
+    lr: float = 1e-3
+    batch_size: int = 256
+    sample_steps: int = 300     # Langevin steps from fresh noise when sampling anew
+
+    def __post_init__(self):
+        if tuple(self.data_shape) != (2,):
+            raise ValueError(f"this energy model is for 2-D points; got data_shape {self.data_shape}")
+        if min(self.hidden, self.langevin_steps, self.buffer_size, self.batch_size, self.sample_steps) < 1:
+            raise ValueError("hidden, langevin_steps, buffer_size, batch_size and sample_steps must be >= 1")
+        if self.step_size <= 0 or self.data_scale <= 0 or self.lr <= 0 or not 0 <= self.restart <= 1:
+            raise ValueError("step_size, data_scale and lr must be > 0 and restart within [0, 1]")
+
+
+class EnergyModel(nn.Module):
+    def __init__(self, config: Config):
+        super().__init__()
+        self.config = config
+        h = config.hidden
+        # SiLU, not ReLU: Langevin follows grad_x E, which a piecewise-linear net makes piecewise constant.
+        self.net = nn.Sequential(nn.Linear(2, h), nn.SiLU(), nn.Linear(h, h), nn.SiLU(), nn.Linear(h, h), nn.SiLU(),
+                                 nn.Linear(h, 1))
+        self.register_buffer("chains", (torch.rand(config.buffer_size, 2) * 2 - 1) * BOX)
+
+    def energy(self, x: torch.Tensor) -> torch.Tensor:
+        """E(x) (B,) for points in data units."""
+        return self.energy_standard(x / self.config.data_scale)
+
+    def energy_standard(self, u: torch.Tensor) -> torch.Tensor:
+        return self.net(u).squeeze(1)
+
+
+def langevin(model: EnergyModel, u: torch.Tensor, steps: int, generator: torch.Generator,
+             record_every: int = 0) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """Run `steps` Langevin updates from u (B, 2), in standardised units. Returns the end points and, when
+    record_every > 0, the chain every record_every steps (for drawing paths)."""
+    eps = model.config.step_size
+    # Callers may sample under no_grad or inference_mode (the inference core does); the chain needs grad_x E all
+    # the same, so autograd is switched back on here and u is copied out of any inference tensor.
+    with torch.inference_mode(False), torch.enable_grad():
+        u = u.detach().clone()
+        path = [u.clone()] if record_every else []
+        for k in range(steps):
+            u.requires_grad_(True)
+            grad, = torch.autograd.grad(model.energy_standard(u).sum(), u)
+            noise = torch.randn(u.shape, generator=generator, device=generator.device).to(u.device)
+            u = (u - 0.5 * eps * grad + eps ** 0.5 * noise).detach().clamp(-3 * BOX, 3 * BOX)
+            if record_every and (k + 1) % record_every == 0:
+                path.append(u.clone())
+    return u, path
+
+
+def build(config: Config) -> EnergyModel:
+    return EnergyModel(config)
+
+
+def config_for(dataset, **overrides) -> Config:
+    return Config(**{"data_scale": round(float(dataset.x_train.std()), 4), **overrides})
+
+
+class Trainer:
+    def __init__(self, model: EnergyModel, config: Config):
+        self.model, self.config = model, config
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(0.0, 0.999))
+
+    def negatives(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """Continue n chains from the replay buffer (a few restarted from noise); returns them and their slots."""
+        model, c = self.model, self.config
+        device = model.chains.device
+        slots = torch.randint(c.buffer_size, (n,), generator=generator, device=generator.device).to(device)
+        start = model.chains[slots].clone()
+        fresh = torch.rand(n, generator=generator, device=generator.device).to(device) < c.restart
+        noise = (torch.rand(n, 2, generator=generator, device=generator.device).to(device) * 2 - 1) * BOX
+        start[fresh] = noise[fresh]
+        end, _ = langevin(model, start, c.langevin_steps, generator)
+        return end, slots
+
+    def step(self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None = None) -> dict:
+        model, c = self.model, self.config
+        model.train()
+        generator = generator or torch.Generator(device=x.device)
+        negatives, slots = self.negatives(len(x), generator)
+        model.chains[slots] = negatives
+        e_pos = model.energy(x)
+        e_neg = model.energy_standard(negatives)
+        loss = e_pos.mean() - e_neg.mean() + c.energy_reg * (e_pos.pow(2).mean() + e_neg.pow(2).mean())
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        self.optimizer.step()
+        return {"loss": float(loss.detach()), "e_data": float(e_pos.detach().mean()),
+                "e_samples": float(e_neg.detach().mean())}
+
+
+def buffer_samples(model: EnergyModel, n: int, generator: torch.Generator) -> torch.Tensor:
+    """n of the persistent chains' current points, in data units: what training sees as the model's samples."""
+    c = model.config
+    slots = torch.randint(c.buffer_size, (n,), generator=generator, device=generator.device).to(model.chains.device)
+    return model.chains[slots] * c.data_scale
+
+
+def sample(model: EnergyModel, n: int, *, generator: torch.Generator, label: int | None = None) -> torch.Tensor:
+    """n samples: fresh chains from uniform noise, run for `sample_steps` Langevin steps."""
+    if label is not None:
+        raise ValueError("this energy model is unconditional: it cannot sample a chosen class")
+    device = next(model.parameters()).device
+    start = (torch.rand(n, 2, generator=generator, device=generator.device).to(device) * 2 - 1) * BOX
+    end, _ = langevin(model, start, model.config.sample_steps, generator)
+    return end * model.config.data_scale
+
+
+@torch.no_grad()
+def evaluate(model: EnergyModel, dataset, generator: torch.Generator) -> dict:
+    from gen_core.mode_metrics import point_metrics
+
+    model.eval()
+    device = next(model.parameters()).device
+    out = {"energy_test": float(model.energy(dataset.x_test.to(device)).mean())}
+    out.update(point_metrics(sample(model, 2500, generator=generator).cpu(), dataset))
+    return out

@@ -1,0 +1,314 @@
+"""The 2-D Playground's core: every family trained live on the same points, and what each one lets us look at.
+
+A `LiveModel` wraps one family's model and trainer (the same `gen_core.models` modules the CLI trains) so a page
+can train it a few steps at a time, draw it, and keep going. Its samples for the views come from fixed noise, so
+what moves between frames is the model, not the randomness.
+
+The views return NumPy arrays; the page turns them into pictures:
+- GAN: D's opinion over the plane, the direction G's loss pushes each sample (its gradient), and the image of a
+  grid of z under G;
+- VAE: the decoder's mean over a grid of z, and its noise sigma;
+- diffusion: the denoising field x0_hat - x_t at a timestep;
+- flow: a grid of z carried through the coupling layers one at a time;
+- energy model: E(x) over the plane and a few Langevin chains.
+
+`PRESETS` are named configurations, among them the mode-collapse ones: a vanilla GAN that drops modes of ring8
+and grid25, and the fixes (packing, annealed learning rates) that bring them back; `bench/playground.py` scores
+them over 2,500 samples.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from gen_core.data import Dataset
+from gen_core.device import make_generator
+from gen_core.errors import GenLabError
+from gen_core.mode_metrics import point_metrics
+from gen_core.models import family_defaults, get_family
+
+FAMILY_LABELS = {"gan": "GAN", "vae": "VAE", "ddpm": "Diffusion", "flow": "Flow (RealNVP)", "ebm": "Energy (Langevin)"}
+VIEW_SAMPLES = 500  # per model and frame: enough for the metrics, cheap enough for 5 frames a second
+DRAWN_MIN_POINTS = 20
+
+
+@dataclass(frozen=True)
+class Preset:
+    family: str
+    overrides: dict
+    description: str
+
+
+PRESETS: dict[str, Preset] = {
+    "GAN: vanilla": Preset(
+        "gan", dict(loss="nonsaturating", z_dim=2, width=16, depth=3, lr_g=1e-3, lr_d=1e-3),
+        "non-saturating loss, one D and one G step, fixed learning rates: it finds the modes but keeps circling "
+        "around them, and on grid25 it drops some for good"),
+    "GAN: minimax (collapses)": Preset(
+        "gan", dict(loss="minimax", z_dim=2, width=16, depth=3, lr_g=1e-3, lr_d=1e-3),
+        "the original minimax objective: when D wins, log(1 - D(G(z))) saturates and G chases one mode at a time"),
+    "GAN: packed + annealed (fix)": Preset(
+        "gan", dict(loss="nonsaturating", z_dim=2, width=16, depth=3, lr_g=1e-3, lr_d=1e-3, pack=4,
+                    anneal_steps=8000),
+        "PacGAN's packing (D judges 4 samples at once, so a collapsed G is caught) and learning rates annealed to "
+        "0 by step 8,000, so G settles onto the modes instead of circling them"),
+    "GAN: annealed (fix)": Preset(
+        "gan", dict(loss="nonsaturating", z_dim=2, width=16, depth=3, lr_g=1e-3, lr_d=1e-3, anneal_steps=8000),
+        "the vanilla GAN with its learning rates annealed to 0 by step 8,000"),
+    "GAN: WGAN-GP": Preset(
+        "gan", dict(loss="wgan-gp", z_dim=2, width=16, depth=3, lr_g=1e-4, lr_d=1e-4, d_steps=5),
+        "Wasserstein critic with a gradient penalty, 5 critic steps per G step (Gulrajani et al.)"),
+    "VAE": Preset("vae", dict(latent_dim=2), "MLP encoder and decoder, 2-D codes, Gaussian p(x|z) with a learned sigma"),
+    "Diffusion": Preset("ddpm", dict(timesteps=200), "an MLP denoiser over T = 200 steps; live samples by DDIM, 20 steps"),
+    "Flow (RealNVP)": Preset("flow", {}, "8 affine coupling layers, trained by exact maximum likelihood"),
+    "Energy (Langevin)": Preset("ebm", {}, "an MLP energy trained by contrastive divergence with persistent "
+                                           "Langevin chains (Du & Mordatch, 2019)"),
+}
+DEFAULT_PRESET = {"gan": "GAN: vanilla", "vae": "VAE", "ddpm": "Diffusion", "flow": "Flow (RealNVP)",
+                  "ebm": "Energy (Langevin)"}
+SAMPLE_STEPS = 20  # DDIM steps for the diffusion model's live samples
+
+
+def points_dataset(points, name: str = "drawn") -> Dataset:
+    """A Dataset of user points (N, 2): every point is both training and held-out data (there are few)."""
+    x = torch.as_tensor(np.asarray(points, dtype=np.float32)).reshape(-1, 2)
+    if len(x) < DRAWN_MIN_POINTS:
+        raise GenLabError(f"draw at least {DRAWN_MIN_POINTS} points first (there are {len(x)})")
+    if not torch.isfinite(x).all():
+        raise GenLabError("the points must be finite numbers")
+    y = torch.zeros(len(x), dtype=torch.int64)
+    return Dataset(name=name, kind="points", x_train=x, y_train=y, x_test=x, y_test=y, class_names=("drawn",),
+                   description="points drawn on the canvas")
+
+
+def preset_config(preset: str, dataset: Dataset, **overrides):
+    """The config a preset gives on this dataset, with the user's overrides on top."""
+    p = PRESETS[preset]
+    family = get_family(p.family)
+    try:
+        return family.config_for(dataset, **{**family_defaults(p.family), **p.overrides, **overrides})
+    except ValueError as error:
+        raise GenLabError(f"bad settings: {error}") from None
+
+
+@dataclass
+class LiveModel:
+    """One model being trained on a dataset, a few steps at a time."""
+    family_name: str
+    config: object
+    dataset: Dataset
+    seed: int = 0
+    steps: int = 0
+    seconds: float = 0.0
+    history: dict = field(default_factory=lambda: {"step": []})
+    metric_history: dict = field(default_factory=lambda: {"step": []})
+
+    def __post_init__(self):
+        self.family = get_family(self.family_name)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            self.model = self.family.build(self.config)
+        self.trainer = self.family.Trainer(self.model, self.config)
+        self.noise = make_generator(self.seed + 1, "cpu")
+        self.order = torch.Generator().manual_seed(self.seed)
+        self.view_z = torch.randn(VIEW_SAMPLES, self._latent_dim(), generator=torch.Generator().manual_seed(7))
+
+    @classmethod
+    def from_preset(cls, preset: str, dataset: Dataset, seed: int = 0, **overrides) -> "LiveModel":
+        return cls(PRESETS[preset].family, preset_config(preset, dataset, **overrides), dataset, seed)
+
+    def _latent_dim(self) -> int:
+        c = self.config
+        return getattr(c, "z_dim", None) or getattr(c, "latent_dim", None) or 2
+
+    def train(self, steps: int) -> dict:
+        """`steps` training steps on random batches; returns the last step's metrics."""
+        x_all = self.dataset.x_train
+        batch = self.config.batch_size
+        metrics = {}
+        started = time.perf_counter()
+        for _ in range(steps):
+            index = torch.randint(len(x_all), (batch,), generator=self.order)
+            metrics = self.trainer.step(x_all[index], self.dataset.y_train[index], self.noise)
+            self.steps += 1
+            self.history["step"].append(self.steps)
+            for key, value in metrics.items():
+                self.history.setdefault(key, []).append(value)
+        self.seconds += time.perf_counter() - started
+        return metrics
+
+    @torch.no_grad()
+    def view_samples(self) -> np.ndarray:
+        """VIEW_SAMPLES samples from fixed noise (the energy model: its persistent chains), (N, 2)."""
+        m = self.model
+        m.eval()
+        if self.family_name == "gan":
+            return m.generate(self.view_z).numpy()
+        if self.family_name == "vae":
+            z = self.view_z
+            noise = torch.randn(len(z), 2, generator=torch.Generator().manual_seed(8))
+            return (m.decode(z) + noise * (0.5 * m.log_sigma2).exp() * m.config.data_scale).numpy()
+        if self.family_name == "flow":
+            return m.generate(self.view_z).numpy()
+        if self.family_name == "ebm":
+            return m.chains[:VIEW_SAMPLES].numpy() * m.config.data_scale
+        return self.family.sample(m, VIEW_SAMPLES, generator=torch.Generator().manual_seed(7),
+                                  steps=SAMPLE_STEPS).numpy()
+
+    def sample(self, n: int, seed: int = 0) -> np.ndarray:
+        """n fresh samples the way the CLI draws them (the energy model runs new Langevin chains)."""
+        self.model.eval()
+        with torch.no_grad():
+            return self.family.sample(self.model, n, generator=make_generator(seed, "cpu")).numpy()
+
+    def record_metrics(self, samples: np.ndarray) -> dict:
+        """Mode metrics and precision/recall of the view samples, appended to metric_history."""
+        found = point_metrics(samples, self.dataset, max_real=1000)
+        self.metric_history["step"].append(self.steps)
+        for key, value in found.items():
+            self.metric_history.setdefault(key, []).append(value)
+        return found
+
+    def describe(self) -> str:
+        c = self.config
+        changed = {f.name: getattr(c, f.name) for f in dataclasses.fields(c)
+                   if f.name not in ("data_shape", "image_shape", "data_scale")}
+        return ", ".join(f"{k}={v}" for k, v in changed.items())
+
+
+# --- views ----------------------------------------------------------------------------------------------------
+
+def plane_grid(extent: tuple[float, float, float, float], resolution: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
+    """xs (R,), ys (R,) and the (R*R, 2) points of a grid over (x0, x1, y0, y1), rows along y."""
+    xs = np.linspace(extent[0], extent[1], resolution)
+    ys = np.linspace(extent[2], extent[3], resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    return xs, ys, torch.as_tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32)
+
+
+def latent_lines(count: int = 11, limit: float = 2.5, resolution: int = 60, dim: int = 2) -> list[torch.Tensor]:
+    """Lines of a square grid in the first two coordinates of z (others 0): `count` horizontal, `count` vertical,
+    each (resolution, dim)."""
+    values, along = np.linspace(-limit, limit, count), np.linspace(-limit, limit, resolution)
+    lines = []
+    for v in values:
+        for horizontal in (True, False):
+            z = torch.zeros(resolution, dim)
+            z[:, 0], z[:, 1] = (torch.tensor(along), v) if horizontal else (v, torch.tensor(along))
+            lines.append(z.float())
+    return lines
+
+
+@torch.no_grad()
+def discriminator_map(model, extent, resolution: int = 60, companions: torch.Tensor | None = None) -> dict:
+    """D(x) as a probability over the plane: (R, R). A packed D judges `pack` points at once; each grid point is
+    then judged in a pack with pack - 1 `companions` (real points), i.e. 'is this a real sample among real ones'."""
+    xs, ys, points = plane_grid(extent, resolution)
+    pack = model.config.pack
+    if pack > 1:
+        others = companions[:pack - 1].float()
+        points = torch.cat([points[:, None], others[None].expand(len(points), -1, -1)], 1).reshape(-1, 2)
+    logits, _ = model.discriminate(points)
+    return {"x": xs, "y": ys, "d": torch.sigmoid(logits).reshape(resolution, resolution).numpy()}
+
+
+def generator_arrows(model, z: torch.Tensor) -> dict:
+    """Where G puts z and the direction its loss pushes each sample: -d loss_G / d x at x = G(z) (N, 2)."""
+    from gen_core.models import gan
+
+    x = model.generate(z).detach().requires_grad_(True)
+    with torch.enable_grad():
+        logits, _ = model.discriminate(x)
+        grad, = torch.autograd.grad(gan.generator_loss(model.config.loss, logits) * len(logits), x)
+    return {"x": x.detach().numpy(), "push": (-grad).numpy()}
+
+
+@torch.no_grad()
+def generator_grid(model, count: int = 11) -> list[np.ndarray]:
+    """The image under G of a grid of z (first two coordinates; the rest 0): one (resolution, 2) line each."""
+    return [model.generate(z).numpy() for z in latent_lines(count, dim=model.config.z_dim)]
+
+
+@torch.no_grad()
+def vae_decoder_grid(model, count: int = 11) -> list[np.ndarray]:
+    """The decoder's mean mu(z) over a grid of z: the curve the VAE's samples scatter around."""
+    return [model.decode(z).numpy() for z in latent_lines(count, dim=model.config.latent_dim)]
+
+
+@torch.no_grad()
+def flow_layers(model, count: int = 11) -> list[list[np.ndarray]]:
+    """A grid of z carried through the flow: for each stage (0 = the Gaussian, then after each coupling layer)
+    the grid's lines (resolution, 2) in data units."""
+    stages = [model.trajectory(z) for z in latent_lines(count, limit=2.5)]
+    return [[stage[k].numpy() for stage in stages] for k in range(len(stages[0]))]
+
+
+def energy_map(model, extent, resolution: int = 60) -> dict:
+    xs, ys, points = plane_grid(extent, resolution)
+    with torch.no_grad():
+        e = model.energy(points).reshape(resolution, resolution).numpy()
+    return {"x": xs, "y": ys, "energy": e}
+
+
+def langevin_chains(model, n: int = 12, steps: int = 150, seed: int = 0, record_every: int = 5) -> np.ndarray:
+    """n fresh Langevin chains from uniform noise: (frames, n, 2) in data units."""
+    from gen_core.models import ebm
+
+    generator = torch.Generator().manual_seed(seed)
+    start = (torch.rand(n, 2, generator=generator) * 2 - 1) * ebm.BOX
+    _, path = ebm.langevin(model, start, steps, generator, record_every=record_every)
+    return torch.stack(path).numpy() * model.config.data_scale
+
+
+@torch.no_grad()
+def diffusion_field(model, extent, t: int, resolution: int = 17) -> dict:
+    """The denoising field at timestep t: at grid points x_t, the pull x0_hat - x_t (data units)."""
+    from gen_core.models import diffusion
+
+    _, _, points = plane_grid(extent, resolution)
+    x0, _ = diffusion.denoising_field(model, diffusion.to_model_space(model, points), t)
+    x0 = diffusion.from_model_space(model, x0)
+    return {"x": points.numpy(), "pull": (x0 - points).numpy()}
+
+
+def data_extent(points: np.ndarray, margin: float = 0.25) -> tuple[float, float, float, float]:
+    """A square box around the points with a margin: (x0, x1, y0, y1)."""
+    lo, hi = np.asarray(points).min(0), np.asarray(points).max(0)
+    centre, half = (lo + hi) / 2, (hi - lo).max() / 2 * (1 + margin) + 1e-3
+    return (centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half)
+
+
+# --- drawing your own data -------------------------------------------------------------------------------------
+
+CANVAS = (-2.0, 2.0, -2.0, 2.0)
+
+
+def blob(centre, n: int, spread: float, rng: np.random.Generator) -> np.ndarray:
+    """n points around a clicked centre, Gaussian with std `spread`: (n, 2)."""
+    return np.asarray(centre, dtype=float)[None] + spread * rng.standard_normal((n, 2))
+
+
+def inside_polygon(points: np.ndarray, xs, ys) -> np.ndarray:
+    """Even-odd rule: is each point (N, 2) inside the polygon with vertices (xs, ys)?"""
+    px, py = points[:, 0:1], points[:, 1:2]
+    x0, y0 = np.asarray(xs, float)[None], np.asarray(ys, float)[None]
+    x1, y1 = np.roll(x0, -1, axis=1), np.roll(y0, -1, axis=1)
+    crosses = ((y0 > py) != (y1 > py)) & (px < (x1 - x0) * (py - y0) / np.where(y1 == y0, 1e-12, y1 - y0) + x0)
+    return crosses.sum(1) % 2 == 1
+
+
+def fill_region(xs, ys, density: float, rng: np.random.Generator, max_points: int = 2000) -> np.ndarray:
+    """Uniform points inside a lasso polygon (or a box given as its 4 corners): `density` points per unit area."""
+    xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+    lo, hi = np.array([xs.min(), ys.min()]), np.array([xs.max(), ys.max()])
+    area_box = float(np.prod(hi - lo))
+    if area_box <= 0:
+        return np.zeros((0, 2))
+    candidates = lo + (hi - lo) * rng.random((min(max_points * 4, max(8, int(density * area_box * 2))), 2))
+    kept = candidates[inside_polygon(candidates, xs, ys)]
+    polygon_area = area_box * len(kept) / len(candidates)  # Monte Carlo: the share of the box inside
+    return kept[:min(max_points, int(round(density * polygon_area)))]

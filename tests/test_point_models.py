@@ -1,0 +1,227 @@
+"""The 2-D models of the Playground: RealNVP, the energy model, the point VAE, the packed / annealed GAN, and the
+live wrapper with its views and drawing helpers."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from gen_core import playground as P
+from gen_core.data import load_dataset
+from gen_core.errors import GenLabError
+from gen_core.models import ebm, flow, gan, vae
+
+
+@pytest.fixture(scope="module")
+def ring8():
+    return load_dataset("ring8")
+
+
+def batch(dataset, n=256, seed=0):
+    index = torch.randint(len(dataset.x_train), (n,), generator=torch.Generator().manual_seed(seed))
+    return dataset.x_train[index], dataset.y_train[index]
+
+
+# --- RealNVP ---------------------------------------------------------------------------------------------------
+
+def test_flow_layers_invert_and_the_density_integrates_to_one(ring8):
+    torch.manual_seed(0)
+    model = flow.build(flow.config_for(ring8))
+    for layer in model.layers:  # non-trivial weights (training starts from the identity)
+        torch.nn.init.normal_(layer.net[-1].weight, std=0.1)
+    z = torch.randn(64, 2)
+    x = model.generate(z)
+    back = x / model.config.data_scale
+    for layer in reversed(model.layers):
+        back, _ = layer.inverse(back)
+    assert torch.allclose(back, z, atol=1e-4)
+    # Change of variables done right: p(x) sums to 1 over the plane (a Riemann sum on a fine grid).
+    _, _, grid = P.plane_grid((-10, 10, -10, 10), 600)
+    cell = (20 / 599) ** 2
+    with torch.no_grad():
+        total = float(model.log_prob(grid).exp().sum()) * cell
+    assert total == pytest.approx(1.0, abs=0.02)
+
+
+def test_flow_training_lowers_the_negative_log_likelihood(ring8):
+    torch.manual_seed(0)
+    model = flow.build(flow.config_for(ring8))
+    trainer = flow.Trainer(model, model.config)
+    x, y = batch(ring8)
+    first = trainer.step(x, y)["nll"]
+    for _ in range(60):
+        last = trainer.step(*batch(ring8, seed=_))["nll"]
+    assert last < first - 0.3
+    stages = P.flow_layers(model)
+    assert len(stages) == model.config.num_layers + 1 and stages[0][0].shape == (60, 2)
+
+
+# --- energy model ---------------------------------------------------------------------------------------------
+
+def test_energy_training_makes_data_lower_in_energy_than_noise(ring8):
+    torch.manual_seed(0)
+    model = ebm.build(ebm.config_for(ring8))
+    trainer = ebm.Trainer(model, model.config)
+    noise = torch.Generator().manual_seed(1)
+    for k in range(150):
+        trainer.step(*batch(ring8, seed=k), noise)
+    with torch.no_grad():
+        on_data = model.energy(ring8.x_test[:500]).mean()
+        centre = model.energy(torch.zeros(50, 2) + 0.01 * torch.randn(50, 2)).mean()  # the ring's empty middle
+    assert on_data < centre
+    chains = P.langevin_chains(model, n=5, steps=20, record_every=5)
+    assert chains.shape == (5, 5, 2) and np.isfinite(chains).all()
+
+
+def test_energy_samples_work_under_no_grad(ring8):
+    model = ebm.build(ebm.config_for(ring8, sample_steps=5))
+    with torch.no_grad():
+        x = ebm.sample(model, 10, generator=torch.Generator().manual_seed(0))
+    assert x.shape == (10, 2) and torch.isfinite(x).all()
+
+
+# --- point VAE ------------------------------------------------------------------------------------------------
+
+def test_point_vae_trains_and_samples_with_its_noise(ring8):
+    torch.manual_seed(0)
+    model = vae.build(vae.config_for(ring8))
+    assert isinstance(model, vae.PointVAE) and model.config.latent_dim == 2
+    trainer = vae.Trainer(model, model.config)
+    first = trainer.step(*batch(ring8))["loss"]
+    for k in range(100):
+        last = trainer.step(*batch(ring8, seed=k))["loss"]
+    assert last < first - 0.5
+    x = vae.sample(model, 300, generator=torch.Generator().manual_seed(0))
+    assert x.shape == (300, 2)
+    mean = model.decode(torch.randn(300, 2, generator=torch.Generator().manual_seed(0)))
+    assert not torch.allclose(x, mean)  # samples include p(x|z)'s noise, not just the decoder's mean
+
+
+# --- GAN: packing, annealing, the shared batch ----------------------------------------------------------------
+
+def test_packed_discriminator_scores_one_logit_per_pack(ring8):
+    model = gan.build(gan.config_for(ring8, arch="mlp", pack=4))
+    logits, _ = model.discriminate(torch.randn(64, 2))
+    assert logits.shape == (16,)
+    with pytest.raises(ValueError, match="pack"):
+        gan.config_for(ring8, arch="mlp", pack=3, batch_size=256)
+    with pytest.raises(ValueError, match="pack"):
+        gan.config_for(load_dataset("digits"), arch="dcgan", pack=2)
+
+
+def test_annealing_takes_the_learning_rate_to_zero(ring8):
+    config = gan.config_for(ring8, arch="mlp", anneal_steps=100, batch_size=64)
+    trainer = gan.Trainer(gan.build(config), config)
+    factors = []
+    for k in range(101):
+        factors.append(trainer.learning_rate_factor())
+        trainer.iteration += 1
+    assert factors[0] == factors[50] == 1.0 and factors[75] == pytest.approx(0.5) and factors[100] == 0.0
+    frozen = [p.clone() for p in trainer.model.generator.parameters()]
+    trainer.step(*batch(ring8, 64), torch.Generator().manual_seed(0))
+    assert all(torch.equal(a, b) for a, b in zip(frozen, trainer.model.generator.parameters()))
+
+
+@pytest.mark.parametrize("loss", gan.LOSSES)
+def test_a_discriminator_step_lowers_its_loss_on_that_batch(ring8, loss):
+    torch.manual_seed(0)
+    config = gan.config_for(ring8, arch="mlp", loss=loss, pack=2 if loss == "wgan-gp" else 1)
+    model = gan.build(config)
+    trainer = gan.Trainer(model, config)
+    x, y = batch(ring8)
+    with torch.no_grad():
+        fake = model.generate(torch.randn(256, config.z_dim))
+
+    def d_loss():
+        with torch.no_grad():
+            logits, _ = model.discriminate(torch.cat([x, fake]))
+            return float(gan.discriminator_loss(loss, *logits.chunk(2)))
+
+    before = d_loss()
+    for _ in range(5):
+        trainer.discriminator_step(x, y, torch.Generator().manual_seed(0), fake, None)
+    assert d_loss() < before
+
+
+# --- the live wrapper and its views ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("preset", list(P.PRESETS))
+def test_every_preset_trains_live_and_draws(ring8, preset):
+    live = P.LiveModel.from_preset(preset, ring8)
+    metrics = live.train(3)
+    assert live.steps == 3 and metrics and all(math.isfinite(v) for v in metrics.values())
+    samples = live.view_samples()
+    assert samples.shape == (P.VIEW_SAMPLES, 2) and np.isfinite(samples).all()
+    found = live.record_metrics(samples)
+    assert found["num_modes"] == 8 and 0 <= found["high_quality"] <= 1
+    assert live.metric_history["step"] == [3]
+
+
+def test_view_samples_are_fixed_noise_so_only_training_moves_them(ring8):
+    live = P.LiveModel.from_preset("GAN: vanilla", ring8)
+    first, again = live.view_samples(), live.view_samples()
+    assert np.array_equal(first, again)
+    live.train(5)
+    assert not np.array_equal(first, live.view_samples())
+
+
+def test_gan_views(ring8):
+    live = P.LiveModel.from_preset("GAN: packed + annealed (fix)", ring8)
+    d_map = P.discriminator_map(live.model, (-1.5, 1.5, -1.5, 1.5), resolution=20, companions=ring8.x_test[:8])
+    assert d_map["d"].shape == (20, 20) and ((0 <= d_map["d"]) & (d_map["d"] <= 1)).all()
+    pushed = P.generator_arrows(live.model, live.view_z[:64])
+    assert pushed["x"].shape == pushed["push"].shape == (64, 2) and np.abs(pushed["push"]).sum() > 0
+    lines = P.generator_grid(live.model)
+    assert len(lines) == 22 and lines[0].shape == (60, 2)
+
+
+def test_diffusion_and_energy_views(ring8):
+    diffusion = P.LiveModel.from_preset("Diffusion", ring8)
+    field = P.diffusion_field(diffusion.model, (-1, 1, -1, 1), t=50, resolution=5)
+    assert field["x"].shape == field["pull"].shape == (25, 2)
+    energy = P.LiveModel.from_preset("Energy (Langevin)", ring8)
+    landscape = P.energy_map(energy.model, (-1, 1, -1, 1), resolution=10)
+    assert landscape["energy"].shape == (10, 10)
+
+
+def test_user_points_become_a_dataset_and_bad_ones_are_refused():
+    points = np.random.default_rng(0).normal(size=(50, 2))
+    dataset = P.points_dataset(points)
+    assert dataset.kind == "points" and dataset.x_train.shape == (50, 2) and dataset.modes is None
+    with pytest.raises(GenLabError, match="at least"):
+        P.points_dataset(points[:5])
+    with pytest.raises(GenLabError, match="finite"):
+        P.points_dataset(np.full((30, 2), np.nan))
+    live = P.LiveModel.from_preset("Flow (RealNVP)", dataset)
+    live.train(2)
+    found = live.record_metrics(live.view_samples())
+    assert "modes_covered" not in found and 0 <= found["precision"] <= 1
+
+
+def test_drawing_helpers():
+    rng = np.random.default_rng(0)
+    square = P.fill_region([0, 1, 1, 0], [0, 0, 1, 1], density=400, rng=rng)
+    assert 300 < len(square) < 500 and ((square >= 0) & (square <= 1)).all()
+    triangle = P.fill_region([0, 2, 0], [0, 0, 2], density=100, rng=rng)  # area 2
+    assert 150 < len(triangle) < 250 and (triangle.sum(1) <= 2 + 1e-9).all()
+    assert P.inside_polygon(np.array([[0.5, 0.5], [1.5, 0.5]]), [0, 1, 1, 0], [0, 0, 1, 1]).tolist() == [True, False]
+    around = P.blob((1.0, -1.0), 400, 0.1, rng)
+    assert around.shape == (400, 2) and np.allclose(around.mean(0), [1, -1], atol=0.02)
+
+
+# --- the command lines: every 2-D family trains and samples to an N x 2 .npy ----------------------------------
+
+@pytest.mark.parametrize("family, extra", [("flow", []), ("ebm", ["--set", "sample_steps=20"]), ("vae", []),
+                                           ("gan", ["--set", "pack=4", "--set", "anneal_steps=64"])])
+def test_train_and_sample_cli_on_points(tmp_path, monkeypatch, family, extra):
+    from gen_core import checkpoints, sample, train
+
+    monkeypatch.setenv("GENLAB_HOME", str(tmp_path / "home"))
+    out = tmp_path / family
+    assert train.main([family, "--dataset", "ring8", "--epochs", "1", "--out", str(out), "--device", "cpu"]
+                      + extra) == 0
+    card = checkpoints.read_card(out)
+    assert card["steps"] == 32 and "modes_covered" in card["metrics"] and "precision" in card["metrics"]
+    assert sample.main([str(out), "--n", "40", "--out", str(tmp_path / "x.npy"), "--device", "cpu"]) == 0
+    x = np.load(tmp_path / "x.npy")
+    assert x.shape == (40, 2) and x.dtype == np.float32 and np.isfinite(x).all()
