@@ -4,21 +4,18 @@ import hashlib
 import time
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-import torch
-from plotly.subplots import make_subplots
 
 from gen_core import playground as P
 from gen_core.data.toys import TOYS
 from gen_core.errors import GenLabError
 from ui.loaders import get_dataset
+from ui.point_figures import curves_figure, inside_figure, metrics_table, samples_figure
 from ui.settings import global_seed
 
 DRAW = "draw your own"
 FAMILIES = list(P.FAMILY_LABELS)
-COLORS = {"gan": "#d62728", "vae": "#1f77b4", "ddpm": "#2ca02c", "flow": "#9467bd", "ebm": "#ff7f0e"}
 SPEEDS = (1, 2, 5, 10, 20, 50)
 FRAME_SECONDS = 0.2  # at most 5 redraws a second while playing (fewer when a frame takes longer)
 MAX_PLAY_STEPS = 50_000
@@ -174,8 +171,9 @@ def toggle_play():
 
 def one_step():
     st.session_state["pg_playing"] = False
-    for entry in st.session_state.get("pg_live", {}).values():
-        entry["model"].train(1)
+    with P.one_thread():
+        for entry in st.session_state.get("pg_live", {}).values():
+            entry["model"].train(1)
 
 
 def reset():
@@ -184,7 +182,7 @@ def reset():
 
 
 playing = st.session_state.get("pg_playing", False)
-controls = st.columns([1, 1, 1, 3])
+controls = st.columns([1, 1, 1, 2, 1])
 controls[0].button("⏸ Pause" if playing else "▶ Play", key="pg_play", on_click=toggle_play, type="primary",
                    width="stretch")
 controls[1].button("Step", key="pg_step", on_click=one_step, width="stretch",
@@ -193,212 +191,17 @@ controls[2].button("Reset", key="pg_reset", on_click=reset, width="stretch",
                    help="start every model again from its initial weights")
 controls[3].select_slider("Speed: training steps per frame", SPEEDS, value=10, key="pg_speed",
                           help="each frame (5 a second while playing) trains every model this many steps")
+controls[4].number_input("Pause at step", 1, 1_000_000, MAX_PLAY_STEPS, step=1000, key="pg_stop_at",
+                         help="playing stops by itself once every model has trained this many steps")
 
 # --- drawing ---------------------------------------------------------------------------------------------------
-
-
-def arrows(x: np.ndarray, d: np.ndarray, scale: float) -> tuple[list, list]:
-    """Line segments x -> x + scale * d as one trace's coordinates (None between segments)."""
-    xs, ys = [], []
-    for (px, py), (dx, dy) in zip(x, d):
-        xs += [px, px + scale * dx, None]
-        ys += [py, py + scale * dy, None]
-    return xs, ys
-
-
-def joined(lines: list[np.ndarray]) -> tuple[list, list]:
-    """Many polylines (each (n, 2)) as one trace's coordinates, None between them: one trace draws much faster
-    than hundreds."""
-    xs, ys = [], []
-    for line in lines:
-        xs += line[:, 0].tolist() + [None]
-        ys += line[:, 1].tolist() + [None]
-    return xs, ys
-
-
-def square_axes(figure: go.Figure, extent, rows: int = 1, cols: int = 1):
-    """Every subplot shows `extent` with equal units on both axes."""
-    if rows * cols == 1 and not figure._has_subplots():
-        figure.update_xaxes(range=extent[:2], showgrid=False, zeroline=False)
-        figure.update_yaxes(range=extent[2:], showgrid=False, zeroline=False, scaleanchor="x")
-        return
-    for k in range(1, rows * cols + 1):
-        figure.update_xaxes(range=extent[:2], row=(k - 1) // cols + 1, col=(k - 1) % cols + 1, showgrid=False,
-                            zeroline=False)
-        figure.update_yaxes(range=extent[2:], row=(k - 1) // cols + 1, col=(k - 1) % cols + 1, showgrid=False,
-                            zeroline=False, scaleanchor=f"x{k if k > 1 else ''}")
-
-
-def samples_figure(models: dict, samples: dict, real: np.ndarray, extent) -> go.Figure:
-    families = list(models)
-    figure = make_subplots(rows=1, cols=len(families), horizontal_spacing=0.02,
-                           subplot_titles=[f"{P.FAMILY_LABELS[f]} · step {models[f].steps}" for f in families])
-    for col, family in enumerate(families, start=1):
-        figure.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", showlegend=col == 1, name="data",
-                                    marker=dict(size=3, color="rgba(120,120,120,0.35)")), row=1, col=col)
-        s = samples[family]
-        figure.add_trace(go.Scatter(x=s[:, 0], y=s[:, 1], mode="markers", name="samples", showlegend=col == 1,
-                                    marker=dict(size=3, color=COLORS[family])), row=1, col=col)
-    square_axes(figure, extent, 1, len(families))
-    figure.update_layout(height=300, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.05),
-                         uirevision="samples")
-    return figure
-
-
-def metrics_table(models: dict, found: dict) -> pd.DataFrame:
-    rows = []
-    for family, model in models.items():
-        m = found[family]
-        row = {"model": P.FAMILY_LABELS[family], "step": model.steps,
-               "steps/s": round(model.steps / model.seconds) if model.seconds else None}
-        if "modes_covered" in m:
-            row.update({"modes covered": f"{m['modes_covered']}/{m['num_modes']}",
-                        "high quality": f"{m['high_quality']:.1%}", "reverse KL": round(m["reverse_kl"], 3)})
-        row.update({"precision": round(m.get("precision", float("nan")), 3),
-                    "recall": round(m.get("recall", float("nan")), 3)})
-        rows.append(row)
-    return pd.DataFrame(rows).set_index("model")
-
-
-def curves_figure(models: dict) -> go.Figure:
-    families = list(models)
-    figure = make_subplots(rows=1, cols=len(families), horizontal_spacing=0.05,
-                           subplot_titles=[P.FAMILY_LABELS[f] for f in families])
-    for col, family in enumerate(families, start=1):
-        history = models[family].history
-        steps = history["step"]
-        stride = max(1, len(steps) // 400)
-        for key in [k for k in history if k.startswith("loss") or k == "nll"]:
-            figure.add_trace(go.Scatter(x=steps[::stride], y=history[key][::stride], mode="lines", name=key,
-                                        showlegend=False, line=dict(width=1)), row=1, col=col)
-        metric = models[family].metric_history
-        if "high_quality" in metric:
-            figure.add_trace(go.Scatter(x=metric["step"], y=metric["high_quality"], mode="lines", name="high quality",
-                                        line=dict(color="black", dash="dot"), showlegend=False), row=1, col=col)
-    figure.update_layout(height=220, margin=dict(l=10, r=10, t=40, b=10), uirevision="curves")
-    return figure
-
-
-def gan_inside(model: P.LiveModel, real: np.ndarray, extent) -> go.Figure:
-    m = model.model
-    d_map = P.discriminator_map(m, extent, companions=torch.as_tensor(real[:16]))
-    n_arrows = 200 - 200 % m.config.pack
-    pushed = P.generator_arrows(m, model.view_z[:n_arrows])
-    figure = make_subplots(rows=1, cols=2, horizontal_spacing=0.06, subplot_titles=(
-        "D(x) (yellow: 'real') and where G's loss pushes samples", "the image of a grid of z under G"))
-    figure.add_trace(go.Heatmap(x=d_map["x"], y=d_map["y"], z=d_map["d"], zmin=0, zmax=1, colorscale="Viridis",
-                                colorbar=dict(title="D(x)", len=0.8, x=0.46)), row=1, col=1)
-    figure.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="data", showlegend=False,
-                                marker=dict(size=3, color="white")), row=1, col=1)
-    push = pushed["push"]
-    norm = np.linalg.norm(push, axis=1).max() or 1.0
-    ax, ay = arrows(pushed["x"], push / norm, 0.12 * (extent[1] - extent[0]))
-    figure.add_trace(go.Scatter(x=ax, y=ay, mode="lines", line=dict(color="#d62728", width=1), showlegend=False,
-                                hoverinfo="skip"), row=1, col=1)
-    figure.add_trace(go.Scatter(x=pushed["x"][:, 0], y=pushed["x"][:, 1], mode="markers", showlegend=False,
-                                marker=dict(size=4, color="#d62728")), row=1, col=1)
-    figure.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", showlegend=False,
-                                marker=dict(size=3, color="rgba(120,120,120,0.35)")), row=1, col=2)
-    gx, gy = joined(P.generator_grid(m))
-    figure.add_trace(go.Scatter(x=gx, y=gy, mode="lines", showlegend=False, hoverinfo="skip",
-                                line=dict(color="#d62728", width=1)), row=1, col=2)
-    square_axes(figure, extent, 1, 2)
-    figure.update_layout(height=420, margin=dict(l=10, r=10, t=40, b=10), uirevision="gan")
-    return figure
-
-
-def vae_inside(model: P.LiveModel, real: np.ndarray, samples: np.ndarray, extent) -> go.Figure:
-    m = model.model
-    sigma = (0.5 * m.log_sigma2).exp().detach().numpy() * m.config.data_scale
-    figure = go.Figure([go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="data",
-                                   marker=dict(size=3, color="rgba(120,120,120,0.35)")),
-                        go.Scatter(x=samples[:, 0], y=samples[:, 1], mode="markers", name="samples",
-                                   marker=dict(size=3, color=COLORS["vae"], opacity=0.5))])
-    gx, gy = joined(P.vae_decoder_grid(m))
-    figure.add_trace(go.Scatter(x=gx, y=gy, mode="lines", hoverinfo="skip", name="decoder mean over a grid of z",
-                                line=dict(color="#08306b", width=1)))
-    figure.update_layout(title=f"decoder mean mu(z) over a z grid; samples add noise of sigma = "
-                               f"({sigma[0]:.3f}, {sigma[1]:.3f}): the blur between modes",
-                         height=420, margin=dict(l=10, r=10, t=40, b=10), uirevision="vae")
-    square_axes(figure, extent)
-    return figure
-
-
-def diffusion_inside(model: P.LiveModel, real: np.ndarray, samples: np.ndarray, extent) -> go.Figure:
-    m = model.model
-    t = st.session_state.get("pg_diff_t", m.config.timesteps // 4)
-    field = P.diffusion_field(m, extent, min(t, m.config.timesteps - 1))
-    ax, ay = arrows(field["x"], field["pull"], 0.5)
-    figure = go.Figure([go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="data",
-                                   marker=dict(size=3, color="rgba(120,120,120,0.35)")),
-                        go.Scatter(x=ax, y=ay, mode="lines", name="x0_hat - x_t (half length)",
-                                   line=dict(color=COLORS["ddpm"], width=1)),
-                        go.Scatter(x=field["x"][:, 0], y=field["x"][:, 1], mode="markers", showlegend=False,
-                                   marker=dict(size=3, color=COLORS["ddpm"]))])
-    figure.update_layout(title=f"denoising field at t = {t}: where the model thinks the clean data is",
-                         height=420, margin=dict(l=10, r=10, t=40, b=10), uirevision="ddpm")
-    square_axes(figure, extent)
-    return figure
-
-
-def flow_inside(model: P.LiveModel, real: np.ndarray, extent) -> go.Figure:
-    stages = P.flow_layers(model.model)
-    shown = list(range(len(stages)))
-    cols = 5
-    rows = -(-len(shown) // cols)
-    figure = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.02, vertical_spacing=0.06,
-                           subplot_titles=["z ~ N(0, I)"] + [f"after layer {k}" for k in shown[1:]])
-    for i, k in enumerate(shown):
-        r, c = i // cols + 1, i % cols + 1
-        if k == shown[-1]:
-            figure.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", showlegend=False,
-                                        marker=dict(size=2, color="rgba(120,120,120,0.35)")), row=r, col=c)
-        gx, gy = joined(stages[k])
-        figure.add_trace(go.Scatter(x=gx, y=gy, mode="lines", showlegend=False, hoverinfo="skip",
-                                    line=dict(color=COLORS["flow"], width=1)), row=r, col=c)
-    square_axes(figure, extent, rows, cols)
-    figure.update_layout(height=230 * rows, margin=dict(l=10, r=10, t=40, b=10), uirevision="flow")
-    return figure
-
-
-def ebm_inside(model: P.LiveModel, real: np.ndarray, extent) -> go.Figure:
-    m = model.model
-    landscape = P.energy_map(m, extent)
-    chains = P.langevin_chains(m, seed=model.steps)
-    figure = go.Figure([go.Heatmap(x=landscape["x"], y=landscape["y"], z=landscape["energy"], colorscale="Cividis",
-                                   reversescale=True, colorbar=dict(title="E(x)")),
-                        go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="data",
-                                   marker=dict(size=2, color="white"))])
-    for k in range(chains.shape[1]):
-        figure.add_trace(go.Scatter(x=chains[:, k, 0], y=chains[:, k, 1], mode="lines", showlegend=k == 0,
-                                    name="Langevin chains from noise", line=dict(color=COLORS["ebm"], width=1.5)))
-    figure.add_trace(go.Scatter(x=chains[-1, :, 0], y=chains[-1, :, 1], mode="markers", name="chain ends",
-                                marker=dict(size=7, color=COLORS["ebm"], symbol="x")))
-    figure.update_layout(title="energy E(x) (dark: low, where samples gather) and 150-step Langevin chains",
-                         height=420, margin=dict(l=10, r=10, t=40, b=10), uirevision="ebm",
-                         legend=dict(orientation="h", y=-0.1))
-    square_axes(figure, extent)
-    return figure
-
-
-def inside_figure(model: P.LiveModel, real, samples, extent) -> go.Figure:
-    family = model.family_name
-    if family == "gan":
-        return gan_inside(model, real, extent)
-    if family == "vae":
-        return vae_inside(model, real, samples["vae"], extent)
-    if family == "ddpm":
-        return diffusion_inside(model, real, samples["ddpm"], extent)
-    if family == "flow":
-        return flow_inside(model, real, extent)
-    return ebm_inside(model, real, extent)
 
 
 @st.fragment
 def live_view():
     """The models' pictures, drawn into placeholders. While playing, a loop trains every model `speed` steps
     and redraws, ~5 times a second; any click (Pause, a setting) interrupts the loop with a rerun, so the
-    controls stay live. The loop stops by itself at MAX_PLAY_STEPS."""
+    controls stay live. The loop stops by itself at the 'Pause at step' step."""
     entries = st.session_state.get("pg_live", {})
     models = {f: entries[f]["model"] for f in chosen if f in entries}
     if not models:
@@ -421,6 +224,8 @@ def live_view():
     inside_slot = st.empty()
     st.caption(f"{P.FAMILY_LABELS[looked_at.family_name]} settings: {looked_at.describe()}")
 
+    if "pg_paused_note" in st.session_state:
+        status.caption(st.session_state.pop("pg_paused_note"))
     frame_times = []
 
     def draw():
@@ -429,23 +234,27 @@ def live_view():
         samples_slot.plotly_chart(samples_figure(models, samples, real, extent), config={"displayModeBar": False})
         table_slot.dataframe(metrics_table(models, found), width="stretch")
         curves_slot.plotly_chart(curves_figure(models), config={"displayModeBar": False})
-        inside_slot.plotly_chart(inside_figure(looked_at, real, samples, extent), config={"displayModeBar": False})
+        inside_slot.plotly_chart(inside_figure(looked_at, real, samples, extent, st.session_state.get("pg_diff_t", 50)),
+                                 config={"displayModeBar": False})
 
-    draw()
+    with P.one_thread():
+        draw()
     speed = st.session_state.get("pg_speed", 10)
     while st.session_state.get("pg_playing", False):
         started = time.perf_counter()
-        for model in models.values():
-            model.train(speed)
-        draw()
+        with P.one_thread():
+            for model in models.values():
+                model.train(speed)
+            draw()
         frame_times.append(time.perf_counter() - started)
         recent = frame_times[-10:]
         status.caption(f"Playing: {len(recent) / sum(recent):.1f} frames a second, {speed} steps per model per "
                        f"frame. Pause to stop.")
-        if min(m.steps for m in models.values()) >= MAX_PLAY_STEPS:
+        stop_at = st.session_state.get("pg_stop_at", MAX_PLAY_STEPS)
+        if min(m.steps for m in models.values()) >= stop_at:
             st.session_state["pg_playing"] = False
-            status.caption(f"Paused at {MAX_PLAY_STEPS:,} steps; press Play to go on.")
-            break
+            st.session_state["pg_paused_note"] = f"Paused at step {stop_at:,}: raise 'Pause at step' to go on."
+            st.rerun()  # the whole page, so the button says Play again
         time.sleep(max(0.0, FRAME_SECONDS - (time.perf_counter() - started)))
 
 

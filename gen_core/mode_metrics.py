@@ -42,31 +42,35 @@ def mode_metrics(samples: np.ndarray, modes: np.ndarray, mode_std: float, min_co
             "reverse_kl": reverse_kl, "mode_histogram": q.tolist()}
 
 
-def _knn_radii(points: torch.Tensor, k: int) -> torch.Tensor:
+def knn_radii(points, k: int = 5) -> torch.Tensor:
+    """Each point's distance to its k-th nearest neighbour within its own set (N,)."""
+    points = torch.as_tensor(np.asarray(points), dtype=torch.float32)
     distances = torch.cdist(points, points)
     return distances.kthvalue(k + 1, dim=1).values  # k + 1: each point is its own nearest neighbour
 
 
-def precision_recall(samples: np.ndarray, real: np.ndarray, k: int = 5) -> dict:
+def precision_recall(samples: np.ndarray, real: np.ndarray, k: int = 5, real_radii: torch.Tensor | None = None) -> dict:
     """k-NN precision and recall (Kynkäänniemi et al., 2019): the real and the generated manifolds are
-    approximated by balls reaching each point's k-th nearest neighbour in its own set."""
-    fake = torch.as_tensor(np.asarray(samples), dtype=torch.float64)
-    true = torch.as_tensor(np.asarray(real), dtype=torch.float64)
-    real_radii, fake_radii = _knn_radii(true, k), _knn_radii(fake, k)
+    approximated by balls reaching each point's k-th nearest neighbour in its own set. `real_radii` (from
+    `knn_radii(real, k)`) can be passed in when the same real points are scored again and again."""
+    fake = torch.as_tensor(np.asarray(samples), dtype=torch.float32)
+    true = torch.as_tensor(np.asarray(real), dtype=torch.float32)
+    real_radii = knn_radii(true, k) if real_radii is None else real_radii
+    fake_radii = knn_radii(fake, k)
     cross = torch.cdist(fake, true)                       # (n_fake, n_real)
-    precision = (cross <= real_radii[None]).any(1).double().mean()
-    recall = (cross.T <= fake_radii[None]).any(1).double().mean()
+    precision = (cross <= real_radii[None]).any(1).float().mean()
+    recall = (cross.T <= fake_radii[None]).any(1).float().mean()
     return {"precision": float(precision), "recall": float(recall)}
 
 
-def point_metrics(samples: torch.Tensor, dataset, max_real: int = 2000) -> dict:
+def point_metrics(samples: torch.Tensor, dataset, max_real: int = 2000, real_radii: torch.Tensor | None = None) -> dict:
     """Everything above for samples (N, 2) of a 2-D toy: the mode metrics where the toy has modes, and k-NN
-    precision/recall against its held-out points."""
+    precision/recall against its first `max_real` held-out points (whose k-NN radii may be given)."""
     samples = np.asarray(samples, dtype=float)
     out = {}
     if dataset.modes is not None:
         found = mode_metrics(samples, dataset.modes, dataset.mode_std)
         out = {k: found[k] for k in ("modes_covered", "num_modes", "high_quality", "reverse_kl")}
     if np.isfinite(samples).all():
-        out.update(precision_recall(samples, dataset.x_test[:max_real].numpy()))
+        out.update(precision_recall(samples, dataset.x_test[:max_real].numpy(), real_radii=real_radii))
     return out

@@ -18,6 +18,7 @@ them over 2,500 samples.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from dataclasses import dataclass, field
@@ -28,12 +29,13 @@ import torch
 from gen_core.data import Dataset
 from gen_core.device import make_generator
 from gen_core.errors import GenLabError
-from gen_core.mode_metrics import point_metrics
+from gen_core.mode_metrics import knn_radii, point_metrics
 from gen_core.models import family_defaults, get_family
 
 FAMILY_LABELS = {"gan": "GAN", "vae": "VAE", "ddpm": "Diffusion", "flow": "Flow (RealNVP)", "ebm": "Energy (Langevin)"}
 VIEW_SAMPLES = 500  # per model and frame: enough for the metrics, cheap enough for 5 frames a second
 DRAWN_MIN_POINTS = 20
+METRIC_REAL_POINTS = 1000  # held-out points the live precision / recall compare with
 
 
 @dataclass(frozen=True)
@@ -48,17 +50,23 @@ PRESETS: dict[str, Preset] = {
         "gan", dict(loss="nonsaturating", z_dim=2, width=16, depth=3, lr_g=1e-3, lr_d=1e-3),
         "non-saturating loss, one D and one G step, fixed learning rates: it finds the modes but keeps circling "
         "around them, and on grid25 it drops some for good"),
-    "GAN: minimax (collapses)": Preset(
+    "GAN: minimax": Preset(
         "gan", dict(loss="minimax", z_dim=2, width=16, depth=3, lr_g=1e-3, lr_d=1e-3),
-        "the original minimax objective: when D wins, log(1 - D(G(z))) saturates and G chases one mode at a time"),
+        "the original minimax objective: when D wins, log(1 - D(G(z))) saturates; it reaches every mode of ring8 "
+        "and then loses most of its samples again"),
+    "GAN: slow D (collapses)": Preset(
+        "gan", dict(loss="nonsaturating", z_dim=2, width=16, depth=3, lr_g=1e-3, lr_d=1e-4),
+        "the generator learns 10x faster than the discriminator: all of z lands on one spot, the one D currently "
+        "likes best, and the whole batch hops with D from place to place (mode collapse: recall near 0)"),
+    "GAN: annealed (fix)": Preset(
+        "gan", dict(loss="nonsaturating", z_dim=2, width=16, depth=3, lr_g=1e-3, lr_d=1e-3, anneal_steps=20000),
+        "the vanilla GAN with its learning rates held for 10,000 steps, then annealed to 0 by step 20,000: G stops "
+        "circling and settles onto every mode (the best preset in bench/playground.py)"),
     "GAN: packed + annealed (fix)": Preset(
         "gan", dict(loss="nonsaturating", z_dim=2, width=16, depth=3, lr_g=1e-3, lr_d=1e-3, pack=4,
-                    anneal_steps=8000),
-        "PacGAN's packing (D judges 4 samples at once, so a collapsed G is caught) and learning rates annealed to "
-        "0 by step 8,000, so G settles onto the modes instead of circling them"),
-    "GAN: annealed (fix)": Preset(
-        "gan", dict(loss="nonsaturating", z_dim=2, width=16, depth=3, lr_g=1e-3, lr_d=1e-3, anneal_steps=8000),
-        "the vanilla GAN with its learning rates annealed to 0 by step 8,000"),
+                    anneal_steps=20000),
+        "PacGAN's packing (D judges 4 samples at once, so a collapsed G is caught by the lack of variety) with the "
+        "same annealing"),
     "GAN: WGAN-GP": Preset(
         "gan", dict(loss="wgan-gp", z_dim=2, width=16, depth=3, lr_g=1e-4, lr_d=1e-4, d_steps=5),
         "Wasserstein critic with a gradient penalty, 5 critic steps per G step (Gulrajani et al.)"),
@@ -71,6 +79,19 @@ PRESETS: dict[str, Preset] = {
 DEFAULT_PRESET = {"gan": "GAN: vanilla", "vae": "VAE", "ddpm": "Diffusion", "flow": "Flow (RealNVP)",
                   "ebm": "Energy (Langevin)"}
 SAMPLE_STEPS = 20  # DDIM steps for the diffusion model's live samples
+
+
+@contextlib.contextmanager
+def one_thread():
+    """Run torch on one thread inside the block. These networks are tiny: a second thread buys little, and when the
+    browser or another job takes a core, torch's threads wait on each other at every op (a frame then took 20x
+    longer here)."""
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(saved)
 
 
 def points_dataset(points, name: str = "drawn") -> Dataset:
@@ -167,7 +188,9 @@ class LiveModel:
 
     def record_metrics(self, samples: np.ndarray) -> dict:
         """Mode metrics and precision/recall of the view samples, appended to metric_history."""
-        found = point_metrics(samples, self.dataset, max_real=1000)
+        if not hasattr(self, "_real_radii"):  # the held-out points' k-NN radii never change: compute them once
+            self._real_radii = knn_radii(self.dataset.x_test[:METRIC_REAL_POINTS])
+        found = point_metrics(samples, self.dataset, max_real=METRIC_REAL_POINTS, real_radii=self._real_radii)
         self.metric_history["step"].append(self.steps)
         for key, value in found.items():
             self.metric_history.setdefault(key, []).append(value)
@@ -254,7 +277,7 @@ def energy_map(model, extent, resolution: int = 60) -> dict:
     return {"x": xs, "y": ys, "energy": e}
 
 
-def langevin_chains(model, n: int = 12, steps: int = 150, seed: int = 0, record_every: int = 5) -> np.ndarray:
+def langevin_chains(model, n: int = 12, steps: int = 80, seed: int = 0, record_every: int = 4) -> np.ndarray:
     """n fresh Langevin chains from uniform noise: (frames, n, 2) in data units."""
     from gen_core.models import ebm
 

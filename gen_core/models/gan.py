@@ -309,11 +309,11 @@ class Trainer:
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_d.step()
-        real_term, fake_term = value_terms(real_logits.detach(), fake_logits.detach())
-        return {"loss_d": float(loss_d.detach()),
-                "d_real": float(torch.sigmoid(real_logits.detach()).mean()),
-                "d_fake": float(torch.sigmoid(fake_logits.detach()).mean()),
-                "log_d_real": float(real_term), "log_1m_d_fake": float(fake_term)}
+        with torch.no_grad():
+            real_term, fake_term = value_terms(real_logits, fake_logits)
+            d_real, d_fake = torch.sigmoid(logits).view(2, -1).mean(1)
+            stats = torch.stack([loss_d, d_real, d_fake, real_term, fake_term]).tolist()  # one copy out, not five
+        return dict(zip(("loss_d", "d_real", "d_fake", "log_d_real", "log_1m_d_fake"), stats))
 
     def generator_step(self, n: int, generator: torch.Generator, fake: torch.Tensor | None = None,
                        fake_labels: torch.Tensor | None = None) -> dict:
@@ -325,8 +325,10 @@ class Trainer:
         loss_g = generator_loss(c.loss, g_logits)
         if c.num_classes:
             loss_g = loss_g + c.aux_weight * F.cross_entropy(g_class, fake_labels)
-        self.opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
+        # Gradients for G's weights only: backward() would also fill D's, which nobody uses here.
+        parameters = [p for group in self.opt_g.param_groups for p in group["params"]]
+        for parameter, grad in zip(parameters, torch.autograd.grad(loss_g, parameters)):
+            parameter.grad = grad
         self.opt_g.step()
         return {"loss_g": float(loss_g.detach())}
 

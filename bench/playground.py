@@ -1,0 +1,129 @@
+"""2-D Playground benchmark: sample quality of the GAN presets (and the other families) on ring8 and grid25, and
+the speed of live training.
+
+    python bench/playground.py                 # quality of the GAN presets + speed (several minutes on 2 cores)
+    python bench/playground.py --families      # also the VAE, diffusion, flow and energy model
+    python bench/playground.py --speed-only
+
+Quality: each model trains through `gen_core.train` (what `python -m gen_core.train` runs) and draws 2,500
+samples; we report the mode-collapse metrics of VEEGAN / PacGAN (modes covered, share of high-quality samples
+within 3 std of a mode, reverse KL of the mode histogram) and k-NN precision / recall. The issue's bar for the best
+GAN preset: 8/8 and 25/25 modes, >= 95% high quality, reverse KL <= 0.05 on both.
+
+Speed: GAN training steps per second at batch 256 on their own, and the live loop of the page (train k steps,
+then redraw: view samples, metrics and every Plotly figure serialised to JSON as Streamlit sends it), with the
+frames per second it reaches.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from gen_core import playground as P  # noqa: E402
+from gen_core.data import load_dataset  # noqa: E402
+from gen_core.mode_metrics import point_metrics  # noqa: E402
+from gen_core.models import get_family  # noqa: E402
+from gen_core.train import train  # noqa: E402
+
+GAN_PRESETS = ("GAN: slow D (collapses)", "GAN: vanilla", "GAN: minimax", "GAN: annealed (fix)",
+               "GAN: packed + annealed (fix)")
+OTHER_PRESETS = ("VAE", "Diffusion", "Flow (RealNVP)", "Energy (Langevin)")
+TRAIN_STEPS = {"gan": 20_000, "vae": 4_000, "ddpm": 6_000, "flow": 4_000, "ebm": 3_000}
+N_SAMPLES = 2500
+
+
+def quality(preset: str, toy: str, seed: int = 0) -> dict:
+    dataset = load_dataset(toy)
+    family = P.PRESETS[preset].family
+    config = P.preset_config(preset, dataset)
+    epochs = math.ceil(TRAIN_STEPS[family] / math.ceil(len(dataset.x_train) / config.batch_size))
+    result = train(family, dataset, config=config, epochs=epochs, seed=seed, num_snapshots=0)
+    result.model.eval()
+    with torch.no_grad():
+        samples = get_family(family).sample(result.model, N_SAMPLES, generator=torch.Generator().manual_seed(seed + 10))
+    found = point_metrics(samples, dataset)
+    found.update(steps=result.steps, seconds=result.seconds)
+    return found
+
+
+def print_quality(presets, toys):
+    print("| preset | data | steps | modes | high quality | reverse KL | precision | recall | train s |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for preset in presets:
+        for toy in toys:
+            m = quality(preset, toy)
+            print(f"| {preset} | {toy} | {m['steps']} | {m['modes_covered']}/{m['num_modes']} | "
+                  f"{m['high_quality']:.1%} | {m['reverse_kl']:.3f} | {m['precision']:.3f} | {m['recall']:.3f} | "
+                  f"{m['seconds']:.0f} |", flush=True)
+
+
+def gan_steps_per_second(preset: str, steps: int = 1500) -> float:
+    live = P.LiveModel.from_preset(preset, load_dataset("ring8"))
+    live.train(100)  # warm-up: allocator, first-call dispatch
+    started = time.perf_counter()
+    live.train(steps)
+    return steps / (time.perf_counter() - started)
+
+
+def live_loop(families, seconds: float, steps_per_frame: int, inside: str) -> dict:
+    """The page's loop without the browser: train every model, redraw everything, serialise the figures."""
+    from ui import point_figures as F
+
+    dataset = load_dataset("ring8")
+    models = {f: P.LiveModel.from_preset(P.DEFAULT_PRESET[f], dataset) for f in families}
+    real = dataset.x_test[:1000].numpy()
+    extent = P.data_extent(real)
+    frames, trained, train_seconds = 0, 0, 0.0
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        t0 = time.perf_counter()
+        for model in models.values():
+            model.train(steps_per_frame)
+        train_seconds += time.perf_counter() - t0
+        trained += steps_per_frame
+        samples = {f: m.view_samples() for f, m in models.items()}
+        found = {f: m.record_metrics(samples[f]) for f, m in models.items()}
+        figures = [F.samples_figure(models, samples, real, extent), F.curves_figure(models),
+                   F.inside_figure(models[inside], real, samples, extent)]
+        for figure in figures:
+            figure.to_json()
+        F.metrics_table(models, found).to_json()
+        frames += 1
+    elapsed = time.perf_counter() - started
+    return {"frames_per_second": frames / elapsed, "steps_per_second": trained / elapsed,
+            "redraw_ms": (elapsed - train_seconds) / frames * 1000}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--families", action="store_true", help="also score the VAE, diffusion, flow and EBM")
+    parser.add_argument("--speed-only", action="store_true")
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    if not args.speed_only:
+        print(f"\nQuality over {N_SAMPLES} samples (seed 0):\n")
+        print_quality(GAN_PRESETS + (OTHER_PRESETS if args.families else ()), ("ring8", "grid25"))
+    print("\nSpeed (ring8, batch 256):\n")
+    for preset in ("GAN: vanilla", "GAN: packed + annealed (fix)"):
+        print(f"- {preset}: {gan_steps_per_second(preset):.0f} training steps/s (training alone)")
+    for steps_per_frame in (50, 70):
+        loop = live_loop(["gan"], 10.0, steps_per_frame, "gan")
+        print(f"- live loop, GAN alone, {steps_per_frame} steps per frame, redrawing samples, metrics, curves and "
+              f"the D map / G arrows / z grid: {loop['steps_per_second']:.0f} steps/s at "
+              f"{loop['frames_per_second']:.1f} frames/s (redraw {loop['redraw_ms']:.0f} ms)")
+    loop = live_loop(list(P.FAMILY_LABELS), 10.0, 10, "gan")
+    print(f"- live loop, all five families, 10 steps each per frame: {loop['frames_per_second']:.1f} frames/s "
+          f"(redraw {loop['redraw_ms']:.0f} ms)")
+
+
+if __name__ == "__main__":
+    main()

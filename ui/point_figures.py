@@ -1,0 +1,208 @@
+"""Plotly figures of the 2-D Playground: samples against data for every model, metrics, loss curves, and the
+look inside each family (D's heat map and G's gradients, the VAE's decoder grid, the denoising field, the flow's
+layers, the energy landscape with Langevin chains). Plain functions of `gen_core.playground` models, so the
+benchmark can time the page's redraw without Streamlit."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import torch
+from plotly.subplots import make_subplots
+
+from gen_core import playground as P
+
+COLORS = {"gan": "#d62728", "vae": "#1f77b4", "ddpm": "#2ca02c", "flow": "#9467bd", "ebm": "#ff7f0e"}
+
+
+def arrows(x: np.ndarray, d: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Line segments x -> x + scale * d as one trace's coordinates, NaN (a gap) between segments."""
+    x, end = np.asarray(x, float), np.asarray(x, float) + scale * np.asarray(d, float)
+    segments = np.stack([x, end, np.full_like(x, np.nan)], 1).reshape(-1, 2)
+    return segments[:, 0], segments[:, 1]
+
+
+def joined(lines: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Many polylines (each (n, 2)) as one trace's NumPy coordinates, NaN between them: one trace of arrays
+    validates and draws far faster than hundreds of traces or Python lists."""
+    gap = np.full((1, 2), np.nan)
+    stacked = np.concatenate([part for line in lines for part in (np.asarray(line, float), gap)])
+    return stacked[:, 0], stacked[:, 1]
+
+
+def square_axes(figure: go.Figure, extent, rows: int = 1, cols: int = 1):
+    """Every subplot shows `extent` with equal units on both axes."""
+    if rows * cols == 1 and not figure._has_subplots():
+        figure.update_xaxes(range=extent[:2], showgrid=False, zeroline=False)
+        figure.update_yaxes(range=extent[2:], showgrid=False, zeroline=False, scaleanchor="x")
+        return
+    for k in range(1, rows * cols + 1):
+        figure.update_xaxes(range=extent[:2], row=(k - 1) // cols + 1, col=(k - 1) % cols + 1, showgrid=False,
+                            zeroline=False)
+        figure.update_yaxes(range=extent[2:], row=(k - 1) // cols + 1, col=(k - 1) % cols + 1, showgrid=False,
+                            zeroline=False, scaleanchor=f"x{k if k > 1 else ''}")
+
+
+def samples_figure(models: dict, samples: dict, real: np.ndarray, extent) -> go.Figure:
+    families = list(models)
+    figure = make_subplots(rows=1, cols=len(families), horizontal_spacing=0.02,
+                           subplot_titles=[f"{P.FAMILY_LABELS[f]} · step {models[f].steps}" for f in families])
+    for col, family in enumerate(families, start=1):
+        figure.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", showlegend=col == 1, name="data",
+                                    marker=dict(size=3, color="rgba(120,120,120,0.35)")), row=1, col=col)
+        s = samples[family]
+        figure.add_trace(go.Scatter(x=s[:, 0], y=s[:, 1], mode="markers", name="samples", showlegend=col == 1,
+                                    marker=dict(size=3, color=COLORS[family])), row=1, col=col)
+    square_axes(figure, extent, 1, len(families))
+    figure.update_layout(height=300, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.05),
+                         uirevision="samples")
+    return figure
+
+
+def metrics_table(models: dict, found: dict) -> pd.DataFrame:
+    rows = []
+    for family, model in models.items():
+        m = found[family]
+        row = {"model": P.FAMILY_LABELS[family], "step": model.steps,
+               "steps/s": round(model.steps / model.seconds) if model.seconds else None}
+        if "modes_covered" in m:
+            row.update({"modes covered": f"{m['modes_covered']}/{m['num_modes']}",
+                        "high quality": f"{m['high_quality']:.1%}", "reverse KL": round(m["reverse_kl"], 3)})
+        row.update({"precision": round(m.get("precision", float("nan")), 3),
+                    "recall": round(m.get("recall", float("nan")), 3)})
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("model")
+
+
+def curves_figure(models: dict) -> go.Figure:
+    families = list(models)
+    figure = make_subplots(rows=1, cols=len(families), horizontal_spacing=0.05,
+                           subplot_titles=[P.FAMILY_LABELS[f] for f in families])
+    for col, family in enumerate(families, start=1):
+        history = models[family].history
+        steps = history["step"]
+        stride = max(1, len(steps) // 400)
+        for key in [k for k in history if k.startswith("loss") or k == "nll"]:
+            figure.add_trace(go.Scatter(x=steps[::stride], y=history[key][::stride], mode="lines", name=key,
+                                        showlegend=False, line=dict(width=1)), row=1, col=col)
+        metric = models[family].metric_history
+        if "high_quality" in metric:
+            figure.add_trace(go.Scatter(x=metric["step"], y=metric["high_quality"], mode="lines", name="high quality",
+                                        line=dict(color="black", dash="dot"), showlegend=False), row=1, col=col)
+    figure.update_layout(height=220, margin=dict(l=10, r=10, t=40, b=10), uirevision="curves")
+    return figure
+
+
+def gan_inside(model: P.LiveModel, real: np.ndarray, extent) -> go.Figure:
+    m = model.model
+    d_map = P.discriminator_map(m, extent, companions=torch.as_tensor(real[:16]))
+    n_arrows = 200 - 200 % m.config.pack
+    pushed = P.generator_arrows(m, model.view_z[:n_arrows])
+    figure = make_subplots(rows=1, cols=2, horizontal_spacing=0.06, subplot_titles=(
+        "D(x) (yellow: 'real') and where G's loss pushes samples", "the image of a grid of z under G"))
+    figure.add_trace(go.Heatmap(x=d_map["x"], y=d_map["y"], z=d_map["d"], zmin=0, zmax=1, colorscale="Viridis",
+                                colorbar=dict(title="D(x)", len=0.8, x=0.46)), row=1, col=1)
+    figure.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="data", showlegend=False,
+                                marker=dict(size=3, color="white")), row=1, col=1)
+    push = pushed["push"]
+    norm = np.linalg.norm(push, axis=1).max() or 1.0
+    ax, ay = arrows(pushed["x"], push / norm, 0.12 * (extent[1] - extent[0]))
+    figure.add_trace(go.Scatter(x=ax, y=ay, mode="lines", line=dict(color="#d62728", width=1), showlegend=False,
+                                hoverinfo="skip"), row=1, col=1)
+    figure.add_trace(go.Scatter(x=pushed["x"][:, 0], y=pushed["x"][:, 1], mode="markers", showlegend=False,
+                                marker=dict(size=4, color="#d62728")), row=1, col=1)
+    figure.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", showlegend=False,
+                                marker=dict(size=3, color="rgba(120,120,120,0.35)")), row=1, col=2)
+    gx, gy = joined(P.generator_grid(m))
+    figure.add_trace(go.Scatter(x=gx, y=gy, mode="lines", showlegend=False, hoverinfo="skip",
+                                line=dict(color="#d62728", width=1)), row=1, col=2)
+    square_axes(figure, extent, 1, 2)
+    figure.update_layout(height=420, margin=dict(l=10, r=10, t=40, b=10), uirevision="gan")
+    return figure
+
+
+def vae_inside(model: P.LiveModel, real: np.ndarray, samples: np.ndarray, extent) -> go.Figure:
+    m = model.model
+    sigma = (0.5 * m.log_sigma2).exp().detach().numpy() * m.config.data_scale
+    figure = go.Figure([go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="data",
+                                   marker=dict(size=3, color="rgba(120,120,120,0.35)")),
+                        go.Scatter(x=samples[:, 0], y=samples[:, 1], mode="markers", name="samples",
+                                   marker=dict(size=3, color=COLORS["vae"], opacity=0.5))])
+    gx, gy = joined(P.vae_decoder_grid(m))
+    figure.add_trace(go.Scatter(x=gx, y=gy, mode="lines", hoverinfo="skip", name="decoder mean over a grid of z",
+                                line=dict(color="#08306b", width=1)))
+    figure.update_layout(title=f"decoder mean mu(z) over a z grid; samples add noise of sigma = "
+                               f"({sigma[0]:.3f}, {sigma[1]:.3f}): the blur between modes",
+                         height=420, margin=dict(l=10, r=10, t=40, b=10), uirevision="vae")
+    square_axes(figure, extent)
+    return figure
+
+
+def diffusion_inside(model: P.LiveModel, real: np.ndarray, extent, t: int) -> go.Figure:
+    m = model.model
+    field = P.diffusion_field(m, extent, min(t, m.config.timesteps - 1))
+    ax, ay = arrows(field["x"], field["pull"], 0.5)
+    figure = go.Figure([go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="data",
+                                   marker=dict(size=3, color="rgba(120,120,120,0.35)")),
+                        go.Scatter(x=ax, y=ay, mode="lines", name="x0_hat - x_t (half length)",
+                                   line=dict(color=COLORS["ddpm"], width=1)),
+                        go.Scatter(x=field["x"][:, 0], y=field["x"][:, 1], mode="markers", showlegend=False,
+                                   marker=dict(size=3, color=COLORS["ddpm"]))])
+    figure.update_layout(title=f"denoising field at t = {t}: where the model thinks the clean data is",
+                         height=420, margin=dict(l=10, r=10, t=40, b=10), uirevision="ddpm")
+    square_axes(figure, extent)
+    return figure
+
+
+def flow_inside(model: P.LiveModel, real: np.ndarray, extent) -> go.Figure:
+    stages = P.flow_layers(model.model)
+    shown = list(range(len(stages)))
+    cols = 5
+    rows = -(-len(shown) // cols)
+    figure = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.02, vertical_spacing=0.06,
+                           subplot_titles=["z ~ N(0, I)"] + [f"after layer {k}" for k in shown[1:]])
+    for i, k in enumerate(shown):
+        r, c = i // cols + 1, i % cols + 1
+        if k == shown[-1]:
+            figure.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", showlegend=False,
+                                        marker=dict(size=2, color="rgba(120,120,120,0.35)")), row=r, col=c)
+        gx, gy = joined(stages[k])
+        figure.add_trace(go.Scatter(x=gx, y=gy, mode="lines", showlegend=False, hoverinfo="skip",
+                                    line=dict(color=COLORS["flow"], width=1)), row=r, col=c)
+    square_axes(figure, extent, rows, cols)
+    figure.update_layout(height=230 * rows, margin=dict(l=10, r=10, t=40, b=10), uirevision="flow")
+    return figure
+
+
+def ebm_inside(model: P.LiveModel, real: np.ndarray, extent) -> go.Figure:
+    m = model.model
+    landscape = P.energy_map(m, extent)
+    chains = P.langevin_chains(m, seed=model.steps)
+    figure = go.Figure([go.Heatmap(x=landscape["x"], y=landscape["y"], z=landscape["energy"], colorscale="Cividis",
+                                   reversescale=True, colorbar=dict(title="E(x)")),
+                        go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="data",
+                                   marker=dict(size=2, color="white"))])
+    for k in range(chains.shape[1]):
+        figure.add_trace(go.Scatter(x=chains[:, k, 0], y=chains[:, k, 1], mode="lines", showlegend=k == 0,
+                                    name="Langevin chains from noise", line=dict(color=COLORS["ebm"], width=1.5)))
+    figure.add_trace(go.Scatter(x=chains[-1, :, 0], y=chains[-1, :, 1], mode="markers", name="chain ends",
+                                marker=dict(size=7, color=COLORS["ebm"], symbol="x")))
+    figure.update_layout(title="energy E(x) (dark: low, where samples gather) and 150-step Langevin chains",
+                         height=420, margin=dict(l=10, r=10, t=40, b=10), uirevision="ebm",
+                         legend=dict(orientation="h", y=-0.1))
+    square_axes(figure, extent)
+    return figure
+
+
+def inside_figure(model: P.LiveModel, real, samples, extent, diffusion_t: int = 50) -> go.Figure:
+    """The 'look inside' picture of one model (see each function)."""
+    family = model.family_name
+    if family == "gan":
+        return gan_inside(model, real, extent)
+    if family == "vae":
+        return vae_inside(model, real, samples["vae"], extent)
+    if family == "ddpm":
+        return diffusion_inside(model, real, extent, diffusion_t)
+    if family == "flow":
+        return flow_inside(model, real, extent)
+    return ebm_inside(model, real, extent)
