@@ -11,6 +11,7 @@ from gen_core import playground as P
 from gen_core.data.toys import TOYS
 from gen_core.errors import GenLabError
 from ui.loaders import get_dataset
+from ui import point_frames as frames
 from ui.point_figures import curves_figure, inside_figure, metrics_table, samples_figure
 from ui.settings import global_seed
 
@@ -214,7 +215,8 @@ def live_view():
                "**high quality**: samples within 3 std of a mode; **reverse KL**: KL(samples' mode histogram || "
                "uniform) in nats (0 is perfect, log K is one mode); **precision / recall**: k-NN (k = 5) manifold "
                "overlap with held-out points. Mode metrics need a toy with known modes (ring8, grid25). Curves: "
-               "the losses, and (dotted) the high-quality share.")
+               "the losses (while playing, each scaled to its own range: D's in the model's colour, G's grey) and, "
+               "in black, the high-quality share from 0 to 1. Pause to hover, zoom and read the axes.")
     curves_slot = st.empty()
     inside = st.radio("Look inside", list(models), horizontal=True, key="pg_inside", format_func=P.FAMILY_LABELS.get)
     looked_at = models.get(inside) or next(iter(models.values()))
@@ -228,24 +230,33 @@ def live_view():
         status.caption(st.session_state.pop("pg_paused_note"))
     frame_times = []
 
-    def draw():
+    diffusion_t = st.session_state.get("pg_diff_t", 50)
+
+    def draw(live: bool):
+        """Live frames are Pillow images (a changed Plotly chart remounts and blinks, see ui/point_frames.py);
+        paused, the same pictures are interactive Plotly figures."""
         samples = {f: m.view_samples() for f, m in models.items()}
         found = {f: m.record_metrics(samples[f]) for f, m in models.items()}
-        samples_slot.plotly_chart(samples_figure(models, samples, real, extent), config={"displayModeBar": False})
         table_slot.dataframe(metrics_table(models, found), width="stretch")
-        curves_slot.plotly_chart(curves_figure(models), config={"displayModeBar": False})
-        inside_slot.plotly_chart(inside_figure(looked_at, real, samples, extent, st.session_state.get("pg_diff_t", 50)),
-                                 config={"displayModeBar": False})
+        if live:
+            samples_slot.image(frames.samples_frame(models, samples, real, extent))
+            curves_slot.image(frames.curves_frame(models))
+            inside_slot.image(frames.inside_frame(looked_at, real, samples, extent, diffusion_t))
+            return
+        plot = dict(config={"displayModeBar": False})
+        samples_slot.plotly_chart(samples_figure(models, samples, real, extent), **plot)
+        curves_slot.plotly_chart(curves_figure(models), **plot)
+        inside_slot.plotly_chart(inside_figure(looked_at, real, samples, extent, diffusion_t), **plot)
 
     with P.one_thread():
-        draw()
+        draw(live=st.session_state.get("pg_playing", False))
     speed = st.session_state.get("pg_speed", 10)
     while st.session_state.get("pg_playing", False):
         started = time.perf_counter()
         with P.one_thread():
             for model in models.values():
                 model.train(speed)
-            draw()
+            draw(live=True)
         frame_times.append(time.perf_counter() - started)
         recent = frame_times[-10:]
         status.caption(f"Playing: {len(recent) / sum(recent):.1f} frames a second, {speed} steps per model per "

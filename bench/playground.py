@@ -11,7 +11,7 @@ within 3 std of a mode, reverse KL of the mode histogram) and k-NN precision / r
 GAN preset: 8/8 and 25/25 modes, >= 95% high quality, reverse KL <= 0.05 on both.
 
 Speed: GAN training steps per second at batch 256 on their own, and the live loop of the page (train k steps,
-then redraw: view samples, metrics and every Plotly figure serialised to JSON as Streamlit sends it), with the
+then redraw: view samples, metrics, and the Pillow frames the page shows while playing, PNG-encoded), with the
 frames per second it reaches.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ from gen_core.mode_metrics import point_metrics  # noqa: E402
 from gen_core.models import get_family  # noqa: E402
 from gen_core.train import train  # noqa: E402
 
-GAN_PRESETS = ("GAN: slow D (collapses)", "GAN: vanilla", "GAN: minimax", "GAN: annealed (fix)",
+GAN_PRESETS = ("GAN: overtrained G (collapses)", "GAN: vanilla", "GAN: minimax", "GAN: annealed (fix)",
                "GAN: packed + annealed (fix)")
 OTHER_PRESETS = ("VAE", "Diffusion", "Flow (RealNVP)", "Energy (Langevin)")
 TRAIN_STEPS = {"gan": 20_000, "vae": 4_000, "ddpm": 6_000, "flow": 4_000, "ebm": 3_000}
@@ -73,49 +73,57 @@ def gan_steps_per_second(preset: str, steps: int = 1500) -> float:
 
 
 def live_loop(families, seconds: float, steps_per_frame: int, inside: str) -> dict:
-    """The page's loop without the browser: train every model, redraw everything, serialise the figures."""
-    from ui import point_figures as F
+    """The page's loop while playing, without the browser: train every model, then redraw what the page shows
+    (view samples, metrics table, the Pillow frames of samples, curves and one look-inside view, PNG-encoded as
+    Streamlit sends them)."""
+    import io
+
+    from ui import point_figures as figures
+    from ui import point_frames as frames
 
     dataset = load_dataset("ring8")
     models = {f: P.LiveModel.from_preset(P.DEFAULT_PRESET[f], dataset) for f in families}
     real = dataset.x_test[:1000].numpy()
     extent = P.data_extent(real)
-    frames, trained, train_seconds = 0, 0, 0.0
+    frame_count, trained, train_seconds = 0, 0, 0.0
     started = time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        t0 = time.perf_counter()
-        for model in models.values():
-            model.train(steps_per_frame)
-        train_seconds += time.perf_counter() - t0
-        trained += steps_per_frame
-        samples = {f: m.view_samples() for f, m in models.items()}
-        found = {f: m.record_metrics(samples[f]) for f, m in models.items()}
-        figures = [F.samples_figure(models, samples, real, extent), F.curves_figure(models),
-                   F.inside_figure(models[inside], real, samples, extent)]
-        for figure in figures:
-            figure.to_json()
-        F.metrics_table(models, found).to_json()
-        frames += 1
+    with P.one_thread():
+        while time.perf_counter() - started < seconds:
+            t0 = time.perf_counter()
+            for model in models.values():
+                model.train(steps_per_frame)
+            train_seconds += time.perf_counter() - t0
+            trained += steps_per_frame
+            samples = {f: m.view_samples() for f, m in models.items()}
+            found = {f: m.record_metrics(samples[f]) for f, m in models.items()}
+            figures.metrics_table(models, found).to_json()
+            for image in (frames.samples_frame(models, samples, real, extent), frames.curves_frame(models),
+                          frames.inside_frame(models[inside], real, samples, extent)):
+                image.save(io.BytesIO(), format="PNG")
+            frame_count += 1
     elapsed = time.perf_counter() - started
-    return {"frames_per_second": frames / elapsed, "steps_per_second": trained / elapsed,
-            "redraw_ms": (elapsed - train_seconds) / frames * 1000}
+    return {"frames_per_second": frame_count / elapsed, "steps_per_second": trained / elapsed,
+            "redraw_ms": (elapsed - train_seconds) / frame_count * 1000}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--families", action="store_true", help="also score the VAE, diffusion, flow and EBM")
     parser.add_argument("--speed-only", action="store_true")
+    parser.add_argument("--presets", nargs="+", choices=list(P.PRESETS), metavar="PRESET",
+                        help="score only these presets (quoted names, e.g. 'GAN: annealed (fix)')")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     if not args.speed_only:
         print(f"\nQuality over {N_SAMPLES} samples (seed 0):\n")
-        print_quality(GAN_PRESETS + (OTHER_PRESETS if args.families else ()), ("ring8", "grid25"))
+        presets = args.presets or GAN_PRESETS + (OTHER_PRESETS if args.families else ())
+        print_quality(presets, ("ring8", "grid25"))
     print("\nSpeed (ring8, batch 256):\n")
     for preset in ("GAN: vanilla", "GAN: packed + annealed (fix)"):
         print(f"- {preset}: {gan_steps_per_second(preset):.0f} training steps/s (training alone)")
-    for steps_per_frame in (50, 70):
+    for steps_per_frame in (10, 20, 50):
         loop = live_loop(["gan"], 10.0, steps_per_frame, "gan")
         print(f"- live loop, GAN alone, {steps_per_frame} steps per frame, redrawing samples, metrics, curves and "
               f"the D map / G arrows / z grid: {loop['steps_per_second']:.0f} steps/s at "

@@ -54,10 +54,11 @@ PRESETS: dict[str, Preset] = {
         "gan", dict(loss="minimax", z_dim=2, width=16, depth=3, lr_g=1e-3, lr_d=1e-3),
         "the original minimax objective: when D wins, log(1 - D(G(z))) saturates; it reaches every mode of ring8 "
         "and then loses most of its samples again"),
-    "GAN: slow D (collapses)": Preset(
-        "gan", dict(loss="nonsaturating", z_dim=2, width=16, depth=3, lr_g=1e-3, lr_d=1e-4),
-        "the generator learns 10x faster than the discriminator: all of z lands on one spot, the one D currently "
-        "likes best, and the whole batch hops with D from place to place (mode collapse: recall near 0)"),
+    "GAN: overtrained G (collapses)": Preset(
+        "gan", dict(loss="nonsaturating", z_dim=2, width=16, depth=3, lr_g=1e-3, lr_d=1e-4, g_steps=5),
+        "five G steps per D step and a 10x slower D: G keeps optimising against a discriminator that hardly moves, "
+        "so every z lands on the one spot D likes best (Goodfellow's 'Helvetica scenario'): all samples on one "
+        "mode, or on one point between modes, hopping as D catches up"),
     "GAN: annealed (fix)": Preset(
         "gan", dict(loss="nonsaturating", z_dim=2, width=16, depth=3, lr_g=1e-3, lr_d=1e-3, anneal_steps=20000),
         "the vanilla GAN with its learning rates held for 10,000 steps, then annealed to 0 by step 20,000: G stops "
@@ -70,8 +71,10 @@ PRESETS: dict[str, Preset] = {
     "GAN: WGAN-GP": Preset(
         "gan", dict(loss="wgan-gp", z_dim=2, width=16, depth=3, lr_g=1e-4, lr_d=1e-4, d_steps=5),
         "Wasserstein critic with a gradient penalty, 5 critic steps per G step (Gulrajani et al.)"),
-    "VAE": Preset("vae", dict(latent_dim=2), "MLP encoder and decoder, 2-D codes, Gaussian p(x|z) with a learned sigma"),
-    "Diffusion": Preset("ddpm", dict(timesteps=200), "an MLP denoiser over T = 200 steps; live samples by DDIM, 20 steps"),
+    "VAE": Preset("vae", dict(latent_dim=2),
+                  "MLP encoder and decoder, 2-D codes, Gaussian p(x|z) with a learned sigma"),
+    "Diffusion": Preset("ddpm", dict(timesteps=200),
+                        "an MLP denoiser over T = 200 steps; live samples by DDIM, 20 steps"),
     "Flow (RealNVP)": Preset("flow", {}, "8 affine coupling layers, trained by exact maximum likelihood"),
     "Energy (Langevin)": Preset("ebm", {}, "an MLP energy trained by contrastive divergence with persistent "
                                            "Langevin chains (Du & Mordatch, 2019)"),
@@ -205,7 +208,7 @@ class LiveModel:
 
 # --- views ----------------------------------------------------------------------------------------------------
 
-def plane_grid(extent: tuple[float, float, float, float], resolution: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
+def plane_grid(extent, resolution: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
     """xs (R,), ys (R,) and the (R*R, 2) points of a grid over (x0, x1, y0, y1), rows along y."""
     xs = np.linspace(extent[0], extent[1], resolution)
     ys = np.linspace(extent[2], extent[3], resolution)
@@ -233,7 +236,7 @@ def discriminator_map(model, extent, resolution: int = 60, companions: torch.Ten
     xs, ys, points = plane_grid(extent, resolution)
     pack = model.config.pack
     if pack > 1:
-        others = companions[:pack - 1].float()
+        others = torch.as_tensor(np.asarray(companions[:pack - 1]), dtype=torch.float32)
         points = torch.cat([points[:, None], others[None].expand(len(points), -1, -1)], 1).reshape(-1, 2)
     logits, _ = model.discriminate(points)
     return {"x": xs, "y": ys, "d": torch.sigmoid(logits).reshape(resolution, resolution).numpy()}

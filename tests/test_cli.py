@@ -53,7 +53,7 @@ def one_line_error(capsys) -> str:
 @pytest.mark.parametrize("argv, message", [
     (["gan9000", "--dataset", "digits"], "unknown family 'gan9000'"),
     (["vae", "--dataset", "cifar"], "unknown dataset 'cifar'"),
-    (["vae", "--dataset", "ring8"], "trains on image data"),
+    (["flow", "--dataset", "digits"], "trains on points data"),
     (["vae", "--dataset", "mnist", "--data-root", "/nonexistent/mnist"], "/nonexistent/mnist/MNIST/raw"),
     (["vae", "--dataset", "folder:/nonexistent/images"], "does not exist"),
     (["vae", "--dataset", "digits", "--set", "colour=red"], "colour=red"),

@@ -74,6 +74,11 @@ def metrics_table(models: dict, found: dict) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("model")
 
 
+def loss_keys(history: dict) -> list[str]:
+    """The loss series a model's step reports (loss_d / loss_g, loss, nll)."""
+    return [k for k in history if k.startswith("loss") or k == "nll"]
+
+
 def curves_figure(models: dict) -> go.Figure:
     families = list(models)
     figure = make_subplots(rows=1, cols=len(families), horizontal_spacing=0.05,
@@ -82,7 +87,7 @@ def curves_figure(models: dict) -> go.Figure:
         history = models[family].history
         steps = history["step"]
         stride = max(1, len(steps) // 400)
-        for key in [k for k in history if k.startswith("loss") or k == "nll"]:
+        for key in loss_keys(history):
             figure.add_trace(go.Scatter(x=steps[::stride], y=history[key][::stride], mode="lines", name=key,
                                         showlegend=False, line=dict(width=1)), row=1, col=col)
         metric = models[family].metric_history
@@ -95,7 +100,7 @@ def curves_figure(models: dict) -> go.Figure:
 
 def gan_inside(model: P.LiveModel, real: np.ndarray, extent) -> go.Figure:
     m = model.model
-    d_map = P.discriminator_map(m, extent, companions=torch.as_tensor(real[:16]))
+    d_map = P.discriminator_map(m, extent, companions=real[:16])
     n_arrows = 200 - 200 % m.config.pack
     pushed = P.generator_arrows(m, model.view_z[:n_arrows])
     figure = make_subplots(rows=1, cols=2, horizontal_spacing=0.06, subplot_titles=(
@@ -179,7 +184,7 @@ def ebm_inside(model: P.LiveModel, real: np.ndarray, extent) -> go.Figure:
     landscape = P.energy_map(m, extent)
     chains = P.langevin_chains(m, seed=model.steps)
     figure = go.Figure([go.Heatmap(x=landscape["x"], y=landscape["y"], z=landscape["energy"], colorscale="Cividis",
-                                   reversescale=True, colorbar=dict(title="E(x)")),
+                                   colorbar=dict(title="E(x)")),
                         go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="data",
                                    marker=dict(size=2, color="white"))])
     for k in range(chains.shape[1]):
@@ -187,7 +192,7 @@ def ebm_inside(model: P.LiveModel, real: np.ndarray, extent) -> go.Figure:
                                     name="Langevin chains from noise", line=dict(color=COLORS["ebm"], width=1.5)))
     figure.add_trace(go.Scatter(x=chains[-1, :, 0], y=chains[-1, :, 1], mode="markers", name="chain ends",
                                 marker=dict(size=7, color=COLORS["ebm"], symbol="x")))
-    figure.update_layout(title="energy E(x) (dark: low, where samples gather) and 150-step Langevin chains",
+    figure.update_layout(title="energy E(x) (dark: low, where samples gather) and 80-step Langevin chains from noise",
                          height=420, margin=dict(l=10, r=10, t=40, b=10), uirevision="ebm",
                          legend=dict(orientation="h", y=-0.1))
     square_axes(figure, extent)

@@ -44,14 +44,14 @@ class Config:
     def __post_init__(self):
         if len(self.image_shape) not in (1, 3) or min(self.image_shape) < 1:
             raise ValueError(f"image_shape must be (C, H, W) or (D,) for points, got {self.image_shape}")
+        if self.latent_dim < 1 or self.channels < 1 or self.beta < 0 or self.lr <= 0 or self.batch_size < 1:
+            raise ValueError("latent_dim, channels, batch_size must be >= 1, beta >= 0 and lr > 0")
         if self.hidden < 1 or self.data_scale <= 0 or self.kl_warmup < 0:
             raise ValueError("hidden must be >= 1, data_scale > 0 and kl_warmup >= 0")
 
     @property
     def is_image(self) -> bool:
         return len(self.image_shape) == 3
-        if self.latent_dim < 1 or self.channels < 1 or self.beta < 0 or self.lr <= 0 or self.batch_size < 1:
-            raise ValueError("latent_dim, channels, batch_size must be >= 1, beta >= 0 and lr > 0")
 
 
 class ConvVAE(nn.Module):

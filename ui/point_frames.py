@@ -1,0 +1,200 @@
+"""Live frames of the 2-D Playground, drawn with Pillow.
+
+While the models train, the page redraws several times a second. Streamlit gives every Plotly chart an id hashed
+from its spec, so a chart whose data changed is a new chart: the browser unmounts the old one and the picture
+blinks out at every frame. An image swaps in place, and drawing one here takes a few milliseconds. When the
+models are paused the page shows the interactive Plotly figures of `ui.point_figures` instead.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from gen_core import playground as P
+
+RGB = {"gan": (214, 39, 40), "vae": (31, 119, 180), "ddpm": (44, 160, 44), "flow": (148, 103, 189),
+       "ebm": (255, 127, 14)}
+DATA_GREY = (170, 170, 170)
+# Anchors of matplotlib's viridis (low -> high) and a light-to-dark blue for energies, interpolated linearly.
+VIRIDIS = np.array([(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)], float)
+ENERGY = np.array([(8, 48, 107), (66, 146, 198), (198, 219, 239), (247, 251, 255)], float)
+TITLE_PX = 22
+
+
+def font(size: int = 13):
+    return ImageFont.load_default(size=size)
+
+
+def colour_map(values: np.ndarray, anchors: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Values (H, W) to RGB (H, W, 3) uint8 along the anchor colours."""
+    t = np.clip((np.asarray(values, float) - low) / max(high - low, 1e-12), 0, 1) * (len(anchors) - 1)
+    positions = np.arange(len(anchors))
+    rgb = np.stack([np.interp(t, positions, anchors[:, c]) for c in range(3)], -1)
+    return rgb.astype(np.uint8)
+
+
+class Panel:
+    """A square plot of the plane `extent` (x0, x1, y0, y1) with a title strip on top. Drawing happens on the
+    plot alone, so whatever leaves the extent is clipped at its edge."""
+
+    def __init__(self, extent, size: int = 250, title: str = ""):
+        self.extent, self.size, self.title = extent, size, title
+        self.plot = Image.new("RGB", (size, size), "white")
+        self.draw = ImageDraw.Draw(self.plot)
+
+    @property
+    def image(self) -> Image.Image:
+        framed = Image.new("RGB", (self.size, self.size + TITLE_PX), "white")
+        framed.paste(self.plot, (0, TITLE_PX))
+        draw = ImageDraw.Draw(framed)
+        if self.title:
+            draw.text((self.size / 2, TITLE_PX / 2), self.title, fill=(60, 60, 60), font=font(), anchor="mm")
+        draw.rectangle((0, TITLE_PX, self.size - 1, self.size + TITLE_PX - 1), outline=(225, 225, 225))
+        return framed
+
+    def to_px(self, xy: np.ndarray) -> np.ndarray:
+        x0, x1, y0, y1 = self.extent
+        xy = np.asarray(xy, float).reshape(-1, 2)
+        u = (xy[:, 0] - x0) / (x1 - x0) * (self.size - 1)
+        v = (1 - (xy[:, 1] - y0) / (y1 - y0)) * (self.size - 1)  # y grows up in data, down on screen
+        return np.stack([u, v], 1)
+
+    def heat(self, values: np.ndarray, anchors: np.ndarray, low: float, high: float):
+        """A field sampled on a grid over the extent, rows along y (first row = lowest y)."""
+        rgb = colour_map(np.asarray(values)[::-1], anchors, low, high)
+        self.plot.paste(Image.fromarray(rgb).resize((self.size, self.size), Image.BILINEAR), (0, 0))
+
+    def dots(self, xy: np.ndarray, colour, radius: int = 1):
+        """Square dots of side 2 * radius: one C call per offset, not one per point."""
+        px = self.to_px(xy)
+        px = px[np.isfinite(px).all(1)].round().astype(int)
+        for du in range(-radius + 1, radius + 1):
+            for dv in range(-radius + 1, radius + 1):
+                self.draw.point([tuple(p) for p in (px + (du, dv)).tolist()], fill=colour)
+
+    def lines(self, xs: np.ndarray, ys: np.ndarray, colour, width: int = 1):
+        """Polylines given as coordinates with NaN gaps between them (as `ui.point_figures.joined` makes)."""
+        px = self.to_px(np.stack([xs, ys], 1))
+        breaks = ~np.isfinite(px).all(1)
+        for part in np.split(px, np.flatnonzero(breaks)):
+            part = part[np.isfinite(part).all(1)]
+            if len(part) >= 2:
+                self.draw.line([tuple(p) for p in part.tolist()], fill=colour, width=width)
+
+
+def side_by_side(panels: list[Panel], gap: int = 8, columns: int | None = None) -> Image.Image:
+    """Panels in a grid of `columns` (default: one row)."""
+    columns = columns or len(panels)
+    rows = -(-len(panels) // columns)
+    images = [panel.image for panel in panels]
+    w, h = images[0].size
+    sheet = Image.new("RGB", (columns * w + (columns - 1) * gap, rows * h + (rows - 1) * gap), "white")
+    for k, image in enumerate(images):
+        sheet.paste(image, ((k % columns) * (w + gap), (k // columns) * (h + gap)))
+    return sheet
+
+
+def samples_frame(models: dict, samples: dict, real: np.ndarray, extent, size: int = 250) -> Image.Image:
+    panels = []
+    for family, model in models.items():
+        panel = Panel(extent, size, f"{P.FAMILY_LABELS[family]} · step {model.steps}")
+        panel.dots(real, DATA_GREY)
+        panel.dots(samples[family], RGB[family])
+        panels.append(panel)
+    return side_by_side(panels)
+
+
+def curves_frame(models: dict, width: int = 250, height: int = 130) -> Image.Image:
+    """Each model's losses (solid) and high-quality share (dotted, 0 to 1), each curve scaled to its own range."""
+    from ui.point_figures import loss_keys
+
+    panels = []
+    for family, model in models.items():
+        panel = Image.new("RGB", (width, height), "white")
+        draw = ImageDraw.Draw(panel)
+        draw.text((width / 2, 9), P.FAMILY_LABELS[family], fill=(60, 60, 60), font=font(), anchor="mm")
+        draw.rectangle((0, 18, width - 1, height - 1), outline=(225, 225, 225))
+        history = model.history
+        steps = np.asarray(history["step"], float)
+        palette = [RGB[family], (90, 90, 90), (23, 190, 207)]
+        for k, key in enumerate(loss_keys(history)):
+            values = np.asarray(history[key], float)
+            if len(values) >= 2:
+                _polyline(draw, steps, values, width, height, palette[k % len(palette)])
+        quality = model.metric_history.get("high_quality")
+        if quality and len(quality) >= 2:
+            _polyline(draw, np.asarray(model.metric_history["step"], float), np.asarray(quality), width, height,
+                      (0, 0, 0), fixed=(0.0, 1.0))
+        panels.append(panel)
+    sheet = Image.new("RGB", (len(panels) * (width + 8) - 8, height), "white")
+    for k, panel in enumerate(panels):
+        sheet.paste(panel, (k * (width + 8), 0))
+    return sheet
+
+
+def _polyline(draw, x, y, width, height, colour, fixed=None):
+    stride = max(1, len(x) // width)
+    x, y = x[::stride], y[::stride]
+    finite = np.isfinite(y)
+    x, y = x[finite], y[finite]
+    if len(x) < 2:
+        return
+    low, high = fixed or (np.percentile(y, 1), np.percentile(y, 99))
+    u = (x - x.min()) / max(x.max() - x.min(), 1e-12) * (width - 9) + 4
+    v = height - 5 - np.clip((y - low) / max(high - low, 1e-12), 0, 1) * (height - 28)
+    draw.line(list(zip(u.tolist(), v.tolist())), fill=colour, width=1)
+
+
+def inside_frame(model: P.LiveModel, real: np.ndarray, samples: dict, extent, diffusion_t: int = 50) -> Image.Image:
+    """The 'look inside' picture of one model while it trains (see ui.point_figures for the paused version)."""
+    from ui.point_figures import joined, arrows
+
+    m, family = model.model, model.family_name
+    size = 320
+    if family == "gan":
+        d_map = P.discriminator_map(m, extent, resolution=48, companions=real[:16])
+        left = Panel(extent, size, "D(x): yellow = 'real'; arrows: G's push")
+        left.heat(d_map["d"], VIRIDIS, 0, 1)
+        left.dots(real, (255, 255, 255))
+        n = 200 - 200 % m.config.pack
+        pushed = P.generator_arrows(m, model.view_z[:n])
+        push = pushed["push"] / (np.linalg.norm(pushed["push"], axis=1).max() or 1.0)
+        left.lines(*arrows(pushed["x"], push, 0.12 * (extent[1] - extent[0])), RGB["gan"])
+        left.dots(pushed["x"], RGB["gan"], radius=2)
+        right = Panel(extent, size, "a grid of z under G")
+        right.dots(real, DATA_GREY)
+        right.lines(*joined(P.generator_grid(m)), RGB["gan"])
+        return side_by_side([left, right])
+    if family == "vae":
+        panel = Panel(extent, size, "decoder mean over a z grid, and samples")
+        panel.dots(real, DATA_GREY)
+        panel.dots(samples["vae"], (158, 202, 225))
+        panel.lines(*joined(P.vae_decoder_grid(m)), (8, 48, 107))
+        return panel.image
+    if family == "ddpm":
+        field = P.diffusion_field(m, extent, min(diffusion_t, m.config.timesteps - 1))
+        panel = Panel(extent, size, f"denoising field at t = {diffusion_t}")
+        panel.dots(real, DATA_GREY)
+        panel.lines(*arrows(field["x"], field["pull"], 0.5), RGB["ddpm"])
+        panel.dots(field["x"], RGB["ddpm"], radius=2)
+        return panel.image
+    if family == "flow":
+        stages = P.flow_layers(m)
+        panels = []
+        for k, lines in enumerate(stages):
+            panel = Panel(extent, 200, "z ~ N(0, I)" if k == 0 else f"after layer {k}")
+            if k == len(stages) - 1:
+                panel.dots(real, DATA_GREY)
+            panel.lines(*joined(lines), RGB["flow"])
+            panels.append(panel)
+        return side_by_side(panels, columns=5)
+    landscape = P.energy_map(m, extent, resolution=48)
+    chains = P.langevin_chains(m, seed=model.steps)
+    panel = Panel(extent, size, "energy (dark = low) and Langevin chains")
+    e = landscape["energy"]
+    panel.heat(e, ENERGY, float(np.percentile(e, 2)), float(np.percentile(e, 98)))
+    panel.dots(real, (255, 255, 255))
+    for k in range(chains.shape[1]):
+        panel.lines(chains[:, k, 0], chains[:, k, 1], RGB["ebm"], width=2)
+    panel.dots(chains[-1], (120, 40, 0), radius=3)
+    return panel.image
