@@ -48,12 +48,12 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "GAN: vanilla": Preset(
         "gan", dict(loss="nonsaturating", z_dim=2, width=16, depth=3, lr_g=1e-3, lr_d=1e-3),
-        "non-saturating loss, one D and one G step, fixed learning rates: it finds the modes but keeps circling "
-        "around them, and on grid25 it drops some for good"),
+        "non-saturating loss, one D and one G step, fixed learning rates: it finds every mode, but with a fixed "
+        "step size G keeps jittering around the sharp modes of ring8 (74% high quality after 20k steps)"),
     "GAN: minimax": Preset(
         "gan", dict(loss="minimax", z_dim=2, width=16, depth=3, lr_g=1e-3, lr_d=1e-3),
-        "the original minimax objective: when D wins, log(1 - D(G(z))) saturates; it reaches every mode of ring8 "
-        "and then loses most of its samples again"),
+        "the original minimax objective: G's loss log(1 - D(G(z))) saturates while D wins, so it starts slowly "
+        "and swings between modes on the way; here it settles by 20k steps"),
     "GAN: overtrained G (collapses)": Preset(
         "gan", dict(loss="nonsaturating", z_dim=2, width=16, depth=3, lr_g=1e-3, lr_d=1e-4, g_steps=5),
         "five G steps per D step and a 10x slower D: G keeps optimising against a discriminator that hardly moves, "
@@ -67,7 +67,8 @@ PRESETS: dict[str, Preset] = {
         "gan", dict(loss="nonsaturating", z_dim=2, width=16, depth=3, lr_g=1e-3, lr_d=1e-3, pack=4,
                     anneal_steps=20000),
         "PacGAN's packing (D judges 4 samples at once, so a collapsed G is caught by the lack of variety) with the "
-        "same annealing"),
+        "same annealing: the most even spread of modes on ring8, but on grid25 its samples are still loose at 20k "
+        "steps (a packed D judges sharpness less directly)"),
     "GAN: WGAN-GP": Preset(
         "gan", dict(loss="wgan-gp", z_dim=2, width=16, depth=3, lr_g=1e-4, lr_d=1e-4, d_steps=5),
         "Wasserstein critic with a gradient penalty, 5 critic steps per G step (Gulrajani et al.)"),
