@@ -17,8 +17,8 @@ from ui.settings import global_seed
 
 DRAW = "draw your own"
 FAMILIES = list(P.FAMILY_LABELS)
-SPEEDS = (1, 2, 5, 10, 20, 50)
-FRAME_SECONDS = 0.2  # at most 5 redraws a second while playing (fewer when a frame takes longer)
+MAX_SPEED = "max"  # as many steps as fit in each frame's time after its redraw
+SPEEDS = (1, 2, 5, 10, 20, 50, MAX_SPEED)
 MAX_PLAY_STEPS = 50_000
 GAN_PRESETS = [name for name, p in P.PRESETS.items() if p.family == "gan"]
 # GAN widgets and the config field each sets; a preset writes them all.
@@ -190,8 +190,9 @@ controls[1].button("Step", key="pg_step", on_click=one_step, width="stretch",
                    help="one training step of every model (pauses)")
 controls[2].button("Reset", key="pg_reset", on_click=reset, width="stretch",
                    help="start every model again from its initial weights")
-controls[3].select_slider("Speed: training steps per frame", SPEEDS, value=10, key="pg_speed",
-                          help="each frame (5 a second while playing) trains every model this many steps")
+controls[3].select_slider("Speed: training steps per frame", SPEEDS, value=MAX_SPEED, key="pg_speed",
+                          help="each frame (5 a second while playing) trains every model this many steps; "
+                               "'max' trains for whatever time the frame has left after drawing")
 controls[4].number_input("Pause at step", 1, 1_000_000, MAX_PLAY_STEPS, step=1000, key="pg_stop_at",
                          help="playing stops by itself once every model has trained this many steps")
 
@@ -250,23 +251,28 @@ def live_view():
 
     with P.one_thread():
         draw(live=st.session_state.get("pg_playing", False))
-    speed = st.session_state.get("pg_speed", 10)
+    speed = st.session_state.get("pg_speed", MAX_SPEED)
+    stop_at = st.session_state.get("pg_stop_at", MAX_PLAY_STEPS)
+    redraw_seconds = 0.05  # the last redraw's time, left out of the next frame's training time at 'max' speed
     while st.session_state.get("pg_playing", False):
         started = time.perf_counter()
         with P.one_thread():
-            for model in models.values():
-                model.train(speed)
+            if speed == MAX_SPEED:
+                steps = P.train_for(models.values(), P.FRAME_SECONDS - redraw_seconds, stop_at)
+            else:
+                steps = P.train_for(models.values(), 0.0, stop_at, chunk=speed)  # one turn of `speed` steps
+            drawing = time.perf_counter()
             draw(live=True)
-        frame_times.append(time.perf_counter() - started)
+            redraw_seconds = time.perf_counter() - drawing
+        frame_times.append((time.perf_counter() - started, steps))
         recent = frame_times[-10:]
-        status.caption(f"Playing: {len(recent) / sum(recent):.1f} frames a second, {speed} steps per model per "
-                       f"frame. Pause to stop.")
-        stop_at = st.session_state.get("pg_stop_at", MAX_PLAY_STEPS)
+        seconds = sum(t for t, _ in recent)
+        status.caption(f"Playing: {len(recent) / seconds:.1f} frames a second, "
+                       f"{sum(n for _, n in recent) / seconds:.0f} training steps a second per model. Pause to stop.")
         if min(m.steps for m in models.values()) >= stop_at:
             st.session_state["pg_playing"] = False
             st.session_state["pg_paused_note"] = f"Paused at step {stop_at:,}: raise 'Pause at step' to go on."
             st.rerun()  # the whole page, so the button says Play again
-        time.sleep(max(0.0, FRAME_SECONDS - (time.perf_counter() - started)))
-
+        time.sleep(max(0.0, P.FRAME_SECONDS - (time.perf_counter() - started)))
 
 live_view()

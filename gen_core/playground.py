@@ -33,6 +33,9 @@ from gen_core.mode_metrics import knn_radii, point_metrics
 from gen_core.models import family_defaults, get_family
 
 FAMILY_LABELS = {"gan": "GAN", "vae": "VAE", "ddpm": "Diffusion", "flow": "Flow (RealNVP)", "ebm": "Energy (Langevin)"}
+# The live view's frame: ~5.5 redraws a second, so a frame that runs a little long still leaves 5 (fewer when drawing
+# many models takes longer).
+FRAME_SECONDS = 0.18
 VIEW_SAMPLES = 500  # per model and frame: enough for the metrics, cheap enough for 5 frames a second
 DRAWN_MIN_POINTS = 20
 METRIC_REAL_POINTS = 1000  # held-out points the live precision / recall compare with
@@ -205,6 +208,24 @@ class LiveModel:
         changed = {f.name: getattr(c, f.name) for f in dataclasses.fields(c)
                    if f.name not in ("data_shape", "image_shape", "data_scale")}
         return ", ".join(f"{k}={v}" for k, v in changed.items())
+
+
+def train_for(models, seconds: float, stop_at: int | None = None, chunk: int = 5) -> int:
+    """Train every model in turns of `chunk` steps until `seconds` have passed (one turn at least) or the models
+    reach step `stop_at`; returns the steps each model took. The page's 'max' speed: the frame's time left after
+    a redraw goes to training, so the models keep in step with each other and the view still redraws on time."""
+    models = list(models)
+    started, taken, turns = time.perf_counter(), 0, 0
+    while True:
+        steps = chunk if stop_at is None else min(chunk, stop_at - min(m.steps for m in models))
+        if steps <= 0:
+            return taken
+        for model in models:
+            model.train(steps)
+        taken, turns = taken + steps, turns + 1
+        elapsed = time.perf_counter() - started
+        if elapsed + elapsed / turns > seconds:  # another turn would overrun the frame
+            return taken
 
 
 # --- views ----------------------------------------------------------------------------------------------------

@@ -43,10 +43,21 @@ def test_play_trains_live_until_the_pause_step():
     at = open_page(PAGE)
     at.multiselect(key="pg_families").set_value(["gan", "flow"]).run()
     at.number_input(key="pg_stop_at").set_value(30).run()
-    at.button(key="pg_play").click().run()  # plays (10 steps a frame) and pauses itself at step 30
+    at.select_slider(key="pg_speed").set_value(10).run()
+    at.button(key="pg_play").click().run()  # plays 10 steps a frame and pauses itself at step 30
     assert not at.exception, [e.value for e in at.exception]
-    assert (table(at)["step"] >= 30).all() and not at.session_state["pg_playing"]
-    assert len(at.session_state["pg_live"]["gan"]["model"].metric_history["step"]) >= 3  # one entry per frame
+    assert (table(at)["step"] == 30).all() and not at.session_state["pg_playing"]
+    assert set(at.session_state["pg_live"]["gan"]["model"].metric_history["step"]) >= {10, 20, 30}  # each frame
+
+
+def test_max_speed_fills_each_frame_and_stops_exactly_at_the_pause_step():
+    at = open_page(PAGE)
+    at.multiselect(key="pg_families").set_value(["gan"]).run()
+    assert at.select_slider(key="pg_speed").value == "max"
+    at.number_input(key="pg_stop_at").set_value(337).run()
+    at.button(key="pg_play").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert (table(at)["step"] == 337).all() and not at.session_state["pg_playing"]
 
 
 def test_preset_writes_the_gan_settings_and_rebuilds_the_gan():

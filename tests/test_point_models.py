@@ -225,3 +225,14 @@ def test_train_and_sample_cli_on_points(tmp_path, monkeypatch, family, extra):
     assert sample.main([str(out), "--n", "40", "--out", str(tmp_path / "x.npy"), "--device", "cpu"]) == 0
     x = np.load(tmp_path / "x.npy")
     assert x.shape == (40, 2) and x.dtype == np.float32 and np.isfinite(x).all()
+
+
+def test_train_for_keeps_models_in_step_and_stops_at_the_pause_step():
+    ring = load_dataset("ring8")
+    models = [P.LiveModel.from_preset("GAN: vanilla", ring), P.LiveModel.from_preset("Flow (RealNVP)", ring)]
+    assert P.train_for(models, 0.0, chunk=3) == 3  # no time: one turn
+    assert [m.steps for m in models] == [3, 3]
+    taken = P.train_for(models, 0.3, stop_at=1000, chunk=5)
+    assert taken >= 5 and [m.steps for m in models] == [3 + taken] * 2
+    assert P.train_for(models, 60.0, stop_at=3 + taken + 7, chunk=5) == 7  # stops at the step, not the clock
+    assert P.train_for(models, 60.0, stop_at=1) == 0
