@@ -4,6 +4,7 @@ the speed of live training.
     python bench/playground.py                 # quality of the GAN presets + speed (several minutes on 2 cores)
     python bench/playground.py --families      # also the VAE, diffusion, flow and energy model
     python bench/playground.py --speed-only
+    python bench/playground.py --collapse      # modes covered along training: the collapse preset against the fixes
 
 Quality: each model trains through `gen_core.train` (what `python -m gen_core.train` runs) and draws 2,500
 samples; we report the mode-collapse metrics of VEEGAN / PacGAN (modes covered, share of high-quality samples
@@ -53,15 +54,46 @@ def quality(preset: str, toy: str, seed: int = 0) -> dict:
     return found
 
 
-def print_quality(presets, toys):
+def meets_quality_bar(m: dict) -> bool:
+    """The issue's bar, per dataset: every mode, >= 95% high-quality samples, reverse KL <= 0.05."""
+    return m["modes_covered"] == m["num_modes"] and m["high_quality"] >= 0.95 and m["reverse_kl"] <= 0.05
+
+
+def print_quality(presets, toys) -> dict:
+    results = {}
     print("| preset | data | steps | modes | high quality | reverse KL | precision | recall | train s |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for preset in presets:
         for toy in toys:
-            m = quality(preset, toy)
+            m = results[preset, toy] = quality(preset, toy)
+            kl = f"{m['reverse_kl']:.3f}" if math.isfinite(m["reverse_kl"]) else "none on a mode"
             print(f"| {preset} | {toy} | {m['steps']} | {m['modes_covered']}/{m['num_modes']} | "
-                  f"{m['high_quality']:.1%} | {m['reverse_kl']:.3f} | {m['precision']:.3f} | {m['recall']:.3f} | "
+                  f"{m['high_quality']:.1%} | {kl} | {m['precision']:.3f} | {m['recall']:.3f} | "
                   f"{m['seconds']:.0f} |", flush=True)
+    return results
+
+
+def trajectory(preset: str, toy: str, steps: int = 20_000, every: int = 2_000, seed: int = 0) -> list[dict]:
+    """Mode metrics of 2,500 samples every `every` steps of one run (the page's LiveModel, the same trainer)."""
+    live = P.LiveModel.from_preset(preset, load_dataset(toy), seed=seed)
+    found = []
+    while live.steps < steps:
+        live.train(every)
+        m = point_metrics(live.sample(N_SAMPLES, seed=seed + 10), live.dataset)
+        found.append({"step": live.steps, **m})
+    return found
+
+
+def print_trajectories(presets, toys):
+    for toy in toys:
+        runs = {preset: trajectory(preset, toy) for preset in presets}
+        steps = [m["step"] for m in next(iter(runs.values()))]
+        print(f"\n{toy}: modes covered / high-quality share, every {steps[0]:,} steps\n")
+        print("| preset | " + " | ".join(f"{s // 1000}k" for s in steps) + " |")
+        print("| --- |" + " --- |" * len(steps))
+        for preset, found in runs.items():
+            print(f"| {preset} | " + " | ".join(f"{m['modes_covered']} / {m['high_quality']:.0%}" for m in found)
+                  + " |", flush=True)
 
 
 def gan_steps_per_second(preset: str, steps: int = 1500) -> float:
@@ -115,16 +147,27 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--families", action="store_true", help="also score the VAE, diffusion, flow and EBM")
     parser.add_argument("--speed-only", action="store_true")
+    parser.add_argument("--collapse", action="store_true",
+                        help="only the mode metrics along training of the collapse preset against the fixes")
     parser.add_argument("--presets", nargs="+", choices=list(P.PRESETS), metavar="PRESET",
                         help="score only these presets (quoted names, e.g. 'GAN: annealed (fix)')")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    if args.collapse:
+        print_trajectories(("GAN: overtrained G (collapses)", "GAN: vanilla", "GAN: annealed (fix)"),
+                           ("ring8", "grid25"))
+        return
     if not args.speed_only:
         print(f"\nQuality over {N_SAMPLES} samples (seed 0):\n")
         presets = args.presets or GAN_PRESETS + (OTHER_PRESETS if args.families else ())
-        print_quality(presets, ("ring8", "grid25"))
+        toys = ("ring8", "grid25")
+        results = print_quality(presets, toys)
+        passing = [p for p in presets if P.PRESETS[p].family == "gan"
+                   and all(meets_quality_bar(results[p, toy]) for toy in toys)]
+        print(f"\nQuality bar (8/8 and 25/25 modes, >= 95% high quality, reverse KL <= 0.05 on both): "
+              f"{'met by ' + ', '.join(passing) if passing else 'MISSED by every GAN preset'}")
     print("\nSpeed (ring8, batch 256):\n")
     for preset in ("GAN: vanilla", "GAN: packed + annealed (fix)"):
         print(f"- {preset}: {gan_steps_per_second(preset):.0f} training steps/s (training alone)")
