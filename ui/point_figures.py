@@ -31,16 +31,17 @@ def joined(lines: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def square_axes(figure: go.Figure, extent, rows: int = 1, cols: int = 1):
-    """Every subplot shows `extent` with equal units on both axes."""
+    """Every subplot shows `extent` with equal units on both axes; a panel wider than it is tall shrinks (constrain
+    "domain") rather than showing more of the plane around the data."""
     if rows * cols == 1 and not figure._has_subplots():
-        figure.update_xaxes(range=extent[:2], showgrid=False, zeroline=False)
-        figure.update_yaxes(range=extent[2:], showgrid=False, zeroline=False, scaleanchor="x")
+        figure.update_xaxes(range=extent[:2], showgrid=False, zeroline=False, constrain="domain")
+        figure.update_yaxes(range=extent[2:], showgrid=False, zeroline=False, scaleanchor="x", constrain="domain")
         return
     for k in range(1, rows * cols + 1):
-        figure.update_xaxes(range=extent[:2], row=(k - 1) // cols + 1, col=(k - 1) % cols + 1, showgrid=False,
-                            zeroline=False)
-        figure.update_yaxes(range=extent[2:], row=(k - 1) // cols + 1, col=(k - 1) % cols + 1, showgrid=False,
-                            zeroline=False, scaleanchor=f"x{k if k > 1 else ''}")
+        where = dict(row=(k - 1) // cols + 1, col=(k - 1) % cols + 1)
+        figure.update_xaxes(range=extent[:2], showgrid=False, zeroline=False, constrain="domain", **where)
+        figure.update_yaxes(range=extent[2:], showgrid=False, zeroline=False, constrain="domain",
+                            scaleanchor=f"x{k if k > 1 else ''}", **where)
 
 
 def samples_figure(models: dict, samples: dict, real: np.ndarray, extent) -> go.Figure:
@@ -63,11 +64,13 @@ def metrics_table(models: dict, found: dict) -> pd.DataFrame:
     rows = []
     for family, model in models.items():
         m = found[family]
+        # Text cells: "-" before any training, and "∞" for the KL of a histogram with no sample on a mode.
         row = {"model": P.FAMILY_LABELS[family], "step": model.steps,
-               "steps/s": round(model.steps / model.seconds) if model.seconds else None}
+               "steps/s": f"{model.steps / model.seconds:.0f}" if model.seconds else "-"}
         if "modes_covered" in m:
+            kl = m["reverse_kl"]
             row.update({"modes covered": f"{m['modes_covered']}/{m['num_modes']}",
-                        "high quality": f"{m['high_quality']:.1%}", "reverse KL": round(m["reverse_kl"], 3)})
+                        "high quality": f"{m['high_quality']:.1%}", "reverse KL": f"{kl:.3f}" if kl < 1e9 else "∞"})
         row.update({"precision": round(m.get("precision", float("nan")), 3),
                     "recall": round(m.get("recall", float("nan")), 3)})
         rows.append(row)
