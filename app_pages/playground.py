@@ -113,7 +113,7 @@ if data_choice == DRAW:
 else:
     dataset, data_key = get_dataset(data_choice), data_choice
 
-if not chosen:
+if not chosen and not st.session_state.get("pg_gan_compare"):
     st.info("Pick at least one model above.")
     st.stop()
 
@@ -136,34 +136,42 @@ with st.expander("GAN settings: objective, steps per iteration, learning rates, 
     d.number_input("Hidden layers", 1, 5, key="pg_depth")
     e.select_slider("Pack (PacGAN)", (1, 2, 4, 8), key="pg_pack")
     e.number_input("Anneal LR to 0 by step (0 = never)", 0, 100_000, step=1000, key="pg_anneal")
+    st.multiselect("Compare: train these presets beside it, as they are", GAN_PRESETS, key="pg_gan_compare",
+                   help="each becomes one more model on the same data, with its own panel, metrics row and curves: "
+                        "a collapsing preset next to the fixes, say")
 gan_overrides = {name: st.session_state[key] for key, name in GAN_FIELDS.items()}
 
 # --- the models: built when the data or their settings change ---------------------------------------------------
 
 
 def wanted_models() -> dict[str, tuple]:
-    """family -> (preset, overrides, signature) for the models the controls ask for."""
+    """key -> (preset, label, overrides, signature) for the models the controls ask for: one per chosen family
+    (keyed by family; the GAN with the settings above), then one per compared GAN preset (keyed by its name)."""
     seed = global_seed()
     out = {}
     for family in chosen:
         preset = st.session_state["pg_gan_preset"] if family == "gan" else P.DEFAULT_PRESET[family]
         overrides = gan_overrides if family == "gan" else {}
-        out[family] = (preset, overrides, (data_key, seed, preset, tuple(sorted(overrides.items()))))
+        out[family] = (preset, P.FAMILY_LABELS[family], overrides,
+                       (data_key, seed, preset, tuple(sorted(overrides.items()))))
+    for preset in st.session_state.get("pg_gan_compare", []):
+        out[preset] = (preset, preset, {}, (data_key, seed, preset))
     return out
 
 
 live: dict = st.session_state.setdefault("pg_live", {})
-for family in list(live):
-    if family not in chosen:
-        del live[family]
-for family, (preset, overrides, signature) in wanted_models().items():
-    if family not in live or live[family]["signature"] != signature:
+wanted = wanted_models()
+for key in list(live):
+    if key not in wanted:
+        del live[key]
+for key, (preset, label, overrides, signature) in wanted.items():
+    if key not in live or live[key]["signature"] != signature:
         try:
-            model = P.LiveModel.from_preset(preset, dataset, seed=global_seed(), **overrides)
+            model = P.LiveModel.from_preset(preset, dataset, seed=global_seed(), label=label, **overrides)
         except GenLabError as error:
-            st.error(f"{P.FAMILY_LABELS[family]}: {error}")
+            st.error(f"{label}: {error}")
             continue
-        live[family] = {"signature": signature, "model": model, "frames": 0}
+        live[key] = {"signature": signature, "model": model, "frames": 0}
 
 
 def toggle_play():
@@ -205,7 +213,7 @@ def live_view():
     and redraws, ~5 times a second; any click (Pause, a setting) interrupts the loop with a rerun, so the
     controls stay live. The loop stops by itself at the 'Pause at step' step."""
     entries = st.session_state.get("pg_live", {})
-    models = {f: entries[f]["model"] for f in chosen if f in entries}
+    models = {key: entries[key]["model"] for key in wanted if key in entries}
     if not models:
         return
     real = dataset.x_test[:1000].numpy()
@@ -219,13 +227,14 @@ def live_view():
                "the losses (while playing, each scaled to its own range: D's in the model's colour, G's grey) and, "
                "in black, the high-quality share from 0 to 1. Pause to hover, zoom and read the axes.")
     curves_slot = st.empty()
-    inside = st.radio("Look inside", list(models), horizontal=True, key="pg_inside", format_func=P.FAMILY_LABELS.get)
+    inside = st.radio("Look inside", list(models), horizontal=True, key="pg_inside",
+                      format_func=lambda key: models[key].label)
     looked_at = models.get(inside) or next(iter(models.values()))
     if looked_at.family_name == "ddpm":
         st.slider("Timestep t of the denoising field", 0, looked_at.config.timesteps - 1,
                   looked_at.config.timesteps // 4, key="pg_diff_t")
     inside_slot = st.empty()
-    st.caption(f"{P.FAMILY_LABELS[looked_at.family_name]} settings: {looked_at.describe()}")
+    st.caption(f"{looked_at.label} settings: {looked_at.describe()}")
 
     if "pg_paused_note" in st.session_state:
         status.caption(st.session_state.pop("pg_paused_note"))

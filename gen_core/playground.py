@@ -134,8 +134,10 @@ class LiveModel:
     seconds: float = 0.0
     history: dict = field(default_factory=lambda: {"step": []})
     metric_history: dict = field(default_factory=lambda: {"step": []})
+    label: str = ""  # what the page calls it: the family's name, or a preset's where GAN presets are compared
 
     def __post_init__(self):
+        self.label = self.label or FAMILY_LABELS[self.family_name]
         self.family = get_family(self.family_name)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
@@ -146,8 +148,8 @@ class LiveModel:
         self.view_z = torch.randn(VIEW_SAMPLES, self._latent_dim(), generator=torch.Generator().manual_seed(7))
 
     @classmethod
-    def from_preset(cls, preset: str, dataset: Dataset, seed: int = 0, **overrides) -> "LiveModel":
-        return cls(PRESETS[preset].family, preset_config(preset, dataset, **overrides), dataset, seed)
+    def from_preset(cls, preset: str, dataset: Dataset, seed: int = 0, label: str = "", **overrides) -> "LiveModel":
+        return cls(PRESETS[preset].family, preset_config(preset, dataset, **overrides), dataset, seed, label=label)
 
     def _latent_dim(self) -> int:
         c = self.config

@@ -73,6 +73,25 @@ def test_preset_writes_the_gan_settings_and_rebuilds_the_gan():
     assert at.session_state["pg_live"]["gan"]["model"].config.loss == "wgan-gp"
 
 
+def test_compared_presets_train_beside_the_gan_with_their_own_rows():
+    at = open_page(PAGE)
+    at.multiselect(key="pg_families").set_value(["gan"]).run()
+    at.multiselect(key="pg_gan_compare").set_value(["GAN: overtrained G (collapses)", "GAN: annealed (fix)"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert list(table(at).index) == ["GAN", "GAN: overtrained G (collapses)", "GAN: annealed (fix)"]
+    collapse = at.session_state["pg_live"]["GAN: overtrained G (collapses)"]["model"]
+    assert collapse.config.g_steps == 5 and collapse.config.lr_d == 1e-4  # the preset as it is, not the widgets
+    at.button(key="pg_step").click().run()
+    assert (table(at)["step"] == 1).all()
+    at.radio(key="pg_inside").set_value("GAN: annealed (fix)").run()
+    assert not at.exception
+    assert any(c.value.startswith("GAN: annealed (fix) settings:") and "anneal_steps=20000" in c.value
+               for c in at.caption)
+    at.multiselect(key="pg_gan_compare").set_value(["GAN: annealed (fix)"]).run()
+    assert list(table(at).index) == ["GAN", "GAN: annealed (fix)"]
+    assert (table(at)["step"] == 1).all()  # the remaining models keep their training
+
+
 @pytest.mark.parametrize("family, label", [("gan", "GAN"), ("vae", "VAE"), ("ddpm", "Diffusion"),
                                            ("flow", "Flow"), ("ebm", "Energy")])
 def test_each_look_inside_view_draws(page, family, label):

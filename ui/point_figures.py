@@ -13,6 +13,13 @@ from plotly.subplots import make_subplots
 from gen_core import playground as P
 
 COLORS = {"gan": "#d62728", "vae": "#1f77b4", "ddpm": "#2ca02c", "flow": "#9467bd", "ebm": "#ff7f0e"}
+# Compared GAN presets (keyed by preset name on the page) take the rest of Plotly's default palette, by preset.
+PRESET_COLORS = ("#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939")
+
+
+def colour(key: str) -> str:
+    """A model's colour: its family's, or a compared preset's own."""
+    return COLORS.get(key) or PRESET_COLORS[list(P.PRESETS).index(key) % len(PRESET_COLORS)]
 
 
 def arrows(x: np.ndarray, d: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
@@ -47,13 +54,13 @@ def square_axes(figure: go.Figure, extent, rows: int = 1, cols: int = 1):
 def samples_figure(models: dict, samples: dict, real: np.ndarray, extent) -> go.Figure:
     families = list(models)
     figure = make_subplots(rows=1, cols=len(families), horizontal_spacing=0.02,
-                           subplot_titles=[f"{P.FAMILY_LABELS[f]} · step {models[f].steps}" for f in families])
+                           subplot_titles=[f"{models[f].label} · step {models[f].steps}" for f in families])
     for col, family in enumerate(families, start=1):
         figure.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", showlegend=col == 1, name="data",
                                     marker=dict(size=3, color="rgba(120,120,120,0.35)")), row=1, col=col)
         s = samples[family]
         figure.add_trace(go.Scatter(x=s[:, 0], y=s[:, 1], mode="markers", name="samples", showlegend=col == 1,
-                                    marker=dict(size=3, color=COLORS[family])), row=1, col=col)
+                                    marker=dict(size=3, color=colour(family))), row=1, col=col)
     square_axes(figure, extent, 1, len(families))
     figure.update_layout(height=300, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.05),
                          uirevision="samples")
@@ -65,7 +72,7 @@ def metrics_table(models: dict, found: dict) -> pd.DataFrame:
     for family, model in models.items():
         m = found[family]
         # Text cells: "-" before any training, and "∞" for the KL of a histogram with no sample on a mode.
-        row = {"model": P.FAMILY_LABELS[family], "step": model.steps,
+        row = {"model": model.label, "step": model.steps,
                "steps/s": f"{model.steps / model.seconds:.0f}" if model.seconds else "-"}
         if "modes_covered" in m:
             kl = m["reverse_kl"]
@@ -85,7 +92,7 @@ def loss_keys(history: dict) -> list[str]:
 def curves_figure(models: dict) -> go.Figure:
     families = list(models)
     figure = make_subplots(rows=1, cols=len(families), horizontal_spacing=0.05,
-                           subplot_titles=[P.FAMILY_LABELS[f] for f in families])
+                           subplot_titles=[models[f].label for f in families])
     for col, family in enumerate(families, start=1):
         history = models[family].history
         steps = history["step"]

@@ -11,9 +11,17 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from gen_core import playground as P
+from ui.point_figures import COLORS, colour, loss_keys
 
-RGB = {"gan": (214, 39, 40), "vae": (31, 119, 180), "ddpm": (44, 160, 44), "flow": (148, 103, 189),
-       "ebm": (255, 127, 14)}
+
+
+def rgb(key: str) -> tuple[int, int, int]:
+    """The model's colour of ui.point_figures as an RGB triple."""
+    hex_colour = colour(key)
+    return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+RGB = {family: rgb(family) for family in COLORS}
 DATA_GREY = (170, 170, 170)
 # Anchors of matplotlib's viridis (low -> high) and a light-to-dark blue for energies, interpolated linearly.
 VIRIDIS = np.array([(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)], float)
@@ -97,26 +105,24 @@ def side_by_side(panels: list[Panel], gap: int = 8, columns: int | None = None) 
 def samples_frame(models: dict, samples: dict, real: np.ndarray, extent, size: int = 250) -> Image.Image:
     panels = []
     for family, model in models.items():
-        panel = Panel(extent, size, f"{P.FAMILY_LABELS[family]} · step {model.steps}")
+        panel = Panel(extent, size, f"{model.label} · step {model.steps}")
         panel.dots(real, DATA_GREY)
-        panel.dots(samples[family], RGB[family])
+        panel.dots(samples[family], rgb(family))
         panels.append(panel)
     return side_by_side(panels)
 
 
 def curves_frame(models: dict, width: int = 250, height: int = 130) -> Image.Image:
     """Each model's losses (solid) and high-quality share (dotted, 0 to 1), each curve scaled to its own range."""
-    from ui.point_figures import loss_keys
-
     panels = []
     for family, model in models.items():
         panel = Image.new("RGB", (width, height), "white")
         draw = ImageDraw.Draw(panel)
-        draw.text((width / 2, 9), P.FAMILY_LABELS[family], fill=(60, 60, 60), font=font(), anchor="mm")
+        draw.text((width / 2, 9), model.label, fill=(60, 60, 60), font=font(), anchor="mm")
         draw.rectangle((0, 18, width - 1, height - 1), outline=(225, 225, 225))
         history = model.history
         steps = np.asarray(history["step"], float)
-        palette = [RGB[family], (90, 90, 90), (23, 190, 207)]
+        palette = [rgb(family), (90, 90, 90), (23, 190, 207)]
         for k, key in enumerate(loss_keys(history)):
             values = np.asarray(history[key], float)
             if len(values) >= 2:
