@@ -267,7 +267,7 @@ def live_view():
         started = time.perf_counter()
         with P.one_thread():
             if speed == MAX_SPEED:
-                steps = P.train_for(models.values(), P.FRAME_SECONDS - redraw_seconds, stop_at)
+                steps = P.train_for(models.values(), P.training_seconds(redraw_seconds), stop_at)
             else:
                 steps = P.train_for(models.values(), 0.0, stop_at, chunk=speed)  # one turn of `speed` steps
             drawing = time.perf_counter()

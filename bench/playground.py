@@ -124,7 +124,7 @@ def live_loop(families, seconds: float, speed, inside: str) -> dict:
         while time.perf_counter() - started < seconds:
             frame_started = time.perf_counter()
             if speed == "max":
-                trained += P.train_for(models.values(), P.FRAME_SECONDS - redraw_seconds)
+                trained += P.train_for(models.values(), P.training_seconds(redraw_seconds))
             else:
                 trained += P.train_for(models.values(), 0.0, chunk=speed)
             drawing = time.perf_counter()

@@ -36,6 +36,7 @@ FAMILY_LABELS = {"gan": "GAN", "vae": "VAE", "ddpm": "Diffusion", "flow": "Flow 
 # The live view's frame: ~5.5 redraws a second, so a frame that runs a little long still leaves 5 (fewer when drawing
 # many models takes longer).
 FRAME_SECONDS = 0.18
+
 VIEW_SAMPLES = 500  # per model and frame: enough for the metrics, cheap enough for 5 frames a second
 DRAWN_MIN_POINTS = 20
 METRIC_REAL_POINTS = 1000  # held-out points the live precision / recall compare with
@@ -210,6 +211,13 @@ class LiveModel:
         changed = {f.name: getattr(c, f.name) for f in dataclasses.fields(c)
                    if f.name not in ("data_shape", "image_shape", "data_scale")}
         return ", ".join(f"{k}={v}" for k, v in changed.items())
+
+
+def training_seconds(redraw_seconds: float) -> float:
+    """At 'max' speed, how long a frame trains: the frame's time left after the last redraw, but never less than
+    the redraw took, so a view too slow for 5 frames a second (many models, a busy machine) still spends half of
+    each frame training instead of taking a token few steps between redraws."""
+    return max(FRAME_SECONDS - redraw_seconds, redraw_seconds)
 
 
 def train_for(models, seconds: float, stop_at: int | None = None, chunk: int = 5) -> int:

@@ -227,6 +227,11 @@ def test_train_and_sample_cli_on_points(tmp_path, monkeypatch, family, extra):
     assert x.shape == (40, 2) and x.dtype == np.float32 and np.isfinite(x).all()
 
 
+def test_a_slow_redraw_still_leaves_half_of_each_frame_to_training():
+    assert P.training_seconds(0.03) == pytest.approx(P.FRAME_SECONDS - 0.03)  # fast view: the frame's rest
+    assert P.training_seconds(0.4) == pytest.approx(0.4)  # slow view: as long as the redraw
+
+
 def test_train_for_keeps_models_in_step_and_stops_at_the_pause_step():
     ring = load_dataset("ring8")
     models = [P.LiveModel.from_preset("GAN: vanilla", ring), P.LiveModel.from_preset("Flow (RealNVP)", ring)]
