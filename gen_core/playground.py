@@ -36,7 +36,6 @@ FAMILY_LABELS = {"gan": "GAN", "vae": "VAE", "ddpm": "Diffusion", "flow": "Flow 
 # The live view's frame: ~5.5 redraws a second, so a frame that runs a little long still leaves 5 (fewer when drawing
 # many models takes longer).
 FRAME_SECONDS = 0.18
-
 VIEW_SAMPLES = 500  # per model and frame: enough for the metrics, cheap enough for 5 frames a second
 DRAWN_MIN_POINTS = 20
 METRIC_REAL_POINTS = 1000  # held-out points the live precision / recall compare with

@@ -14,12 +14,19 @@ from gen_core import playground as P
 
 COLORS = {"gan": "#d62728", "vae": "#1f77b4", "ddpm": "#2ca02c", "flow": "#9467bd", "ebm": "#ff7f0e"}
 # Compared GAN presets (keyed by preset name on the page) take the rest of Plotly's default palette, by preset.
-PRESET_COLORS = ("#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939")
+# (Not grey: the data points are grey.)
+PRESET_COLORS = ("#8c564b", "#e377c2", "#bcbd22", "#17becf", "#393b79", "#637939", "#843c39")
 
 
 def colour(key: str) -> str:
     """A model's colour: its family's, or a compared preset's own."""
     return COLORS.get(key) or PRESET_COLORS[list(P.PRESETS).index(key) % len(PRESET_COLORS)]
+
+
+def loss_colours(key: str) -> list[str]:
+    """The colours of a model's loss curves in order (D's or the only loss in the model's colour, G's dark grey),
+    shared by the live frames and the paused figure so pausing does not repaint the curves."""
+    return [colour(key), "#5a5a5a", "#17becf"]
 
 
 def arrows(x: np.ndarray, d: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
@@ -97,9 +104,11 @@ def curves_figure(models: dict) -> go.Figure:
         history = models[family].history
         steps = history["step"]
         stride = max(1, len(steps) // 400)
-        for key in loss_keys(history):
+        palette = loss_colours(family)
+        for k, key in enumerate(loss_keys(history)):
             figure.add_trace(go.Scatter(x=steps[::stride], y=history[key][::stride], mode="lines", name=key,
-                                        showlegend=False, line=dict(width=1)), row=1, col=col)
+                                        showlegend=False, line=dict(width=1, color=palette[k % len(palette)])),
+                             row=1, col=col)
         metric = models[family].metric_history
         if "high_quality" in metric:
             figure.add_trace(go.Scatter(x=metric["step"], y=metric["high_quality"], mode="lines", name="high quality",

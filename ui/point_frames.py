@@ -11,14 +11,17 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from gen_core import playground as P
-from ui.point_figures import COLORS, colour, loss_keys
+from ui.point_figures import COLORS, colour, loss_colours, loss_keys
 
+
+
+def hex_to_rgb(hex_colour: str) -> tuple[int, int, int]:
+    return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
 
 
 def rgb(key: str) -> tuple[int, int, int]:
     """The model's colour of ui.point_figures as an RGB triple."""
-    hex_colour = colour(key)
-    return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return hex_to_rgb(colour(key))
 
 
 RGB = {family: rgb(family) for family in COLORS}
@@ -122,7 +125,7 @@ def curves_frame(models: dict, width: int = 250, height: int = 130) -> Image.Ima
         draw.rectangle((0, 18, width - 1, height - 1), outline=(225, 225, 225))
         history = model.history
         steps = np.asarray(history["step"], float)
-        palette = [rgb(family), (90, 90, 90), (23, 190, 207)]
+        palette = [hex_to_rgb(c) for c in loss_colours(family)]
         for k, key in enumerate(loss_keys(history)):
             values = np.asarray(history[key], float)
             if len(values) >= 2:
