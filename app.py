@@ -1,15 +1,19 @@
-"""GenLab's frame: page config, the sidebar's global settings, and navigation over the registered pages.
+"""GenLab's server. `streamlit run app.py` serves the pages of frame.py, and first warms the process
+(ui/warmup.py: imports, each page's default model) so the first visitor does not wait on them.
 
-Run with `streamlit run app.py`.
+Streamlit runs a module-level `app = st.App(...)` as an ASGI app under uvicorn; the lifespan's start-up finishes
+before the server takes connections.
 """
+from contextlib import asynccontextmanager
+
 import streamlit as st
 
-from ui.registry import PAGES
-from ui.settings import sidebar
 
-st.set_page_config(page_title="GenLab", page_icon=":material/science:", layout="wide")
+@asynccontextmanager
+async def warm_up(app):
+    from ui.warmup import warm_process
+    warm_process()
+    yield
 
-navigation = st.navigation([st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=p.default)
-                            for p in PAGES])
-sidebar()
-navigation.run()
+
+app = st.App("frame.py", lifespan=warm_up)

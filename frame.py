@@ -1,0 +1,15 @@
+"""GenLab's frame: page config, the sidebar's global settings, and navigation over the registered pages.
+
+Served by app.py (`streamlit run app.py`), which warms the process first; AppTest runs this file directly.
+"""
+import streamlit as st
+
+from ui.registry import PAGES
+from ui.settings import sidebar
+
+st.set_page_config(page_title="GenLab", page_icon=":material/science:", layout="wide")
+
+navigation = st.navigation([st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=p.default)
+                            for p in PAGES])
+sidebar()
+navigation.run()

@@ -1,0 +1,34 @@
+"""The server's warm-up: `streamlit run app.py` must find the ASGI app (else no warm-up runs), and warming loads
+each page's default model into the shared core without ever raising."""
+from pathlib import Path
+
+from streamlit.web.server.app_discovery import discover_asgi_app
+
+from ui import warmup
+from ui.loaders import checkpoints_of, core_on
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_streamlit_run_serves_app_py_as_an_asgi_app_with_the_warm_up():
+    found = discover_asgi_app(ROOT / "app.py")
+    assert found.is_asgi_app and found.import_string.endswith(":app")
+    assert (ROOT / "frame.py").exists()  # the pages it serves
+
+
+def test_warming_loads_each_default_checkpoint_into_the_shared_core():
+    report = warmup.warm_process()
+    assert report["problems"] == []
+    assert report["modules"] > 10
+    expected = [checkpoints_of(f)[0]["name"] for f in warmup.DEFAULT_FAMILIES if checkpoints_of(f)]
+    assert report["checkpoints"] == expected and "vae-digits" in expected
+    from gen_core.device import pick_device
+    assert set(expected) <= set(core_on(str(pick_device("auto"))).loaded_names())
+
+
+def test_a_failing_warm_up_is_reported_not_raised(monkeypatch):
+    def broken(package_name):
+        raise ImportError("no such module")
+    monkeypatch.setattr(warmup, "import_all", broken)
+    report = warmup.warm_process()
+    assert report["problems"] == ["ImportError: no such module"] and report["checkpoints"] == []

@@ -1,0 +1,52 @@
+"""Warming the server process before its first visitor: the imports and model loads that every process pays once.
+
+A cold process spends ~3-5 s importing torch, scikit-learn and the core before a page can draw its title, and
+loads each page's default model on first use; `app.py` runs `warm_process` at server start-up, so the first
+visitor finds a process as warm as the second one does (figures: bench/map_first_render.py).
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import time
+
+from streamlit.logger import get_logger
+
+LOG = get_logger("genlab.warmup")
+# The families whose first checkpoint a page opens by default (ui.loaders.pick_checkpoint picks the first listed).
+DEFAULT_FAMILIES = ("vae", "gan", "dcgan", "cgan", "ddpm", "ldm")
+
+
+def import_all(package_name: str) -> int:
+    """Import every module of a package (ours: cheap, and they pull in torch, scikit-learn, plotly, PIL)."""
+    package = importlib.import_module(package_name)
+    count = 0
+    for module in pkgutil.walk_packages(package.__path__, package_name + "."):
+        importlib.import_module(module.name)
+        count += 1
+    return count
+
+
+def warm_process() -> dict:
+    """Import the core and the UI helpers, then load each page's default checkpoint into the shared inference core
+    of the default device. Never raises: a broken checkpoint is the page's to report, not a reason not to serve."""
+    started = time.perf_counter()
+    report = {"modules": 0, "checkpoints": [], "problems": []}
+    try:
+        report["modules"] = import_all("gen_core") + import_all("ui")
+        from gen_core.device import pick_device
+        from ui.loaders import checkpoints_of, core_on
+
+        core = core_on(str(pick_device("auto")))
+        for family in DEFAULT_FAMILIES:
+            found = checkpoints_of(family)
+            if found:
+                core.load(found[0]["name"])
+                report["checkpoints"].append(found[0]["name"])
+    except Exception as error:  # noqa: BLE001 - warming is an optimisation; the pages report real problems
+        report["problems"].append(f"{type(error).__name__}: {error}")
+    report["seconds"] = time.perf_counter() - started
+    LOG.info("warmed in %.1f s: %d modules, checkpoints %s%s", report["seconds"], report["modules"],
+             ", ".join(report["checkpoints"]) or "none", f"; problems: {report['problems']}" if report["problems"]
+             else "")
+    return report
