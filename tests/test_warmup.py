@@ -20,8 +20,10 @@ def test_warming_loads_each_default_checkpoint_into_the_shared_core():
     report = warmup.warm_process()
     assert report["problems"] == []
     assert report["modules"] > 10
-    expected = [checkpoints_of(f)[0]["name"] for f in warmup.DEFAULT_FAMILIES if checkpoints_of(f)]
-    assert report["checkpoints"] == expected and "vae-digits" in expected
+    expected = warmup.default_checkpoints()
+    assert report["checkpoints"] == expected
+    assert {"vae-digits", "ddpm-digits"} <= set(expected)  # the VAE explorer's and the Diffusion Theater's defaults
+    assert checkpoints_of("gan", "dcgan", "cgan")[0]["name"] in expected  # the GAN Studio's default
     from gen_core.device import pick_device
     assert set(expected) <= set(core_on(str(pick_device("auto"))).loaded_names())
 

@@ -13,8 +13,20 @@ import time
 from streamlit.logger import get_logger
 
 LOG = get_logger("genlab.warmup")
-# The families whose first checkpoint a page opens by default (ui.loaders.pick_checkpoint picks the first listed).
+# The families whose first image checkpoint a page opens by default (the pickers list shipped models first; the
+# Diffusion Theater's 2-D models load when its 2-D tab opens).
 DEFAULT_FAMILIES = ("vae", "gan", "dcgan", "cgan", "ddpm", "ldm")
+
+
+def default_checkpoints() -> list[str]:
+    """The first image checkpoint of each family in DEFAULT_FAMILIES: what the pages open on a first visit."""
+    from ui.loaders import checkpoints_of
+
+    names = []
+    for family in DEFAULT_FAMILIES:
+        images = [c for c in checkpoints_of(family) if c["card"]["dataset"].get("kind", "image") == "image"]
+        names += [images[0]["name"]] if images else []
+    return names
 
 
 def import_all(package_name: str) -> int:
@@ -35,14 +47,12 @@ def warm_process() -> dict:
     try:
         report["modules"] = import_all("gen_core") + import_all("ui")
         from gen_core.device import pick_device
-        from ui.loaders import checkpoints_of, core_on
+        from ui.loaders import core_on
 
         core = core_on(str(pick_device("auto")))
-        for family in DEFAULT_FAMILIES:
-            found = checkpoints_of(family)
-            if found:
-                core.load(found[0]["name"])
-                report["checkpoints"].append(found[0]["name"])
+        for name in default_checkpoints():
+            core.load(name)
+            report["checkpoints"].append(name)
     except Exception as error:  # noqa: BLE001 - warming is an optimisation; the pages report real problems
         report["problems"].append(f"{type(error).__name__}: {error}")
     report["seconds"] = time.perf_counter() - started
