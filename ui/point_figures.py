@@ -69,7 +69,9 @@ def samples_figure(models: dict, samples: dict, real: np.ndarray, extent) -> go.
         figure.add_trace(go.Scatter(x=s[:, 0], y=s[:, 1], mode="markers", name="samples", showlegend=col == 1,
                                     marker=dict(size=3, color=colour(family))), row=1, col=col)
     square_axes(figure, extent, 1, len(families))
-    figure.update_layout(height=300, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.05),
+    # The legend sits below the x axis's tick labels, not on them.
+    figure.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=30),
+                         legend=dict(orientation="h", yanchor="top", y=-0.12, x=0),
                          uirevision="samples")
     return figure
 
