@@ -8,20 +8,15 @@ models are paused the page shows the interactive Plotly figures of `ui.point_fig
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from gen_core import playground as P
 from ui.point_figures import COLORS, colour, loss_colours, loss_keys
 
 
-
-def hex_to_rgb(hex_colour: str) -> tuple[int, int, int]:
-    return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
-
-
 def rgb(key: str) -> tuple[int, int, int]:
     """The model's colour of ui.point_figures as an RGB triple."""
-    return hex_to_rgb(colour(key))
+    return ImageColor.getrgb(colour(key))
 
 
 RGB = {family: rgb(family) for family in COLORS}
@@ -125,7 +120,7 @@ def curves_frame(models: dict, width: int = 250, height: int = 130) -> Image.Ima
         draw.rectangle((0, 18, width - 1, height - 1), outline=(225, 225, 225))
         history = model.history
         steps = np.asarray(history["step"], float)
-        palette = [hex_to_rgb(c) for c in loss_colours(family)]
+        palette = [ImageColor.getrgb(c) for c in loss_colours(family)]
         for k, key in enumerate(loss_keys(history)):
             values = np.asarray(history[key], float)
             if len(values) >= 2:
