@@ -10,6 +10,7 @@ from gen_core.data.images import image_from_file
 from gen_core.errors import GenLabError
 from gen_core.models import vae
 from ui.background import start_once
+from ui import latent_map
 from ui.images import show_grid
 from ui.loaders import get_core, get_dataset, pick_checkpoint
 from ui.settings import clamp_state
@@ -23,7 +24,7 @@ st.markdown(r"An encoder maps each image $x$ to a Gaussian $q(z\mid x)=\mathcal 
             r"between two, and turn each dimension.")
 
 by_name, name, loaded = pick_checkpoint(("vae",), "vae_model",
-                                        resets=("vae_method", "vae_picks", "vae_base", "vae_selection_seen"),
+                                        resets=("vae_picks", "vae_base", "vae_selection_seen"),
                                         train_hint="python -m gen_core.train vae --dataset digits")
 core = get_core()
 card, config = loaded.card, loaded.card["config"]
@@ -41,6 +42,9 @@ def encoded(checkpoint: str, device: str) -> dict:
     return core_on(device).run(checkpoint, lambda m: vae.encode_dataset(m.model, m.card["dataset"]["name"]))
 
 
+# The projection radio has one key per model: its options differ between models, and a radio whose state is
+# forgotten on a model switch kept showing the old choice in the browser and sent it back on the next click.
+method_key = f"vae_method_{name}"
 codes = encoded(name, str(core.device))
 mu, labels = codes["mu"], codes["labels"]
 elbo = -(codes["recon_nll"] + codes["kl"])
@@ -75,7 +79,7 @@ map_tab, walk_tab, traverse_tab, collapse_tab, impute_tab = st.tabs(
 
 def current_map() -> tuple[embed.Projection, embed.MapInverse]:
     methods = (["latent"] if latent_dim == 2 else []) + ["umap", "pca", "tsne"]
-    method = st.radio("Projection", methods, format_func=METHOD_LABELS.get, horizontal=True, key="vae_method",
+    method = st.radio("Projection", methods, format_func=METHOD_LABELS.get, horizontal=True, key=method_key,
                       help="UMAP and t-SNE keep neighbours together; PCA keeps the two directions of largest "
                            "variance. For a 2-D latent the map can be the latent space itself.")
     projection = map_for(method)
@@ -86,28 +90,33 @@ def current_map() -> tuple[embed.Projection, embed.MapInverse]:
     return projection, embed.MapInverse(projection.coords, mu, exact=projection.method == "latent")
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def map_chart(checkpoint: str, method: str, _coords, _labels, class_names, title: str):
+    """The clickable map, built once per model and projection (a click reruns the page; the chart is the same)."""
+    return latent_map.map_chart(_coords, _labels, class_names, title)
+
+
 @st.fragment
 def map_section():
     projection, inverse = current_map()
     left, right = st.columns([3, 2])
     with left:
-        # The figure must not change between reruns: Streamlit derives the chart's widget id from its spec, and a
-        # new id would drop the user's selection. Picks are therefore listed below, and drawn on the Walk tab.
-        event = st.plotly_chart(
-            render.map_figure(projection.coords, labels, class_names, f"{dataset.name} test set, "
-                              f"{METHOD_LABELS[projection.method]} of the latent means"),
-            on_select="rerun", selection_mode="points", key=f"vae_map_{projection.method}")
+        event = st.altair_chart(
+            map_chart(name, projection.method, projection.coords, labels, class_names,
+                      f"{dataset.name} test set, " + ("the latent means, plotted as they are (exact)"
+                                                      if projection.method == "latent" else
+                                                      f"{METHOD_LABELS[projection.method]} of the latent means")),
+            on_select="rerun", selection_mode=latent_map.SELECTION, width="stretch", key=f"vae_map_{name}_{projection.method}")
         st.caption(f"{len(mu)} test images · map from {projection.source} in {projection.seconds * 1000:.0f} ms · "
-                   f"click a dot for its image, or empty space to decode that place.")
-    points = (event.selection.points if event and event.selection else []) if event else []
+                   f"click a dot for its image, or empty space to decode that place; drag to pan, scroll to zoom, "
+                   f"double-click to reset.")
+    point = latent_map.picked(event)
     with right:
-        if not points:
+        if point is None:
             st.markdown("**Click the map.** A dot shows the test image, its reconstruction and its ELBO; empty "
                         "space is decoded.")
             return
-        point = points[0]
-        index = int(point.get("customdata", -1) if not isinstance(point.get("customdata"), list)
-                    else point["customdata"][0])
+        index = point["index"]
         selection_id = (index, round(point["x"], 4), round(point["y"], 4))
         if st.session_state.get("vae_selection_seen") != selection_id:
             st.session_state["vae_selection_seen"] = selection_id
@@ -170,7 +179,7 @@ def walk_section():
     b = cols[1].number_input("B: test #", 0, len(mu) - 1, int(default_b), key="vae_b", disabled=use_picks)
     path = cols[2].radio("Path", latent.PATHS, horizontal=True, key="vae_path")
     frames = cols[3].slider("Frames", 4, 32, 10, key="vae_frames")
-    method = st.session_state.get("vae_method", "latent" if latent_dim == 2 else "umap")
+    method = st.session_state.get(method_key, "latent" if latent_dim == 2 else "umap")
     projection = map_for(method) or map_for("pca")
     inverse = embed.MapInverse(projection.coords, mu, exact=projection.method == "latent")
     ends = picks if use_picks else [int(a), int(b)]
@@ -191,10 +200,10 @@ def walk_section():
     gif = render.gif_bytes(pictures + pictures[-2:0:-1], duration_ms=90)
     left.image(gif, caption="animation")
     left.download_button("Download GIF", gif, file_name=f"{name}-walk.gif", mime="image/gif")
-    right.plotly_chart(render.map_figure(projection.coords, labels, class_names, f"the walk on the "
-                                         f"{METHOD_LABELS[projection.method]} map ({note})", grid_steps=2,
-                                         path=drawn, marks={"A": tuple(places[0]), "B": tuple(places[1])}),
-                       key="vae_walk_map")
+    right.altair_chart(latent_map.map_chart(projection.coords, labels, class_names, f"the walk on the "
+                                            f"{METHOD_LABELS[projection.method]} map ({note})", grid_steps=0,
+                                            path=drawn, marks={"A": tuple(places[0]), "B": tuple(places[1])},
+                                            height=460), width="stretch", key="vae_walk_map")
 
 
 @st.fragment

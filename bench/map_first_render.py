@@ -21,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+MAP_DOTS = '[data-testid="stVegaLiteChart"] .mark-symbol path'  # the map's points, drawn by Vega-Lite
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -68,7 +69,7 @@ def browser_first_map(checkpoint: str) -> tuple[float, float, float, float, floa
             page.goto(f"{base}/vae_explorer")
             page.get_by_role("heading", name="VAE Latent Explorer").wait_for(timeout=120_000)
             heading = time.perf_counter() - t0
-            page.locator(".js-plotly-plot .scatterlayer .point").first.wait_for(timeout=120_000)
+            page.locator(MAP_DOTS).first.wait_for(timeout=120_000)
             first_map = time.perf_counter() - t0
             while page.locator('[data-testid="stStatusWidget"]').count():
                 time.sleep(0.05)
@@ -77,7 +78,7 @@ def browser_first_map(checkpoint: str) -> tuple[float, float, float, float, floa
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             t0 = time.perf_counter()
             page.goto(f"{base}/vae_explorer")
-            page.locator(".js-plotly-plot .scatterlayer .point").first.wait_for(timeout=120_000)
+            page.locator(MAP_DOTS).first.wait_for(timeout=120_000)
             warm_map = time.perf_counter() - t0
             browser.close()
         return server_up, heading, first_map, done, warm_map

@@ -167,44 +167,6 @@ def labelled_grid(x: torch.Tensor, tile_labels: list[str], nrow: int, tile_px: i
     return sheet
 
 
-def map_figure(coords: np.ndarray, labels: np.ndarray, class_names, title: str, grid_steps: int = 40,
-               path: np.ndarray | None = None, marks: dict[str, tuple[float, float]] | None = None):
-    """A plotly scatter of a 2-D latent map, one trace per class, for selection events.
-
-    Behind the data sits an almost invisible grid of points (the last trace, customdata = -1) so that clicking
-    empty space selects a place too. `path` (T, 2) draws a walk; `marks` labels chosen places."""
-    import plotly.graph_objects as go
-
-    coords = np.asarray(coords)
-    figure = go.Figure()
-    low, high = coords.min(0), coords.max(0)
-    pad = (high - low) * 0.05
-    gx, gy = np.meshgrid(np.linspace(low[0] - pad[0], high[0] + pad[0], grid_steps),
-                         np.linspace(low[1] - pad[1], high[1] + pad[1], grid_steps))
-    for k, name in enumerate(class_names):
-        index = np.flatnonzero(labels == k)
-        if len(index):
-            figure.add_trace(go.Scatter(x=coords[index, 0], y=coords[index, 1], mode="markers", name=str(name),
-                                        customdata=index, marker=dict(size=6, opacity=0.8),
-                                        unselected=dict(marker=dict(opacity=0.45)),
-                                        hovertemplate=f"{name} · test #%{{customdata}}<extra></extra>"))
-    if path is not None:
-        figure.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name="walk",
-                                    line=dict(color="black", width=2), marker=dict(size=4, color="black"),
-                                    hoverinfo="skip"))
-    for label, (x, y) in (marks or {}).items():
-        figure.add_trace(go.Scatter(x=[x], y=[y], mode="markers+text", text=[label], textposition="top center",
-                                    marker=dict(size=14, symbol="x", color="black"), name=label, hoverinfo="skip",
-                                    showlegend=False))
-    figure.add_trace(go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", name="empty space",
-                                customdata=np.full(gx.size, -1), showlegend=False,
-                                marker=dict(size=9, color="rgba(0,0,0,0.015)"),
-                                hovertemplate="decode here<extra></extra>"))
-    figure.update_layout(title=title, height=560, margin=dict(l=10, r=10, t=40, b=10), clickmode="event+select",
-                         legend=dict(title="class"), dragmode="pan")
-    return figure
-
-
 def side_by_side(images: list[Image.Image], gap: int = 8, background: int = 255) -> Image.Image:
     """Images placed left to right with a gap, top-aligned (x_t beside the predicted x_0, say)."""
     width = sum(i.width for i in images) + gap * (len(images) - 1)

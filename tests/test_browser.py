@@ -104,3 +104,34 @@ def test_new_samples_button_redraws_in_chromium(server, browser):
     page.wait_for_function("src => { const i = document.querySelector('[data-testid=\"stImage\"] img');"
                            " return i && i.src !== src; }", arg=before, timeout=30_000)
     assert page.get_by_text("with seed 1").count() == 1
+
+
+MAP_MARKS = '[data-testid="stVegaLiteChart"] g.mark-symbol.role-mark path'
+
+
+def centres_of_map_marks(page, grid: bool) -> list[tuple[float, float]]:
+    """Screen centres of the map's dots (grid=False) or of the invisible grid of places behind them (grid=True)."""
+    return page.evaluate("""([selector, grid]) => [...document.querySelectorAll(selector)]
+        .filter(p => (p.getAttribute('fill') === 'transparent') === grid)
+        .map(p => { const r = p.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })""",
+                         [MAP_MARKS, grid])
+
+
+def test_clicking_the_vae_map_in_chromium(server, browser):
+    """A click on a dot shows that test image; a click on empty space decodes the place (the Vega-Lite selection
+    really reaches Python)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    page.goto(f"{server}/vae_explorer")
+    page.locator(MAP_MARKS).first.wait_for(timeout=90_000)
+    dots = centres_of_map_marks(page, grid=False)
+    assert len(dots) == 360  # the digits test set
+    x, y = dots[len(dots) // 2]
+    page.mouse.click(x, y)
+    page.get_by_text("reconstruction").first.wait_for(timeout=60_000)
+    assert page.get_by_text("test #").count() >= 1
+    places = centres_of_map_marks(page, grid=True)
+    # A grid point, clicked at its centre, is the nearest point to the click: "empty space" even near dots.
+    page.mouse.click(*max(places, key=lambda p: (p[0] - x) ** 2 + (p[1] - y) ** 2))
+    page.get_by_text("Distance to the nearest real point").wait_for(timeout=60_000)
+    assert page.get_by_text("the place (").count() == 1
+    assert page.locator('[data-testid="stException"]').count() == 0

@@ -1,19 +1,20 @@
-"""VAE Latent Explorer through AppTest, with plotly selections injected as the browser would send them."""
+"""VAE Latent Explorer through AppTest, with map clicks injected as the browser sends them (a Vega-Lite selection)."""
 import json
 
 import pytest
 
 from tests.apptest import captions, open_page, open_tab
+from ui.latent_map import PLACE, SELECTION
 
 
-def select_on_map(at, points):
-    """Send a plotly selection event for the map, the JSON the browser sends when a point is clicked."""
-    chart = [c for c in at.get("plotly_chart") if "vae_map_" in c.proto.id][0]
+def click_map(at, index: int, x: float = 0.0, y: float = 0.0):
+    """Send the selection event Chromium sends when the map is clicked: the nearest point's fields (a test index,
+    or PLACE for the grid behind the dots, with its x and y)."""
+    chart = [c for c in at.get("vega_lite_chart") if "vae_map_" in c.proto.id][0]
     states = at._tree.get_widget_states()
     state = states.widgets.add()
     state.id = chart.proto.id
-    state.string_value = json.dumps({"selection": {  # the browser sends it as a JSON string
-        "points": points, "point_indices": [p.get("point_index", 0) for p in points], "box": [], "lasso": []}})
+    state.string_value = json.dumps({"selection": {SELECTION: [{"index": index, "x": x, "y": y}]}})
     at._run(states)
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -39,8 +40,7 @@ def test_the_shipped_map_shows_without_waiting(explorer):
 
 def test_clicking_a_dot_shows_image_reconstruction_and_elbo_terms(explorer):
     use(explorer, "vae-digits")
-    select_on_map(explorer, [{"curve_number": 3, "point_number": 0, "point_index": 0, "x": 0.0, "y": 0.0,
-                              "customdata": 42}])
+    click_map(explorer, 42)
     assert any(c.startswith("test #42, class") for c in captions(explorer))
     metrics = {m.label: float(m.value) for m in explorer.metric if m.label in ("ELBO", "−log p(x|z)", "KL")}
     assert metrics["ELBO"] == pytest.approx(-(metrics["−log p(x|z)"] + metrics["KL"]), abs=0.11)
@@ -48,9 +48,8 @@ def test_clicking_a_dot_shows_image_reconstruction_and_elbo_terms(explorer):
 
 def test_clicking_empty_space_of_the_2d_latent_decodes_exactly_there(explorer):
     use(explorer, "vae-digits-z2")
-    assert explorer.radio(key="vae_method").value == "latent"
-    select_on_map(explorer, [{"curve_number": 10, "point_number": 5, "point_index": 5, "x": 1.5, "y": -0.5,
-                              "customdata": -1}])
+    assert explorer.radio(key="vae_method_vae-digits-z2").value == "latent"
+    click_map(explorer, PLACE, 1.5, -0.5)
     assert any(c == "the place (1.50, -0.50) on the map" for c in captions(explorer))
     assert any("Exact" in m.value for m in explorer.markdown)
     assert any(m.label == "Distance to the nearest real point" for m in explorer.metric)
@@ -58,9 +57,8 @@ def test_clicking_empty_space_of_the_2d_latent_decodes_exactly_there(explorer):
 
 def test_clicking_empty_space_of_a_projection_says_it_is_approximate(explorer):
     use(explorer, "vae-digits")
-    explorer.radio(key="vae_method").set_value("pca").run()
-    select_on_map(explorer, [{"curve_number": 10, "point_number": 5, "point_index": 5, "x": 9.0, "y": 9.0,
-                              "customdata": -1}])
+    explorer.radio(key="vae_method_vae-digits").set_value("pca").run()
+    click_map(explorer, PLACE, 9.0, 9.0)
     assert any("Approximate" in m.value for m in explorer.markdown)
     distance = [float(m.value) for m in explorer.metric if m.label == "Distance to the nearest real point"][0]
     assert distance > 1
@@ -68,8 +66,8 @@ def test_clicking_empty_space_of_a_projection_says_it_is_approximate(explorer):
 
 def test_two_clicks_become_the_walk(explorer):
     use(explorer, "vae-digits-z2")
-    select_on_map(explorer, [{"curve_number": 0, "point_index": 0, "x": 0, "y": 0, "customdata": 5}])
-    select_on_map(explorer, [{"curve_number": 1, "point_index": 0, "x": 0, "y": 0, "customdata": 77}])
+    click_map(explorer, 5)
+    click_map(explorer, 77)
     assert explorer.session_state["vae_picks"] == [5, 77]
     open_tab(explorer, "vae_tab", "Walk")
     assert explorer.toggle(key="vae_use_picks").value is True
@@ -113,3 +111,21 @@ def test_imputation_and_anomaly_scores(explorer):
     noise_score = float([m.value for m in explorer.metric if m.label == "This input's ELBO"][0].split()[0])
     assert noise_score < test_score
     assert any("Flagged as an anomaly" in m.value for m in explorer.markdown)
+
+
+def test_a_model_switch_shows_the_new_models_projection(explorer):
+    """The projection radio has one key per model (its options differ): after a switch, the radio and the map
+    agree on the new model's default, rather than the browser showing a forgotten value and sending it back."""
+    use(explorer, "vae-digits")
+    explorer.radio(key="vae_method_vae-digits").set_value("pca").run()
+    assert map_titles(explorer) == ["digits test set, PCA of the latent means"]
+    use(explorer, "vae-digits-z2")
+    assert explorer.radio(key="vae_method_vae-digits-z2").value == "latent"
+    assert map_titles(explorer) == ["digits test set, the latent means, plotted as they are (exact)"]
+    use(explorer, "vae-digits")
+    assert explorer.radio(key="vae_method_vae-digits").value == "umap"
+    assert map_titles(explorer) == ["digits test set, UMAP of the latent means"]
+
+
+def map_titles(at) -> list[str]:
+    return [json.loads(c.proto.spec)["title"] for c in at.get("vega_lite_chart")]
