@@ -108,8 +108,8 @@ def map_section():
                                                       f"{METHOD_LABELS[projection.method]} of the latent means")),
             on_select="rerun", selection_mode=latent_map.SELECTION, width="stretch", key=f"vae_map_{name}_{projection.method}")
         st.caption(f"{len(mu)} test images · map from {projection.source} in {projection.seconds * 1000:.0f} ms · "
-                   f"click a dot for its image, or empty space to decode that place; drag to pan, scroll to zoom, "
-                   f"double-click to reset.")
+                   f"click a dot for its image, or empty space to decode that place; scroll to zoom, shift-drag to "
+                   f"pan, shift-double-click to reset.")
     point = latent_map.picked(event)
     with right:
         if point is None:

@@ -119,13 +119,21 @@ def centres_of_map_marks(page, grid: bool) -> list[tuple[float, float]]:
 
 def test_clicking_the_vae_map_in_chromium(server, browser):
     """A click on a dot shows that test image; a click on empty space decodes the place (the Vega-Lite selection
-    really reaches Python)."""
+    really reaches Python); a drag picks nothing."""
     page = browser.new_page(viewport={"width": 1400, "height": 1400})
     page.goto(f"{server}/vae_explorer")
     page.locator(MAP_MARKS).first.wait_for(timeout=90_000)
     dots = centres_of_map_marks(page, grid=False)
     assert len(dots) == 360  # the digits test set
     x, y = dots[len(dots) // 2]
+    # A plain drag (no shift) neither pans nor picks: its closing click would otherwise land on a point.
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 8):
+        page.mouse.move(x + 10 * step, y + 6 * step)
+    page.mouse.up()
+    page.wait_for_timeout(3000)
+    assert page.get_by_text("Click the map.").count() == 1
     page.mouse.click(x, y)
     page.get_by_text("reconstruction").first.wait_for(timeout=60_000)
     assert page.get_by_text("test #").count() >= 1

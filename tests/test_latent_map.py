@@ -28,11 +28,13 @@ def test_rows_are_the_dots_on_top_of_a_grid_of_places(points):
 def test_the_chart_selects_the_nearest_point_on_click(points):
     spec = latent_map.map_chart(*points, "a map").to_dict()
     pick = [p for p in spec["params"] if p["name"] == latent_map.SELECTION][0]
-    assert pick["select"] == {"type": "point", "fields": ["index", "x", "y"], "on": "click", "nearest": True,
-                              "clear": False}
+    assert pick["select"] == {"type": "point", "fields": ["index", "x", "y"], "on": "click[!event.shiftKey]",
+                              "nearest": True, "clear": False, "toggle": False}
     assert pick["views"] == [spec["layer"][0]["name"]]  # the dots' layer, which holds the grid of places too
     zoom = [p for p in spec["params"] if p.get("bind") == "scales"]
-    assert zoom and zoom[0]["views"] == pick["views"]  # drag pans and the wheel zooms
+    assert zoom and zoom[0]["views"] == pick["views"]  # the wheel zooms, shift-drag pans (a plain drag would click)
+    assert zoom[0]["select"]["translate"].startswith("[pointerdown[event.shiftKey]")
+    assert zoom[0]["select"]["clear"] == "dblclick[event.shiftKey]"
     assert spec["title"] == "a map"
     assert spec["config"]["aria"] is False
 

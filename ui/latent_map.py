@@ -7,7 +7,8 @@ app's 2,000-point Plotly scatter was drawn 3.4 s after its title; the same point
 
 Clicking anywhere picks something: behind the dots lies a grid of invisible points (index -1), and the selection
 takes the point nearest the click (Vega-Lite's `nearest`, a Voronoi over dots and grid), so a click on empty space
-picks that place. The picked point gets a black ring. Drag pans, the wheel zooms, a double click resets the view.
+picks that place. The picked point gets a black ring. The wheel zooms; with shift held, a drag pans and a double click
+resets the view (without shift, each would end in a pick).
 """
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ import pandas as pd
 
 SELECTION = "pick"  # the selection parameter's name: Streamlit reports clicks under it
 PLACE = -1          # the index of a grid point: "empty space here"
+PICK_ON = "click[!event.shiftKey]"
+PAN_ON = "[pointerdown[event.shiftKey], window:pointerup] > window:pointermove!"
+RESET_ON = "dblclick[event.shiftKey]"  # a plain double click is two picks
 
 
 def map_rows(coords: np.ndarray, labels: np.ndarray, class_names, grid_steps: int) -> pd.DataFrame:
@@ -42,11 +46,15 @@ def map_chart(coords: np.ndarray, labels: np.ndarray, class_names, title: str, *
     """The map: dots coloured by class (clickable, with the SELECTION parameter), an optional walk `path` (T, 2) as
     a black line, and `marks` (label -> place) as labelled crosses."""
     names = [str(n) for n in class_names]
-    pick = alt.selection_point(name=SELECTION, fields=["index", "x", "y"], on="click", nearest=True, clear=False)
+    # The view moves with shift held: a plain drag keeps the same point under the pointer, so its closing click
+    # would pick it. Clicks with shift (the end of a pan, a reset) are not picks.
+    pick = alt.selection_point(name=SELECTION, fields=["index", "x", "y"], on=PICK_ON, nearest=True, clear=False,
+                               toggle=False)
+    view = alt.selection_interval(bind="scales", translate=PAN_ON, zoom="wheel!", clear=RESET_ON)
     x = alt.X("x:Q", title=None, scale=alt.Scale(zero=False))
     y = alt.Y("y:Q", title=None, scale=alt.Scale(zero=False))
     is_place = "datum.index < 0"
-    dots = alt.Chart(map_rows(coords, labels, names, grid_steps)).mark_circle(stroke="black").encode(
+    dots = alt.Chart(map_rows(coords, labels, names, grid_steps)).mark_circle(stroke="black", clip=True).encode(
         x=x, y=y,
         color=alt.condition(is_place, alt.value("transparent"),
                             alt.Color("class:N", scale=alt.Scale(domain=names), title="class",
@@ -55,20 +63,20 @@ def map_chart(coords: np.ndarray, labels: np.ndarray, class_names, title: str, *
         opacity=alt.condition(is_place, alt.value(1.0), alt.value(0.8)),
         strokeWidth=alt.condition(pick, alt.value(2.5), alt.value(0), empty=False),
         tooltip=alt.Tooltip("tip:N"),  # one field, not a list: the tooltip shows the text without a "tip" key
-    ).add_params(pick)
+    ).add_params(pick, view)
     layers = [dots]
     if path is not None:
         walk = pd.DataFrame({"x": path[:, 0], "y": path[:, 1], "step": np.arange(len(path))})
-        layers.append(alt.Chart(walk).mark_line(color="black", strokeWidth=2, point=alt.OverlayMarkDef(
+        layers.append(alt.Chart(walk).mark_line(color="black", strokeWidth=2, clip=True, point=alt.OverlayMarkDef(
             color="black", size=16)).encode(x=x, y=y, order="step:Q"))
     if marks:
         placed = pd.DataFrame([{"x": float(px), "y": float(py), "label": label} for label, (px, py) in marks.items()])
         base = alt.Chart(placed).encode(x=x, y=y)
-        layers += [base.mark_point(shape="cross", size=220, filled=True, color="black"),
-                   base.mark_text(dy=-14, fontSize=15, fontWeight="bold", color="black").encode(text="label:N")]
+        layers += [base.mark_point(shape="cross", size=220, filled=True, color="black", clip=True),
+                   base.mark_text(dy=-14, fontSize=15, fontWeight="bold", color="black", clip=True).encode(text="label:N")]
     # aria off: Vega would otherwise write a screen-reader label for each of the ~2,000 marks (the invisible grid
     # included) before drawing; the chart keeps its accessible name, the title.
-    return alt.layer(*layers).properties(title=title, height=height).interactive().configure(aria=False)
+    return alt.layer(*layers).properties(title=title, height=height).configure(aria=False)
 
 
 def picked(event) -> dict | None:
