@@ -2,8 +2,8 @@
 
 Vega-Lite rather than Plotly, for speed where people feel it: the map is the first thing the page shows, and
 Streamlit loads Plotly's 4.7 MB bundle on the first Plotly chart of a visit. In headless Chromium on a 2-core VM a bare
-app's 2,000-point Plotly scatter was drawn 3.4 s after its title; the same points through Vega-Lite 0.9-1.2 s after
-(`python bench/map_first_render.py` times the real page).
+app's 2,000-point Plotly scatter was drawn 3.4 s after its title, the same points through Vega-Lite 0.9-1.2 s after;
+on the page, a fresh server's first map moved from 5.5-5.9 s to 3.4-3.6 s (`python bench/map_first_render.py`).
 
 Clicking anywhere picks something: behind the dots lies a grid of invisible points (index -1), and the selection
 takes the point nearest the click (Vega-Lite's `nearest`, a Voronoi over dots and grid), so a click on empty space
