@@ -9,8 +9,8 @@ from gen_core.masks import MASKS, known_mask
 from gen_core.data.images import image_from_file
 from gen_core.errors import GenLabError
 from gen_core.models import vae
-from ui.background import start_once
 from ui import latent_map
+from ui.background import start_once
 from ui.images import show_grid
 from ui.loaders import get_core, get_dataset, pick_checkpoint
 from ui.settings import clamp_state
@@ -90,6 +90,12 @@ def current_map() -> tuple[embed.Projection, embed.MapInverse]:
     return projection, embed.MapInverse(projection.coords, mu, exact=projection.method == "latent")
 
 
+def map_title(method: str) -> str:
+    if method == "latent":
+        return f"{dataset.name} test set, the latent means, plotted as they are (exact)"
+    return f"{dataset.name} test set, {METHOD_LABELS[method]} of the latent means"
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
 def map_chart(checkpoint: str, method: str, _coords, _labels, class_names, title: str):
     """The clickable map, built once per model and projection (a click reruns the page; the chart is the same)."""
@@ -102,11 +108,9 @@ def map_section():
     left, right = st.columns([3, 2])
     with left:
         event = st.altair_chart(
-            map_chart(name, projection.method, projection.coords, labels, class_names,
-                      f"{dataset.name} test set, " + ("the latent means, plotted as they are (exact)"
-                                                      if projection.method == "latent" else
-                                                      f"{METHOD_LABELS[projection.method]} of the latent means")),
-            on_select="rerun", selection_mode=latent_map.SELECTION, width="stretch", key=f"vae_map_{name}_{projection.method}")
+            map_chart(name, projection.method, projection.coords, labels, class_names, map_title(projection.method)),
+            on_select="rerun", selection_mode=latent_map.SELECTION, width="stretch",
+            key=f"vae_map_{name}_{projection.method}")
         st.caption(f"{len(mu)} test images · map from {projection.source} in {projection.seconds * 1000:.0f} ms · "
                    f"click a dot for its image, or empty space to decode that place; scroll to zoom, shift-drag to "
                    f"pan, shift-double-click to reset.")

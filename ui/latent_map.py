@@ -73,7 +73,8 @@ def map_chart(coords: np.ndarray, labels: np.ndarray, class_names, title: str, *
         placed = pd.DataFrame([{"x": float(px), "y": float(py), "label": label} for label, (px, py) in marks.items()])
         base = alt.Chart(placed).encode(x=x, y=y)
         layers += [base.mark_point(shape="cross", size=220, filled=True, color="black", clip=True),
-                   base.mark_text(dy=-14, fontSize=15, fontWeight="bold", color="black", clip=True).encode(text="label:N")]
+                   base.mark_text(dy=-14, fontSize=15, fontWeight="bold", color="black", clip=True)
+                   .encode(text="label:N")]
     # aria off: Vega would otherwise write a screen-reader label for each of the ~2,000 marks (the invisible grid
     # included) before drawing; the chart keeps its accessible name, the title.
     return alt.layer(*layers).properties(title=title, height=height).configure(aria=False)

@@ -13,18 +13,19 @@ import time
 from streamlit.logger import get_logger
 
 LOG = get_logger("genlab.warmup")
-# The families whose first image checkpoint a page opens by default (the pickers list shipped models first; the
-# Diffusion Theater's 2-D models load when its 2-D tab opens).
-DEFAULT_FAMILIES = ("vae", "gan", "dcgan", "cgan", "ddpm", "ldm")
+# The families each model picker lists, as the pages pass them to checkpoints_of: the VAE Explorer (and the home
+# page's demo), the GAN Studio, the Diffusion Theater and its latent diffusion. A page opens the first image
+# checkpoint of its list (the Diffusion Theater's 2-D models load when its 2-D tab opens).
+PICKER_FAMILIES = (("vae",), ("gan", "dcgan", "cgan"), ("ddpm",), ("ldm",))
 
 
 def default_checkpoints() -> list[str]:
-    """The first image checkpoint of each family in DEFAULT_FAMILIES: what the pages open on a first visit."""
+    """The first image checkpoint of each picker in PICKER_FAMILIES: what the pages open on a first visit."""
     from ui.loaders import checkpoints_of
 
     names = []
-    for family in DEFAULT_FAMILIES:
-        images = [c for c in checkpoints_of(family) if c["card"]["dataset"].get("kind", "image") == "image"]
+    for families in PICKER_FAMILIES:
+        images = [c for c in checkpoints_of(*families) if c["card"]["dataset"].get("kind", "image") == "image"]
         names += [images[0]["name"]] if images else []
     return names
 
