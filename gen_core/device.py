@@ -1,7 +1,8 @@
 """Pick the compute device once, at the edge, and make randomness explicit.
 
 Order of preference: CUDA, then Apple's MPS, then the CPU. `GENLAB_DEVICE` (auto, cpu, cuda, cuda:1, mps)
-overrides the automatic choice, so a machine with a GPU can still be made to run on the CPU.
+overrides the automatic choice, so a machine with a GPU can still be made to run on the CPU: "auto" (the CLIs'
+default and the app's sidebar default) means GENLAB_DEVICE where it is set.
 """
 from __future__ import annotations
 
@@ -30,10 +31,13 @@ def available_devices() -> list[str]:
 def pick_device(preference: str | None = None) -> torch.device:
     """Resolve a preference ("auto", "cpu", "cuda", "cuda:1", "mps") to a device that exists here.
 
-    With no preference, `GENLAB_DEVICE` is read, then "auto". Asking for a device the machine lacks raises a
-    GenLabError that says what is available, rather than failing later inside a kernel.
+    No preference and "auto" both mean `GENLAB_DEVICE` where it is set, else the best device available. Asking
+    for a device the machine lacks raises a GenLabError that says what is available, rather than failing later
+    inside a kernel.
     """
-    preference = (preference or os.environ.get("GENLAB_DEVICE") or "auto").strip().lower()
+    preference = (preference or "auto").strip().lower()
+    if preference == "auto":
+        preference = (os.environ.get("GENLAB_DEVICE") or "auto").strip().lower()
     if preference == "auto":
         return torch.device(available_devices()[0])
     kind = preference.split(":", 1)[0]

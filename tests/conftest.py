@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def pytest_configure(config):
     home = Path(config.rootpath if hasattr(config, "rootpath") else ROOT) / ".pytest_cache" / "genlab_home"
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # pytest -n N: each worker its own caches, never half-written ones
+        home = home / os.environ["PYTEST_XDIST_WORKER"]
     os.environ["GENLAB_HOME"] = str(home)
     os.environ.setdefault("GENLAB_DEVICE", "cpu")
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))

@@ -15,6 +15,15 @@ def test_env_var_overrides_auto(monkeypatch):
     assert pick_device() == torch.device("cpu")
 
 
+def test_auto_means_the_env_var_where_it_is_set(monkeypatch):
+    """The app's sidebar says "auto"; a server started with GENLAB_DEVICE=cpu on a GPU machine stays on the CPU."""
+    monkeypatch.setattr("gen_core.device.available_devices", lambda: ["cuda", "cpu"])
+    monkeypatch.setenv("GENLAB_DEVICE", "cpu")
+    assert pick_device("auto") == torch.device("cpu")
+    monkeypatch.delenv("GENLAB_DEVICE")
+    assert pick_device("auto") == torch.device("cuda")
+
+
 def test_auto_prefers_the_first_available(monkeypatch):
     monkeypatch.delenv("GENLAB_DEVICE", raising=False)
     assert pick_device().type == available_devices()[0]

@@ -2,6 +2,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from gen_core.device import pick_device
 from tests.apptest import APP, TIMEOUT
 from ui.registry import PAGES
 
@@ -27,7 +28,8 @@ def test_home_shows_status_atlas_and_samples():
     at = fresh().run()
     assert at.title[0].value == "GenLab"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Device"] == "cpu" and int(metrics["Shipped checkpoints"]) >= 1
+    # the sidebar's "auto": GENLAB_DEVICE (the tests default it to cpu; tests/gpu_check.sh sets cuda)
+    assert metrics["Device"] == str(pick_device("auto")) and int(metrics["Shipped checkpoints"]) >= 1
     text = " ".join(m.value for m in at.markdown)
     for family in ("Autoregressive", "Variational autoencoders", "Generative adversarial", "Normalizing flows",
                    "Energy-based", "Diffusion", "Hidden Markov"):

@@ -45,8 +45,8 @@ def sidebar() -> None:
     with st.sidebar:
         st.subheader("Settings")
         st.selectbox("Device", DEVICE_CHOICES, key=DEVICE_KEY,
-                     help="auto picks CUDA, then Apple MPS, then the CPU. Every model runs on the CPU; "
-                          "a GPU makes sampling and training faster.")
+                     help="auto: the server's GENLAB_DEVICE where it is set, else CUDA, then Apple MPS, then the "
+                          "CPU. Every model runs on the CPU; a GPU makes sampling and training faster.")
         st.number_input("Global seed", min_value=0, max_value=MAX_SEED, value=0, step=1, key=SEED_KEY,
                         help="Seeds every sample on every page, so what you see can be reproduced.")
         device = current_device()
