@@ -5,7 +5,8 @@
 - Safe to share: the app holds one core per device for all sessions and threads. Each loaded model has its own
   lock, models are put in eval mode once at load and never changed afterwards, and randomness comes in as a
   seed turned into a fresh torch.Generator per call, never from global state.
-- Fast: sampling runs in batches under torch.inference_mode(), with bfloat16 autocast on CUDA.
+- Fast: sampling runs in batches under torch.inference_mode(), with bfloat16 autocast on CUDA, where the diffusion
+  sampler's network calls also replay from CUDA graphs (gen_core/cuda_graphs.py).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from types import ModuleType
 
 import torch
 
-from gen_core import checkpoints
+from gen_core import checkpoints, cuda_graphs
 from gen_core.device import make_generator, pick_device
 from gen_core.errors import GenLabError
 from gen_core.models import get_family
@@ -61,6 +62,8 @@ class InferenceCore:
                 self._models.move_to_end(key)
                 return self._models[key]
         model, card = checkpoints.load(path, self.device)  # slow part outside the LRU lock
+        if self.device.type == "cuda":
+            cuda_graphs.enable(model)  # the diffusion sampler's network calls replay as CUDA graphs
         loaded = LoadedModel(path, model, card, get_family(card["family"]), threading.Lock())
         with self._lock:
             self._models[key] = loaded

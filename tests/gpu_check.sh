@@ -8,7 +8,7 @@
 # 2. the whole suite with GENLAB_DEVICE=cuda, so every page and helper that follows the default device runs
 #    on the GPU (tests that pin a CPU figure build their core with "cpu" and stay there; the browser tests need
 #    Chromium and skip without it); in parallel when pytest-xdist is installed;
-# 3. bench/diffusion_speed.py on the GPU.
+# 3. bench/diffusion_speed.py on the GPU, with and without CUDA graphs (gen_core/cuda_graphs.py).
 # Logs go to LOG_DIR (default /tmp/gpu_check). Needs the packages in requirements.txt (any torch with CUDA).
 set -o pipefail
 logs=${1:-/tmp/gpu_check}
@@ -26,3 +26,5 @@ timeout 230 python3 -m pytest -q $parallel -p no:cacheprovider --ignore=tests/te
     | tee "$logs/suite.log" | tail -45
 echo "== bench/diffusion_speed.py --device cuda"
 timeout 60 python3 bench/diffusion_speed.py --device cuda 2>&1 | tee "$logs/diffusion_speed.log"
+echo "== the same without CUDA graphs (GENLAB_CUDA_GRAPHS=0)"
+GENLAB_CUDA_GRAPHS=0 timeout 60 python3 bench/diffusion_speed.py --device cuda 2>&1 | tee "$logs/diffusion_speed_eager.log"

@@ -188,3 +188,34 @@ def test_bad_configs_are_refused():
     with pytest.raises(ValueError, match="unconditional"):
         D.sample(oracle_model(), 2, generator=torch.Generator(), label=3)
     np.testing.assert_equal(D.Config().is_image, True)
+
+
+# --- CUDA graphs (gen_core/cuda_graphs.py); their replay is checked against the network in tests/test_cuda.py ------
+
+def test_cuda_graphs_are_enabled_on_every_diffusion_network_unless_switched_off(monkeypatch):
+    from gen_core import checkpoints, cuda_graphs
+
+    ldm, _ = checkpoints.load(checkpoints.resolve("ldm-digits"))
+    assert D.Diffusion.graphed is None and ldm.diffusion.graphed is None  # off until a GPU core turns them on
+    cuda_graphs.enable(ldm)
+    assert isinstance(ldm.diffusion.graphed, cuda_graphs.GraphedNetwork)
+    monkeypatch.setenv("GENLAB_CUDA_GRAPHS", "0")
+    plain, _ = checkpoints.load(checkpoints.resolve("ddpm-ring8"))
+    cuda_graphs.enable(plain)
+    assert plain.graphed is None
+
+
+def test_a_failed_graph_capture_falls_back_to_the_eager_network_for_good():
+    """CPU tensors cannot be captured: the wrapper warns once and answers None (the caller runs the network)."""
+    from gen_core import cuda_graphs
+
+    model = D.build(D.Config(image_shape=(2,), hidden=16, timesteps=10))
+    graphed = cuda_graphs.GraphedNetwork()
+    x, t = torch.zeros(4, 2), torch.zeros(4, dtype=torch.long)
+    with torch.inference_mode(), pytest.warns(RuntimeWarning, match="eagerly"):
+        assert graphed(model.ema, x, t, None) is None
+    assert graphed.failed and not graphed.graphs
+    with torch.inference_mode():
+        assert graphed(model.ema, x, t, None) is None  # no second capture
+        model.graphed = graphed
+        assert model.predict_eps(x, t).shape == (4, 2)  # on the CPU the eager network answers

@@ -225,9 +225,21 @@ class Diffusion(nn.Module):
         for key in ("beta", "alpha", "abar"):
             self.register_buffer(key, schedule[key].float(), persistent=False)
 
+    # A gen_core.cuda_graphs.GraphedNetwork once InferenceCore has put the model on a GPU: the sampler's network
+    # calls are then replayed from CUDA graphs (see that module), 1,000 of them per DDPM sample.
+    graphed = None
+
     @property
     def null_label(self) -> int:
         return self.config.num_classes
+
+    def call(self, net: nn.Module, x: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None = None):
+        """net(x, t, labels): replayed from a CUDA graph where graphs are on (GPU inference), else eagerly."""
+        if self.graphed is not None and x.is_cuda and torch.is_inference_mode_enabled():
+            out = self.graphed(net, x, t, labels)
+            if out is not None:
+                return out
+        return net(x, t, labels)
 
     def predict_eps(self, x: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None = None,
                     guidance: float = 1.0, net: nn.Module | None = None) -> torch.Tensor:
@@ -235,14 +247,14 @@ class Diffusion(nn.Module):
         Unconditional models and labels=None ignore guidance."""
         net = net or self.ema
         if not self.config.num_classes:
-            return net(x, t)
+            return self.call(net, x, t)
         null = torch.full((len(x),), self.null_label, device=x.device, dtype=torch.long)
         if labels is None:
-            return net(x, t, null)
+            return self.call(net, x, t, null)
         labels = labels.to(x.device)
         if guidance == 1.0:
-            return net(x, t, labels)
-        both = net(torch.cat([x, x]), torch.cat([t, t]), torch.cat([labels, null]))  # one batched forward
+            return self.call(net, x, t, labels)
+        both = self.call(net, torch.cat([x, x]), torch.cat([t, t]), torch.cat([labels, null]))  # one batched forward
         conditional, unconditional = both.chunk(2)
         return unconditional + guidance * (conditional - unconditional)
 
