@@ -72,6 +72,9 @@ def deterministic_forward(loaded, inputs: dict, device: torch.device) -> torch.T
         x = torch.randn(len(z), *inputs["shape"], generator=torch.Generator().manual_seed(12)).to(device)
         t = torch.full((len(z),), c["timesteps"] // 2, device=device)
         return model.predict_eps(x, t, labels if c.get("num_classes") else None).float().cpu()
+    if family == "cyclegan":
+        x = torch.rand(len(z), *inputs["shape"], generator=torch.Generator().manual_seed(12)).to(device) * 2 - 1
+        return torch.cat([model.g_ab(x), model.g_ba(x)]).float().cpu()
     if family == "ldm":
         t = torch.full((len(z),), c["timesteps"] // 2, device=device)
         eps = model.diffusion.predict_eps(z, t, labels if c.get("num_classes") else None)

@@ -125,3 +125,22 @@ def test_only_the_open_tab_runs(studio):
     assert not studio.get("latex")  # the training history tab has not run
     open_tab(studio, "gan_tab", "Training history")
     assert studio.get("latex") and not any("samples, seed" in im.proto.imgs[0].caption for im in studio.get("image"))
+
+
+def test_cyclegan_tab_shows_translations_checked_against_the_answer(studio):
+    open_tab(studio, "gan_tab", "CycleGAN")
+    options = [o.split()[0] for o in studio.selectbox(key="cyc_model").options]
+    assert {"cyclegan-digits-invert", "cyclegan-digits-invert-mlp", "cyclegan-digits-rot90"} <= set(options)
+    studio.selectbox(key="cyc_model").set_value("cyclegan-digits-invert").run()
+    first = image(studio, "cyclegan-digits-invert:")
+    metrics = {m.label: m.value for m in studio.metric}
+    assert float(metrics["Digit kept (test set)"].rstrip("%")) >= 95
+    assert len(studio.dataframe[0].value) == len(options)  # the comparison table: one row per translator
+    studio.number_input(key="cyc_seed").set_value(7).run()
+    assert image(studio, "cyclegan-digits-invert:")[0] != first[0]  # other test images
+    studio.button(key="cyc_next").click().run()
+    assert studio.number_input(key="cyc_seed").value == 8
+    studio.selectbox(key="cyc_model").set_value("cyclegan-digits-invert-mlp").run()
+    assert not studio.exception
+    metrics = {m.label: m.value for m in studio.metric}
+    assert float(metrics["Digit kept (test set)"].rstrip("%")) < 50  # same losses, a digit-swapping map

@@ -22,6 +22,7 @@ FAMILIES = {
     "gan": ("gen_core.models.gan", {"arch": "mlp"}),                       # vanilla GAN: MLPs
     "dcgan": ("gen_core.models.gan", {"arch": "dcgan"}),                   # deep convolutional GAN
     "cgan": ("gen_core.models.gan", {"arch": "dcgan", "conditional": True}),  # class-conditional (AC-GAN)
+    "cyclegan": ("gen_core.models.cyclegan", {}),                           # unpaired image-to-image translation
     "ddpm": ("gen_core.models.diffusion", {}),                              # denoising diffusion (DDPM/DDIM samplers)
     "ldm": ("gen_core.models.latent_diffusion", {}),                        # diffusion in a VAE's latent space
     "flow": ("gen_core.models.flow", {}),                                   # RealNVP normalizing flow (2-D points)
