@@ -1,6 +1,6 @@
 """GAN Studio: sample trained GANs, steer them (seed, truncation, class, interpolation), and look inside
-(the discriminator's opinion, nearest training neighbours, training history, mode collapse); and CycleGAN's
-unpaired translation, with what it learned checked against the known answer."""
+(the discriminator's opinion, nearest training neighbours, training history with a progressive GAN's growth,
+mode collapse); and CycleGAN's unpaired translation, with what it learned checked against the known answer."""
 import numpy as np
 import streamlit as st
 import torch
@@ -164,6 +164,20 @@ def history_section():
                                           reference=(0.5, "equilibrium: D = 1/2")), key="gan_probs")
     if snapshots:
         show_grid(snapshots[at], nrow=16, caption=f"the same 16 noise vectors decoded at step {at}")
+    if config["arch"] == "progressive":
+        top = loaded.model.generator.top
+        level = gan.level_at(at, config["grow_steps"], top)
+        sizes = [f"{dataset.shape[-1] // 2 ** (top - k)}x{dataset.shape[-1] // 2 ** (top - k)}" for k in range(top + 1)]
+        now, alpha = gan.split_level(level)
+        grow = config["grow_steps"]
+        fades = ", ".join(f"{(2 * k + 1) * grow}-{(2 * k + 2) * grow}" for k in range(top))
+        state = f"working at {sizes[now]}" + (f", fading it in with alpha = {alpha:.2f} over the {sizes[now - 1]} "
+                                              f"output" if alpha > 0 else "")
+        st.markdown(f"**Progressive growing** (Karras et al., 2018): G and D started at {sizes[0]} and each finer "
+                    f"resolution was faded in over {config['grow_steps']} iterations after {config['grow_steps']} at "
+                    f"the one before (fade-ins: steps {fades}). At step {at} the networks were {state}. Move the "
+                    f"slider: the digits' rough shapes come first, their strokes later; the losses jump while a "
+                    f"resolution fades in.")
     if "log_d_real" in history:
         k = int(np.clip(np.searchsorted(steps, max(at, 1)), 0, len(steps) - 1))
         window = slice(max(0, k - 20), k + 1)  # average the steps just before, to read through batch noise
@@ -255,8 +269,8 @@ def cyclegan_section():
                                  tile_px=56, row_labels=["a (domain A)", "G(a)", "T(a), the answer", "F(G(a))"])
     st.image(sheet, output_format="PNG",
              caption=f"{choice}: {c['arch']} translators, T = {cyclegan.TRANSFORMS[c['transform']]}, lambda = "
-                     f"{c['cycle_weight']:g}. Under G(a), the reference classifier's reading of T^-1(G(a)): \"3, not 1\" "
-                     f"where a 1 came out as a 3.")
+                     f"{c['cycle_weight']:g}. Under G(a), the reference classifier's reading of T^-1(G(a)): "
+                     f"\"3, not 1\" where a 1 came out as a 3.")
     m = st.columns(4)
     m[0].metric("Cycle error", f"{card['metrics']['cycle_error']:.3f}",
                 help="|F(G(a)) − a|, the mean over the test set on a [-1, 1] scale: what training made small.")

@@ -108,3 +108,38 @@ def test_bad_configs_name_the_choices():
         gan.Config(loss="lsgan")
     with pytest.raises(ValueError, match="dcgan architecture needs images"):
         gan.Config(data_shape=(2,), arch="dcgan")
+
+
+# --- the progressive GAN (arch "progressive") ----------------------------------------------------------------
+
+def test_the_progressive_schedule_holds_then_fades_each_resolution_in():
+    assert [gan.level_at(i, 500, 1) for i in (0, 499, 500, 750, 1000, 5000)] == [0.0, 0.0, 0.0, 0.5, 1.0, 1.0]
+    assert [gan.level_at(i, 10, 2) for i in (0, 10, 15, 20, 30, 35, 40)] == [0.0, 0.0, 0.5, 1.0, 1.0, 1.5, 2.0]
+    assert gan.split_level(1.25) == (2, 0.25) and gan.split_level(1.0) == (1, 0.0)
+
+
+@pytest.mark.parametrize("shape", [(1, 8, 8), (1, 28, 28)])
+def test_progressive_networks_work_at_every_level(shape):
+    model = gan.build(gan.Config(arch="progressive", data_shape=shape))
+    top = model.generator.top
+    with torch.no_grad():
+        for level in [k / 2 for k in range(2 * top + 1)]:
+            x = model.generator(torch.randn(3, 32), None, level)
+            logits, _ = model.discriminator(x, None, level)
+            assert x.shape == (3, *shape) and logits.shape == (3,) and x.abs().max() <= 1
+        coarse = model.generator(torch.randn(3, 32), None, 0.0)
+    block = 2 ** top  # at level 0 the image is the lowest resolution, upsampled: constant blocks
+    assert torch.equal(coarse, coarse[:, :, ::block, ::block].repeat_interleave(block, 2).repeat_interleave(block, 3))
+
+
+def test_progressive_training_follows_the_schedule():
+    digits = load_dataset("digits")
+    config = gan.Config(arch="progressive", grow_steps=2, batch_size=32)
+    torch.manual_seed(0)
+    model = gan.build(config)
+    trainer = gan.Trainer(model, config)
+    levels = []
+    for _ in range(6):
+        trainer.step(digits.x_train[:32], digits.y_train[:32], torch.Generator().manual_seed(0))
+        levels.append(float(model.generator.level))
+    assert levels == [0.0, 0.0, 0.0, 0.5, 1.0, 1.0] and float(model.discriminator.level) == 1.0

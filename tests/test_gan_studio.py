@@ -144,3 +144,15 @@ def test_cyclegan_tab_shows_translations_checked_against_the_answer(studio):
     assert not studio.exception
     metrics = {m.label: m.value for m in studio.metric}
     assert float(metrics["Digit kept (test set)"].rstrip("%")) < 50  # same losses, a digit-swapping map
+
+
+def test_the_progressive_gan_history_says_what_resolution_it_worked_at(studio):
+    pick_model(studio, "progan-digits")
+    open_tab(studio, "gan_tab", "Training history")
+    steps = [int(s) for s in studio.select_slider(key="gan_snapshot").options]
+    text = lambda: " ".join(m.value for m in studio.markdown)  # noqa: E731
+    assert "Progressive growing" in text() and "were working at 8x8" in text()
+    studio.select_slider(key="gan_snapshot").set_value(next(s for s in steps if 0 < s < 500)).run()
+    assert "were working at 4x4" in text()
+    studio.select_slider(key="gan_snapshot").set_value(next(s for s in steps if 500 < s < 1000)).run()
+    assert "fading it in with alpha" in text()

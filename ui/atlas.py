@@ -34,8 +34,8 @@ FAMILIES = (
            r"+ \mathbb{E}[\log(1-D(G(z)))]$.",
            "Mode collapse and mode dropping, unstable training, one network overpowering the other, "
            "and no likelihood to evaluate by.",
-           "vanilla GAN, DCGAN, conditional GAN and CycleGAN (all in the GAN Studio); StyleGAN, BigGAN, "
-           "Progressive GAN, SAGAN",
+           "vanilla GAN, DCGAN, conditional GAN, Progressive GAN and CycleGAN (all in the GAN Studio); "
+           "StyleGAN, BigGAN, SAGAN",
            "none (implicit)"),
     Family("flow", "Normalizing flows",
            r"A chain of invertible maps turns a Gaussian into the data; the change of variables gives "

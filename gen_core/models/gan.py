@@ -16,6 +16,12 @@ and the objectives differ in what each player minimises:
 The conditional model feeds the class to both networks and gives D an auxiliary classifier head trained with
 cross-entropy on real and generated images (Odena et al., 2017), which makes its samples follow their labels.
 
+The progressive GAN (arch "progressive", Karras et al., 2018) grows both networks during training: G and D first
+work at the lowest resolution (4x4 for digits), then the next resolution is faded in, its output blended with the
+upsampled coarse one by a weight alpha going from 0 to 1 over `grow_steps` iterations, and so on up to full size.
+Large shapes are learned first, details later. The networks keep a `level` (resolution index plus alpha), saved
+with the weights; every sample is shown at full size (coarse levels upsampled).
+
 Two remedies for mode collapse, used by the 2-D Playground's presets:
 - packing (PacGAN, Lin et al., 2018): D judges `pack` samples at once, concatenated, so a generator that puts
   every sample on one mode is caught by the lack of variety inside each pack;
@@ -35,14 +41,14 @@ from torch import nn
 from gen_core.models.common import num_downsamples
 
 DATA_KINDS = ("image", "points")
-ARCHS = ("mlp", "dcgan")
+ARCHS = ("mlp", "dcgan", "progressive")
 LOSSES = ("minimax", "nonsaturating", "hinge", "wgan-gp")
 
 
 @dataclass(frozen=True)
 class Config:
     data_shape: tuple[int, ...] = (1, 8, 8)  # (C, H, W) for images, (2,) for points
-    arch: str = "dcgan"         # "mlp": vanilla GAN; "dcgan": convolutional (images only)
+    arch: str = "dcgan"         # "mlp": vanilla GAN; "dcgan": convolutional; "progressive": grown (images only)
     loss: str = "nonsaturating"  # one of LOSSES
     z_dim: int = 32             # size of the noise vector z ~ N(0, I)
     width: int = 64             # hidden units / 4 (mlp) or channels of the last conv layer (dcgan)
@@ -54,6 +60,7 @@ class Config:
     depth: int = 2              # hidden layers of each MLP (mlp only)
     pack: int = 1               # PacGAN: D judges this many samples at once (mlp only; batch_size must divide)
     anneal_steps: int = 0       # > 0: learning rates constant for anneal_steps / 2, then linearly to 0 here
+    grow_steps: int = 500       # progressive: iterations at each resolution, and again to fade in the next
     data_scale: float = 1.0     # points only: D sees x / data_scale and G's output is multiplied by it
     lr_g: float = 2e-4          # Adam learning rates (Radford et al. 2016 use 2e-4, beta1 = 0.5)
     lr_d: float = 2e-4
@@ -65,8 +72,10 @@ class Config:
             raise ValueError(f"unknown arch {self.arch!r}; choose one of {', '.join(ARCHS)}")
         if self.loss not in LOSSES:
             raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
-        if self.arch == "dcgan" and len(self.data_shape) != 3:
-            raise ValueError("the dcgan architecture needs images (C, H, W); use arch=mlp for points")
+        if self.arch != "mlp" and len(self.data_shape) != 3:
+            raise ValueError(f"the {self.arch} architecture needs images (C, H, W); use arch=mlp for points")
+        if self.arch == "progressive" and (self.num_classes or self.grow_steps < 1):
+            raise ValueError("the progressive GAN here is unconditional and needs grow_steps >= 1")
         if min(self.z_dim, self.width, self.d_steps, self.g_steps, self.batch_size, self.depth, self.pack) < 1 \
                 or self.num_classes < 0 or self.anneal_steps < 0:
             raise ValueError("z_dim, width, depth, pack, d_steps, g_steps and batch_size must be >= 1, "
@@ -143,6 +152,76 @@ class ConvGenerator(nn.Module):
         return self.upsample(self.project(z if y_onehot is None else torch.cat([z, y_onehot], 1)))
 
 
+def level_at(iteration: int, grow_steps: int, top: int) -> float:
+    """The progressive schedule: grow_steps iterations at each resolution, then grow_steps fading in the next
+    (level k + alpha), until the top resolution."""
+    stage, within = divmod(iteration, 2 * grow_steps)
+    if stage >= top:
+        return float(top)
+    return stage + max(0.0, (within - grow_steps) / grow_steps)
+
+
+def split_level(level: float) -> tuple[int, float]:
+    """(the highest resolution in use, the fade-in weight alpha of that resolution; 0 when none is fading)."""
+    top = math.ceil(level)
+    return top, level - math.floor(level)
+
+
+class ProgressiveGenerator(nn.Module):
+    """DCGAN-like blocks with an image head ("to pixels") at every resolution. At level k + alpha the output is
+    (1 - alpha) upsample(head_k) + alpha head_{k+1} (Karras et al., 2018, fig. 2), upsampled to full size."""
+
+    def __init__(self, c: Config):
+        super().__init__()
+        self.top, widths, side = _conv_widths(c)
+        self.project = nn.Sequential(nn.Linear(c.z_dim, widths[0] * side * side),
+                                     nn.Unflatten(1, (widths[0], side, side)), nn.BatchNorm2d(widths[0]), nn.ReLU())
+        self.blocks = nn.ModuleList(nn.Sequential(nn.ConvTranspose2d(a, b, 4, stride=2, padding=1),
+                                                  nn.BatchNorm2d(b), nn.ReLU()) for a, b in zip(widths, widths[1:]))
+        self.to_pixels = nn.ModuleList(nn.Sequential(nn.Conv2d(w, c.data_shape[0], 3, padding=1), nn.Tanh())
+                                       for w in widths)
+        self.register_buffer("level", torch.zeros(()))  # set by the Trainer; saved with the weights
+
+    def forward(self, z, y_onehot=None, level: float | None = None):
+        top, alpha = split_level(float(self.level) if level is None else level)
+        features = [self.project(z)]
+        for block in self.blocks[:top]:
+            features.append(block(features[-1]))
+        image = self.to_pixels[top](features[top])
+        if alpha > 0:  # fading in resolution `top`: blend with the one below, upsampled
+            coarse = F.interpolate(self.to_pixels[top - 1](features[top - 1]), scale_factor=2, mode="nearest")
+            image = coarse + alpha * (image - coarse)
+        return F.interpolate(image, scale_factor=2 ** (self.top - top), mode="nearest") if top < self.top else image
+
+
+class ProgressiveDiscriminator(nn.Module):
+    """The mirror image: an image entrance ("from pixels") at every resolution, stride-2 convolutions down. At level
+    k + alpha the full-size input is average-pooled to resolution k+1 and, blended by alpha, to resolution k."""
+
+    def __init__(self, c: Config):
+        super().__init__()
+        self.top, widths, side = _conv_widths(c)
+        self.from_pixels = nn.ModuleList(nn.Sequential(nn.Conv2d(c.data_shape[0], w, 3, padding=1), nn.LeakyReLU(0.2))
+                                         for w in widths)
+        self.blocks = nn.ModuleList(nn.Sequential(nn.Conv2d(b, a, 4, stride=2, padding=1), nn.LeakyReLU(0.2))
+                                    for a, b in zip(widths, widths[1:]))  # blocks[k]: resolution k+1 -> k
+        self.real_fake = nn.Linear(widths[0] * side * side, 1)
+        self.register_buffer("level", torch.zeros(()))
+
+    def forward(self, x, y_onehot=None, level: float | None = None):
+        top, alpha = split_level(float(self.level) if level is None else level)
+        x = F.avg_pool2d(x, 2 ** (self.top - top)) if top < self.top else x
+        h = self.from_pixels[top](x)
+        if top > 0:
+            h = self.blocks[top - 1](h)
+            if alpha > 0:  # resolution `top` is fading in: blend with the input seen directly at the one below
+                coarse = self.from_pixels[top - 1](F.avg_pool2d(x, 2))
+                h = coarse + alpha * (h - coarse)
+        for block in reversed(self.blocks[:max(top - 1, 0)]):
+            h = block(h)
+        return self.real_fake(h.flatten(1)).squeeze(1), None
+
+
 class ConvDiscriminator(nn.Module):
     """DCGAN discriminator with leaky ReLUs and no batch norm (so the WGAN-GP penalty stays per-example)."""
 
@@ -169,9 +248,10 @@ class GAN(nn.Module):
     def __init__(self, config: Config):
         super().__init__()
         self.config = config
-        conv = config.arch == "dcgan"
-        self.generator = (ConvGenerator if conv else MLPGenerator)(config)
-        self.discriminator = (ConvDiscriminator if conv else MLPDiscriminator)(config)
+        self.generator = {"mlp": MLPGenerator, "dcgan": ConvGenerator, "progressive": ProgressiveGenerator}[
+            config.arch](config)
+        self.discriminator = {"mlp": MLPDiscriminator, "dcgan": ConvDiscriminator,
+                              "progressive": ProgressiveDiscriminator}[config.arch](config)
 
     def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """G(z, y): (B, z_dim) -> samples (B, *data_shape)."""
@@ -327,7 +407,8 @@ class Trainer:
             loss_g = loss_g + c.aux_weight * F.cross_entropy(g_class, fake_labels)
         # Gradients for G's weights only: backward() would also fill D's, which nobody uses here.
         parameters = [p for group in self.opt_g.param_groups for p in group["params"]]
-        for parameter, grad in zip(parameters, torch.autograd.grad(loss_g, parameters)):
+        # (allow_unused: a progressive G's finer blocks take no part before they are grown; their grad stays None)
+        for parameter, grad in zip(parameters, torch.autograd.grad(loss_g, parameters, allow_unused=True)):
             parameter.grad = grad
         self.opt_g.step()
         return {"loss_g": float(loss_g.detach())}
@@ -338,6 +419,10 @@ class Trainer:
         self.model.train()
         c = self.config
         generator = generator or torch.Generator(device=x.device)
+        if c.arch == "progressive":  # both networks at the schedule's level for this iteration
+            level = level_at(self.iteration, c.grow_steps, self.model.generator.top)
+            self.model.generator.level.fill_(level)
+            self.model.discriminator.level.fill_(level)
         factor = self.learning_rate_factor()
         for optimizer, lr in ((self.opt_d, c.lr_d), (self.opt_g, c.lr_g)):
             for group in optimizer.param_groups:
@@ -419,3 +504,4 @@ def generate_path(model: GAN, z: torch.Tensor, label_from: int | None = None,
     x = model.generator(z, y)
     logits, _ = model.discriminator(x, y)
     return x.float().cpu(), torch.sigmoid(logits.float()).cpu()
+
