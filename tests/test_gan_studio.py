@@ -1,7 +1,7 @@
 """GAN Studio through AppTest, on the shipped GAN checkpoints: every control changes what is shown."""
 import pytest
 
-from tests.apptest import open_page, open_tab
+from tests.apptest import captions, open_page, open_tab
 
 
 @pytest.fixture
@@ -156,3 +156,20 @@ def test_the_progressive_gan_history_says_what_resolution_it_worked_at(studio):
     assert "were working at 4x4" in text()
     studio.select_slider(key="gan_snapshot").set_value(next(s for s in steps if 500 < s < 1000)).run()
     assert "fading it in with alpha" in text()
+
+
+def test_training_your_own_translator_shows_what_it_learned(studio):
+    open_tab(studio, "gan_tab", "CycleGAN")
+    assert "Digit kept (test set), yours" not in {m.label for m in studio.metric}
+    studio.radio(key="cyc_train_arch").set_value("conv")
+    studio.slider(key="cyc_train_epochs").set_value(10)
+    studio.button(key="cyc_train").click().run()
+    assert not studio.exception, [e.value for e in studio.exception]
+    metrics = {m.label: m.value for m in studio.metric}
+    assert float(metrics["Cycle error, yours"]) < 1.0  # a real, if short, training run: evaluated on the test set
+    assert 0 <= float(metrics["Digit kept (test set), yours"].rstrip("%")) <= 100
+    assert any("your translator: conv translators" in c for c in captions(studio))
+    trained = studio.session_state["cyc_trained"]
+    assert trained["history"]["step"][-1] == 120 and trained["history"]["cycle"][-1] < trained["history"]["cycle"][0]
+    studio.number_input(key="cyc_seed").set_value(3).run()  # the trained model stays while the page reruns
+    assert "Cycle error, yours" in {m.label for m in studio.metric}
