@@ -165,16 +165,14 @@ def history_section():
     if snapshots:
         show_grid(snapshots[at], nrow=16, caption=f"the same 16 noise vectors decoded at step {at}")
     if config["arch"] == "progressive":
-        top = loaded.model.generator.top
-        level = gan.level_at(at, config["grow_steps"], top)
-        sizes = [f"{dataset.shape[-1] // 2 ** (top - k)}x{dataset.shape[-1] // 2 ** (top - k)}" for k in range(top + 1)]
-        now, alpha = gan.split_level(level)
-        grow = config["grow_steps"]
+        top, grow = loaded.model.generator.top, config["grow_steps"]
+        sizes = [f"{side}x{side}" for side in (dataset.shape[-1] // 2 ** (top - k) for k in range(top + 1))]
+        now, alpha = gan.split_level(gan.level_at(at, grow, top))
         fades = ", ".join(f"{(2 * k + 1) * grow}-{(2 * k + 2) * grow}" for k in range(top))
         state = f"working at {sizes[now]}" + (f", fading it in with alpha = {alpha:.2f} over the {sizes[now - 1]} "
                                               f"output" if alpha > 0 else "")
         st.markdown(f"**Progressive growing** (Karras et al., 2018): G and D started at {sizes[0]} and each finer "
-                    f"resolution was faded in over {config['grow_steps']} iterations after {config['grow_steps']} at "
+                    f"resolution was faded in over {grow} iterations after {grow} at "
                     f"the one before (fade-ins: steps {fades}). At step {at} the networks were {state}. Move the "
                     f"slider: the digits' rough shapes come first, their strokes later; the losses jump while a "
                     f"resolution fades in.")
@@ -285,7 +283,7 @@ def cyclegan_section():
     names = data.class_names
     truth = [names[int(k)] for k in data.y_test[index]]
     found = core.run(choice, lambda m: cyclegan.translate(m.model, data.x_test[index]))
-    read = cyclegan.classes_read(core.load(choice).model, data, found["g"])
+    read = cyclegan.classes_read(c["transform"], data, found["g"])
     show_translations(found, read, truth, names, f"{choice}: {c['arch']} translators, T = "
                       f"{cyclegan.TRANSFORMS[c['transform']]}, lambda = {c['cycle_weight']:g}.")
     translation_metrics(card["metrics"], read, truth, names)
@@ -341,7 +339,7 @@ def train_your_translator(data, index, truth: list[str]) -> None:
         return
     model = trained["model"]
     found = cyclegan.translate(model, data.x_test[index])
-    read = cyclegan.classes_read(model, data, found["g"])
+    read = cyclegan.classes_read(model.config.transform, data, found["g"])
     show_translations(found, read, truth, data.class_names,
                       f"your translator: {trained['label']} (trained in {trained['seconds']:.1f} s).")
     translation_metrics(trained["metrics"], read, truth, data.class_names, label=", yours")

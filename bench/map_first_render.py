@@ -119,7 +119,7 @@ st.title("Bare page")
 """
 BARE_MAP = """
 import streamlit as st
-from gen_core import checkpoints, embed
+from gen_core import embed
 from gen_core.core import InferenceCore
 from gen_core.data import load_dataset
 from gen_core.models import vae

@@ -172,11 +172,11 @@ def translate(model: CycleGAN, a: torch.Tensor) -> dict:
             "target": transform(model.config.transform, a).float().cpu(), "cycle": model.g_ba(forward).float().cpu()}
 
 
-def classes_read(model: CycleGAN, dataset, translated: torch.Tensor):
+def classes_read(transform_name: str, dataset, translated: torch.Tensor):
     """The reference classifier's reading of T^-1(G(a)): a's digit if G found T itself. None without a classifier."""
     from gen_core import metrics
 
-    return metrics.predict_classes(dataset, untransform(model.config.transform, translated))
+    return metrics.predict_classes(dataset, untransform(transform_name, translated))
 
 
 @torch.no_grad()
@@ -188,7 +188,7 @@ def evaluate(model: CycleGAN, dataset, generator: torch.Generator) -> dict:
     found = translate(model, dataset.x_test)
     out = {"cycle_error": float((found["cycle"] - found["a"]).abs().mean()),
            "target_error": float((found["g"] - found["target"]).abs().mean())}
-    read = classes_read(model, dataset, found["g"])
+    read = classes_read(model.config.transform, dataset, found["g"])
     if read is not None:
         out["class_kept"] = float((torch.as_tensor(read) == dataset.y_test).float().mean())
     return out

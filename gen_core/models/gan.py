@@ -504,4 +504,3 @@ def generate_path(model: GAN, z: torch.Tensor, label_from: int | None = None,
     x = model.generator(z, y)
     logits, _ = model.discriminator(x, y)
     return x.float().cpu(), torch.sigmoid(logits.float()).cpu()
-
