@@ -16,7 +16,8 @@ from gen_core.models import diffusion as D
 from gen_core.models import latent_diffusion as LD
 from ui.images import show_grid
 from ui.loaders import checkpoints_of, describe_checkpoint, get_core, get_dataset
-from ui.settings import clamp_state, forget, global_seed, next_seed
+from ui.settings import clamp_state, forget, global_seed, next_seed, seed_input
+from ui.text import code, plain
 
 UNCONDITIONAL = "no class (unconditional)"
 PLAYBACK_FRAMES = 120  # a DDPM run keeps about this many of its 1000 steps for playback
@@ -50,7 +51,7 @@ conditional = bool(config.get("num_classes"))
 T = config["timesteps"]
 st.caption(f"U-Net of width {config['channels']}, {config['schedule']} schedule, T = {T}, "
            f"{'class-conditional with classifier-free guidance' if conditional else 'unconditional'}; "
-           f"{card['steps']} training steps on {dataset.name} · reproduce: `{card.get('command', '?')}`")
+           f"{card['steps']} training steps on {dataset.name} · reproduce: {code(card.get('command', '?'))}")
 
 tabs = st.tabs(["Forward", "Reverse", "Samplers", "Guidance", "Inpainting", "2-D", "Latent diffusion"],
                key="diff_tab", on_change="rerun", bind="query-params")
@@ -185,7 +186,7 @@ def reverse_section():
                 r"first, details last.")
     c = st.columns([1, 1, 1, 1, 1])
     n = c[0].select_slider("Samples", [1, 4, 8, 16], 8, key="diff_n")
-    c[1].number_input("Seed", 0, 2**31 - 1, global_seed(), key="diff_seed")
+    seed_input("Seed", "diff_seed", global_seed(), where=c[1])
     c[1].button("New noise", icon=":material/casino:", on_click=next_seed, args=("diff_seed",))
     sampler = c[2].radio("Sampler", ["ddpm", "ddim"], key="diff_sampler", horizontal=True,
                          format_func=lambda s: f"DDPM ({T} steps)" if s == "ddpm" else "DDIM (fewer steps)")

@@ -8,10 +8,12 @@ import torch
 from gen_core import latent, metrics, render
 from gen_core.checkpoints import load_snapshots
 from gen_core.device import make_generator
+from gen_core.errors import GenLabError
 from gen_core.models import cyclegan, gan
 from ui.images import show_grid
 from ui.loaders import checkpoints_of, core_on, describe_checkpoint, get_core, get_dataset, pick_checkpoint
-from ui.settings import MAX_SEED, clamp_state, global_seed, next_seed
+from ui.settings import MAX_SEED, clamp_state, global_seed, next_seed, seed_input
+from ui.text import code, plain
 
 GAN_FAMILIES = ("gan", "dcgan", "cgan")
 CLASS_ROWS = "one row per class"
@@ -31,7 +33,7 @@ dataset = get_dataset(card["dataset"]["name"])
 class_names = card["dataset"].get("class_names", [])
 conditional = bool(config.get("num_classes"))
 st.caption(f"{card['family']} · {config['arch']} networks · {config['loss']} objective · z of size {config['z_dim']} · "
-           f"{card['steps']} steps on {dataset.name} · reproduce: `{card.get('command', '?')}`")
+           f"{card['steps']} steps on {plain(dataset.name)} · reproduce: {code(card.get('command', '?'))}")
 
 # Stateful tabs: only the open tab runs, and ?gan_tab=Interpolation links to one.
 samples_tab, interpolation_tab, history_tab, collapse_tab, cycle_tab = st.tabs(
@@ -70,7 +72,7 @@ def held_out_distances(dataset_name: str) -> torch.Tensor:
 @st.fragment
 def samples_section():
     controls = st.columns([1, 1, 2, 2])
-    controls[0].number_input("Seed", 0, 2**31 - 1, value=global_seed(), key="gan_seed")
+    seed_input("Seed", "gan_seed", global_seed(), where=controls[0])
     controls[0].button("New samples", icon=":material/casino:", on_click=next_seed, args=("gan_seed",))
     controls[1].select_slider("Samples", [40, 80, 120] if conditional else [16, 32, 64], key="gan_count",
                               value=80 if conditional else 32)
@@ -274,7 +276,7 @@ def cyclegan_section():
     left, right = st.columns([3, 1])
     choice = left.selectbox("Translator", list(by_translator), key="cyc_model",
                             format_func=lambda n: describe_checkpoint(by_translator[n]))
-    seed = right.number_input("Test images: seed", min_value=0, max_value=MAX_SEED, value=0, step=1, key="cyc_seed")
+    seed = seed_input("Test images: seed", "cyc_seed", 0, where=right)
     right.button("Other images", key="cyc_next", on_click=next_seed, args=("cyc_seed",))
     card = by_translator[choice]["card"]
     c = card["config"]
@@ -326,8 +328,13 @@ def train_your_translator(data, index, truth: list[str]) -> None:
             if step % 20 == 0 or step == total:
                 bar.progress(step / total, text=f"iteration {step} of {total}")
 
-        result = train("cyclegan", data, config=config, epochs=int(epochs), seed=int(train_seed),
-                       device=core.device, num_snapshots=0, callback=show_progress)
+        try:
+            result = train("cyclegan", data, config=config, epochs=int(epochs), seed=int(train_seed),
+                           device=core.device, num_snapshots=0, callback=show_progress)
+        except GenLabError as error:  # diverged, or too large for this machine: say so, keep the last translator
+            bar.empty()
+            st.error(plain(error))
+            return
         bar.empty()
         st.session_state["cyc_trained"] = {"model": result.model.eval(), "metrics": result.metrics,
                                            "history": result.history, "seconds": result.seconds,

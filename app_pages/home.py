@@ -7,7 +7,8 @@ from ui.atlas import COMPARISON, FAMILIES
 from ui.images import show_grid
 from ui.loaders import checkpoint_listing, get_core
 from ui.registry import FAMILY_PAGES, PAGES
-from ui.settings import global_seed, next_seed
+from ui.settings import global_seed, next_seed, seed_input
+from ui.text import code, plain
 
 PAGE_TITLES = {p.path: p.title for p in PAGES}
 
@@ -28,7 +29,7 @@ status[1].metric("Device", str(core.device))
 status[2].metric("Shipped checkpoints", sum(c["source"] == "shipped" for c in listing))
 status[3].metric("Your checkpoints", sum(c["source"] == "user" for c in listing))
 for c in damaged:
-    st.warning(f"Checkpoint {c['name']} cannot be read: {c['card']['error']}")
+    st.warning(f"Checkpoint {plain(c['name'])} cannot be read: {plain(c['card']['error'])}")
 
 # --- the core at work ---------------------------------------------------------------------------------------
 @st.fragment
@@ -37,13 +38,12 @@ def core_demo():
     try:
         loaded = core.load(DEMO_CHECKPOINT)
     except GenLabError as error:
-        st.warning(f"{error}. Train one with `python -m gen_core.train vae --dataset digits "
+        st.warning(f"{plain(error)}. Train one with `python -m gen_core.train vae --dataset digits "
                    f"--out assets/checkpoints/{DEMO_CHECKPOINT}`.")
         return
     left, right = st.columns([1, 2])
     with left:
-        seed = st.number_input("Sample seed", min_value=0, max_value=2**31 - 1, value=global_seed(), step=1,
-                               key="home_demo_seed")
+        seed = seed_input("Sample seed", "home_demo_seed", global_seed())
         st.button("New samples", icon=":material/casino:", on_click=next_seed, args=("home_demo_seed",))
         card = loaded.card
         metrics = card.get("metrics", {})
@@ -51,7 +51,7 @@ def core_demo():
                     f"{card['steps']} training steps.  \nTest ELBO **{metrics.get('test_elbo', float('nan')):.1f}** "
                     f"nats per image (reconstruction {metrics.get('test_recon_nll', float('nan')):.1f}, "
                     f"KL {metrics.get('test_kl', float('nan')):.1f}).")
-        st.caption(f"Reproduce: `{card.get('command', '?')}`")
+        st.caption(f"Reproduce: {code(card.get('command', '?'))}")
     with right:
         samples = core.sample(DEMO_CHECKPOINT, 64, seed=int(seed))
         show_grid(samples, caption=f"64 samples, decoded from z ~ N(0, I) with seed {seed}", nrow=16)

@@ -9,11 +9,12 @@ import streamlit as st
 
 from gen_core import playground as P
 from gen_core.data.toys import TOYS
-from gen_core.errors import GenLabError
+from gen_core.errors import GenLabError, TrainingDiverged
 from ui.loaders import get_dataset
 from ui import point_frames as frames
 from ui.point_figures import curves_figure, inside_figure, metrics_table, samples_figure
 from ui.settings import global_seed
+from ui.text import plain
 
 DRAW = "draw your own"
 FAMILIES = list(P.FAMILY_LABELS)
@@ -169,7 +170,7 @@ for key, (preset, label, overrides, signature) in wanted.items():
         try:
             model = P.LiveModel.from_preset(preset, dataset, seed=global_seed(), label=label, **overrides)
         except GenLabError as error:
-            st.error(f"{label}: {error}")
+            st.error(f"{label}: {plain(error)}")
             continue
         live[key] = {"signature": signature, "model": model, "frames": 0}
 
@@ -181,8 +182,11 @@ def toggle_play():
 def one_step():
     st.session_state["pg_playing"] = False
     with P.one_thread():
-        for entry in st.session_state.get("pg_live", {}).values():
-            entry["model"].train(1)
+        try:
+            for entry in st.session_state.get("pg_live", {}).values():
+                entry["model"].train(1)
+        except TrainingDiverged as error:
+            diverged(error)
 
 
 def reset():
@@ -190,6 +194,15 @@ def reset():
     st.session_state["pg_live"] = {}
 
 
+def diverged(error: TrainingDiverged) -> None:
+    """A model's loss or weights went NaN or inf: pause, say so, and start the models afresh (a NaN model draws
+    nothing worth seeing)."""
+    reset()
+    st.session_state["pg_diverged"] = f"{error}. The models start again from step 0."
+
+
+if "pg_diverged" in st.session_state:
+    st.error(plain(st.session_state.pop("pg_diverged")))
 playing = st.session_state.get("pg_playing", False)
 controls = st.columns([1, 1, 1, 2, 1])
 controls[0].button("⏸ Pause" if playing else "▶ Play", key="pg_play", on_click=toggle_play, type="primary",
@@ -266,10 +279,14 @@ def live_view():
     while st.session_state.get("pg_playing", False):
         started = time.perf_counter()
         with P.one_thread():
-            if speed == MAX_SPEED:
-                steps = P.train_for(models.values(), P.training_seconds(redraw_seconds), stop_at)
-            else:
-                steps = P.train_for(models.values(), 0.0, stop_at, chunk=speed)  # one turn of `speed` steps
+            try:
+                if speed == MAX_SPEED:
+                    steps = P.train_for(models.values(), P.training_seconds(redraw_seconds), stop_at)
+                else:
+                    steps = P.train_for(models.values(), 0.0, stop_at, chunk=speed)  # one turn of `speed` steps
+            except TrainingDiverged as error:
+                diverged(error)
+                st.rerun()  # the whole page: the button says Play again and the message shows
             drawing = time.perf_counter()
             draw(live=True)
             redraw_seconds = time.perf_counter() - drawing

@@ -14,6 +14,7 @@ from ui.background import start_once
 from ui.images import show_grid
 from ui.loaders import get_core, get_dataset, pick_checkpoint
 from ui.settings import clamp_state
+from ui.text import code, plain
 
 METHOD_LABELS = {"latent": "the latent itself (exact)", "umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 
@@ -31,8 +32,8 @@ card, config = loaded.card, loaded.card["config"]
 dataset = get_dataset(card["dataset"]["name"])
 class_names = list(dataset.class_names)
 latent_dim = config["latent_dim"]
-st.caption(f"{latent_dim}-d latent · beta = {config['beta']} · {card['steps']} steps on {dataset.name} · test ELBO "
-           f"{card['metrics'].get('test_elbo', float('nan')):.1f} nats · reproduce: `{card.get('command', '?')}`")
+st.caption(f"{latent_dim}-d latent · beta = {config['beta']} · {card['steps']} steps on {plain(dataset.name)} · test ELBO "
+           f"{card['metrics'].get('test_elbo', float('nan')):.1f} nats · reproduce: {code(card.get('command', '?'))}")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -272,7 +273,7 @@ def read_upload(upload, shape) -> torch.Tensor | None:
     try:
         x = image_from_file(upload, shape)
     except GenLabError as error:
-        st.error(str(error))
+        st.error(plain(error))
         return None
     if st.checkbox("Invert (make a dark-on-light picture light-on-dark, like the training data)", key="vae_invert"):
         x = -x

@@ -7,9 +7,15 @@ the model.
       weights.safetensors    the state dict (tensors only: loading never unpickles anything)
       snapshots.safetensors  optional: fixed-noise samples taken at several points during training
 
-Writes are atomic: everything goes into a hidden sibling folder that is renamed into place at the end, so a
-crash leaves either the old checkpoint or the new one, never half of each. An existing checkpoint is never
-replaced unless the caller asks.
+Writes are atomic: everything goes into a hidden sibling folder (`.NAME.tmp-PID-RANDOM`) that is renamed into
+place at the end. Replacing a checkpoint takes two renames (the old one away to `.NAME.old-PID-RANDOM`, the new
+one in); a process killed between them leaves no NAME, so every listing and lookup first `recover`s the folder:
+the old checkpoint goes back under its name and leftovers of dead processes are removed. A reader therefore sees
+the old checkpoint or the new one, never none and never half of one. An existing checkpoint is replaced only when
+the caller asks, and only a checkpoint (a folder with a valid card): never any other file or folder.
+
+Cards are checked against CARD_SCHEMA when read and weights are checked for NaN and inf when loaded and saved,
+so a damaged checkpoint is listed as damaged, with its reason, instead of breaking a page.
 
 `python -m gen_core.checkpoints` lists the shipped checkpoints (assets/checkpoints/) and the user's own
 ($GENLAB_HOME/checkpoints/).
@@ -18,9 +24,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import uuid
@@ -32,6 +40,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from gen_core import memory
 from gen_core.data import genlab_home
 from gen_core.errors import CheckpointError, GenLabError
 
@@ -39,6 +48,42 @@ FORMAT_VERSION = 1
 CARD, WEIGHTS, SNAPSHOTS = "card.json", "weights.safetensors", "snapshots.safetensors"
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "assets" / "checkpoints"
 REQUIRED_CARD_KEYS = ("format_version", "family", "config", "dataset")
+_COUNT = {"type": "integer", "minimum": 0}
+# What every card must look like (JSON Schema, checked with jsonschema when a card is read). Extra keys are allowed:
+# the CLI adds epochs, seed, device and the like, and families may add their own.
+CARD_SCHEMA = {
+    "type": "object",
+    "required": list(REQUIRED_CARD_KEYS),
+    "properties": {
+        "format_version": {"type": "integer"},
+        "family": {"type": "string", "minLength": 1},
+        "config": {"type": "object"},
+        "dataset": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {
+                "name": {"type": "string", "minLength": 1},
+                "kind": {"enum": ["image", "points"]},
+                "shape": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 3},
+                "class_names": {"type": "array", "items": {"type": "string"}},
+                "num_train": _COUNT,
+            },
+        },
+        "command": {"type": "string"},
+        "steps": _COUNT,
+        "metrics": {"type": "object"},
+        "history": {"type": "object", "additionalProperties": {"type": "array"}},
+        "created": {"type": "string"},
+        "weights_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "epochs": _COUNT,
+        "seed": {"type": "integer"},
+        "train_seconds": {"type": "number", "minimum": 0},
+        "device": {"type": "string"},
+    },
+}
+# Hidden folders of a save in progress: .NAME.tmp-PID-RANDOM (being written), .NAME.old-PID-RANDOM (the replaced
+# checkpoint, until the new one is in). Folders from before the PID was recorded lack it.
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?:(?P<pid>\d+)-)?[0-9a-f]{8}$")
 
 
 def user_dir() -> Path:
@@ -78,18 +123,91 @@ def make_card(*, family: str, config, dataset: dict, command: str, steps: int, m
     }
 
 
+def _hidden(final: Path, kind: str) -> Path:
+    return final.parent / f".{final.name}.{kind}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    if pid == os.getpid():
+        return True  # a save in progress in another thread of this process
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def recover(root: Path) -> None:
+    """Finish what killed saves left in `root`: a checkpoint renamed away for a replace that never completed goes
+    back under its name; other leftovers of processes that are gone are removed. Saves still running are left
+    alone. Best effort: on a read-only folder nothing changes."""
+    try:
+        leftovers = sorted((p for p in root.iterdir() if _LEFTOVER.match(p.name) and p.is_dir()),
+                           key=lambda p: _LEFTOVER.match(p.name)["kind"])  # "old" before "tmp"
+    except OSError:
+        return
+    for leftover in leftovers:
+        match = _LEFTOVER.match(leftover.name)
+        if _alive(int(match["pid"]) if match["pid"] else None):
+            continue
+        final = root / match["name"]
+        try:
+            if match["kind"] == "old" and not final.exists():
+                leftover.rename(final)
+            else:
+                shutil.rmtree(leftover)
+        except OSError:
+            pass
+
+
+def is_checkpoint(path: Path) -> bool:
+    """Whether `path` is a folder with a valid card (the only kind of thing --overwrite may replace)."""
+    try:
+        read_card(path)
+        return True
+    except CheckpointError:
+        return False
+
+
+def check_target(path: str | os.PathLike, overwrite: bool) -> Path:
+    """Where a new checkpoint may go: a new name, or (with `overwrite`) an existing checkpoint; never another
+    file or folder. Called before training, so a bad --out fails in a second instead of after the training."""
+    final = Path(path).expanduser()
+    if final.parent.is_dir():
+        recover(final.parent)
+    if final.exists() or final.is_symlink():
+        if not overwrite:
+            raise GenLabError(f"{final} already exists; choose another --out or pass --overwrite "
+                              f"(nothing was overwritten)")
+        if final.is_symlink() or not is_checkpoint(final):
+            raise GenLabError(f"{final} is not a GenLab checkpoint; --overwrite replaces only checkpoints, so "
+                              f"nothing was touched: choose another --out")
+    return final
+
+
+def non_finite(tensors: dict[str, torch.Tensor]) -> list[str]:
+    """Names of the floating-point tensors holding NaN or inf."""
+    return [k for k, v in tensors.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+
+
 def save(path: str | os.PathLike, model: torch.nn.Module, card: dict,
          snapshots: dict[str, torch.Tensor] | None = None, overwrite: bool = False) -> Path:
-    """Write a checkpoint folder atomically and return its path. Refuses to replace an existing checkpoint
-    unless `overwrite`; even then the old one stays whole until the new one is complete."""
-    final = Path(path).expanduser()
-    if final.exists() and not overwrite:
-        raise GenLabError(f"{final} already exists; choose another --out (nothing was overwritten)")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.parent / f".{final.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
+    """Write a checkpoint folder atomically and return its path. Refuses to replace anything but a checkpoint,
+    and that only with `overwrite`; even then the old one stays whole until the new one is complete. Refuses
+    weights with NaN or inf. A full disk or a read-only folder gives a GenLabError and leaves nothing behind."""
+    final = check_target(path, overwrite)
+    state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    bad = non_finite(state)
+    if bad:
+        raise GenLabError(f"refusing to save {final}: {bad[0]} holds NaN or inf (the training diverged)")
+    tmp = _hidden(final, "tmp")
     try:
-        state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()
         save_file(state, str(tmp / WEIGHTS))
         if snapshots:
             save_file({k: v.detach().to("cpu").contiguous() for k, v in snapshots.items()}, str(tmp / SNAPSHOTS))
@@ -99,12 +217,16 @@ def save(path: str | os.PathLike, model: torch.nn.Module, card: dict,
             f.flush()
             os.fsync(f.fileno())
         if final.exists():
-            old = final.parent / f".{final.name}.old-{uuid.uuid4().hex[:8]}"
+            old = _hidden(final, "old")
             final.rename(old)
-            tmp.rename(final)
+            tmp.rename(final)  # killed before this line: recover() puts `old` back
             shutil.rmtree(old, ignore_errors=True)
         else:
             tmp.rename(final)
+    except OSError as error:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise GenLabError(f"could not write the checkpoint {final} ({error.strerror or error}); nothing was "
+                          f"saved and nothing there was changed") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -133,10 +255,31 @@ def read_card(path: str | os.PathLike) -> dict:
         raise CheckpointError(f"{folder / CARD} is not readable JSON ({error})") from None
     if not isinstance(card, dict) or any(k not in card for k in REQUIRED_CARD_KEYS):
         raise CheckpointError(f"{folder / CARD} lacks one of {', '.join(REQUIRED_CARD_KEYS)}")
+    problem = card_problem(card)
+    if problem:
+        raise CheckpointError(f"{folder / CARD} is not a valid card: {problem}")
     if card["format_version"] != FORMAT_VERSION:
         raise CheckpointError(f"{folder} has card format {card['format_version']!r}; this GenLab reads "
                               f"format {FORMAT_VERSION}")
     return card
+
+
+@functools.cache
+def _card_validator():
+    from jsonschema import Draft202012Validator  # imported on first use: most processes read cards late or never
+    return Draft202012Validator(CARD_SCHEMA)
+
+
+def card_problem(card) -> str | None:
+    """What is wrong with a card, in one line, or None (checked against CARD_SCHEMA)."""
+    from jsonschema.exceptions import best_match
+
+    error = best_match(_card_validator().iter_errors(card))
+    if error is None:
+        return None
+    where = ".".join(str(p) for p in error.absolute_path) or "the card"
+    message = error.message if len(error.message) <= 160 else error.message[:157] + "..."
+    return f"{where}: {message}"
 
 
 def config_from_card(config_cls, config: dict, where: str):
@@ -150,7 +293,7 @@ def config_from_card(config_cls, config: dict, where: str):
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}
     try:
         return config_cls(**values)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, GenLabError) as error:
         raise CheckpointError(f"{where}: config does not describe a valid model ({error})") from None
 
 
@@ -168,6 +311,10 @@ def load(path: str | os.PathLike, device: torch.device | str = "cpu"):
     except GenLabError as error:
         raise CheckpointError(f"{folder}: {error}") from None
     config = config_from_card(family.Config, card["config"], str(folder / CARD))
+    try:
+        memory.check_fits(family, config, training=False, what=f"the model {folder.name}'s card describes")
+    except GenLabError as error:
+        raise CheckpointError(str(error)) from None
     weights = folder / WEIGHTS
     if not weights.is_file():
         raise CheckpointError(f"{folder} has a card but no {WEIGHTS}")
@@ -178,6 +325,10 @@ def load(path: str | os.PathLike, device: torch.device | str = "cpu"):
         state = load_file(str(weights))
     except (SafetensorError, OSError, ValueError, RuntimeError) as error:
         raise CheckpointError(f"{weights} is not a readable safetensors file ({error})") from None
+    bad = non_finite(state)
+    if bad:
+        raise CheckpointError(f"{weights}: {bad[0]} holds NaN or inf (the training that wrote it diverged); "
+                              f"retrain it with a smaller learning rate")
     model = family.build(config)
     try:
         model.load_state_dict(state, strict=True)
@@ -206,6 +357,7 @@ def list_checkpoints() -> list[CheckpointInfo]:
     for source, root in (("shipped", SHIPPED_DIR), ("user", user_dir())):
         if not root.is_dir():
             continue
+        recover(root)
         for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
             if not (folder / CARD).exists():
                 continue
@@ -220,8 +372,13 @@ def list_checkpoints() -> list[CheckpointInfo]:
 def resolve(ref: str | os.PathLike) -> Path:
     """A checkpoint folder from a path, or from a name in the listing (shipped names win)."""
     path = Path(ref).expanduser()
+    if not path.exists() and path.parent.is_dir():
+        recover(path.parent)  # a replace killed half-way: the old checkpoint comes back under its name
     if path.exists():
-        return _folder(path)
+        folder = _folder(path)
+        if not (folder / CARD).is_file():
+            raise CheckpointError(f"{folder} is not a checkpoint: it has no {CARD}")
+        return folder
     matches = [info.path for info in list_checkpoints() if info.name == str(ref)]
     if matches:
         return matches[0]

@@ -64,8 +64,19 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+MAX_SEED = 2**62  # inside torch.manual_seed's 64-bit range, with room for the streams seed + 1, seed + 2, ...
+
+
+def check_seed(seed: int) -> int:
+    """`seed`, if a torch generator can take it; else a GenLabError (not torch's overflow traceback)."""
+    if not 0 <= seed <= MAX_SEED:
+        raise GenLabError(f"--seed must be a whole number from 0 to {MAX_SEED}, got {seed}")
+    return seed
+
+
 def make_generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
     """A torch.Generator on `device`, seeded: the one way randomness enters sampling code."""
+    check_seed(int(seed))
     generator = torch.Generator(device=torch.device(device))
     generator.manual_seed(int(seed))
     return generator

@@ -76,10 +76,15 @@ def _read(path: Path, key: str) -> np.ndarray | None:
 
 
 def _write(path: Path, key: str, coords: np.ndarray) -> None:
+    """Write a map atomically; on a full disk or a read-only folder raise OSError and leave no partial file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.npz")
-    np.savez_compressed(tmp, key=np.array(key), coords=coords.astype(np.float32))
-    tmp.replace(path)  # atomic
+    try:
+        np.savez_compressed(tmp, key=np.array(key), coords=coords.astype(np.float32))
+        tmp.replace(path)  # atomic
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 @dataclass(frozen=True)
@@ -144,15 +149,28 @@ def main(argv: list[str] | None = None) -> int:
     from gen_core.core import InferenceCore
     from gen_core.models import vae
     try:
+        methods = [m.strip() for m in args.methods.split(",")]
+        unknown = [m for m in methods if m not in METHODS]
+        if unknown:
+            raise GenLabError(f"unknown projection {unknown[0]!r}; choose from {', '.join(METHODS)}")
         core = InferenceCore("cpu")
         loaded = core.load(args.checkpoint)
+        if loaded.card["family"] != "vae":
+            raise GenLabError(f"{loaded.name} is a {loaded.card['family']}; latent maps are made for VAEs only")
         dataset_name = loaded.card["dataset"]["name"]
         latents = core.run(args.checkpoint, lambda m: vae.encode_dataset(m.model, dataset_name))["mu"]
-        for method in args.methods.split(","):
+        if not np.isfinite(latents).all():
+            raise GenLabError(f"{loaded.name} encodes some test images to NaN or inf; no map was written")
+        for method in methods:
             started = time.perf_counter()
-            coords = project(latents, method.strip())
-            key = cache_key(loaded.card["weights_sha256"], test_set_id(dataset_name), method.strip(), {}, 0)
-            _write(loaded.path / "projections" / f"{method.strip()}.npz", key, coords)
+            coords = project(latents, method)
+            key = cache_key(loaded.card["weights_sha256"], test_set_id(dataset_name), method, {}, 0)
+            target = loaded.path / "projections" / f"{method}.npz"
+            try:
+                _write(target, key, coords)
+            except OSError as error:
+                raise GenLabError(f"could not write {target} ({error.strerror or error}); the maps already "
+                                  f"there are unchanged") from None
             print(f"{method}: {time.perf_counter() - started:.1f} s -> {loaded.path / 'projections'}")
     except GenLabError as error:
         print(f"error: {error}", file=sys.stderr)

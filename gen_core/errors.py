@@ -15,3 +15,7 @@ class DatasetUnavailable(GenLabError):
 
 class CheckpointError(GenLabError):
     """A checkpoint that cannot be loaded: missing, truncated, corrupt, or its card disagrees with its weights."""
+
+
+class TrainingDiverged(GenLabError):
+    """Training produced a loss or a weight that is NaN, infinite or absurdly large: nothing is saved."""

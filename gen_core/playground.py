@@ -28,9 +28,10 @@ import torch
 
 from gen_core.data import Dataset
 from gen_core.device import make_generator
-from gen_core.errors import GenLabError
+from gen_core.errors import GenLabError, TrainingDiverged
 from gen_core.mode_metrics import knn_radii, point_metrics
 from gen_core.models import family_defaults, get_family
+from gen_core.train import divergence
 
 FAMILY_LABELS = {"gan": "GAN", "vae": "VAE", "ddpm": "Diffusion", "flow": "Flow (RealNVP)", "ebm": "Energy (Langevin)"}
 # The live view's frame: ~5.5 redraws a second, so a frame that runs a little long still leaves 5 (fewer when drawing
@@ -156,15 +157,21 @@ class LiveModel:
         return getattr(c, "z_dim", None) or getattr(c, "latent_dim", None) or 2
 
     def train(self, steps: int) -> dict:
-        """`steps` training steps on random batches; returns the last step's metrics."""
+        """`steps` training steps on random batches; returns the last step's metrics. Raises TrainingDiverged as
+        soon as a loss, or after the last step a weight, is not finite: the model is then lost and the page says
+        so instead of drawing NaN."""
         x_all = self.dataset.x_train
         batch = self.config.batch_size
         metrics = {}
         started = time.perf_counter()
-        for _ in range(steps):
+        for k in range(steps):
             index = torch.randint(len(x_all), (batch,), generator=self.order)
             metrics = self.trainer.step(x_all[index], self.dataset.y_train[index], self.noise)
             self.steps += 1
+            problem = divergence(metrics, self.model if k == steps - 1 else None)
+            if problem:
+                raise TrainingDiverged(f"{self.label} diverged at step {self.steps} ({problem}): try smaller "
+                                       f"learning rates")
             self.history["step"].append(self.steps)
             for key, value in metrics.items():
                 self.history.setdefault(key, []).append(value)

@@ -6,6 +6,7 @@ N x C x H x W in [0, 1], 2-D models as N x 2 in data coordinates.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import torch
 from gen_core import render
 from gen_core.core import InferenceCore
 from gen_core.data import images_to_unit
+from gen_core.device import check_seed
 from gen_core.errors import GenLabError
 
 SUFFIXES = (".png", ".npy")
@@ -23,16 +25,20 @@ SUFFIXES = (".png", ".npy")
 def write_samples(x: torch.Tensor, is_image: bool, out: Path) -> None:
     """Write samples atomically (to a temporary name, then renamed) so a failed run leaves no half file."""
     suffix = out.suffix.lower()
-    tmp = out.with_name(f".{out.name}.tmp")
-    if suffix == ".npy":
-        array = images_to_unit(x) if is_image else x
-        with open(tmp, "wb") as f:
-            np.save(f, array.numpy().astype(np.float32))
-    elif is_image:
-        render.grid(x).save(tmp, format="PNG")
-    else:
-        render.scatter_image(x.numpy()).save(tmp, format="PNG")
-    tmp.replace(out)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        if suffix == ".npy":
+            array = images_to_unit(x) if is_image else x
+            with open(tmp, "wb") as f:
+                np.save(f, array.numpy().astype(np.float32))
+        elif is_image:
+            render.grid(x).save(tmp, format="PNG")
+        else:
+            render.scatter_image(x.numpy()).save(tmp, format="PNG")
+        tmp.replace(out)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise GenLabError(f"could not write {out} ({error.strerror or error}); nothing was written") from None
 
 
 def diffusion_options(args, card: dict) -> dict:
@@ -79,8 +85,11 @@ def main(argv: list[str] | None = None) -> int:
             raise GenLabError(f"--out {args.out!r}: the file must end in {' or '.join(SUFFIXES)}")
         if not out.parent.is_dir():
             raise GenLabError(f"--out {args.out!r}: folder {str(out.parent)!r} does not exist")
+        if out.is_dir():
+            raise GenLabError(f"--out {args.out!r} is a folder; name a file to write")
         if not 1 <= args.n <= 100_000:
             raise GenLabError(f"--n must be between 1 and 100000, got {args.n}")
+        check_seed(args.seed)
         core = InferenceCore(args.device)
         loaded = core.load(args.checkpoint)
         options = diffusion_options(args, loaded.card)
@@ -88,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         with tqdm(total=args.n, unit="sample", delay=1.0, file=sys.stderr) as bar:
             x = core.sample(args.checkpoint, args.n, seed=args.seed, label=args.label, progress=bar.update,
                             **options)
+        if not bool(torch.isfinite(x).all()):
+            raise GenLabError(f"{loaded.name} produced NaN or infinite samples; nothing was written")
         write_samples(x, loaded.is_image, out)
     except GenLabError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -22,13 +22,15 @@ from typing import Callable
 import numpy as np
 import torch
 
-from gen_core import checkpoints
+from gen_core import checkpoints, memory
 from gen_core.data import Dataset, load_dataset
-from gen_core.device import make_generator, pick_device
-from gen_core.errors import GenLabError
+from gen_core.device import check_seed, make_generator, pick_device
+from gen_core.errors import GenLabError, TrainingDiverged
 from gen_core.models import FAMILIES, family_defaults, get_family
 
 MAX_HISTORY_POINTS = 20_000  # beyond this many steps the history keeps every k-th step
+WEIGHT_CHECK_EVERY = 50      # steps between checks that every weight is still finite (losses: every step)
+LOSS_LIMIT = 1e15            # a loss beyond this has diverged even while it is finite (lr = 1e4: ELBO -1.9e32)
 
 
 @dataclass
@@ -46,6 +48,20 @@ def dataset_facts(dataset: Dataset) -> dict:
     """What a card records about its training data."""
     return {"name": dataset.name, "kind": dataset.kind, "shape": list(dataset.shape),
             "class_names": list(dataset.class_names), "num_train": len(dataset.x_train)}
+
+
+def divergence(metrics: dict, model: torch.nn.Module | None = None) -> str | None:
+    """What has diverged, in words, or None: a metric that is NaN, infinite or beyond LOSS_LIMIT, or (when a
+    model is given) a weight that is not finite."""
+    for key, value in metrics.items():
+        value = float(value)
+        if not math.isfinite(value) or abs(value) > LOSS_LIMIT:
+            return f"{key} = {value:.3g}"
+    if model is not None:
+        for name, tensor in model.state_dict().items():
+            if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+                return f"weight {name} holds NaN or inf"
+    return None
 
 
 def check_fits(family_name: str, dataset: Dataset):
@@ -67,8 +83,11 @@ def train(family_name: str, dataset: Dataset, *, config=None, epochs: int = 1, s
     family = check_fits(family_name, dataset)
     if epochs < 1:
         raise GenLabError(f"epochs must be at least 1, got {epochs}")
+    check_seed(seed)
     device = torch.device(device)
     config = config or family.config_for(dataset, **family_defaults(family_name))
+    check_shape(config, dataset)
+    memory.check_fits(family, config, training=True)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = family.build(config).to(device)
@@ -97,6 +116,10 @@ def train(family_name: str, dataset: Dataset, *, config=None, epochs: int = 1, s
         for x, y in dataset.batches(config.batch_size, order):
             metrics = trainer.step(x.to(device), y.to(device), noise)
             step += 1
+            problem = divergence(metrics, model if step % WEIGHT_CHECK_EVERY == 0 or step == total else None)
+            if problem:
+                raise TrainingDiverged(f"training diverged at step {step} of {total} ({problem}); nothing was "
+                                       f"saved: try a smaller learning rate or beta")
             if step % stride == 0 or step == total:
                 history["step"].append(step)
                 for key, value in metrics.items():
@@ -108,6 +131,15 @@ def train(family_name: str, dataset: Dataset, *, config=None, epochs: int = 1, s
     model.eval()
     metrics = family.evaluate(model, dataset, make_generator(seed + 3, device))
     return TrainResult(model, config, step, history, snapshots, metrics, seconds)
+
+
+def check_shape(config, dataset: Dataset) -> None:
+    """A config's data shape must be the dataset's (`--set image_shape=3,16,16` on the 8x8 grey digits)."""
+    for field_name in ("image_shape", "data_shape"):
+        shape = getattr(config, field_name, None)
+        if shape is not None and tuple(shape) != tuple(dataset.shape):
+            raise GenLabError(f"{field_name}={','.join(map(str, shape))} does not match {dataset.name}, whose "
+                              f"samples are {','.join(map(str, dataset.shape))}; leave {field_name} unset")
 
 
 def parse_overrides(config_cls, pairs: list[str]) -> dict:
@@ -159,9 +191,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         family = get_family(args.family)
-        out = Path(args.out) if args.out else default_out(args.family, args.dataset)
-        if out.exists() and not args.overwrite:
-            raise GenLabError(f"{out} already exists; choose another --out or pass --overwrite")
+        check_seed(args.seed)
+        out = checkpoints.check_target(args.out or default_out(args.family, args.dataset), args.overwrite)
         device = pick_device(args.device)
         dataset = load_dataset(args.dataset, args.data_root)
         check_fits(args.family, dataset)
@@ -170,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
             config = family.config_for(dataset, **{**family_defaults(args.family), **overrides})
         except ValueError as error:
             raise GenLabError(f"bad config: {error}") from None
+        check_shape(config, dataset)
+        memory.check_fits(family, config, training=True)
         with tqdm(total=None, unit="step", desc=f"{args.family} on {dataset.name}", delay=1.0,
                   file=sys.stderr, dynamic_ncols=True) as bar:
             def report(step, total, metrics):

@@ -6,7 +6,7 @@ import streamlit as st
 
 from gen_core import checkpoints
 from gen_core.core import InferenceCore
-from gen_core.data import Dataset, load_dataset
+from gen_core.data import Dataset, load_card_dataset
 
 
 @st.cache_resource(show_spinner=False)
@@ -23,8 +23,9 @@ def get_core() -> InferenceCore:
 
 @st.cache_resource(show_spinner=False)
 def get_dataset(name: str) -> Dataset:
-    """A registered dataset, loaded once per process. Shared: never modify its tensors."""
-    return load_dataset(name)
+    """A dataset a page or a checkpoint card names, loaded once per process (image folders only from the data
+    folders the server allows: see gen_core.data.load_card_dataset). Shared: never modify its tensors."""
+    return load_card_dataset(name)
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -54,6 +55,7 @@ def pick_checkpoint(families: tuple[str, ...], key: str, resets: tuple[str, ...]
     the loaded model)."""
     from gen_core.errors import GenLabError
     from ui.settings import forget
+    from ui.text import plain
 
     models = checkpoints_of(*families)
     if not models:
@@ -65,6 +67,6 @@ def pick_checkpoint(families: tuple[str, ...], key: str, resets: tuple[str, ...]
     try:
         loaded = get_core().load(name)
     except GenLabError as error:
-        st.error(str(error))
+        st.error(plain(error))
         st.stop()
     return by_name, name, loaded

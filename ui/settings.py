@@ -10,6 +10,7 @@ import torch
 
 from gen_core.device import available_devices, pick_device
 from gen_core.errors import GenLabError
+from ui.text import plain
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
 SEED_KEY, DEVICE_KEY = "global_seed", "device_choice"
@@ -29,14 +30,14 @@ def _adopt_query_params() -> None:
                 raise ValueError
             st.session_state[SEED_KEY] = seed
         except ValueError:
-            st.session_state["url_warning"] = f"Ignored seed={params['seed']!r} from the URL: use a whole number " \
-                                              f"from 0 to {MAX_SEED}."
+            st.session_state["url_warning"] = f"Ignored seed={plain(repr(params['seed']))} from the URL: use a " \
+                                              f"whole number from 0 to {MAX_SEED}."
     if "device" in params:
         if params["device"] in DEVICE_CHOICES:
             st.session_state[DEVICE_KEY] = params["device"]
         else:
-            st.session_state["url_warning"] = f"Ignored device={params['device']!r} from the URL: use one of " \
-                                              f"{', '.join(DEVICE_CHOICES)}."
+            st.session_state["url_warning"] = f"Ignored device={plain(repr(params['device']))} from the URL: use " \
+                                              f"one of {', '.join(DEVICE_CHOICES)}."
 
 
 def sidebar() -> None:
@@ -47,9 +48,15 @@ def sidebar() -> None:
         st.selectbox("Device", DEVICE_CHOICES, key=DEVICE_KEY,
                      help="auto: the server's GENLAB_DEVICE where it is set, else CUDA, then Apple MPS, then the "
                           "CPU. Every model runs on the CPU; a GPU makes sampling and training faster.")
-        st.number_input("Global seed", min_value=0, max_value=MAX_SEED, value=0, step=1, key=SEED_KEY,
+        st.session_state.setdefault(SEED_KEY, 0)  # not value=0: the URL may have set it (see seed_input)
+        st.number_input("Global seed", min_value=0, max_value=MAX_SEED, step=1, key=SEED_KEY,
                         help="Seeds every sample on every page, so what you see can be reproduced.")
         device = current_device()
+        choice = st.session_state.get(DEVICE_KEY, "auto")
+        try:
+            pick_device(choice)
+        except GenLabError:
+            st.warning(f"{choice} is not available here ({', '.join(available_devices())} is); using the CPU.")
         st.caption(f"Running on **{device}**" + (f" ({torch.cuda.get_device_name(device)})"
                                                   if device.type == "cuda" else ""))
         if "url_warning" in st.session_state:
@@ -57,12 +64,12 @@ def sidebar() -> None:
 
 
 def current_device() -> torch.device:
-    """The device the user chose, or the CPU with a sidebar warning when that device is not on this machine."""
+    """The device the user chose, or the CPU when that device is not on this machine (the sidebar says so, once
+    per run: pages call this many times)."""
     choice = st.session_state.get(DEVICE_KEY, "auto")
     try:
         return pick_device(choice)
     except GenLabError:
-        st.sidebar.warning(f"{choice} is not available here ({', '.join(available_devices())} is); using the CPU.")
         return torch.device("cpu")
 
 
@@ -73,6 +80,13 @@ def global_seed() -> int:
 def next_seed(key: str) -> None:
     """Button callback: move the seed widget `key` on by one (callbacks run before widgets are drawn)."""
     st.session_state[key] = min(MAX_SEED, int(st.session_state.get(key, 0)) + 1)
+
+
+def seed_input(label: str, key: str, default: int, where=None) -> int:
+    """A seed box that a "New samples" button moves on with `next_seed`. Its first value goes into Session State
+    instead of `value=`: a widget given a default and also set through Session State warns in the server log."""
+    st.session_state.setdefault(key, int(default))
+    return int((where or st).number_input(label, min_value=0, max_value=MAX_SEED, step=1, key=key))
 
 
 def clamp_state(key: str, low: int, high: int) -> None:

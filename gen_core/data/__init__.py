@@ -74,6 +74,31 @@ def genlab_home() -> Path:
     return Path(os.environ.get("GENLAB_HOME") or Path.home() / ".cache" / "genlab").expanduser()
 
 
+DATA_ROOTS_ENV = "GENLAB_DATA_ROOTS"
+
+
+def allowed_data_roots() -> list[Path]:
+    """The folders whose image sets a checkpoint card may name: $GENLAB_HOME/data, plus the folders listed in
+    $GENLAB_DATA_ROOTS (separated like PATH)."""
+    extra = [Path(p).expanduser() for p in os.environ.get(DATA_ROOTS_ENV, "").split(os.pathsep) if p.strip()]
+    return [default_data_root(), *extra]
+
+
+def load_card_dataset(name: str) -> Dataset:
+    """The dataset a checkpoint card names. A card is a file anyone can hand over, so a `folder:` set it names
+    must lie inside `allowed_data_roots()` once links and `..` are resolved: a card must never make the server
+    read a folder of its choosing (`folder:../../../../usr/share`). Registered sets load as usual."""
+    name = name.strip()
+    if name.startswith(FOLDER_PREFIX):
+        folder = Path(name[len(FOLDER_PREFIX):]).expanduser().resolve()
+        roots = allowed_data_roots()
+        if not any(folder.is_relative_to(root.resolve()) for root in roots):
+            raise GenLabError(f"this checkpoint's card names the image folder {str(folder)!r}, outside the data "
+                              f"folders this server reads ({', '.join(str(r) for r in roots)}); put the images "
+                              f"under {roots[0]} or add their folder to {DATA_ROOTS_ENV}")
+    return load_dataset(name)
+
+
 def load_dataset(name: str, data_root: str | os.PathLike | None = None) -> Dataset:
     """Load a registered dataset by name; see the module docstring. Raises GenLabError for an unknown name and
     DatasetUnavailable when the data cannot be found or fetched. Results are cached per process: treat the
@@ -93,7 +118,10 @@ def _load_cached(name: str, root: str | None) -> Dataset:
     if name in ("mnist", "fashion-mnist"):
         return images.load_torchvision(name, Path(root) if root else default_data_root())
     if name.startswith(FOLDER_PREFIX):
-        return images.load_folder(Path(name[len(FOLDER_PREFIX):]).expanduser())
+        path = name[len(FOLDER_PREFIX):].strip()
+        if not path:
+            raise GenLabError("folder: needs a path, as in folder:~/pictures (one subfolder per class)")
+        return images.load_folder(Path(path).expanduser())
     if name in toys.TOYS:
         return toys.load_toy(name)
     raise GenLabError(f"unknown dataset {name!r}; choose one of {', '.join(dataset_names())}")

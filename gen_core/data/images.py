@@ -10,6 +10,7 @@ from gen_core.errors import DatasetUnavailable, GenLabError
 
 DIGITS_SPLIT_SEED = 0
 FOLDER_IMAGE_SIZE = 32
+MIN_FOLDER_IMAGES = 10  # 8 to train on and 2 to test on, at the 80/20 split
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 
 
@@ -79,7 +80,10 @@ def load_torchvision(name: str, root: Path):
     for train in (True, False):
         try:
             splits[train] = cls(str(root), train=train, download=False)
-        except RuntimeError:
+        except Exception as error:  # torchvision raises RuntimeError("Dataset not found...") for missing files
+            if not (isinstance(error, RuntimeError) and "not found" in str(error).lower()):
+                raise _damaged(name, root / class_name / "raw", error) from None
+            # Missing: fetch them, where a network is allowed.
             try:
                 if os.environ.get("GENLAB_OFFLINE"):
                     raise RuntimeError("GENLAB_OFFLINE is set, so no download was tried")
@@ -101,6 +105,13 @@ def load_torchvision(name: str, root: Path):
                    class_names=class_names, description=f"torchvision {class_name} from {root}")
 
 
+def _damaged(name: str, folder: Path, error: Exception) -> DatasetUnavailable:
+    """The IDX files exist but are truncated or not IDX at all (torchvision fails an assertion or a reshape)."""
+    reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
+    return DatasetUnavailable(f"the {name} files in {folder} are damaged or not IDX files ({reason}); replace "
+                              f"them with the original train-images-idx3-ubyte, ... files")
+
+
 def load_folder(path: Path, size: int = FOLDER_IMAGE_SIZE, seed: int = 0):
     """Any folder with one subfolder per class. Images are resized to size x size; grey-scale when every image
     is, RGB otherwise; split 80/20 with a fixed seed. Unreadable files are skipped and counted."""
@@ -117,18 +128,22 @@ def load_folder(path: Path, size: int = FOLDER_IMAGE_SIZE, seed: int = 0):
     images, labels, skipped = [], [], 0
     for label, class_dir in enumerate(class_dirs):
         for file in sorted(class_dir.rglob("*")):
-            if file.suffix.lower() not in IMAGE_SUFFIXES:
+            # Regular files only: opening a FIFO named zz.png would wait forever for a writer.
+            if file.suffix.lower() not in IMAGE_SUFFIXES or not file.is_file():
                 continue
             try:
                 with Image.open(file) as im:
                     im.load()
                     images.append(im.copy())
                 labels.append(label)
-            except (OSError, UnidentifiedImageError, ValueError):
-                skipped += 1
+            except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+                skipped += 1  # includes pictures so large that Pillow refuses them as decompression bombs
     if not images:
         raise GenLabError(f"image folder {str(path)!r} has no readable images "
                           f"(looked for {', '.join(sorted(IMAGE_SUFFIXES))})")
+    if len(images) < MIN_FOLDER_IMAGES:
+        raise GenLabError(f"image folder {str(path)!r} has {len(images)} readable image(s); at least "
+                          f"{MIN_FOLDER_IMAGES} are needed to train on some and test on others")
     grey = all(im.mode in ("1", "L", "LA", "I", "I;16") for im in images)
     mode, channels = ("L", 1) if grey else ("RGB", 3)
     arrays = [np.asarray(im.convert(mode).resize((size, size), Image.Resampling.BILINEAR), dtype=np.float32)

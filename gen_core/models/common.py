@@ -1,4 +1,6 @@
-"""Small pieces shared by the convolutional families."""
+"""Small pieces shared by the families: the field check every Config runs, and the convolutional sizes."""
+import dataclasses
+import math
 
 
 def num_downsamples(size: int) -> int:
@@ -9,3 +11,37 @@ def num_downsamples(size: int) -> int:
         size //= 2
         count += 1
     return count
+
+
+LEARNING_RATES = ("lr", "lr_g", "lr_d")
+MAX_LEARNING_RATE = 1.0  # Adam's step is about lr per weight: beyond 1, every model here diverges at once
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_fields(config) -> None:
+    """Every field of a frozen Config holds a value of its default's type, finite, and every learning rate lies
+    in (0, 1]. Each family's Config calls this first in __post_init__, so neither a card, a `--set` value nor a
+    page can build a model from NaN, inf, a float where a count belongs (a card's `latent_dim: 1e9`) or a
+    negative learning rate. Ranges particular to a family stay in its own __post_init__."""
+    for f in dataclasses.fields(config):
+        value, default = getattr(config, f.name), f.default
+        if isinstance(default, bool):
+            ok, kind = isinstance(value, bool), "true or false"
+        elif isinstance(default, int):
+            ok, kind = _whole(value), "a whole number"
+        elif isinstance(default, float):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            kind = "a finite number"
+        elif isinstance(default, str):
+            ok, kind = isinstance(value, str), "text"
+        elif isinstance(default, tuple):
+            ok, kind = isinstance(value, tuple) and all(_whole(v) for v in value), "whole numbers"
+        else:
+            continue
+        if not ok:
+            raise ValueError(f"{f.name} must be {kind}, got {value!r}")
+        if f.name in LEARNING_RATES and not 0 < value <= MAX_LEARNING_RATE:
+            raise ValueError(f"{f.name} must be in (0, {MAX_LEARNING_RATE:g}], got {value!r}")

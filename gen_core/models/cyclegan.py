@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from gen_core.models.common import check_fields
+
 DATA_KINDS = ("image",)
 ARCHS = ("conv", "mlp")
 TRANSFORMS = {"invert": "inverted (x -> -x)", "rot90": "rotated a quarter turn", "transpose": "transposed"}
@@ -56,14 +58,15 @@ class Config:
     batch_size: int = 128       # split in halves: 64 from A, 64 others into B
 
     def __post_init__(self):
+        check_fields(self)
         if self.arch not in ARCHS:
             raise ValueError(f"unknown arch {self.arch!r}; choose one of {', '.join(ARCHS)}")
         if self.transform not in TRANSFORMS:
             raise ValueError(f"unknown transform {self.transform!r}; choose one of {', '.join(TRANSFORMS)}")
         if len(self.image_shape) != 3 or (self.transform != "invert" and self.image_shape[1] != self.image_shape[2]):
             raise ValueError("CycleGAN needs images (C, H, W), square ones for rot90 and transpose")
-        if self.width < 1 or self.batch_size < 2 or self.cycle_weight < 0:
-            raise ValueError("width >= 1, batch_size >= 2 and cycle_weight >= 0 are needed")
+        if self.width < 1 or self.batch_size < 2 or self.cycle_weight < 0 or not 0 <= self.beta1 < 1:
+            raise ValueError("width >= 1, batch_size >= 2, cycle_weight >= 0 and beta1 in [0, 1) are needed")
 
 
 class ConvTranslator(nn.Module):
@@ -153,11 +156,11 @@ class Trainer:
 
 def sample(model: CycleGAN, n: int, *, generator: torch.Generator, label: int | None = None) -> torch.Tensor:
     """n translations G(a) of domain-A test images drawn at random: images of domain B in [-1, 1]."""
-    from gen_core.data import load_dataset
+    from gen_core.data import load_card_dataset
 
     if label is not None:
         raise ValueError("a CycleGAN translates images: it cannot sample a chosen class")
-    x_test = load_dataset(model.config.dataset).x_test
+    x_test = load_card_dataset(model.config.dataset).x_test
     index = torch.randint(len(x_test), (n,), generator=generator, device=generator.device).cpu()
     return model.g_ab(x_test[index].to(next(model.parameters()).device))
 

@@ -40,11 +40,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gen_core.models.common import num_downsamples
+from gen_core.models.common import check_fields, num_downsamples
 
 DATA_KINDS = ("image", "points")
 SCHEDULES = ("linear", "cosine")
 SAMPLERS = ("ddpm", "ddim")
+
+MAX_TIMESTEPS = 100_000  # T = 1000 is usual; each step is a network call when sampling with DDPM
 
 
 @dataclass(frozen=True)
@@ -62,12 +64,14 @@ class Config:
     ema_decay: float = 0.999    # sampling uses an exponential moving average of the weights: smoother, better samples
 
     def __post_init__(self):
+        check_fields(self)
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}")
         if len(self.image_shape) not in (1, 3) or min(self.image_shape) < 1:
             raise ValueError(f"image_shape must be (C, H, W) or (D,), got {self.image_shape}")
-        if self.timesteps < 2 or self.channels < 8 or self.hidden < 8 or self.num_classes < 0:
-            raise ValueError("timesteps must be >= 2, channels and hidden >= 8, num_classes >= 0")
+        if not 2 <= self.timesteps <= MAX_TIMESTEPS or self.channels < 8 or self.hidden < 8 or self.num_classes < 0:
+            raise ValueError(f"timesteps must be from 2 to {MAX_TIMESTEPS}, channels and hidden >= 8, "
+                             f"num_classes >= 0")
         if not 0 <= self.p_uncond < 1 or self.lr <= 0 or self.batch_size < 1 or not 0 <= self.ema_decay < 1:
             raise ValueError("p_uncond and ema_decay must be in [0, 1), lr > 0, batch_size >= 1")
         if self.data_scale <= 0:

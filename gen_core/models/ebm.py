@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from gen_core.models.common import check_fields
+
 DATA_KINDS = ("points",)
 BOX = 2.5  # restarts are uniform on [-BOX, BOX]^2 in standardised units: every toy lies inside
 
@@ -47,6 +49,7 @@ class Config:
     sample_steps: int = 300     # Langevin steps from fresh noise when sampling anew
 
     def __post_init__(self):
+        check_fields(self)
         if tuple(self.data_shape) != (2,):
             raise ValueError(f"this energy model is for 2-D points; got data_shape {self.data_shape}")
         if min(self.hidden, self.langevin_steps, self.buffer_size, self.batch_size, self.sample_steps) < 1:

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from gen_core.models.common import check_fields
+
 DATA_KINDS = ("points",)
 
 
@@ -38,6 +40,7 @@ class Config:
     batch_size: int = 256
 
     def __post_init__(self):
+        check_fields(self)
         if tuple(self.data_shape) != (2,):
             raise ValueError(f"RealNVP here models 2-D points; got data_shape {self.data_shape}")
         if self.num_layers < 1 or self.hidden < 1 or self.data_scale <= 0 or self.lr <= 0 or self.batch_size < 1:

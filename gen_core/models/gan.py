@@ -38,7 +38,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gen_core.models.common import num_downsamples
+from gen_core.models.common import check_fields, num_downsamples
 
 DATA_KINDS = ("image", "points")
 ARCHS = ("mlp", "dcgan", "progressive")
@@ -68,6 +68,7 @@ class Config:
     batch_size: int = 64
 
     def __post_init__(self):
+        check_fields(self)
         if self.arch not in ARCHS:
             raise ValueError(f"unknown arch {self.arch!r}; choose one of {', '.join(ARCHS)}")
         if self.loss not in LOSSES:
@@ -80,6 +81,8 @@ class Config:
                 or self.num_classes < 0 or self.anneal_steps < 0:
             raise ValueError("z_dim, width, depth, pack, d_steps, g_steps and batch_size must be >= 1, "
                              "num_classes and anneal_steps >= 0")
+        if not 0 <= self.beta1 < 1 or self.aux_weight < 0 or self.gp_weight < 0 or self.data_scale <= 0:
+            raise ValueError("beta1 must be in [0, 1), aux_weight and gp_weight >= 0, data_scale > 0")
         if self.pack > 1 and (self.arch != "mlp" or self.num_classes or self.batch_size % self.pack):
             raise ValueError("packing needs the unconditional mlp and a batch_size divisible by pack")
 

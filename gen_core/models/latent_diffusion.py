@@ -19,6 +19,7 @@ from torch import nn
 
 from gen_core.errors import GenLabError
 from gen_core.models import diffusion, vae
+from gen_core.models.common import check_fields
 
 DATA_KINDS = ("image",)
 
@@ -47,6 +48,7 @@ class Config:
         return vae.Config(image_shape=tuple(self.image_shape), latent_dim=self.latent_dim, channels=self.vae_channels)
 
     def __post_init__(self):
+        check_fields(self)
         self.diffusion_config()  # validates the shared fields
         self.vae_config()
 

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gen_core.models.common import num_downsamples
+from gen_core.models.common import check_fields, num_downsamples
 
 DATA_KINDS = ("image", "points")
 
@@ -42,6 +42,7 @@ class Config:
     data_scale: float = 1.0     # points only: divided out before the networks (the data's std)
 
     def __post_init__(self):
+        check_fields(self)
         if len(self.image_shape) not in (1, 3) or min(self.image_shape) < 1:
             raise ValueError(f"image_shape must be (C, H, W) or (D,) for points, got {self.image_shape}")
         if self.latent_dim < 1 or self.channels < 1 or self.beta < 0 or self.lr <= 0 or self.batch_size < 1:
@@ -217,10 +218,10 @@ def evaluate(model: ConvVAE, dataset, generator: torch.Generator) -> dict:
 def encode_dataset(model: ConvVAE, dataset_name: str, split: str = "test", seed: int = 0) -> dict:
     """Encode a registered dataset's split: mu, logvar (N, D), labels (N,), and each example's ELBO terms
     recon_nll, kl (N,) from one reparameterised sample; all NumPy on the CPU."""
-    from gen_core.data import load_dataset
+    from gen_core.data import load_card_dataset
     from gen_core.device import make_generator
 
-    dataset = load_dataset(dataset_name)
+    dataset = load_card_dataset(dataset_name)
     x_all, y_all = (dataset.x_test, dataset.y_test) if split == "test" else (dataset.x_train, dataset.y_train)
     device = next(model.parameters()).device
     generator = make_generator(seed, device)
