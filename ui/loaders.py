@@ -7,6 +7,7 @@ import streamlit as st
 from gen_core import checkpoints
 from gen_core.core import InferenceCore
 from gen_core.data import Dataset, load_card_dataset
+from gen_core.errors import GenLabError
 
 
 @st.cache_resource(show_spinner=False)
@@ -22,10 +23,20 @@ def get_core() -> InferenceCore:
 
 
 @st.cache_resource(show_spinner=False)
+def _dataset(name: str) -> Dataset:
+    return load_card_dataset(name)
+
+
 def get_dataset(name: str) -> Dataset:
     """A dataset a page or a checkpoint card names, loaded once per process (image folders only from the data
-    folders the server allows: see gen_core.data.load_card_dataset). Shared: never modify its tensors."""
-    return load_card_dataset(name)
+    folders the server allows: see gen_core.data.load_card_dataset). Shared: never modify its tensors. One it
+    cannot load (refused, missing, damaged) is said in one line and stops the page, or the fragment it is in."""
+    from ui.text import plain
+    try:
+        return _dataset(name)
+    except GenLabError as error:
+        st.error(plain(error))
+        st.stop()
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -53,7 +64,6 @@ def pick_checkpoint(families: tuple[str, ...], key: str, resets: tuple[str, ...]
     the shared core. Switching models forgets the widget values in `resets` (their options depend on the model).
     With no checkpoint, or one that cannot be loaded, says so and stops the page. Returns (models by name, name,
     the loaded model)."""
-    from gen_core.errors import GenLabError
     from ui.settings import forget
     from ui.text import plain
 
