@@ -2,12 +2,17 @@
 
 Served by app.py (`streamlit run app.py`), which warms the process first; AppTest runs this file directly.
 """
+from pathlib import Path
+
 import streamlit as st
 
 from ui.registry import PAGES
 from ui.settings import sidebar
 
-st.set_page_config(page_title="GenLab", page_icon=":material/science:", layout="wide")
+ICON = str(Path(__file__).resolve().parent / "assets" / "icon.png")  # eight modes on a ring, like ring8
+
+# A local icon: a Material icon name makes every browser fetch it from a font server, and GenLab runs offline.
+st.set_page_config(page_title="GenLab", page_icon=ICON, layout="wide")
 
 navigation = st.navigation([st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=p.default)
                             for p in PAGES])

@@ -26,6 +26,7 @@ from gen_core import checkpoints, embed, sample, train
 from gen_core.data import load_card_dataset, load_dataset
 from gen_core.errors import GenLabError, TrainingDiverged
 from gen_core.models import vae
+from ui.text import shown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -377,6 +378,17 @@ def test_the_playground_says_when_a_live_model_diverges(monkeypatch):
     monkeypatch.setattr(flow.Trainer, "step", lambda self, x, y, g=None: {"nll": float("nan")})
     with pytest.raises(TrainingDiverged, match=r"Flow \(RealNVP\) diverged at step 1 \(nll = nan\)"):
         model.train(5)
+
+
+def test_the_playground_page_says_so_and_starts_again(monkeypatch):
+    from gen_core.models import flow
+    from tests.apptest import open_page
+    at = open_page("app_pages/playground.py")
+    monkeypatch.setattr(flow.Trainer, "step", lambda self, x, y, g=None: {"nll": float("inf")})
+    at.button(key="pg_step").click().run()
+    assert not at.exception
+    assert any("Flow (RealNVP) diverged at step 1" in shown(e.value) and "start again" in e.value for e in at.error)
+    assert (at.dataframe[0].value["step"] == 0).all()  # every model afresh, none drawn from NaN
 
 
 # --- 5. python -m gen_core.sample ---------------------------------------------------------------------------------
@@ -813,8 +825,10 @@ def test_an_uploaded_file_name_is_plain_text():
     upload.name = "**x** ![t](http://evil/t.png).png"
     with pytest.raises(GenLabError) as error:
         image_from_file(upload, (1, 8, 8))
-    shown = plain(error.value)
-    assert "![" not in shown and "](" not in shown and "\\*\\*x\\*\\*" in shown
+    markdown = plain(error.value)
+    assert "![" not in markdown and "](" not in markdown and "\\*\\*x\\*\\*" in markdown
+    assert "http://evil" not in markdown  # no autolink either
+    assert upload.name in shown(markdown)
 
 
 @pytest.mark.parametrize("damage", [("family", ["vae"]), ("dataset", "digits"), ("metrics", "oops"),
@@ -827,7 +841,7 @@ def test_a_malformed_card_never_breaks_a_page(damage, home):
     st.cache_data.clear()
     at = fresh_app().run()
     assert not at.exception
-    assert any("bad" in w.value and damage[0] in w.value for w in at.warning)
+    assert any("bad" in shown(w.value) and damage[0] in shown(w.value) for w in at.warning)
     at.switch_page("app_pages/vae_explorer.py").run()
     assert not at.exception and not any("Traceback" in e.value for e in at.error)
     st.cache_data.clear()
@@ -841,7 +855,7 @@ def test_a_vae_whose_card_names_a_server_folder_is_refused_on_its_page(home):
     at.switch_page("app_pages/vae_explorer.py").run()
     at.selectbox(key="vae_model").set_value("sneaky").run()
     assert not at.exception
-    assert any("outside the data folders this server reads" in e.value for e in at.error)
+    assert any("outside the data folders this server reads" in shown(e.value) for e in at.error)
     st.cache_data.clear()
 
 

@@ -143,3 +143,20 @@ def test_clicking_the_vae_map_in_chromium(server, browser):
     page.get_by_text("Distance to the nearest real point").wait_for(timeout=60_000)
     assert page.get_by_text("the place (").count() == 1
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_shared_link_cannot_inject_markdown(server, browser):
+    """Text from the URL is shown as typed: no link, no image, and the browser fetches nothing from elsewhere."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{server}/?seed=**BOLD**%20[phish](http://evil.invalid/p)%20![t](http://evil.invalid/track.png)")
+    warning = page.locator('[data-testid="stSidebar"] [data-testid="stAlert"]')
+    warning.wait_for(timeout=90_000)
+    text = warning.inner_text().replace("\u200b", "")  # zero-width spaces keep the URLs from becoming links
+    assert "**BOLD** [phish](http://evil.invalid/p) ![t](http://evil.invalid/track.png)" in text
+    assert page.locator('a[href*="evil"]').count() == 0 and page.locator('img[src*="evil"]').count() == 0
+    assert warning.locator("strong").count() == 0
+    from urllib.parse import urlparse
+    assert not [url for url in requested if urlparse(url).hostname != "127.0.0.1"]  # nothing fetched elsewhere
+    page.screenshot(path=str(ROOT / ".pytest_cache" / "url_injection.png"))

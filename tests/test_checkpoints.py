@@ -49,7 +49,7 @@ def test_a_failed_write_leaves_the_old_checkpoint_whole(tmp_path, monkeypatch):
     def disk_full(*args, **kwargs):
         raise OSError("No space left on device")
     monkeypatch.setattr(checkpoints, "save_file", disk_full)
-    with pytest.raises(OSError):
+    with pytest.raises(GenLabError, match="No space left on device"):  # one line, not an OSError traceback
         make(tmp_path, overwrite=True)
     assert {f.name: f.read_bytes() for f in path.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["ck"]  # no temporary folder left behind

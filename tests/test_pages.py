@@ -5,6 +5,7 @@ from streamlit.testing.v1 import AppTest
 from gen_core.device import pick_device
 from tests.apptest import APP, TIMEOUT
 from ui.registry import PAGES
+from ui.text import shown
 
 
 def fresh():
@@ -69,7 +70,7 @@ def test_bad_url_parameters_warn_and_keep_running(params, message):
         at.query_params[key] = value
     at.run()
     assert not at.exception
-    assert any(message in w.value for w in at.sidebar.warning)
+    assert any(message in shown(w.value) for w in at.sidebar.warning)
     assert at.sidebar.number_input(key="global_seed").value == 0
 
 
@@ -83,7 +84,7 @@ def test_a_damaged_checkpoint_is_reported_in_the_page(genlab_home):
     st.cache_data.clear()
     at = fresh().run()
     assert not at.exception
-    assert any("half-written" in w.value and "not readable JSON" in w.value for w in at.warning)
+    assert any("half-written" in shown(w.value) and "not readable JSON" in shown(w.value) for w in at.warning)
     assert (broken / checkpoints.CARD).read_text().endswith('"vae"')  # reported, not touched
     st.cache_data.clear()
 

@@ -2,9 +2,14 @@
 as plain text inside Streamlit's Markdown elements.
 
 st.warning, st.error, st.caption and st.markdown render Markdown, so a shared link with
-`?seed=![t](http://evil/track.png)` would make every visitor's browser fetch that image. CommonMark lets a
-backslash escape any ASCII punctuation character; escaping all of them leaves no link, image, emphasis, code span,
-heading, LaTeX (`$`), Streamlit directive (`:red[...]`) or emoji short code (`:smile:`) for the text to form.
+`?seed=![t](http://evil/track.png)` would make every visitor's browser fetch that image. Two helpers:
+
+- `plain` for sentences: CommonMark lets a backslash escape any ASCII punctuation character, and escaping all of
+  them leaves no link, image, emphasis, code span, heading, LaTeX (`$`), Streamlit directive (`:red[...]`) or
+  emoji short code (`:smile:`) for the text to form. GitHub's autolinks (a bare `http://...`, `www....` or
+  `name@host`) need no punctuation of their own, so a zero-width space goes after `://`, `www` and `@`: the text
+  reads the same, but nothing in it is a link.
+- `code` for a value quoted as typed: an inline code span, inside which Markdown does nothing at all.
 """
 from __future__ import annotations
 
@@ -12,11 +17,14 @@ import re
 import string
 
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+_AUTOLINK = re.compile(r"(://|(?i:www)(?=\.)|@)")
+ZERO_WIDTH_SPACE = "\u200b"
 
 
 def plain(text: object) -> str:
-    """`text` with every Markdown-active character escaped, so it renders exactly as written."""
-    return _PUNCTUATION.sub(r"\\\1", str(text)).replace("\n", " ")
+    """`text` with every Markdown-active character escaped and autolinks broken, so it renders as written."""
+    text = _AUTOLINK.sub(lambda m: m.group(1) + ZERO_WIDTH_SPACE, str(text).replace("\n", " "))
+    return _PUNCTUATION.sub(r"\\\1", text)
 
 
 def code(text: object) -> str:
@@ -26,3 +34,8 @@ def code(text: object) -> str:
     runs = [len(run) for run in re.findall("`+", text)]
     fence = "`" * (max(runs, default=0) + 1)
     return f"{fence} {text} {fence}"
+
+
+def shown(markdown: str) -> str:
+    """What `plain` text reads as once rendered (for tests and logs): escapes and zero-width spaces removed."""
+    return re.sub(r"\\([" + re.escape(string.punctuation) + "])", r"\1", markdown).replace(ZERO_WIDTH_SPACE, "")
