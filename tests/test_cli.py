@@ -1,12 +1,12 @@
-"""The three command lines: end to end in a real subprocess once, and every bad input in-process."""
+"""The command lines end to end: train then sample in a real subprocess, PNG grids, the listing. Their bad inputs
+are in tests/test_bad_inputs.py."""
 import subprocess
 import sys
 
 import numpy as np
-import pytest
 from PIL import Image
 
-from gen_core import checkpoints, sample, train
+from gen_core import checkpoints, sample
 from gen_core import checkpoints as ck_cli
 
 
@@ -44,50 +44,4 @@ def test_listing_prints_shipped_checkpoints(capsys):
     assert "vae-digits" in out and "shipped" in out
 
 
-def one_line_error(capsys) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
-    assert err and err[-1].startswith("error: ") and not any("Traceback" in line for line in err)
-    return err[-1]
-
-
-@pytest.mark.parametrize("argv, message", [
-    (["gan9000", "--dataset", "digits"], "unknown family 'gan9000'"),
-    (["vae", "--dataset", "cifar"], "unknown dataset 'cifar'"),
-    (["flow", "--dataset", "digits"], "trains on points data"),
-    (["vae", "--dataset", "mnist", "--data-root", "/nonexistent/mnist"], "/nonexistent/mnist/MNIST/raw"),
-    (["vae", "--dataset", "folder:/nonexistent/images"], "does not exist"),
-    (["vae", "--dataset", "digits", "--set", "colour=red"], "colour=red"),
-    (["vae", "--dataset", "digits", "--set", "latent_dim=two"], "not a valid int"),
-    (["vae", "--dataset", "digits", "--set", "latent_dim=0"], "bad config"),
-    (["vae", "--dataset", "digits", "--epochs", "0"], "at least 1"),
-    (["vae", "--dataset", "digits", "--device", "tpu"], "unknown device"),
-])
-def test_train_bad_input_is_one_line_and_non_zero(argv, message, capsys, monkeypatch, tmp_path):
-    monkeypatch.setenv("GENLAB_OFFLINE", "1")
-    assert train.main(argv + ["--out", str(tmp_path / "out")]) != 0
-    assert message in one_line_error(capsys)
-    assert not (tmp_path / "out").exists()
-
-
-def test_train_refuses_to_overwrite(tmp_path, capsys):
-    (tmp_path / "out").mkdir()
-    assert train.main(["vae", "--dataset", "digits", "--out", str(tmp_path / "out")]) == 2
-    assert "already exists" in one_line_error(capsys)
-
-
-def test_sample_bad_checkpoints_leave_files_untouched(tmp_path, capsys):
-    from tests.test_checkpoints import make
-    _, path = make(tmp_path)
-    weights = path / checkpoints.WEIGHTS
-    weights.write_bytes(weights.read_bytes()[:500])
-    before = {f.name: f.read_bytes() for f in path.iterdir()}
-    assert sample.main([str(path), "--out", str(tmp_path / "s.png")]) == 2
-    assert "truncated" in one_line_error(capsys)
-    assert {f.name: f.read_bytes() for f in path.iterdir()} == before
-    assert not (tmp_path / "s.png").exists()
-    for argv, message in ((["no-such-model", "--out", str(tmp_path / "a.png")], "no checkpoint"),
-                          (["vae-digits", "--out", str(tmp_path / "a.jpg")], ".png or .npy"),
-                          (["vae-digits", "--out", str(tmp_path / "nowhere" / "a.png")], "does not exist"),
-                          (["vae-digits", "--n", "0", "--out", str(tmp_path / "a.png")], "--n")):
-        assert sample.main(argv) == 2
-        assert message in one_line_error(capsys)
+# Every bad input of the command lines is in tests/test_bad_inputs.py.
