@@ -137,15 +137,18 @@ def forward_section():
 # --- Reverse ---------------------------------------------------------------------------------------------------
 
 def run_reverse(n: int, seed: int, sampler: str, steps: int, label_choice: str, guidance: float, show) -> dict:
-    """One reverse run, drawn live through `show(step)`, recorded for playback."""
+    """One reverse run, drawn live through `show(step)`, recorded for playback. One generator draws x_T and then
+    every step's noise, as `diffusion.sample` does, so the page and `python -m gen_core.sample` give the same
+    samples for the same seed and settings."""
     model = loaded_model(name)
-    x_T = D.initial_noise(model, n, make_generator(seed, core.device))
+    generator = make_generator(seed, core.device)
+    x_T = D.initial_noise(model, n, generator)
     total = T if sampler == "ddpm" else steps
     every = max(1, total // PLAYBACK_FRAMES)
     started = time.perf_counter()
     run = core.run(name, lambda m: D.record(
         D.reverse(m.model, x_T, sampler=sampler, steps=steps, labels=labels_for(label_choice, n), guidance=guidance,
-                  generator=make_generator(seed + 1, core.device)), every=every, callback=show))
+                  generator=generator), every=every, callback=show))
     run.update(seconds=time.perf_counter() - started, sampler=sampler, steps=total, n=n, seed=seed,
                label=label_choice, guidance=guidance)
     return run

@@ -63,6 +63,27 @@ def test_reverse_section_runs_records_and_plays_back(theater):
     assert labels == ["Download the run as a GIF", "Download a PNG strip (one row per sample)"]
 
 
+def test_the_page_and_the_command_line_give_the_same_samples_for_a_seed(theater, tmp_path):
+    """One seed, one rule: the page's reverse run ends where `python -m gen_core.sample` does. DDPM, whose every
+    step draws noise (DDIM at eta = 0 draws only x_T, so it would agree even with two generators)."""
+    import numpy as np
+
+    from gen_core import sample
+    from gen_core.data import images_to_unit
+    open_tab(theater, "diff_tab", "Reverse")
+    run(theater.radio(key="diff_sampler").set_value("ddpm"))
+    theater.select_slider(key="diff_n").set_value(4)
+    theater.number_input(key="diff_seed").set_value(11)
+    theater.selectbox(key="diff_label").set_value("7")
+    theater.slider(key="diff_guidance").set_value(2.0)
+    run(theater)
+    run(theater.button[[b.label for b in theater.button].index("Run the reverse process")].click())
+    on_page = images_to_unit(theater.session_state["diff_run"]["x"][-1]).numpy()
+    assert sample.main(["ddpm-digits", "--n", "4", "--seed", "11", "--label", "7", "--guidance", "2",
+                        "--sampler", "ddpm", "--out", str(tmp_path / "s.npy")]) == 0
+    np.testing.assert_allclose(on_page, np.load(tmp_path / "s.npy"), atol=1e-5)
+
+
 def test_samplers_section_times_both(theater):
     theater.session_state["diff_cmp_n"] = 4
     open_tab(theater, "diff_tab", "Samplers")
