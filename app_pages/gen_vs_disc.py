@@ -63,6 +63,8 @@ if data_name == lab.SYNTHETIC:
                               help="0: naive Bayes's independence assumption holds; near 1 it is badly wrong")
 
 
+# The cached experiments below take `data_key` (the arguments of `task`) and load their data through it: a cached
+# function depends on its arguments only, never on page globals.
 @st.cache_data(show_spinner=False, max_entries=16)
 def task(name: str, dim, separation, correlation):
     if name == lab.SYNTHETIC:
@@ -103,6 +105,7 @@ boundary_tab, curves_tab, missing_tab, irrelevant_tab, generation_tab, outlier_t
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def surfaces(data_key: tuple, names: tuple, n_train: int, seed: int):
+    X_train, y_train, X_test, y_test, image_shape, _ = task(*data_key)
     if X_train.shape[1] == 2:
         return lab.decision_surfaces(names, X_train, y_train, X_test, y_test, n_train, seed)
     from sklearn.decomposition import PCA
@@ -156,6 +159,7 @@ def boundaries_section(data_key):
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def curves(data_key: tuple, names: tuple, sizes: tuple, resamples: int, seed: int):
+    X_train, y_train, X_test, y_test, image_shape, _ = task(*data_key)
     return lab.learning_curves(names, X_train, y_train, X_test, y_test, sizes, resamples, seed)
 
 
@@ -210,6 +214,7 @@ def curves_section(data_key):
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def missing(data_key: tuple, names: tuple, seed: int):
+    X_train, y_train, X_test, y_test, image_shape, _ = task(*data_key)
     return lab.missing_features(names, X_train, y_train, X_test, y_test, lab.MISSING_FRACTIONS, seed)
 
 
@@ -246,6 +251,7 @@ def missing_section(data_key):
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def irrelevant(data_key: tuple, names: tuple, n_train: int, seed: int):
+    X_train, y_train, X_test, y_test, image_shape, _ = task(*data_key)
     return lab.irrelevant_features(names, X_train, y_train, X_test, y_test, lab.NOISE_FEATURES, n_train, seed)
 
 
@@ -273,6 +279,7 @@ def to_images(X: np.ndarray) -> torch.Tensor:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def samples_of(data_key: tuple, name: str, per_class: int, seed: int):
+    X_train, y_train, X_test, y_test, image_shape, _ = task(*data_key)
     model = lab.quiet_fit(classifiers.make(name, seed), X_train, y_train)
     classes = np.unique(y_train)
     X = np.vstack([model.sample(per_class, y=k, random_state=seed + int(k))[0] for k in classes])
@@ -310,6 +317,7 @@ def generation_section(data_key):
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def outliers(data_key: tuple, names: tuple, kind: str, seed: int):
+    X_train, y_train, X_test, y_test, image_shape, _ = task(*data_key)
     rng = np.random.default_rng(seed)
     lo, hi = X_train.min(0), X_train.max(0)
     if kind == "uniform noise":

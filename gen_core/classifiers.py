@@ -34,6 +34,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
+from gen_core.bayes import bayes_posterior
+
 RIDGE = 1e-3  # added to covariance diagonals for densities: digits has always-blank pixels (zero variance)
 
 
@@ -76,11 +78,6 @@ def gaussian_logpdf(x: np.ndarray, mean: np.ndarray, cov: np.ndarray, chunk: int
         logdet = np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(1)
         out[rows] = -0.5 * (solved ** 2).sum(1) - logdet - 0.5 * seen[rows].sum(1) * np.log(2 * np.pi)
     return out
-
-
-def bayes_posterior(joint: np.ndarray) -> np.ndarray:
-    """p(y | x) from log p(x, y) (N, K): Bayes' rule, normalised in log space."""
-    return np.exp(joint - logsumexp(joint, axis=1, keepdims=True))
 
 
 @dataclass

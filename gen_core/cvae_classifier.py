@@ -21,7 +21,7 @@ from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
-from gen_core.classifiers import bayes_posterior
+from gen_core.bayes import bayes_posterior
 
 
 class _CVAE(nn.Module):
