@@ -16,7 +16,8 @@ from gen_core.models import diffusion as D
 from gen_core.models import latent_diffusion as LD
 from ui.images import show_grid
 from ui.loaders import checkpoints_of, describe_checkpoint, get_core, get_dataset
-from ui.settings import clamp_state, forget, global_seed, next_seed, seed_input
+from ui.player import player_html
+from ui.settings import forget, global_seed, next_seed, seed_input
 from ui.text import code, plain
 
 UNCONDITIONAL = "no class (unconditional)"
@@ -42,7 +43,7 @@ if not image_models:
 
 name = st.selectbox("Image model", list(image_models), format_func=lambda n: describe_checkpoint(image_models[n]),
                     key="diff_model", on_change=forget,
-                    args=("diff_run", "diff_frame", "diff_label", "diff_guide_label", "diff_playing"))
+                    args=("diff_run", "diff_label", "diff_guide_label"))
 card = image_models[name]["card"]
 config = card["config"]
 dataset = get_dataset(card["dataset"]["name"])
@@ -169,20 +170,6 @@ def frame_caption(run: dict, k: int) -> str:
            f"{run['steps']}) · right: the model's prediction of x_0 from it"
 
 
-def toggle_play():
-    run = st.session_state.get("diff_run")
-    playing = not st.session_state.get("diff_playing", False)
-    if playing and st.session_state.get("diff_frame", 0) >= len(run["t"]) - 1:
-        st.session_state.diff_frame = 0
-    st.session_state.diff_playing = playing
-
-
-def move_frame(delta: int):
-    run = st.session_state.diff_run
-    st.session_state.diff_playing = False
-    st.session_state.diff_frame = int(np.clip(st.session_state.get("diff_frame", 0) + delta, 0, len(run["t"]) - 1))
-
-
 def reverse_section():
     st.markdown(r"Start from pure noise $x_T \sim \mathcal N(0, I)$ and apply the learned reverse step again and "
                 r"again. Left: the noisy $x_t$; right: the model's guess $\hat x_0$ at that step. Coarse shapes settle "
@@ -219,8 +206,6 @@ def reverse_section():
         live.empty()
         progress.empty()
         st.session_state.diff_run = run
-        st.session_state.diff_frame = len(run["t"]) - 1
-        st.session_state.diff_playing = False
     run = st.session_state.get("diff_run")
     if run is None:
         st.info("Press **Run the reverse process** to watch noise turn into samples.")
@@ -228,46 +213,27 @@ def reverse_section():
     st.caption(f"{run['n']} samples with {run['sampler'].upper()} over {run['steps']} steps in {run['seconds']:.2f} s "
                f"({run['seconds'] / run['steps'] * 1000:.1f} ms per step) · seed {run['seed']}"
                + (f" · class {run['label']}, guidance {run['guidance']:g}" if run["label"] != UNCONDITIONAL else ""))
-    playing = st.session_state.get("diff_playing", False)
-    st.button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
-              on_click=toggle_play, key="diff_play_button")
-    player(run, playing)
+    player(run)
 
 
-def player(run: dict, playing: bool):
-    """Playback of a recorded run: a step slider, step buttons, and a timer while playing."""
-
-    @st.fragment(run_every=0.4 if playing else None)
-    def view():
-        last = len(run["t"]) - 1
-        clamp_state("diff_frame", 0, last)
-        if st.session_state.get("diff_playing"):
-            st.session_state.diff_frame = min(st.session_state.get("diff_frame", 0) + 1, last)
-            if st.session_state.diff_frame == last:
-                st.session_state.diff_playing = False
-                st.rerun()  # stops the timer
-        c = st.columns([1, 1, 8])
-        c[0].button("", icon=":material/skip_previous:", on_click=move_frame, args=(-1,), key="diff_back",
-                    help="One step back")
-        c[1].button("", icon=":material/skip_next:", on_click=move_frame, args=(1,), key="diff_forward",
-                    help="One step forward")
-        k = c[2].slider("Step", 0, last, key="diff_frame", label_visibility="collapsed")
-        st.image(frame_image(run, k), caption=frame_caption(run, k), output_format="PNG")
-    view()
-    strip_at = sorted(set(np.linspace(0, len(run["t"]) - 1, 10).round().astype(int).tolist()))
-    strip = torch.cat([run["x"][k] for k in strip_at])  # (steps x samples): one column per kept step
-    strip = strip.reshape(len(strip_at), run["n"], *strip.shape[1:]).transpose(0, 1).reshape(-1, *strip.shape[1:])
-    strip_png = render.png_bytes(render.grid(strip.clamp(-1, 1), nrow=len(strip_at)))
+def player(run: dict):
+    """Playback of a recorded run in the browser (ui/player.py): every frame is sent once, then play, pause, step
+    and scrub need no server round trip. The player's page and the downloads are built once per run."""
+    if "player_html" not in run:
+        frames = [frame_image(run, k) for k in range(len(run["t"]))]
+        run["player_html"] = player_html(frames, [frame_caption(run, k) for k in range(len(frames))],
+                                         label="Reverse diffusion, step by step")
+        run["gif"] = render.gif_bytes(frames + [frames[-1]] * 10, duration_ms=60)
+        strip_at = sorted(set(np.linspace(0, len(run["t"]) - 1, 10).round().astype(int).tolist()))
+        strip = torch.cat([run["x"][k] for k in strip_at])  # (steps x samples): one column per kept step
+        strip = strip.reshape(len(strip_at), run["n"], *strip.shape[1:]).transpose(0, 1).reshape(-1, *strip.shape[1:])
+        run["strip_png"] = render.png_bytes(render.grid(strip.clamp(-1, 1), nrow=len(strip_at)))
+    st.iframe(run["player_html"], height="content")
     c = st.columns(2)
-    c[0].download_button("Download the run as a GIF", gif_of(run), file_name="reverse_diffusion.gif",
+    c[0].download_button("Download the run as a GIF", run["gif"], file_name="reverse_diffusion.gif",
                          mime="image/gif", icon=":material/download:")
-    c[1].download_button("Download a PNG strip (one row per sample)", strip_png, file_name="reverse_diffusion.png",
-                         mime="image/png", icon=":material/download:")
-
-
-def gif_of(run: dict) -> bytes:
-    frames = [frame_image(run, k) for k in range(len(run["t"]))]
-    return render.gif_bytes(frames + [frames[-1]] * 10, duration_ms=60)
+    c[1].download_button("Download a PNG strip (one row per sample)", run["strip_png"],
+                         file_name="reverse_diffusion.png", mime="image/png", icon=":material/download:")
 
 
 # --- Samplers --------------------------------------------------------------------------------------------------
