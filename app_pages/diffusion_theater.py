@@ -239,29 +239,37 @@ def player(run: dict):
 # --- Samplers --------------------------------------------------------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def compare_samplers(model_name: str, device: str, n: int, seed: int, steps: int, eta: float) -> dict:
-    """DDPM over all T steps and DDIM over `steps`, from the same x_T, each timed, plus one network forward."""
+def sampler_run(model_name: str, device: str, n: int, seed: int, sampler: str, steps: int, eta: float) -> dict:
+    """One timed run from x_T drawn with `seed` (the same x_T for every sampler), cached on its own: changing the
+    DDIM steps never runs the 1000-step DDPM again. One generator draws x_T and the steps' noise, as
+    diffusion.sample does."""
     model = loaded_model(model_name)
-    x_T = D.initial_noise(model, n, make_generator(seed, core.device))
-    out = {}
-    for key, sampler, k in (("ddpm", "ddpm", None), ("ddim", "ddim", steps)):
-        started = time.perf_counter()
-        x = core.run(model_name, lambda m: D.run_to_end(D.reverse(
-            m.model, x_T, sampler=sampler, steps=k, eta=eta, generator=make_generator(seed + 1, core.device))))
-        out[key] = {"x": x.float().cpu(), "seconds": time.perf_counter() - started}
+    generator = make_generator(seed, core.device)
+    x_T = D.initial_noise(model, n, generator)
+    started = time.perf_counter()
+    x = core.run(model_name, lambda m: D.run_to_end(D.reverse(
+        m.model, x_T, sampler=sampler, steps=None if sampler == "ddpm" else steps, eta=eta, generator=generator)))
+    return {"x": x.float().cpu(), "seconds": time.perf_counter() - started}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def forward_seconds(model_name: str, device: str, n: int) -> float:
+    """One network forward on n samples (the mean of 20 calls after 3 warm-ups), under the model's lock as the
+    samplers run (a GPU's CUDA graphs are shared)."""
+    model = loaded_model(model_name)
+    x = torch.zeros(n, *model.config.image_shape, device=core.device)
     t = torch.zeros(n, dtype=torch.long, device=core.device)
 
-    def time_forward(loaded) -> float:  # under the model's lock, as the samplers ran (a GPU's graphs are shared)
+    def time_forward(loaded) -> float:
         for _ in range(3):  # warm up
-            loaded.model.predict_eps(x_T, t)
+            loaded.model.predict_eps(x, t)
         started = time.perf_counter()
         for _ in range(20):
-            eps = loaded.model.predict_eps(x_T, t)
+            eps = loaded.model.predict_eps(x, t)
         eps.sum().item()  # wait for a GPU to finish
         return (time.perf_counter() - started) / 20
 
-    out["forward_seconds"] = core.run(model_name, time_forward)
-    return out
+    return core.run(model_name, time_forward)
 
 
 def samplers_section():
@@ -273,10 +281,12 @@ def samplers_section():
     eta = c[1].slider("DDIM η", 0.0, 1.0, 0.0, 0.1, key="diff_cmp_eta",
                       help="0: deterministic; 1 over all steps: the DDPM sampler again")
     n = c[2].select_slider("Samples", [4, 8, 16], 16, key="diff_cmp_n")
-    c[3].number_input("Seed", 0, 2**31 - 1, global_seed(), key="diff_cmp_seed")
-    with st.spinner(f"Sampling with DDPM ({T} steps) and DDIM ({steps} steps)..."):
-        result = compare_samplers(name, device_key, n, st.session_state.diff_cmp_seed, steps, eta)
-    forward = result["forward_seconds"]
+    seed = seed_input("Seed", "diff_cmp_seed", global_seed(), where=c[3])
+    with st.spinner(f"Sampling with DDPM ({T} steps)..."):
+        result = {"ddpm": sampler_run(name, device_key, n, seed, "ddpm", T, 0.0)}
+    with st.spinner(f"Sampling with DDIM ({steps} steps)..."):
+        result["ddim"] = sampler_run(name, device_key, n, seed, "ddim", steps, eta)
+    forward = forward_seconds(name, device_key, n)
     left, right = st.columns(2)
     for column, key, k in ((left, "ddpm", T), (right, "ddim", steps)):
         with column:

@@ -92,14 +92,20 @@ def test_the_page_and_the_command_line_give_the_same_samples_for_a_seed(theater,
     np.testing.assert_allclose(on_page, np.load(tmp_path / "s.npy"), atol=1e-5)
 
 
-def test_samplers_section_times_both(theater):
+def test_samplers_section_times_both(theater, monkeypatch):
+    from gen_core.models import diffusion
     theater.session_state["diff_cmp_n"] = 4
+    theater.session_state["diff_cmp_seed"] = 5  # a seed no other test has sampled (the runs are cached)
     open_tab(theater, "diff_tab", "Samplers")
     texts = [m.value for m in theater.markdown]
     assert any(t.startswith("**DDPM, 1000 steps:") for t in texts)
     assert any(t.startswith("**DDIM, 50 steps:") for t in texts)
+    runs = []
+    real_reverse = diffusion.reverse
+    monkeypatch.setattr(diffusion, "reverse", lambda *a, **k: runs.append(k["sampler"]) or real_reverse(*a, **k))
     run(theater.select_slider(key="diff_cmp_steps").set_value(10))
     assert any(t.startswith("**DDIM, 10 steps:") for t in (m.value for m in theater.markdown))
+    assert runs == ["ddim"]  # a new DDIM step count never runs the 1000-step DDPM again
 
 
 def test_guidance_section_shows_a_row_per_scale(theater):

@@ -1,0 +1,269 @@
+"""How fast GenLab answers, as a visitor feels it: Chromium drives every page, and each interaction is timed from
+the action until the picture it changes has changed in the browser.
+
+    python bench/interactions.py [--repeats 3] [--only gan_studio,diffusion_theater]
+
+Prints, in one run on this machine (so the figures can be compared with each other, not with another day's):
+
+1. First load of each page in a new browser tab (until its pictures are drawn and the page has stopped running),
+   beside a bare Streamlit page (one button, one image) and the same bare page with GenLab's sidebar.
+2. For each interaction, the median and p95 over --repeats of the time from the click or key press until the
+   page's pictures (images, Plotly and Vega-Lite charts, the player's frames) differ from before; beside it the
+   bare page's button -> image.
+
+A picture is "changed" when a signature of every <img> source, chart SVG and iframe document in the main area
+differs from the one taken just before the action. Targets (issue #15): median <= max(0.4 s, 1.5 x the bare
+page's button -> image), p95 <= 1 s, first loads <= 1.5 x the bare page. Run it on a quiet machine.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.map_first_render import chromium, streamlit_server  # noqa: E402
+
+BARE_PAGE = ROOT / "bench" / "bare_page.py"
+# While a script runs: Streamlit's status widget (hidden with toolbarMode "minimal", as GenLab sets it), the skeletons
+# of elements not drawn yet, spinners, and the elements of the last run not yet replaced (marked stale).
+RUNNING = ('[data-testid="stStatusWidget"], [data-testid="stSkeleton"], [data-testid="stSpinner"], '
+           '[data-stale="true"]')
+MAIN = '[data-testid="stMain"]'  # controls are looked for here, never in the sidebar ("Seed" is in "Global seed")
+PICTURES_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]') || document.body;
+  const parts = [];
+  main.querySelectorAll('img').forEach(e => parts.push(e.getAttribute('src') || ''));
+  main.querySelectorAll('.js-plotly-plot .main-svg, [data-testid="stVegaLiteChart"] svg')
+      .forEach(e => parts.push(e.innerHTML));
+  main.querySelectorAll('iframe').forEach(e => parts.push((e.getAttribute('srcdoc') || '').length));
+  let h = 5381; const s = parts.join('|');
+  for (let i = 0; i < s.length; i++) h = ((h * 33) ^ s.charCodeAt(i)) >>> 0;
+  return parts.length + ':' + s.length + ':' + h;
+}"""
+
+
+@dataclass
+class Interaction:
+    page: str                     # URL path and query, e.g. "gan_studio?gan_tab=Samples"
+    name: str
+    act: Callable                 # act(page): the click or key press
+    explicit_long: bool = False   # long work the user asked for (listed apart from the targets)
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def settle(page, timeout: float = 120.0, quiet: float = 0.5) -> None:
+    """Wait until the page has stopped running (Streamlit's status widget gone) and its pictures have not changed
+    for `quiet` seconds: a page that has just been opened may not have started running yet."""
+    deadline = time.perf_counter() + timeout
+    quiet_since, last = None, None
+    while time.perf_counter() < deadline:
+        pictures = page.evaluate(PICTURES_JS)
+        if page.locator(RUNNING).count() or pictures != last:
+            quiet_since, last = None, pictures
+        elif quiet_since is None:
+            quiet_since = time.perf_counter()
+        elif time.perf_counter() - quiet_since > quiet:
+            return
+        time.sleep(0.05)
+
+
+def timed_change(page, act: Callable, timeout: float = 120.0) -> float:
+    """Seconds from `act(page)` until the pictures' signature differs from before it."""
+    before = page.evaluate(PICTURES_JS)
+    started = time.perf_counter()
+    act(page)
+    page.wait_for_function(f"(before) => ({PICTURES_JS})() !== before", arg=before, timeout=timeout * 1000,
+                           polling=15)
+    return time.perf_counter() - started
+
+
+# --- actions -----------------------------------------------------------------------------------------------------
+
+def click_button(label: str):
+    return lambda page: page.locator(MAIN).get_by_role("button", name=label, exact=True).first.click()
+
+
+def slider_key(label: str, key: str):
+    """Focus the slider whose label is `label` and press an arrow key (what a keyboard user does; a drag ends the
+    same way, in one value sent to the server)."""
+    def act(page):
+        page.locator(f'{MAIN} [data-testid="stSlider"]', has_text=label).first.get_by_role("slider").first.press(key)
+    return act
+
+
+def slider_step(label: str):
+    state = {"right": True}
+
+    def act(page):  # alternate right and left so repeats stay inside the range
+        slider_key(label, "ArrowRight" if state["right"] else "ArrowLeft")(page)
+        state["right"] = not state["right"]
+    return act
+
+
+def step_up(label: str):
+    def act(page):
+        page.locator(f'{MAIN} [data-testid="stNumberInput"]', has_text=label).first \
+            .locator('[data-testid="stNumberInputStepUp"]').click()
+    return act
+
+
+def choose(label: str, options: list[str]):
+    """Open the selectbox labelled `label` and pick the next of `options` (cycling)."""
+    state = {"k": 0}
+
+    def act(page):
+        state["k"] = (state["k"] + 1) % len(options)
+        page.locator(f'{MAIN} [data-testid="stSelectbox"]', has_text=label).first.click()
+        page.get_by_role("option", name=options[state["k"]], exact=True).first.click()
+    return act
+
+
+def radio(options: list[str]):
+    state = {"k": 0}
+
+    def act(page):
+        state["k"] = (state["k"] + 1) % len(options)
+        page.locator(f'{MAIN} [data-testid="stRadio"] label', has_text=options[state["k"]]).first.click()
+    return act
+
+
+def click_map_dot(page):
+    dots = page.locator('[data-testid="stVegaLiteChart"] .mark-symbol path')
+    dots.nth(int(time.perf_counter() * 1000) % max(1, min(300, dots.count()))).click(force=True)
+
+
+INTERACTIONS = [
+    Interaction("", "Home: New samples", click_button("New samples")),
+    Interaction("", "Home: sample seed +1", step_up("Sample seed")),
+    Interaction("gan_studio", "GAN Studio: New samples", click_button("New samples")),
+    Interaction("gan_studio", "GAN Studio: truncation slider", slider_step("Truncation")),
+    Interaction("gan_studio", "GAN Studio: number of samples", slider_step("Samples")),
+    Interaction("gan_studio", "GAN Studio: classes", choose("Classes", ["one row per class", "random classes"])),
+    Interaction("gan_studio?gan_tab=Training+history", "GAN Studio: training step", slider_step("Training step")),
+    Interaction("gan_studio?gan_tab=CycleGAN", "GAN Studio: CycleGAN other images", click_button("Other images")),
+    Interaction("vae_explorer", "VAE Explorer: click a dot", click_map_dot),
+    Interaction("vae_explorer", "VAE Explorer: change projection", radio(["UMAP", "PCA"])),
+    Interaction("vae_explorer?vae_tab=Impute+%26+anomalies", "VAE Explorer: imputation steps", slider_step("Steps")),
+    Interaction("diffusion_theater", "Diffusion Theater: forward t slider", slider_step("Timestep t")),
+    Interaction("diffusion_theater", "Diffusion Theater: forward random image", click_button("Random image")),
+    Interaction("diffusion_theater?diff_tab=Samplers", "Diffusion Theater: samplers, DDIM steps",
+                slider_step("DDIM steps")),
+    Interaction("diffusion_theater?diff_tab=Guidance", "Diffusion Theater: guidance, class", choose("Class", ["3", "4"])),
+    Interaction("diffusion_theater?diff_tab=Inpainting", "Diffusion Theater: inpainting, test image +1",
+                step_up("Test image")),
+    Interaction("diffusion_theater?diff_tab=2-D", "Diffusion Theater: 2-D timestep", slider_step("Timestep t")),
+    Interaction("diffusion_theater?diff_tab=Latent+diffusion", "Diffusion Theater: latent diffusion seed +1",
+                step_up("Seed")),
+    Interaction("diffusion_theater?diff_tab=Reverse", "Diffusion Theater: run DDPM (1000 steps)",
+                click_button("Run the reverse process"), explicit_long=True),
+    Interaction("gen_vs_disc", "Gen vs Disc: class separation", slider_step("Class separation")),
+    Interaction("gen_vs_disc?gvd_tab=Generation", "Gen vs Disc: generative model",
+                choose("Generative model", ["Naive Bayes", "QDA"])),
+    Interaction("playground", "Playground: Step", click_button("Step")),
+    Interaction("playground", "Playground: look inside", radio(["GAN", "VAE"])),
+]
+
+PAGES = [("", "GenLab"), ("gan_studio", "GAN Studio"), ("vae_explorer", "VAE Latent Explorer"),
+         ("diffusion_theater", "Diffusion Theater"), ("gen_vs_disc", "Generative vs Discriminative"),
+         ("playground", "2-D Playground")]
+
+
+def first_load(browser, url: str) -> float:
+    """A new tab: seconds until the page has pictures and has stopped running."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    started = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function(f"() => ({PICTURES_JS})().split(':')[0] !== '0'", timeout=180_000, polling=20)
+    settle(page)
+    seconds = time.perf_counter() - started - 0.5  # settle waits 0.5 s of quiet
+    page.close()
+    return seconds
+
+
+def summary(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p95
+
+
+def bare_figures(browser, repeats: int, sidebar: bool) -> tuple[float, float]:
+    """A bare Streamlit page's first load and button -> image (with GenLab's sidebar when asked)."""
+    import os
+    os.environ["BARE_SIDEBAR"] = "1" if sidebar else "0"
+    with streamlit_server(str(BARE_PAGE)) as (base, _):
+        loads = [first_load(browser, base) for _ in range(repeats)]
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(base)
+        page.get_by_role("button", name="New image").wait_for(timeout=60_000)
+        settle(page)
+        clicks = []
+        for _ in range(repeats * 2):
+            clicks.append(timed_change(page, click_button("New image")))
+            settle(page)
+        page.close()
+    return statistics.median(loads), statistics.median(clicks)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=3, help="times each interaction and load is measured")
+    parser.add_argument("--only", default="", help="comma-separated page paths to measure (default: all)")
+    args = parser.parse_args(argv)
+    only = {p for p in args.only.split(",") if p}
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = chromium(p)
+        bare_load, bare_click = bare_figures(browser, args.repeats, sidebar=False)
+        side_load, side_click = bare_figures(browser, args.repeats, sidebar=True)
+        say(f"bare page: first load {bare_load:.2f} s, button -> image {bare_click:.3f} s")
+        say(f"bare page with GenLab's sidebar: first load {side_load:.2f} s, button -> image {side_click:.3f} s")
+        target = max(0.4, 1.5 * bare_click)
+        with streamlit_server("app.py") as (base, up):
+            say(f"GenLab server up (warm-up included) in {up:.1f} s\n")
+            say(f"{'first load':<58}{'median':>8}  {'x bare+sidebar':>14}")
+            for path, title in PAGES:
+                if only and (path or "home") not in only:
+                    continue
+                loads = [first_load(browser, f"{base}/{path}") for _ in range(args.repeats)]
+                median = statistics.median(loads)
+                say(f"  {title:<56}{median:>7.2f}s  {median / side_load:>13.1f}x")
+            say(f"\n{'interaction (target: median <= %.2f s, p95 <= 1 s)' % target:<58}{'median':>8}{'p95':>8}"
+                  f"  {'x bare':>7}")
+            page, current = browser.new_page(viewport={"width": 1400, "height": 1200}), None
+            for item in INTERACTIONS:
+                if only and (item.page.split("?")[0] or "home") not in only:
+                    continue
+                if item.page != current:
+                    page.goto(f"{base}/{item.page}")
+                    page.get_by_role("heading").first.wait_for(timeout=180_000)
+                    settle(page)
+                    current = item.page
+                times = []
+                try:
+                    for _ in range(1 if item.explicit_long else args.repeats):
+                        times.append(timed_change(page, item.act))
+                        settle(page)
+                except Exception as error:  # a control that moved or a page that changed: say so, go on
+                    say(f"  {item.name:<56}  failed: {str(error).splitlines()[0][:60]}")
+                    current = None
+                    continue
+                median, p95 = summary(times)
+                flag = "long, asked for" if item.explicit_long else ("" if median <= target and p95 <= 1 else "SLOW")
+                say(f"  {item.name:<56}{median:>7.2f}s{p95:>7.2f}s  {median / bare_click:>6.1f}x  {flag}")
+        browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
