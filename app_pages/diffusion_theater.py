@@ -452,11 +452,28 @@ def toy_section():
         runs = toy_runs(toy, device_key, global_seed())
     data = runs["data"]
     extent = float(np.abs(data).max() * 1.3)
+    left, right = st.columns([2, 1])
+    with left:
+        toy_timestep_view(toy, runs, steps_total, extent)
+    with right:
+        st.plotly_chart(toy_paths_figure(runs, extent), width="stretch", key="diff_toy_paths")
+
+
+def square_axes(figure: go.Figure, extent: float, cols: int) -> go.Figure:
+    for col in range(1, cols + 1):
+        figure.update_xaxes(range=[-extent, extent], row=1, col=col)
+        figure.update_yaxes(range=[-extent, extent], scaleanchor=f"x{'' if col == 1 else col}", row=1, col=col)
+    return figure
+
+
+@st.fragment
+def toy_timestep_view(toy: str, runs: dict, steps_total: int, extent: float) -> None:
+    """The two panels that follow t, in a fragment: moving t redraws only them (the reverse paths beside them do
+    not depend on t)."""
+    data, chain = runs["data"], runs["chain"]
     t = st.slider("Timestep t", 0, steps_total - 1, steps_total // 10, key="diff_toy_t")
-    chain = runs["chain"]
     k = min(len(chain) - 1, round(t / max(1, steps_total // 100)))
-    figure = make_subplots(rows=1, cols=3, subplot_titles=(f"forward: points at t = {t}", f"denoising field at t = {t}",
-                                                           "reverse paths: DDPM grey, DDIM colour"))
+    figure = make_subplots(rows=1, cols=2, subplot_titles=(f"forward: points at t = {t}", f"denoising field at t = {t}"))
     figure.add_trace(go.Scatter(x=data[:, 0], y=data[:, 1], mode="markers", marker=dict(size=2, color="#cccccc"),
                                 name="data"), row=1, col=1)
     for p in range(12):
@@ -478,22 +495,27 @@ def toy_section():
                      row=1, col=2)
     figure.add_trace(go.Scatter(x=grid[:, 0], y=grid[:, 1], mode="markers", marker=dict(size=3, color="#d62728"),
                                 showlegend=False), row=1, col=2)
+    square_axes(figure, extent, 2).update_layout(height=430, margin=dict(l=10, r=10, t=40, b=10),
+                                                 legend=dict(orientation="h", y=-0.1))
+    st.plotly_chart(figure, width="stretch", key="diff_toy_chart")
+
+
+def toy_paths_figure(runs: dict, extent: float) -> go.Figure:
+    """Reverse paths from the same noise: DDPM's jitter (fresh noise every step) against DDIM's smooth
+    deterministic curves."""
+    data = runs["data"]
+    figure = make_subplots(rows=1, cols=1, subplot_titles=("reverse paths: DDPM grey, DDIM colour",))
     figure.add_trace(go.Scatter(x=data[:, 0], y=data[:, 1], mode="markers", marker=dict(size=2, color="#eeeeee"),
-                                showlegend=False), row=1, col=3)
-    # a few paths each: DDPM's jitter (fresh noise every step) against DDIM's smooth deterministic curves
+                                showlegend=False))
     for sampler, colour, count in (("ddpm", "rgba(120,120,120,0.45)", 4), ("ddim", None, 10)):
         path = runs["paths"][sampler]
         for p in range(count):
             figure.add_trace(go.Scatter(x=path[:, p, 0], y=path[:, p, 1], mode="lines", showlegend=False,
-                                        line=dict(width=1, color=colour) if colour else dict(width=2)), row=1, col=3)
+                                        line=dict(width=1, color=colour) if colour else dict(width=2)))
         figure.add_trace(go.Scatter(x=path[-1, :, 0], y=path[-1, :, 1], mode="markers", name=f"{sampler} samples",
-                                    marker=dict(size=4, color="#555555" if sampler == "ddpm" else "#2ca02c")),
-                         row=1, col=3)
-    for col in (1, 2, 3):
-        figure.update_xaxes(range=[-extent, extent], row=1, col=col)
-        figure.update_yaxes(range=[-extent, extent], scaleanchor=f"x{'' if col == 1 else col}", row=1, col=col)
-    figure.update_layout(height=430, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.1))
-    st.plotly_chart(figure, width="stretch", key="diff_toy_chart")
+                                    marker=dict(size=4, color="#555555" if sampler == "ddpm" else "#2ca02c")))
+    return square_axes(figure, extent, 1).update_layout(height=430, margin=dict(l=10, r=10, t=40, b=10),
+                                                        legend=dict(orientation="h", y=-0.1))
 
 
 # --- Latent diffusion ------------------------------------------------------------------------------------------

@@ -192,6 +192,7 @@ def one_step():
 def reset():
     st.session_state["pg_playing"] = False
     st.session_state["pg_live"] = {}
+    st.session_state["pg_rebuild"] = True  # models are built by the page, not the fragment: rerun the page
 
 
 def diverged(error: TrainingDiverged) -> None:
@@ -203,19 +204,29 @@ def diverged(error: TrainingDiverged) -> None:
 
 if "pg_diverged" in st.session_state:
     st.error(plain(st.session_state.pop("pg_diverged")))
-playing = st.session_state.get("pg_playing", False)
-controls = st.columns([1, 1, 1, 2, 1])
-controls[0].button("⏸ Pause" if playing else "▶ Play", key="pg_play", on_click=toggle_play, type="primary",
-                   width="stretch")
-controls[1].button("Step", key="pg_step", on_click=one_step, width="stretch",
-                   help="one training step of every model (pauses)")
-controls[2].button("Reset", key="pg_reset", on_click=reset, width="stretch",
-                   help="start every model again from its initial weights")
-controls[3].select_slider("Speed: training steps per frame", SPEEDS, value=MAX_SPEED, key="pg_speed",
-                          help="each frame (5 a second while playing) trains every model this many steps; "
-                               "'max' trains for whatever time the frame has left after drawing")
-controls[4].number_input("Pause at step", 1, 1_000_000, MAX_PLAY_STEPS, step=1000, key="pg_stop_at",
-                         help="playing stops by itself once every model has trained this many steps")
+st.session_state.pop("pg_rebuild", None)
+
+
+def control_row() -> None:
+    """Play, Step, Reset, speed and the pause step. They sit inside the live view's fragment, so a click reruns
+    only the pictures (Step trained one step and then reran the whole page: 1.7 s to see it)."""
+    playing = st.session_state.get("pg_playing", False)
+    controls = st.columns([1, 1, 1, 2, 1])
+    controls[0].button("⏸ Pause" if playing else "▶ Play", key="pg_play", on_click=toggle_play, type="primary",
+                       width="stretch")
+    controls[1].button("Step", key="pg_step", on_click=one_step, width="stretch",
+                       help="one training step of every model (pauses)")
+    controls[2].button("Reset", key="pg_reset", on_click=reset, width="stretch",
+                       help="start every model again from its initial weights")
+    controls[3].select_slider("Speed: training steps per frame", SPEEDS, value=MAX_SPEED, key="pg_speed",
+                              help="each frame (5 a second while playing) trains every model this many steps; "
+                                   "'max' trains for whatever time the frame has left after drawing")
+    controls[4].number_input("Pause at step", 1, 1_000_000, MAX_PLAY_STEPS, step=1000, key="pg_stop_at",
+                             help="playing stops by itself once every model has trained this many steps")
+    # Pictures by default: three Plotly charts take the browser 2-3 s to redraw on a small machine, a picture
+    # 0.1 s, so Step and 'Look inside' answer at once; the charts are there for reading values when paused.
+    st.toggle("Interactive charts when paused (hover, zoom; slower to redraw)", key="pg_interactive")
+
 
 # --- drawing ---------------------------------------------------------------------------------------------------
 
@@ -225,6 +236,9 @@ def live_view():
     """The models' pictures, drawn into placeholders. While playing, a loop trains every model `speed` steps
     and redraws, ~5 times a second; any click (Pause, a setting) interrupts the loop with a rerun, so the
     controls stay live. The loop stops by itself at the 'Pause at step' step."""
+    if "pg_diverged" in st.session_state or "pg_rebuild" in st.session_state:
+        st.rerun()  # the page builds the models and shows the message: rerun all of it (it clears both flags)
+    control_row()
     entries = st.session_state.get("pg_live", {})
     models = {key: entries[key]["model"] for key in wanted if key in entries}
     if not models:
@@ -238,7 +252,8 @@ def live_view():
                "uniform) in nats (0 is perfect, log K is one mode); **precision / recall**: k-NN (k = 5) manifold "
                "overlap with held-out points. Mode metrics need a toy with known modes (ring8, grid25). Curves: "
                "the losses (while playing, each scaled to its own range: D's in the model's colour, G's grey) and, "
-               "in black, the high-quality share from 0 to 1. Pause to hover, zoom and read the axes.")
+               "in black, the high-quality share from 0 to 1. Pause and turn on interactive charts to hover, zoom and "
+               "read the axes.")
     curves_slot = st.empty()
     inside = st.radio("Look inside", list(models), horizontal=True, key="pg_inside",
                       format_func=lambda key: models[key].label)
@@ -256,8 +271,8 @@ def live_view():
     diffusion_t = st.session_state.get("pg_diff_t", 50)
 
     def draw(live: bool):
-        """Live frames are Pillow images (a changed Plotly chart remounts and blinks, see ui/point_frames.py);
-        paused, the same pictures are interactive Plotly figures."""
+        """Pillow images while playing (a changed Plotly chart remounts and blinks, see ui/point_frames.py) and
+        when paused, unless interactive charts are on: then the same pictures as Plotly figures."""
         samples = {f: m.view_samples() for f, m in models.items()}
         found = {f: m.record_metrics(samples[f]) for f, m in models.items()}
         table_slot.dataframe(metrics_table(models, found), width="stretch")
@@ -272,7 +287,7 @@ def live_view():
         inside_slot.plotly_chart(inside_figure(looked_at, real, samples, extent, diffusion_t), **plot)
 
     with P.one_thread():
-        draw(live=st.session_state.get("pg_playing", False))
+        draw(live=st.session_state.get("pg_playing", False) or not st.session_state.get("pg_interactive", False))
     speed = st.session_state.get("pg_speed", MAX_SPEED)
     stop_at = st.session_state.get("pg_stop_at", MAX_PLAY_STEPS)
     redraw_seconds = 0.05  # the last redraw's time, left out of the next frame's training time at 'max' speed

@@ -93,20 +93,13 @@ def click_button(label: str):
     return lambda page: page.locator(MAIN).get_by_role("button", name=label, exact=True).first.click()
 
 
-def slider_key(label: str, key: str):
-    """Focus the slider whose label is `label` and press an arrow key (what a keyboard user does; a drag ends the
-    same way, in one value sent to the server)."""
-    def act(page):
-        page.locator(f'{MAIN} [data-testid="stSlider"]', has_text=label).first.get_by_role("slider").first.press(key)
-    return act
-
-
 def slider_step(label: str):
-    state = {"right": True}
-
-    def act(page):  # alternate right and left so repeats stay inside the range
-        slider_key(label, "ArrowRight" if state["right"] else "ArrowLeft")(page)
-        state["right"] = not state["right"]
+    """Focus the slider labelled `label` and press an arrow key, towards the side with room (what a keyboard user
+    does; a drag ends the same way, in one value sent to the server)."""
+    def act(page):
+        thumb = page.locator(f'{MAIN} [data-testid="stSlider"]', has_text=label).first.get_by_role("slider").first
+        now, top = (float(thumb.get_attribute(a) or 0) for a in ("aria-valuenow", "aria-valuemax"))
+        thumb.press("ArrowLeft" if now >= top else "ArrowRight")
     return act
 
 
@@ -166,7 +159,7 @@ INTERACTIONS = [
                 step_up("Seed")),
     Interaction("diffusion_theater?diff_tab=Reverse", "Diffusion Theater: run DDPM (1000 steps)",
                 click_button("Run the reverse process"), explicit_long=True),
-    Interaction("gen_vs_disc", "Gen vs Disc: class separation", slider_step("Class separation")),
+    Interaction("gen_vs_disc", "Gen vs Disc: training points", slider_step("Training points")),
     Interaction("gen_vs_disc?gvd_tab=Generation", "Gen vs Disc: generative model",
                 choose("Generative model", ["Naive Bayes", "QDA"])),
     Interaction("playground", "Playground: Step", click_button("Step")),
