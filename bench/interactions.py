@@ -140,7 +140,6 @@ INTERACTIONS = [
     Interaction("", "Home: sample seed +1", step_up("Sample seed")),
     Interaction("gan_studio", "GAN Studio: New samples", click_button("New samples")),
     Interaction("gan_studio", "GAN Studio: truncation slider", slider_step("Truncation")),
-    Interaction("gan_studio", "GAN Studio: number of samples", slider_step("Samples")),
     Interaction("gan_studio", "GAN Studio: classes", choose("Classes", ["one row per class", "random classes"])),
     Interaction("gan_studio?gan_tab=Training+history", "GAN Studio: training step", slider_step("Training step")),
     Interaction("gan_studio?gan_tab=CycleGAN", "GAN Studio: CycleGAN other images", click_button("Other images")),
