@@ -316,4 +316,48 @@ def live_view():
             st.rerun()  # the whole page, so the button says Play again
         time.sleep(max(0.0, P.FRAME_SECONDS - (time.perf_counter() - started)))
 
+
 live_view()
+
+
+@st.fragment
+def slow_motion() -> None:
+    """GAN slow motion, as in GAN Lab: one D step, then one G step, each with a picture of what it changed."""
+    entries = st.session_state.get("pg_live", {})
+    gans = {key: entries[key]["model"] for key in wanted if key in entries and entries[key]["model"].family_name == "gan"}
+    if not gans:
+        return
+    st.subheader("GAN slow motion")
+    if not st.toggle("One D step, then one G step, each with what it changed", key="pg_slow"):
+        return
+    key = next(iter(gans))
+    model = gans[key]
+    real = dataset.x_test[:1000].numpy()
+    extent = P.data_extent(real)
+    buttons = st.columns([1, 1, 4])
+    d_pressed = buttons[0].button("D step", key="pg_slow_d", type="primary", width="stretch")
+    g_pressed = buttons[1].button("G step", key="pg_slow_g", width="stretch")
+    pressed = "D" if d_pressed else "G" if g_pressed else None
+    if pressed:
+        st.session_state["pg_playing"] = False
+        try:
+            with P.one_thread():
+                st.session_state["pg_slow_last"] = model.half_step(pressed, extent)
+        except TrainingDiverged as error:
+            diverged(error)
+            st.rerun()
+    buttons[2].caption(f"{model.label}: {model.half_steps['D']} D steps and {model.half_steps['G']} G steps taken "
+                       f"here, on top of {model.steps} training iterations. Each is one half of an iteration: D "
+                       f"learns to tell the data (white) from G's samples (red); then G moves its samples towards "
+                       f"where D says 'real' (yellow). The pictures above catch up at the next Step or Play.")
+    last = st.session_state.get("pg_slow_last")
+    if last is None:
+        st.info("Press **D step** to see the discriminator's map move, then **G step** to see the samples follow it.")
+        return
+    metrics = ", ".join(f"{k} = {v:.3f}" for k, v in last["metrics"].items())
+    st.image(frames.half_step_frame(last, real, extent), output_format="PNG",
+             caption=f"the last {last['network']} step: {metrics}")
+
+
+slow_motion()
+

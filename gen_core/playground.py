@@ -136,6 +136,7 @@ class LiveModel:
     history: dict = field(default_factory=lambda: {"step": []})
     metric_history: dict = field(default_factory=lambda: {"step": []})
     label: str = ""  # what the page calls it: the family's name, or a preset's where GAN presets are compared
+    half_steps: dict = field(default_factory=lambda: {"D": 0, "G": 0})  # GAN slow motion (see half_step)
 
     def __post_init__(self):
         self.label = self.label or FAMILY_LABELS[self.family_name]
@@ -177,6 +178,38 @@ class LiveModel:
                 self.history.setdefault(key, []).append(value)
         self.seconds += time.perf_counter() - started
         return metrics
+
+    def half_step(self, network: str, extent, resolution: int = 48) -> dict:
+        """GAN slow motion (as GAN Lab): one update of D alone ("D") or of G alone ("G"), with what it changed.
+
+        Returns the D(x) map and the view samples before and after, and the step's metrics. A D step moves the
+        map and leaves the samples where they were; a G step moves the samples (towards where D says 'real')
+        and leaves the map. Half steps are counted apart (`half_steps`), not as training iterations, and use
+        the trainer's own discriminator_step / generator_step, so they are the two halves of `train(1)`."""
+        if self.family_name != "gan" or network not in ("D", "G"):
+            raise GenLabError("slow motion takes a GAN and 'D' or 'G'")
+        model, companions = self.model, self.dataset.x_test[:16]
+        with torch.no_grad():
+            model.eval()
+            before = {"d": discriminator_map(model, extent, resolution, companions)["d"],
+                      "samples": model.generate(self.view_z).numpy()}
+        model.train()
+        batch = self.config.batch_size
+        index = torch.randint(len(self.dataset.x_train), (batch,), generator=self.order)
+        if network == "D":
+            metrics = self.trainer.discriminator_step(self.dataset.x_train[index], self.dataset.y_train[index],
+                                                      self.noise)
+        else:
+            metrics = self.trainer.generator_step(batch, self.noise)
+        problem = divergence(metrics, model)
+        if problem:
+            raise TrainingDiverged(f"{self.label} diverged in a {network} step ({problem}): try smaller learning rates")
+        self.half_steps[network] += 1
+        with torch.no_grad():
+            model.eval()
+            after = {"d": discriminator_map(model, extent, resolution, companions)["d"],
+                     "samples": model.generate(self.view_z).numpy()}
+        return {"network": network, "before": before, "after": after, "metrics": metrics}
 
     @torch.no_grad()
     def view_samples(self) -> np.ndarray:

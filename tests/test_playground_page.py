@@ -3,7 +3,7 @@ rebuild the GAN, the data choice changes what is measured, drawing your own poin
 import numpy as np
 import pytest
 
-from tests.apptest import open_page
+from tests.apptest import captions, open_page
 
 PAGE = "app_pages/playground.py"
 
@@ -124,3 +124,21 @@ def test_drawing_your_own_points():
     assert len(at.session_state["pg_drawn"]) == 400
     at.button(key="pg_clear").click().run()
     assert len(at.session_state["pg_drawn"]) == 0 and at.info
+
+
+def test_gan_slow_motion_shows_a_d_step_then_a_g_step():
+    at = open_page(PAGE)
+    at.toggle(key="pg_slow").set_value(True).run()
+    assert any("Press **D step**" in i.value for i in at.info)
+    at.button(key="pg_slow_d").click().run()
+    assert not at.exception
+    last = at.session_state["pg_slow_last"]
+    assert last["network"] == "D" and (last["after"]["d"] != last["before"]["d"]).any()
+    assert (last["after"]["samples"] == last["before"]["samples"]).all()  # a D step leaves G alone
+    assert any(c.startswith("the last D step: loss_d = ") for c in captions(at))
+    at.button(key="pg_slow_g").click().run()
+    last = at.session_state["pg_slow_last"]
+    assert last["network"] == "G" and (last["after"]["d"] == last["before"]["d"]).all()  # and a G step, D
+    assert (last["after"]["samples"] != last["before"]["samples"]).any()
+    assert at.session_state["pg_live"]["gan"]["model"].half_steps == {"D": 1, "G": 1}
+    assert (table(at)["step"] == 0).all()  # half steps are not training iterations

@@ -202,3 +202,40 @@ def inside_frame(model: P.LiveModel, real: np.ndarray, samples: dict, extent, di
         panel.lines(chains[:, k, 0], chains[:, k, 1], RGB["ebm"], width=2)
     panel.dots(chains[-1], (120, 40, 0), radius=3)
     return panel.image
+
+
+DIVERGING = np.array([(33, 102, 172), (247, 247, 247), (178, 24, 43)], float)  # less 'real' / no change / more
+
+
+def half_step_frame(result: dict, real: np.ndarray, extent, size: int = 300) -> Image.Image:
+    """GAN slow motion (gen_core.playground.LiveModel.half_step): a D step as D(x) before, after and the change;
+    a G step as the samples moving over D's unchanged map, each sample's move drawn as a line (magnified so the
+    longest is a tenth of the plot: one step moves them little)."""
+    before, after, colour = result["before"], result["after"], RGB["gan"]
+    if result["network"] == "D":
+        panels = []
+        for title, d in (("D(x) before the D step", before["d"]), ("D(x) after it", after["d"])):
+            panel = Panel(extent, size, title)
+            panel.heat(d, VIRIDIS, 0, 1)
+            panel.dots(real, (255, 255, 255))
+            panel.dots(after["samples"], colour, radius=2)
+            panels.append(panel)
+        change = after["d"] - before["d"]
+        reach = max(1e-6, float(np.abs(change).max()))
+        panel = Panel(extent, size, f"change: red up, blue down (max {reach:.3f})")
+        panel.heat(change, DIVERGING, -reach, reach)
+        panel.dots(real, DATA_GREY)
+        panels.append(panel)
+        return side_by_side(panels)
+    moves = after["samples"] - before["samples"]
+    longest = max(1e-9, float(np.linalg.norm(moves, axis=1).max()))
+    gain = 0.1 * (extent[1] - extent[0]) / longest
+    panel = Panel(extent, size, f"G step: samples move (x{gain:.0f})")
+    panel.heat(after["d"], VIRIDIS, 0, 1)
+    panel.dots(real, (255, 255, 255))
+    ends = before["samples"] + gain * moves
+    xs = np.stack([before["samples"][:, 0], ends[:, 0], np.full(len(moves), np.nan)], 1).ravel()
+    ys = np.stack([before["samples"][:, 1], ends[:, 1], np.full(len(moves), np.nan)], 1).ravel()
+    panel.lines(xs, ys, (255, 160, 160))
+    panel.dots(ends, colour, radius=2)
+    return panel.image
