@@ -212,14 +212,16 @@ def control_row() -> None:
     only the pictures (Step trained one step and then reran the whole page: 1.7 s to see it)."""
     playing = st.session_state.get("pg_playing", False)
     controls = st.columns([1, 1, 1, 2, 1])
-    controls[0].button("⏸ Pause" if playing else "▶ Play", key="pg_play", on_click=toggle_play, type="primary",
+    # Material icons ship with Streamlit; the pause sign as a character was missing from the page's font
+    controls[0].button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
+                       key="pg_play", on_click=toggle_play, type="primary",
                        width="stretch")
     controls[1].button("Step", key="pg_step", on_click=one_step, width="stretch",
                        help="one training step of every model (pauses)")
     controls[2].button("Reset", key="pg_reset", on_click=reset, width="stretch",
                        help="start every model again from its initial weights")
     controls[3].select_slider("Speed: training steps per frame", SPEEDS, value=MAX_SPEED, key="pg_speed",
-                              help="each frame (5 a second while playing) trains every model this many steps; "
+                              help="each frame (up to 10 a second while playing) trains every model this many steps; "
                                    "'max' trains for whatever time the frame has left after drawing")
     controls[4].number_input("Pause at step", 1, 1_000_000, MAX_PLAY_STEPS, step=1000, key="pg_stop_at",
                              help="playing stops by itself once every model has trained this many steps")
@@ -234,7 +236,7 @@ def control_row() -> None:
 @st.fragment
 def live_view():
     """The models' pictures, drawn into placeholders. While playing, a loop trains every model `speed` steps
-    and redraws, ~5 times a second; any click (Pause, a setting) interrupts the loop with a rerun, so the
+    and redraws, up to 10 times a second; any click (Pause, a setting) interrupts the loop with a rerun, so the
     controls stay live. The loop stops by itself at the 'Pause at step' step."""
     if "pg_diverged" in st.session_state or "pg_rebuild" in st.session_state:
         st.rerun()  # the page builds the models and shows the message: rerun all of it (it clears both flags)

@@ -176,8 +176,8 @@ def main():
         print(f"- live loop, GAN alone, {speed} steps per frame, redrawing samples, metrics, curves and the D map / "
               f"G arrows / z grid: {loop['steps_per_second']:.0f} steps/s at {loop['frames_per_second']:.1f} "
               f"frames/s (redraw {loop['redraw_ms']:.0f} ms)")
-    met = loop["steps_per_second"] >= 300 and loop["frames_per_second"] >= 5
-    print(f"  speed bar (>= 300 GAN steps/s while redrawing >= 5 times a second, at 'max'): "
+    met = loop["steps_per_second"] >= 100 and loop["frames_per_second"] >= 10
+    print(f"  speed bar (#15: >= 100 GAN steps/s while redrawing >= 10 times a second, at 'max'): "
           f"{'met' if met else 'MISSED'}")
     for speed in (10, "max"):
         loop = live_loop(list(P.FAMILY_LABELS), 10.0, speed, "gan")

@@ -36,8 +36,10 @@ from gen_core.train import divergence
 FAMILY_LABELS = {"gan": "GAN", "vae": "VAE", "ddpm": "Diffusion", "flow": "Flow (RealNVP)", "ebm": "Energy (Langevin)"}
 # The live view's frame: ~5.5 redraws a second, so a frame that runs a little long still leaves 5 (fewer when drawing
 # many models takes longer).
-FRAME_SECONDS = 0.18
-VIEW_SAMPLES = 500  # per model and frame: enough for the metrics, cheap enough for 5 frames a second
+# 10 frames a second while playing (GAN Lab's feel), with room for the loop's own overhead; views too slow for
+# that fall back gracefully (see training_seconds)
+FRAME_SECONDS = 0.09
+VIEW_SAMPLES = 500  # per model and frame: enough for the metrics, cheap enough for 10 frames a second
 DRAWN_MIN_POINTS = 20
 METRIC_REAL_POINTS = 1000  # held-out points the live precision / recall compare with
 
@@ -254,7 +256,7 @@ class LiveModel:
 
 def training_seconds(redraw_seconds: float) -> float:
     """At 'max' speed, how long a frame trains: the frame's time left after the last redraw, but never less than
-    the redraw took, so a view too slow for 5 frames a second (many models, a busy machine) still spends half of
+    the redraw took, so a view too slow for 10 frames a second (many models, a busy machine) still spends half of
     each frame training instead of taking a token few steps between redraws."""
     return max(FRAME_SECONDS - redraw_seconds, redraw_seconds)
 

@@ -23,7 +23,7 @@ def test_page_loads_with_every_family_at_step_zero(page):
     assert (frame["step"] == 0).all()
     assert set(frame["modes covered"].str.split("/").str[1]) == {"8"}  # ring8 by default
     assert page.radio(key="pg_inside").options == ["GAN", "VAE", "Diffusion", "Flow (RealNVP)", "Energy (Langevin)"]
-    assert page.button(key="pg_play").label == "▶ Play"
+    assert page.button(key="pg_play").label == "Play"
 
 
 def test_step_trains_every_model_once_and_moves_the_samples():
