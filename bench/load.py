@@ -1,0 +1,225 @@
+"""A class on one server: many sessions at once, each speaking Streamlit's own websocket protocol (no browser),
+so the figures are the server's and not thirty browsers sharing the same cores.
+
+    python bench/load.py --sessions 30 [--pause 2-8] [--rounds 2]
+
+Each session opens every page in turn and, on each, changes one thing the way a student does (New samples on
+Home and in the GAN Studio, another projection in the VAE Explorer, a random image in the Diffusion Theater's
+forward tab, a Step in the Playground, a plain rerun in Generative vs Discriminative), pausing a random time from
+--pause between interactions (0 for none). A script run is timed from the BackMsg that asks for it to the
+ForwardMsg that says it finished. Prints p50 / p95 per page and interaction, errors (exceptions on a page, runs
+that did not finish, lost connections), and the server's resident memory before, at its highest during, and
+after each round (a few seconds after the sessions closed).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.map_first_render import free_port  # noqa: E402
+
+# page (url path), what to change there: ("button", label) | ("radio", label, option index) | ("rerun",)
+PLAN = [
+    ("", ("button", "New samples")),
+    ("gan_studio", ("button", "New samples")),
+    ("vae_explorer", ("radio", "Projection", 1)),
+    ("diffusion_theater", ("button", "Random image")),
+    ("gen_vs_disc", ("rerun",)),
+    ("playground", ("button", "Step")),
+]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB (from /proc)."""
+    total = 0
+    for candidate in [pid] + children(pid):
+        try:
+            for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def children(pid: int) -> list[int]:
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(c) for c in found] + [g for c in found for g in children(int(c))]
+
+
+class Session:
+    """One visitor: a websocket, the widgets of the page last drawn, and the timings of its script runs."""
+
+    def __init__(self, url: str):
+        self.url, self.widgets = url, {}
+
+    async def __aenter__(self):
+        import websockets
+        self.ws = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=None, open_timeout=60,
+                                           ping_interval=None)
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.ws.close()
+
+    async def run(self, page: str, states: list | None = None, timeout: float = 300) -> tuple[float, bool]:
+        """Ask for a script run of `page` with these widget states; (seconds until it finished, whether the page
+        showed an exception)."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        message = BackMsg()
+        message.rerun_script.page_name = page
+        message.rerun_script.query_string = ""
+        for state in states or []:
+            message.rerun_script.widget_states.widgets.append(state)
+        started = time.perf_counter()
+        await self.ws.send(message.SerializeToString())
+        failed = False
+        self.widgets = {}
+        while True:
+            raw = await asyncio.wait_for(self.ws.recv(), timeout)
+            forward = ForwardMsg()
+            forward.ParseFromString(raw)
+            kind = forward.WhichOneof("type")
+            if kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
+                element = forward.delta.new_element
+                which = element.WhichOneof("type")
+                if which == "exception":
+                    failed = True
+                widget = getattr(element, which, None)
+                if widget is not None and hasattr(widget, "id") and hasattr(widget, "label") and widget.id:
+                    self.widgets[(which, widget.label)] = widget.id
+            elif kind == "script_finished":
+                # FINISHED_SUCCESSFULLY = 0; a fragment or early-rerun end counts as finished too
+                return time.perf_counter() - started, failed or forward.script_finished == 1
+
+    def change(self, action: tuple) -> list:
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        if action[0] == "rerun":
+            return []
+        state = WidgetState()
+        kind = {"button": "button", "radio": "radio"}[action[0]]
+        state.id = self.widgets[(kind, action[1])]
+        if action[0] == "button":
+            state.trigger_value = True
+        else:
+            state.int_value = action[2]
+        return [state]
+
+
+async def visitor(url: str, pause: tuple[float, float], timings: dict, errors: list, rng: random.Random):
+    try:
+        async with Session(url) as session:
+            for page, action in PLAN:
+                seconds, failed = await session.run(page)
+                timings[(page or "home", "open")].append(seconds)
+                if failed:
+                    errors.append(f"{page or 'home'}: exception on open")
+                if pause[1]:
+                    await asyncio.sleep(rng.uniform(*pause))
+                try:
+                    states = session.change(action)
+                except KeyError:
+                    errors.append(f"{page or 'home'}: no widget {action[1]!r}")
+                    continue
+                seconds, failed = await session.run(page, states)
+                timings[(page or "home", action[0] if action[0] == "rerun" else action[1])].append(seconds)
+                if failed:
+                    errors.append(f"{page or 'home'}: exception after {action}")
+                if pause[1]:
+                    await asyncio.sleep(rng.uniform(*pause))
+    except Exception as error:  # a lost connection, a timeout: an error of the round, not of the bench
+        errors.append(f"{type(error).__name__}: {str(error)[:80]}")
+
+
+async def one_round(url: str, sessions: int, pause, seed: int, pid: int) -> tuple[dict, list, float]:
+    timings, errors, peak = defaultdict(list), [], 0.0
+    rng = random.Random(seed)
+    tasks = [asyncio.create_task(visitor(url, pause, timings, errors, random.Random(rng.random())))
+             for _ in range(sessions)]
+    while not all(t.done() for t in tasks):
+        peak = max(peak, rss_mb(pid))
+        await asyncio.sleep(0.5)
+    return timings, errors, peak
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=30)
+    parser.add_argument("--pause", default="2-8", help="seconds between a session's interactions, LOW-HIGH or 0")
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args(argv)
+    low, _, high = args.pause.partition("-")
+    pause = (float(low), float(high or low))
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                               "--server.headless", "true"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env={**os.environ, "GENLAB_DEVICE": "cpu"})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(base + "/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        url = f"ws://127.0.0.1:{port}/_stcore/stream"
+        print(f"{args.sessions} sessions, pause {args.pause} s between interactions, {args.rounds} rounds")
+        print(f"server memory idle: {rss_mb(server.pid):.0f} MB")
+        for k in range(args.rounds):
+            cpu_before = cpu_seconds(server.pid)
+            started = time.perf_counter()
+            timings, errors, peak = asyncio.run(one_round(url, args.sessions, pause, k, server.pid))
+            wall = time.perf_counter() - started
+            cpu = cpu_seconds(server.pid) - cpu_before
+            time.sleep(5)
+            runs = [s for values in timings.values() for s in values]
+            print(f"\nround {k + 1}: {len(runs)} script runs in {wall:.0f} s, server CPU {cpu:.0f} s "
+                  f"({cpu / wall:.2f} cores); all runs p50 {statistics.median(runs):.2f} s, "
+                  f"p95 {percentile(runs, 0.95):.2f} s; errors {len(errors)}")
+            for (page, what), values in sorted(timings.items()):
+                print(f"  {page:<18} {what:<14} p50 {statistics.median(values):6.2f} s   "
+                      f"p95 {percentile(values, 0.95):6.2f} s   ({len(values)})")
+            for error in sorted(set(errors))[:10]:
+                print(f"  error: {error} (x{errors.count(error)})")
+            print(f"  server memory: peak {peak:.0f} MB during, {rss_mb(server.pid):.0f} MB after")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (from /proc/PID/stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
