@@ -18,17 +18,15 @@ import asyncio
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.map_first_render import free_port  # noqa: E402
+from bench.map_first_render import streamlit_server  # noqa: E402
 
 # page (url path), what to change there: ("button", label) | ("radio", label, option index) | ("rerun",)
 PLAN = [
@@ -174,19 +172,8 @@ def main(argv=None) -> int:
     low, _, high = args.pause.partition("-")
     pause = (float(low), float(high or low))
 
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                               "--server.headless", "true"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, env={**os.environ, "GENLAB_DEVICE": "cpu"})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(base + "/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        url = f"ws://127.0.0.1:{port}/_stcore/stream"
+    with streamlit_server("app.py", with_process=True) as (base, _, server):
+        url = base.replace("http://", "ws://") + "/_stcore/stream"
         print(f"{args.sessions} sessions, pause {args.pause} s between interactions, {args.rounds} rounds")
         print(f"server memory idle: {rss_mb(server.pid):.0f} MB")
         for k in range(args.rounds):
@@ -206,9 +193,6 @@ def main(argv=None) -> int:
             for error in sorted(set(errors))[:10]:
                 print(f"  error: {error} (x{errors.count(error)})")
             print(f"  server memory: peak {peak:.0f} MB during, {rss_mb(server.pid):.0f} MB after")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return 0
 
 

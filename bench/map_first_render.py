@@ -51,8 +51,9 @@ def free_port():
 
 
 @contextlib.contextmanager
-def streamlit_server(script: str, cwd: Path = ROOT):
-    """`streamlit run script` on a free port, fresh; yields (base URL, seconds until its health check answered)."""
+def streamlit_server(script: str, cwd: Path = ROOT, with_process: bool = False):
+    """`streamlit run script` on a free port, fresh; yields (base URL, seconds until its health check answered),
+    and the server's Popen too when `with_process` (bench/load.py reads its memory)."""
     port = free_port()
     started = time.perf_counter()
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
@@ -68,7 +69,8 @@ def streamlit_server(script: str, cwd: Path = ROOT):
                 break
             except OSError:
                 time.sleep(0.05)
-        yield base, time.perf_counter() - started
+        up = time.perf_counter() - started
+        yield (base, up, server) if with_process else (base, up)
     finally:
         server.terminate()
         server.wait(timeout=20)
