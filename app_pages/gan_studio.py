@@ -102,8 +102,8 @@ def samples_section():
     baseline = held_out_distances(dataset.name)
     left, right = st.columns([3, 2])
     with left:
-        clamp_state("gan_inspect", 0, len(x) - 1)
-        pick = st.number_input("Inspect sample #", 0, len(x) - 1, 0, key="gan_inspect")
+        clamp_state("gan_inspect", 0, len(x) - 1, default=0)
+        pick = st.number_input("Inspect sample #", min_value=0, max_value=len(x) - 1, key="gan_inspect")
         close, far = metrics.k_nearest(x[pick], dataset.x_train, 4)
         sheet = torch.cat([x[pick:pick + 1], dataset.x_train[close]])
         st.image(render.labelled_grid(sheet, [f"sample #{pick}"] + [f"d={float(v):.2f}" for v in far], 5, tile_px=96),
@@ -124,10 +124,10 @@ def interpolation_section():
     batch = current_batch()
     n = len(batch["x"])
     cols = st.columns(4)
-    clamp_state("gan_from", 0, n - 1)
-    clamp_state("gan_to", 0, n - 1)
-    a = cols[0].number_input("From sample #", 0, n - 1, 0, key="gan_from")
-    b = cols[1].number_input("To sample #", 0, n - 1, n - 1, key="gan_to")
+    clamp_state("gan_from", 0, n - 1, default=0)
+    clamp_state("gan_to", 0, n - 1, default=n - 1)
+    a = cols[0].number_input("From sample #", min_value=0, max_value=n - 1, key="gan_from")
+    b = cols[1].number_input("To sample #", min_value=0, max_value=n - 1, key="gan_to")
     path = cols[2].radio("Path", latent.PATHS, horizontal=True, key="gan_path",
                          help="Spherical paths keep |z| at the size of typical samples; linear ones pass nearer "
                               "the origin, where few training samples' codes lie.")

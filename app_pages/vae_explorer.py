@@ -217,8 +217,8 @@ def traverse_section():
     kl_dim = codes["kl_per_dim"].mean(0)
     picks = st.session_state.get("vae_picks", [])
     default = next((int(p) for p in reversed(picks) if isinstance(p, (int, np.integer))), 0)
-    clamp_state("vae_base", 0, len(mu) - 1)
-    base = st.number_input("Start from test #", 0, len(mu) - 1, default, key="vae_base",
+    clamp_state("vae_base", 0, len(mu) - 1, default=default)
+    base = st.number_input("Start from test #", min_value=0, max_value=len(mu) - 1, key="vae_base",
                            help="Defaults to the last dot you clicked on the map.")
     z0 = torch.from_numpy(mu[base].copy())
     st.markdown("**One slider per latent dimension** (ordered by how much information it carries, its mean KL):")

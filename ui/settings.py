@@ -89,11 +89,13 @@ def seed_input(label: str, key: str, default: int, where=None) -> int:
     return int((where or st).number_input(label, min_value=0, max_value=MAX_SEED, step=1, key=key))
 
 
-def clamp_state(key: str, low: int, high: int) -> None:
+def clamp_state(key: str, low: int, high: int, default: int | None = None) -> None:
     """Keep a number widget's stored value inside [low, high] before the widget is drawn, so shrinking its
-    range (a smaller grid, another model) never leaves it out of bounds."""
-    if key in st.session_state:
-        st.session_state[key] = int(min(max(st.session_state[key], low), high))
+    range (a smaller grid, another model) never leaves it out of bounds. With `default`, the value starts there:
+    give the widget no value= of its own then (a widget with a default that is also set through Session State
+    warns in the server log)."""
+    if key in st.session_state or default is not None:
+        st.session_state[key] = int(min(max(st.session_state.get(key, default), low), high))
 
 
 def forget(*keys: str) -> None:
