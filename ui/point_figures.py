@@ -231,4 +231,6 @@ def inside_figure(model: P.LiveModel, real, samples, extent, diffusion_t: int = 
         return diffusion_inside(model, real, extent, diffusion_t)
     if family == "flow":
         return flow_inside(model, real, extent)
-    return ebm_inside(model, real, extent)
+    if family == "ebm":
+        return ebm_inside(model, real, extent)
+    raise ValueError(f"no 'look inside' view for family {family!r}")

@@ -192,6 +192,8 @@ def inside_frame(model: P.LiveModel, real: np.ndarray, samples: dict, extent, di
             panel.lines(*joined(lines), RGB["flow"])
             panels.append(panel)
         return side_by_side(panels, columns=5)
+    if family != "ebm":  # a new family needs its own view here and in ui.point_figures, not the energy model's
+        raise ValueError(f"no 'look inside' view for family {family!r}")
     landscape = P.energy_map(m, extent, resolution=48)
     chains = P.langevin_chains(m, seed=model.steps)
     panel = Panel(extent, size, "energy (dark = low) and Langevin chains")
