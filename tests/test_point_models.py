@@ -241,3 +241,22 @@ def test_train_for_keeps_models_in_step_and_stops_at_the_pause_step():
     assert taken >= 5 and [m.steps for m in models] == [3 + taken] * 2
     assert P.train_for(models, 60.0, stop_at=3 + taken + 7, chunk=5) == 7  # stops at the step, not the clock
     assert P.train_for(models, 60.0, stop_at=1) == 0
+
+
+def test_overlapping_one_thread_blocks_restore_the_thread_count():
+    """Two sessions' live training overlapping (A enters, B enters, A leaves, B leaves) must not leave the whole
+    server on one thread."""
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        a, b = P.one_thread(), P.one_thread()
+        a.__enter__()
+        b.__enter__()
+        assert torch.get_num_threads() == 1
+        a.__exit__(None, None, None)
+        assert torch.get_num_threads() == 1  # B still trains
+        b.__exit__(None, None, None)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
