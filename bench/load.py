@@ -1,7 +1,7 @@
 """A class on one server: many sessions at once, each speaking Streamlit's own websocket protocol (no browser),
 so the figures are the server's and not thirty browsers sharing the same cores.
 
-    python bench/load.py --sessions 30 [--pause 2-8] [--rounds 2]
+    python bench/load.py --sessions 30 [--pause 2-8] [--rounds 2] [--replicas 2]
 
 Each session opens every page in turn and, on each, changes one thing the way a student does (New samples on
 Home and in the GAN Studio, another projection in the VAE Explorer, a random image in the Diffusion Theater's
@@ -9,24 +9,29 @@ forward tab, a Step in the Playground, a plain rerun in Generative vs Discrimina
 --pause between interactions (0 for none). A script run is timed from the BackMsg that asks for it to the
 ForwardMsg that says it finished. Prints p50 / p95 per page and interaction, errors (exceptions on a page, runs
 that did not finish, lost connections), and the server's resident memory before, at its highest during, and
-after each round (a few seconds after the sessions closed).
+after each round (a few seconds after the sessions closed). With --replicas N the sessions go through HAProxy to
+N server processes (deploy/serve_replicas.py), each session sticking to one by its cookie; CPU and memory are
+then the replicas' together.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
 import sys
+import tempfile
 import time
+import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.map_first_render import streamlit_server  # noqa: E402
+from bench.map_first_render import free_port, streamlit_server  # noqa: E402
 
 # page (url path), what to change there: ("button", label) | ("radio", label, option index) | ("rerun",)
 PLAN = [
@@ -39,25 +44,17 @@ PLAN = [
 ]
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, in MB (from /proc)."""
+def rss_mb(pids: list[int]) -> float:
+    """Resident memory of these processes together, in MB (from /proc)."""
     total = 0
-    for candidate in [pid] + children(pid):
+    for pid in pids:
         try:
-            for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
         except OSError:
             pass
     return total / 1024
-
-
-def children(pid: int) -> list[int]:
-    try:
-        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return []
-    return [int(c) for c in found] + [g for c in found for g in children(int(c))]
 
 
 class Session:
@@ -68,8 +65,12 @@ class Session:
 
     async def __aenter__(self):
         import websockets
+        # Behind a balancer, a browser first loads the page and gets its replica's cookie; do the same.
+        page = await asyncio.to_thread(urllib.request.urlopen, self.url.replace("ws://", "http://").split("/_stcore")[0])
+        cookies = "; ".join(c.split(";")[0] for c in page.headers.get_all("Set-Cookie") or [])
         self.ws = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=None, open_timeout=60,
-                                           ping_interval=None)
+                                           ping_interval=None,
+                                           additional_headers={"Cookie": cookies} if cookies else None)
         return self
 
     async def __aexit__(self, *exc):
@@ -147,15 +148,32 @@ async def visitor(url: str, pause: tuple[float, float], timings: dict, errors: l
         errors.append(f"{type(error).__name__}: {str(error)[:80]}")
 
 
-async def one_round(url: str, sessions: int, pause, seed: int, pid: int) -> tuple[dict, list, float]:
+async def one_round(url: str, sessions: int, pause, seed: int, pids: list[int]) -> tuple[dict, list, float]:
     timings, errors, peak = defaultdict(list), [], 0.0
     rng = random.Random(seed)
     tasks = [asyncio.create_task(visitor(url, pause, timings, errors, random.Random(rng.random())))
              for _ in range(sessions)]
     while not all(t.done() for t in tasks):
-        peak = max(peak, rss_mb(pid))
+        peak = max(peak, rss_mb(pids))
         await asyncio.sleep(0.5)
     return timings, errors, peak
+
+
+@contextlib.contextmanager
+def serving(replicas: int):
+    """(base URL, the server processes' pids): one `streamlit run`, or N behind HAProxy."""
+    if not replicas:
+        with streamlit_server("app.py", with_process=True) as (base, _, server):
+            yield base, [server.pid]
+        return
+    sys.path.insert(0, str(ROOT / "deploy"))
+    import serve_replicas
+    port = free_port()
+    processes = serve_replicas.start(replicas, port, Path(tempfile.mkdtemp(prefix="genlab-load-")))
+    try:
+        yield f"http://127.0.0.1:{port}", [p.pid for p in processes]
+    finally:
+        serve_replicas.stop(processes)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -168,20 +186,21 @@ def main(argv=None) -> int:
     parser.add_argument("--sessions", type=int, default=30)
     parser.add_argument("--pause", default="2-8", help="seconds between a session's interactions, LOW-HIGH or 0")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--replicas", type=int, default=0, help="serve through HAProxy from this many processes")
     args = parser.parse_args(argv)
     low, _, high = args.pause.partition("-")
     pause = (float(low), float(high or low))
 
-    with streamlit_server("app.py", with_process=True) as (base, _, server):
+    with serving(args.replicas) as (base, pids):
         url = base.replace("http://", "ws://") + "/_stcore/stream"
         print(f"{args.sessions} sessions, pause {args.pause} s between interactions, {args.rounds} rounds")
-        print(f"server memory idle: {rss_mb(server.pid):.0f} MB")
+        print(f"server memory idle: {rss_mb(pids):.0f} MB")
         for k in range(args.rounds):
-            cpu_before = cpu_seconds(server.pid)
+            cpu_before = cpu_seconds(pids)
             started = time.perf_counter()
-            timings, errors, peak = asyncio.run(one_round(url, args.sessions, pause, k, server.pid))
+            timings, errors, peak = asyncio.run(one_round(url, args.sessions, pause, k, pids))
             wall = time.perf_counter() - started
-            cpu = cpu_seconds(server.pid) - cpu_before
+            cpu = cpu_seconds(pids) - cpu_before
             time.sleep(5)
             runs = [s for values in timings.values() for s in values]
             print(f"\nround {k + 1}: {len(runs)} script runs in {wall:.0f} s, server CPU {cpu:.0f} s "
@@ -192,17 +211,20 @@ def main(argv=None) -> int:
                       f"p95 {percentile(values, 0.95):6.2f} s   ({len(values)})")
             for error in sorted(set(errors))[:10]:
                 print(f"  error: {error} (x{errors.count(error)})")
-            print(f"  server memory: peak {peak:.0f} MB during, {rss_mb(server.pid):.0f} MB after")
+            print(f"  server memory: peak {peak:.0f} MB during, {rss_mb(pids):.0f} MB after")
     return 0
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (from /proc/PID/stat)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except OSError:
-        return 0.0
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far, in seconds (from /proc/PID/stat)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return total
 
 
 if __name__ == "__main__":
