@@ -293,25 +293,35 @@ def live_view():
     speed = st.session_state.get("pg_speed", MAX_SPEED)
     stop_at = st.session_state.get("pg_stop_at", MAX_PLAY_STEPS)
     redraw_seconds = 0.05  # the last redraw's time, left out of the next frame's training time at 'max' speed
+    waited = []  # of the last ten frames, those that waited for a training slot (other sessions held them all)
     while st.session_state.get("pg_playing", False):
         started = time.perf_counter()
         with P.one_thread():
-            try:
-                if speed == MAX_SPEED:
-                    steps = P.train_for(models.values(), P.training_seconds(redraw_seconds), stop_at)
-                else:
-                    steps = P.train_for(models.values(), 0.0, stop_at, chunk=speed)  # one turn of `speed` steps
-            except TrainingDiverged as error:
-                diverged(error)
-                st.rerun()  # the whole page: the button says Play again and the message shows
+            steps = 0
+            with P.LIVE_TRAINING.slot(timeout=P.FRAME_SECONDS) as (got, wait):
+                try:
+                    if not got:
+                        pass  # other sessions hold every slot: redraw, and try again next frame
+                    elif speed == MAX_SPEED:
+                        steps = P.train_for(models.values(), P.training_seconds(redraw_seconds), stop_at)
+                    else:
+                        steps = P.train_for(models.values(), 0.0, stop_at, chunk=speed)  # one turn of `speed`
+                except TrainingDiverged as error:
+                    diverged(error)
+                    st.rerun()  # the whole page: the button says Play again and the message shows
+            waited = (waited + [not got or wait > 0.01])[-10:]
             drawing = time.perf_counter()
             draw(live=True)
             redraw_seconds = time.perf_counter() - drawing
         frame_times.append((time.perf_counter() - started, steps))
         recent = frame_times[-10:]
         seconds = sum(t for t, _ in recent)
+        note = (f" Sharing the server: {P.LIVE_TRAINING.size} session(s) may train at a time and others are "
+                f"training too, so {sum(waited)} of the last {len(waited)} frames waited their turn."
+                if sum(waited) >= 3 else "")
         status.caption(f"Playing: {len(recent) / seconds:.1f} frames a second, "
-                       f"{sum(n for _, n in recent) / seconds:.0f} training steps a second per model. Pause to stop.")
+                       f"{sum(n for _, n in recent) / seconds:.0f} training steps a second per model.{note} "
+                       f"Pause to stop.")
         if min(m.steps for m in models.values()) >= stop_at:
             st.session_state["pg_playing"] = False
             st.session_state["pg_paused_note"] = f"Paused at step {stop_at:,}: raise 'Pause at step' to go on."

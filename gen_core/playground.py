@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -91,6 +92,47 @@ DEFAULT_PRESET = {"gan": "GAN: vanilla", "vae": "VAE", "ddpm": "Diffusion", "flo
                   "ebm": "Energy (Langevin)"}
 SAMPLE_STEPS = 20  # DDIM steps for the diffusion model's live samples
 
+
+class TrainingSlots:
+    """How many sessions of this server process may train live at the same moment.
+
+    Thirty students pressing Play on a two-core server would otherwise leave nothing for anyone's clicks. A
+    session takes a slot for one frame's training and gives it back before drawing, so waiting sessions take
+    turns frame by frame: everyone's models go on learning, more slowly, and the page says why."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._semaphore = threading.BoundedSemaphore(size)
+        self._lock = threading.Lock()
+        self.training = 0   # sessions inside a slot now
+
+    @contextlib.contextmanager
+    def slot(self, timeout: float):
+        """Yields (True, seconds waited) with a slot held for the block, or (False, timeout) when none freed within
+        `timeout` seconds."""
+        started = time.perf_counter()
+        got = self._semaphore.acquire(timeout=timeout)
+        if got:
+            with self._lock:
+                self.training += 1
+        try:
+            yield got, time.perf_counter() - started
+        finally:
+            if got:
+                with self._lock:
+                    self.training -= 1
+                self._semaphore.release()
+
+
+def _slots_setting() -> int:
+    """GENLAB_LIVE_TRAINING_SLOTS, else half the cores (at least one): room is left for other visitors' clicks."""
+    try:
+        return max(1, int(os.environ.get("GENLAB_LIVE_TRAINING_SLOTS", "")))
+    except ValueError:
+        return max(1, (os.cpu_count() or 2) // 2)
+
+
+LIVE_TRAINING = TrainingSlots(_slots_setting())
 
 _threads_lock = threading.Lock()
 _threads_users = 0       # blocks inside one_thread() now, across all sessions of the process

@@ -260,3 +260,26 @@ def test_overlapping_one_thread_blocks_restore_the_thread_count():
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_live_training_slots_make_sessions_take_turns():
+    import threading
+    slots = P.TrainingSlots(1)
+    held, release = threading.Event(), threading.Event()
+
+    def other_session():
+        with slots.slot(timeout=1) as (got, _):
+            assert got
+            held.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=other_session)
+    thread.start()
+    held.wait(5)
+    with slots.slot(timeout=0.05) as (got, waited):
+        assert not got and waited >= 0.05 and slots.training == 1  # the only slot is taken: this frame waits
+    release.set()
+    thread.join(5)
+    with slots.slot(timeout=0.05) as (got, waited):
+        assert got and waited < 0.05 and slots.training == 1
+    assert slots.training == 0
