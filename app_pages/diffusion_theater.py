@@ -14,6 +14,7 @@ from gen_core.device import make_generator
 from gen_core.masks import MASKS, known_mask
 from gen_core.models import diffusion as D
 from gen_core.models import latent_diffusion as LD
+from ui.charts import schedule_chart
 from ui.images import show_grid
 from ui.loaders import checkpoints_of, describe_checkpoint, get_core, get_dataset
 from ui.player import player_html
@@ -71,26 +72,11 @@ def labels_for(choice: str, n: int) -> torch.Tensor | None:
     return torch.full((n,), class_names.index(choice), dtype=torch.long)
 
 
-def schedule_figure(t: int) -> go.Figure:
-    """beta_t, abar_t and SNR(t) of both schedules, with t marked."""
-    figure = make_subplots(rows=1, cols=3, subplot_titles=("β_t (noise added at step t)", "ᾱ_t (signal kept)",
-                                                           "SNR(t) = ᾱ_t / (1 − ᾱ_t)"))
-    colours = {"linear": "#1f77b4", "cosine": "#ff7f0e"}
-    steps = np.arange(T)
-    for name_, colour in colours.items():
-        s = D.make_schedule(name_, T)
-        for col, key in enumerate(("beta", "abar", "snr"), start=1):
-            figure.add_trace(go.Scatter(x=steps, y=s[key].numpy(), name=name_, line_color=colour, showlegend=col == 1,
-                                        legendgroup=name_), row=1, col=col)
-            figure.add_trace(go.Scatter(x=[t], y=[float(s[key][t])], mode="markers", marker=dict(color=colour, size=9),
-                                        showlegend=False), row=1, col=col)
-    for col in (1, 2, 3):
-        figure.add_vline(x=t, line_dash="dash", line_color="grey", row=1, col=col)
-    figure.update_yaxes(type="log", row=1, col=1)  # the cosine schedule's last betas reach 0.999
-    figure.update_yaxes(type="log", row=1, col=3)
-    figure.update_xaxes(title_text="t")
-    figure.update_layout(height=300, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.3))
-    return figure
+def schedule_figure(t: int):
+    """beta_t, abar_t and SNR(t) of both schedules, with t marked (Vega-Lite: the Forward tab opens the page, and a
+    Plotly chart there made every new tab load Plotly's 4.7 MB bundle first)."""
+    return schedule_chart({name_: {k: v.numpy() for k, v in D.make_schedule(name_, T).items()}
+                           for name_ in ("linear", "cosine")}, t)
 
 
 # --- Forward ---------------------------------------------------------------------------------------------------
@@ -126,7 +112,7 @@ def forward_section():
                      caption=f"x_0 and x_{t}", output_format="PNG")
             st.image(render.grid(strip.clamp(-1, 1), nrow=8), caption="t = " + ", ".join(map(str, strip_t)),
                      width="stretch", output_format="PNG")
-    st.plotly_chart(schedule_figure(t), width="stretch", key="diff_schedule_chart")
+    st.altair_chart(schedule_figure(t), key="diff_schedule_chart")
     model = loaded_model(name)
     with torch.inference_mode():
         x_t = D.q_sample(model, x0.to(core.device), torch.tensor([t], device=core.device), eps.to(core.device))
