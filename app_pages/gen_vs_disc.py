@@ -12,6 +12,7 @@ from gen_core import classifiers, render
 from gen_core.data import dataset_names
 from gen_core.data.toys import TOYS
 from ui.images import show_grid
+from ui.point_frames import Panel, side_by_side
 from ui.settings import global_seed
 
 TABS = ["Decision boundaries", "Learning curves", "Missing data", "Irrelevant features", "Generation", "Outliers"]
@@ -133,22 +134,21 @@ def boundaries_section(data_key):
     if not names:
         return
     result, seconds = timed(surfaces, data_key, tuple(names), n_train, global_seed())
-    cols = min(3, len(names))
-    rows = -(-len(names) // cols)
-    figure = make_subplots(rows=rows, cols=cols, subplot_titles=[
-        f"{n}: test acc {result['models'][n]['accuracy']:.1%}" for n in names], horizontal_spacing=0.04,
-        vertical_spacing=0.08)
+    # One picture, not a Plotly chart: this is the page's first view, and a Plotly chart there made every new
+    # browser tab load Plotly's 4.7 MB bundle first (and each change redraw 4 heat maps in the browser).
     gx, gy = result["gx"], result["gy"]
-    for i, name in enumerate(names):
-        r, col = divmod(i, cols)
-        figure.add_trace(go.Image(z=probability_image(result["models"][name]["proba"]), x0=gx[0], dx=gx[1] - gx[0],
-                                  y0=gy[0], dy=gy[1] - gy[0], hoverinfo="skip"), row=r + 1, col=col + 1)
-        figure.add_trace(go.Scatter(x=result["X"][:, 0], y=result["X"][:, 1], mode="markers", showlegend=False,
-                                    marker=dict(size=5, color=[colour(k) for k in result["y"]],
-                                                line=dict(width=0.5, color="black"))), row=r + 1, col=col + 1)
-    figure.update_yaxes(autorange=True)
-    figure.update_layout(height=330 * rows, margin=dict(l=10, r=10, t=40, b=10))
-    st.plotly_chart(figure, width="stretch", key="gvd_boundary_chart")
+    extent = (gx[0], gx[-1], gy[0], gy[-1])
+    panels = []
+    for name in names:
+        panel = Panel(extent, 300, f"{name}: test acc {result['models'][name]['accuracy']:.1%}")
+        panel.picture(probability_image(result["models"][name]["proba"]))
+        for k in np.unique(result["y"]):
+            points = result["X"][result["y"] == k]
+            panel.dots(points, (0, 0, 0), radius=3)  # a dark rim, so points read on their own class's colour
+            panel.dots(points, tuple(int(v) for v in COLOURS[int(k) % len(COLOURS)]), radius=2)
+        panels.append(panel)
+    st.image(side_by_side(panels, gap=12, columns=min(3, len(panels))), output_format="PNG",
+             caption=" · ".join(f"{n}: test acc {result['models'][n]['accuracy']:.1%}" for n in names))
     st.caption(f"Colour: p(y | x), faded where the model is unsure; dots: the {len(result['y'])} training points. "
                f"Computed in {seconds:.2f} s (cached after). Generative models draw boundaries where their class "
                "densities cross (naive Bayes: axis-aligned ellipses; QDA: conics); discriminative ones fit the "

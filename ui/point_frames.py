@@ -70,6 +70,11 @@ class Panel:
         rgb = colour_map(np.asarray(values)[::-1], anchors, low, high)
         self.plot.paste(Image.fromarray(rgb).resize((self.size, self.size), Image.BILINEAR), (0, 0))
 
+    def picture(self, rgb: np.ndarray):
+        """An (R, R, 3) uint8 picture of the extent as the background, rows along y (first row = lowest y)."""
+        self.plot.paste(Image.fromarray(np.ascontiguousarray(rgb[::-1])).resize((self.size, self.size),
+                                                                                Image.BILINEAR), (0, 0))
+
     def dots(self, xy: np.ndarray, colour, radius: int = 1):
         """Square dots of side 2 * radius: one C call per offset, not one per point."""
         px = self.to_px(xy)
