@@ -31,8 +31,9 @@ class Estimate:
 
 
 def human(size: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
-        if size < 1000 or unit == "PB":
+    """Bytes in decimal units, to three figures."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1000:
             return f"{size:.3g} {unit}"
         size /= 1000
     return f"{size:.3g} PB"

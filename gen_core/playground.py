@@ -251,10 +251,14 @@ class LiveModel:
         if self.family_name != "gan" or network not in ("D", "G"):
             raise GenLabError("slow motion takes a GAN and 'D' or 'G'")
         model, companions = self.model, self.dataset.x_test[:16]
-        with torch.no_grad():
+
+        @torch.no_grad()
+        def looks() -> dict:
             model.eval()
-            before = {"d": discriminator_map(model, extent, resolution, companions)["d"],
-                      "samples": model.generate(self.view_z).numpy()}
+            return {"d": discriminator_map(model, extent, resolution, companions)["d"],
+                    "samples": model.generate(self.view_z).numpy()}
+
+        before = looks()
         model.train()
         batch = self.config.batch_size
         index = torch.randint(len(self.dataset.x_train), (batch,), generator=self.order)
@@ -267,11 +271,7 @@ class LiveModel:
         if problem:
             raise TrainingDiverged(f"{self.label} diverged in a {network} step ({problem}): try smaller learning rates")
         self.half_steps[network] += 1
-        with torch.no_grad():
-            model.eval()
-            after = {"d": discriminator_map(model, extent, resolution, companions)["d"],
-                     "samples": model.generate(self.view_z).numpy()}
-        return {"network": network, "before": before, "after": after, "metrics": metrics}
+        return {"network": network, "before": before, "after": looks(), "metrics": metrics}
 
     @torch.no_grad()
     def view_samples(self) -> np.ndarray:

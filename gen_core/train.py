@@ -57,11 +57,8 @@ def divergence(metrics: dict, model: torch.nn.Module | None = None) -> str | Non
         value = float(value)
         if not math.isfinite(value) or abs(value) > LOSS_LIMIT:
             return f"{key} = {value:.3g}"
-    if model is not None:
-        for name, tensor in model.state_dict().items():
-            if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
-                return f"weight {name} holds NaN or inf"
-    return None
+    bad = checkpoints.non_finite(model.state_dict()) if model is not None else []
+    return f"weight {bad[0]} holds NaN or inf" if bad else None
 
 
 def check_fits(family_name: str, dataset: Dataset):
@@ -201,8 +198,6 @@ def main(argv: list[str] | None = None) -> int:
             config = family.config_for(dataset, **{**family_defaults(args.family), **overrides})
         except ValueError as error:
             raise GenLabError(f"bad config: {error}") from None
-        check_shape(config, dataset)
-        memory.check_fits(family, config, training=True)
         with tqdm(total=None, unit="step", desc=f"{args.family} on {dataset.name}", delay=1.0,
                   file=sys.stderr, dynamic_ncols=True) as bar:
             def report(step, total, metrics):

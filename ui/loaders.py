@@ -8,6 +8,7 @@ from gen_core import checkpoints
 from gen_core.core import InferenceCore
 from gen_core.data import Dataset, load_card_dataset
 from gen_core.errors import GenLabError
+from ui.text import plain
 
 
 @st.cache_resource(show_spinner=False)
@@ -31,7 +32,6 @@ def get_dataset(name: str) -> Dataset:
     """A dataset a page or a checkpoint card names, loaded once per process (image folders only from the data
     folders the server allows: see gen_core.data.load_card_dataset). Shared: never modify its tensors. One it
     cannot load (refused, missing, damaged) is said in one line and stops the page, or the fragment it is in."""
-    from ui.text import plain
     try:
         return _dataset(name)
     except GenLabError as error:
@@ -65,7 +65,6 @@ def pick_checkpoint(families: tuple[str, ...], key: str, resets: tuple[str, ...]
     With no checkpoint, or one that cannot be loaded, says so and stops the page. Returns (models by name, name,
     the loaded model)."""
     from ui.settings import forget
-    from ui.text import plain
 
     models = checkpoints_of(*families)
     if not models:

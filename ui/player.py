@@ -1,5 +1,6 @@
-"""Playback of recorded frames in the browser: the frames go to the page once, and a few lines of JavaScript in
-an iframe play, pause, step and scrub them at the chosen speed, with no round trip to the server per frame.
+"""Playback of recorded frames in the browser: `player_html` is a page (shown with `st.iframe`) to which the
+frames go once, and a few lines of JavaScript in it play, pause, step and scrub them at the chosen speed, with no
+round trip to the server per frame.
 
 A server-driven player (a fragment that reruns on a timer to show the next frame) managed 1.5-2 frames a second on
 a busy 2-core server; this one plays at whatever speed the viewer picks (up to 30 frames a second) however busy
@@ -9,19 +10,17 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 
-import streamlit as st
 from PIL import Image
+
+from gen_core.render import png_bytes
 
 SPEEDS = (2, 5, 10, 15, 30)  # frames per second offered; 10 is the default
 
 
 def data_uri(image: Image.Image) -> str:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode("ascii")
 
 
 def player_html(frames: list[Image.Image], captions: list[str], fps: int = 10, start: int | None = None,
@@ -93,8 +92,3 @@ data.frames.forEach((src) => {{ const pre = new Image(); pre.src = src; }});  //
 show(k);
 </script></body></html>"""
 
-
-def frame_player(frames: list[Image.Image], captions: list[str], fps: int = 10, start: int | None = None,
-                 label: str = "Playback") -> None:
-    """Draw the player (see module docstring); it sizes itself to its content."""
-    st.iframe(player_html(frames, captions, fps=fps, start=start, label=label), height="content")

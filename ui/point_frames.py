@@ -67,8 +67,7 @@ class Panel:
 
     def heat(self, values: np.ndarray, anchors: np.ndarray, low: float, high: float):
         """A field sampled on a grid over the extent, rows along y (first row = lowest y)."""
-        rgb = colour_map(np.asarray(values)[::-1], anchors, low, high)
-        self.plot.paste(Image.fromarray(rgb).resize((self.size, self.size), Image.BILINEAR), (0, 0))
+        self.picture(colour_map(np.asarray(values), anchors, low, high))
 
     def picture(self, rgb: np.ndarray):
         """An (R, R, 3) uint8 picture of the extent as the background, rows along y (first row = lowest y)."""
