@@ -142,3 +142,11 @@ def test_gan_slow_motion_shows_a_d_step_then_a_g_step():
     assert (last["after"]["samples"] != last["before"]["samples"]).any()
     assert at.session_state["pg_live"]["gan"]["model"].half_steps == {"D": 1, "G": 1}
     assert (table(at)["step"] == 0).all()  # half steps are not training iterations
+
+
+def test_paused_views_are_pictures_unless_interactive_charts_are_on():
+    at = open_page(PAGE)
+    assert not at.get("plotly_chart")  # pictures: Step and Look inside answer at once
+    at.toggle(key="pg_interactive").set_value(True).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 3  # samples, curves, the look-inside view, to hover and zoom
