@@ -219,3 +219,18 @@ def test_a_failed_graph_capture_falls_back_to_the_eager_network_for_good():
         assert graphed(model.ema, x, t, None) is None  # no second capture
         model.graphed = graphed
         assert model.predict_eps(x, t).shape == (4, 2)  # on the CPU the eager network answers
+
+
+def test_the_theaters_forward_views_follow_the_one_jump_formula():
+    from gen_core import diffusion_lab
+    x0, eps = torch.full((1, 1, 4, 4), 0.5), torch.randn(1, 1, 4, 4, generator=torch.Generator().manual_seed(0))
+    views = diffusion_lab.forward_views(x0, eps, 1000, 999)
+    for name, view in views.items():
+        abar = D.make_schedule(name, 1000)["abar"][999]
+        assert view["a"] == pytest.approx(float(abar.sqrt())) and view["b"] == pytest.approx(float((1 - abar).sqrt()))
+        torch.testing.assert_close(view["x_t"], abar.sqrt().float() * x0 + (1 - abar).sqrt().float() * eps)
+        assert view["strip"].shape == (8, 1, 4, 4) and view["strip_t"][0] == 0 and view["strip_t"][-1] == 999
+        torch.testing.assert_close(view["strip"][-1:], view["x_t"])
+    # at t = 0 the image is almost untouched; at T-1 it is almost pure noise (the linear schedule keeps ~0.6%)
+    assert diffusion_lab.forward_views(x0, eps, 1000, 0)["linear"]["a"] > 0.99
+    assert views["linear"]["a"] < 0.01

@@ -86,7 +86,7 @@ def test_the_page_and_the_command_line_give_the_same_samples_for_a_seed(theater,
     theater.slider(key="diff_guidance").set_value(2.0)
     run(theater)
     run(theater.button[[b.label for b in theater.button].index("Run the reverse process")].click())
-    on_page = images_to_unit(theater.session_state["diff_run"]["x"][-1]).numpy()
+    on_page = images_to_unit(theater.session_state["diff_run"]["samples"]).numpy()
     assert sample.main(["ddpm-digits", "--n", "4", "--seed", "11", "--label", "7", "--guidance", "2",
                         "--sampler", "ddpm", "--out", str(tmp_path / "s.npy")]) == 0
     np.testing.assert_allclose(on_page, np.load(tmp_path / "s.npy"), atol=1e-5)
