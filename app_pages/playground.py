@@ -181,12 +181,11 @@ def toggle_play():
 
 def one_step():
     st.session_state["pg_playing"] = False
-    with P.one_thread():
-        try:
-            for entry in st.session_state.get("pg_live", {}).values():
-                entry["model"].train(1)
-        except TrainingDiverged as error:
-            diverged(error)
+    try:
+        for entry in st.session_state.get("pg_live", {}).values():
+            entry["model"].train(1)
+    except TrainingDiverged as error:
+        diverged(error)
 
 
 def reset():
@@ -288,31 +287,29 @@ def live_view():
         curves_slot.plotly_chart(curves_figure(models), **plot)
         inside_slot.plotly_chart(inside_figure(looked_at, real, samples, extent, diffusion_t), **plot)
 
-    with P.one_thread():
-        draw(live=st.session_state.get("pg_playing", False) or not st.session_state.get("pg_interactive", False))
+    draw(live=st.session_state.get("pg_playing", False) or not st.session_state.get("pg_interactive", False))
     speed = st.session_state.get("pg_speed", MAX_SPEED)
     stop_at = st.session_state.get("pg_stop_at", MAX_PLAY_STEPS)
     redraw_seconds = 0.05  # the last redraw's time, left out of the next frame's training time at 'max' speed
     waited = []  # of the last ten frames, those that waited for a training slot (other sessions held them all)
     while st.session_state.get("pg_playing", False):
         started = time.perf_counter()
-        with P.one_thread():
-            steps = 0
-            with P.LIVE_TRAINING.slot(timeout=P.FRAME_SECONDS) as (got, wait):
-                try:
-                    if not got:
-                        pass  # other sessions hold every slot: redraw, and try again next frame
-                    elif speed == MAX_SPEED:
-                        steps = P.train_for(models.values(), P.training_seconds(redraw_seconds), stop_at)
-                    else:
-                        steps = P.train_for(models.values(), 0.0, stop_at, chunk=speed)  # one turn of `speed`
-                except TrainingDiverged as error:
-                    diverged(error)
-                    st.rerun()  # the whole page: the button says Play again and the message shows
-            waited = (waited + [not got or wait > 0.01])[-10:]
-            drawing = time.perf_counter()
-            draw(live=True)
-            redraw_seconds = time.perf_counter() - drawing
+        steps = 0
+        with P.LIVE_TRAINING.slot(timeout=P.FRAME_SECONDS) as (got, wait):
+            try:
+                if not got:
+                    pass  # other sessions hold every slot: redraw, and try again next frame
+                elif speed == MAX_SPEED:
+                    steps = P.train_for(models.values(), P.training_seconds(redraw_seconds), stop_at)
+                else:
+                    steps = P.train_for(models.values(), 0.0, stop_at, chunk=speed)  # one turn of `speed`
+            except TrainingDiverged as error:
+                diverged(error)
+                st.rerun()  # the whole page: the button says Play again and the message shows
+        waited = (waited + [not got or wait > 0.01])[-10:]
+        drawing = time.perf_counter()
+        draw(live=True)
+        redraw_seconds = time.perf_counter() - drawing
         frame_times.append((time.perf_counter() - started, steps))
         recent = frame_times[-10:]
         seconds = sum(t for t, _ in recent)
@@ -353,8 +350,7 @@ def slow_motion() -> None:
     if pressed:
         st.session_state["pg_playing"] = False
         try:
-            with P.one_thread():
-                st.session_state["pg_slow_last"] = model.half_step(pressed, extent)
+            st.session_state["pg_slow_last"] = model.half_step(pressed, extent)
         except TrainingDiverged as error:
             diverged(error)
             st.rerun()

@@ -120,24 +120,23 @@ def live_loop(families, seconds: float, speed, inside: str) -> dict:
     extent = P.data_extent(real)
     frame_count, trained, redraw_seconds, total_redraw = 0, 0, 0.05, 0.0
     started = time.perf_counter()
-    with P.one_thread():
-        while time.perf_counter() - started < seconds:
-            frame_started = time.perf_counter()
-            if speed == "max":
-                trained += P.train_for(models.values(), P.training_seconds(redraw_seconds))
-            else:
-                trained += P.train_for(models.values(), 0.0, chunk=speed)
-            drawing = time.perf_counter()
-            samples = {f: m.view_samples() for f, m in models.items()}
-            found = {f: m.record_metrics(samples[f]) for f, m in models.items()}
-            figures.metrics_table(models, found).to_json()
-            for image in (frames.samples_frame(models, samples, real, extent), frames.curves_frame(models),
-                          frames.inside_frame(models[inside], real, samples, extent)):
-                image.save(io.BytesIO(), format="JPEG", quality=90)  # what st.image sends for an RGB image
-            redraw_seconds = time.perf_counter() - drawing
-            total_redraw += redraw_seconds
-            frame_count += 1
-            time.sleep(max(0.0, P.FRAME_SECONDS - (time.perf_counter() - frame_started)))
+    while time.perf_counter() - started < seconds:
+        frame_started = time.perf_counter()
+        if speed == "max":
+            trained += P.train_for(models.values(), P.training_seconds(redraw_seconds))
+        else:
+            trained += P.train_for(models.values(), 0.0, chunk=speed)
+        drawing = time.perf_counter()
+        samples = {f: m.view_samples() for f, m in models.items()}
+        found = {f: m.record_metrics(samples[f]) for f, m in models.items()}
+        figures.metrics_table(models, found).to_json()
+        for image in (frames.samples_frame(models, samples, real, extent), frames.curves_frame(models),
+                      frames.inside_frame(models[inside], real, samples, extent)):
+            image.save(io.BytesIO(), format="JPEG", quality=90)  # what st.image sends for an RGB image
+        redraw_seconds = time.perf_counter() - drawing
+        total_redraw += redraw_seconds
+        frame_count += 1
+        time.sleep(max(0.0, P.FRAME_SECONDS - (time.perf_counter() - frame_started)))
     elapsed = time.perf_counter() - started
     return {"frames_per_second": frame_count / elapsed, "steps_per_second": trained / elapsed,
             "redraw_ms": total_redraw / frame_count * 1000}

@@ -50,10 +50,12 @@ def start(replicas: int, port: int, log_dir: Path) -> list[subprocess.Popen]:
         raise SystemExit("error: haproxy is not installed (apt-get install -y haproxy)")
     ports = [port + 1 + k for k in range(replicas)]
     processes = []
+    # each replica's torch gets its share of the cores (gen_core.device.server_threads), unless the caller chose
+    environment = {"GENLAB_TORCH_THREADS": str(max(1, (os.cpu_count() or 1) // replicas)), **os.environ}
     for k, replica_port in enumerate(ports):
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(replica_port),
-             "--server.headless", "true"], cwd=ROOT, env=os.environ.copy(),
+             "--server.headless", "true"], cwd=ROOT, env=environment,
             stdout=open(log_dir / f"replica{k + 1}.log", "w"), stderr=subprocess.STDOUT))
     for replica_port, process in zip(ports, processes):
         wait_healthy(f"http://127.0.0.1:{replica_port}/_stcore/health", process)

@@ -80,3 +80,28 @@ def make_generator(seed: int, device: torch.device | str = "cpu") -> torch.Gener
     generator = torch.Generator(device=torch.device(device))
     generator.manual_seed(int(seed))
     return generator
+
+
+def server_threads(environ=os.environ, cores: int | None = None) -> int:
+    """How many threads torch uses in a GenLab server process: GENLAB_TORCH_THREADS, else half the cores (at least
+    one). A server runs many sessions' torch work at once, each in its own script thread; with as many torch threads
+    per op as cores, concurrent ops spin-wait on each other (a Playground frame once took 20x longer while another
+    job held a core). Half leaves room for the others. serve_replicas gives each replica cores / replicas."""
+    cores = cores or os.cpu_count() or 1
+    raw = (environ.get("GENLAB_TORCH_THREADS") or "").strip()
+    if raw:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise GenLabError(f"GENLAB_TORCH_THREADS must be a whole number of threads, not {raw!r}") from None
+        if not 1 <= value <= 4 * cores:
+            raise GenLabError(f"GENLAB_TORCH_THREADS must lie between 1 and {4 * cores}, not {value}")
+        return value
+    return max(1, cores // 2)
+
+
+def configure_server_threads() -> int:
+    """Set torch's thread count once, at server start-up, for the whole process: sessions never change it."""
+    threads = server_threads()
+    torch.set_num_threads(threads)
+    return threads

@@ -134,36 +134,6 @@ def _slots_setting() -> int:
 
 LIVE_TRAINING = TrainingSlots(_slots_setting())
 
-_threads_lock = threading.Lock()
-_threads_users = 0       # blocks inside one_thread() now, across all sessions of the process
-_threads_saved = None    # torch's thread count before the first of them
-
-
-@contextlib.contextmanager
-def one_thread():
-    """Run torch on one thread inside the block. These networks are tiny: a second thread buys little, and when the
-    browser or another job takes a core, torch's threads wait on each other at every op (a frame then took 20x
-    longer here).
-
-    torch's thread count belongs to the whole process, which every session of the server shares. The blocks are
-    counted: the first sets one thread, the last restores what there was. (Each restoring what it saw let two
-    overlapping sessions leave the server on one thread for good.) While any session trains live, the others'
-    torch work also runs on one thread: a 28x28 DDIM-50 batch then takes ~1.5x longer."""
-    global _threads_users, _threads_saved
-    with _threads_lock:
-        if _threads_users == 0:
-            _threads_saved = torch.get_num_threads()
-            torch.set_num_threads(1)
-        _threads_users += 1
-    try:
-        yield
-    finally:
-        with _threads_lock:
-            _threads_users -= 1
-            if _threads_users == 0:
-                torch.set_num_threads(_threads_saved)
-
-
 def points_dataset(points, name: str = "drawn") -> Dataset:
     """A Dataset of user points (N, 2): every point is both training and held-out data (there are few)."""
     x = torch.as_tensor(np.asarray(points, dtype=np.float32)).reshape(-1, 2)

@@ -43,3 +43,14 @@ def test_generators_reproduce_and_seed_everything_resets_global_state():
     x = torch.rand(3)
     seed_everything(5)
     assert torch.equal(x, torch.rand(3))
+
+
+def test_the_server_thread_count_is_set_once_from_the_environment():
+    """A server's torch threads: GENLAB_TORCH_THREADS, else half the cores; sessions never change it."""
+    from gen_core.device import server_threads
+    from gen_core.errors import GenLabError
+    assert server_threads({}, cores=2) == 1 and server_threads({}, cores=16) == 8 and server_threads({}, cores=1) == 1
+    assert server_threads({"GENLAB_TORCH_THREADS": " 3 "}, cores=2) == 3
+    for bad in ("two", "0", "-1", "1e9", "1.5"):
+        with pytest.raises(GenLabError, match="GENLAB_TORCH_THREADS"):
+            server_threads({"GENLAB_TORCH_THREADS": bad}, cores=2)

@@ -243,25 +243,6 @@ def test_train_for_keeps_models_in_step_and_stops_at_the_pause_step():
     assert P.train_for(models, 60.0, stop_at=1) == 0
 
 
-def test_overlapping_one_thread_blocks_restore_the_thread_count():
-    """Two sessions' live training overlapping (A enters, B enters, A leaves, B leaves) must not leave the whole
-    server on one thread."""
-    import torch
-    before = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        a, b = P.one_thread(), P.one_thread()
-        a.__enter__()
-        b.__enter__()
-        assert torch.get_num_threads() == 1
-        a.__exit__(None, None, None)
-        assert torch.get_num_threads() == 1  # B still trains
-        b.__exit__(None, None, None)
-        assert torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(before)
-
-
 def test_live_training_slots_make_sessions_take_turns():
     import threading
     slots = P.TrainingSlots(1)

@@ -44,10 +44,12 @@ def warm_process() -> dict:
     """Import the core and the UI helpers, then load each page's default checkpoint into the shared inference core
     of the default device. Never raises: a broken checkpoint is the page's to report, not a reason not to serve."""
     started = time.perf_counter()
-    report = {"modules": 0, "checkpoints": [], "problems": []}
+    report = {"modules": 0, "checkpoints": [], "problems": [], "threads": None}
     try:
         report["modules"] = import_all("gen_core") + import_all("ui")
-        from gen_core.device import pick_device
+        from gen_core.device import configure_server_threads, pick_device
+
+        report["threads"] = configure_server_threads()
         from ui.loaders import core_on
 
         core = core_on(str(pick_device("auto")))
@@ -57,7 +59,8 @@ def warm_process() -> dict:
     except Exception as error:  # noqa: BLE001 - warming is an optimisation; the pages report real problems
         report["problems"].append(f"{type(error).__name__}: {error}")
     report["seconds"] = time.perf_counter() - started
-    LOG.info("warmed in %.1f s: %d modules, checkpoints %s%s", report["seconds"], report["modules"],
+    LOG.info("warmed in %.1f s: %d modules, torch on %s threads, checkpoints %s%s", report["seconds"],
+             report["modules"], report["threads"],
              ", ".join(report["checkpoints"]) or "none", f"; problems: {report['problems']}" if report["problems"]
              else "")
     return report
