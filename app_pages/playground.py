@@ -277,15 +277,16 @@ def live_view():
         samples = {f: m.view_samples() for f, m in models.items()}
         found = {f: m.record_metrics(samples[f]) for f, m in models.items()}
         table_slot.dataframe(metrics_table(models, found), width="stretch")
+        view = P.inside_view(looked_at, real, extent, diffusion_t)  # computed once, whichever draws it
         if live:
             samples_slot.image(frames.samples_frame(models, samples, real, extent))
             curves_slot.image(frames.curves_frame(models))
-            inside_slot.image(frames.inside_frame(looked_at, real, samples, extent, diffusion_t))
+            inside_slot.image(frames.inside_frame(view, real, samples, extent))
             return
         plot = dict(config={"displayModeBar": False})
         samples_slot.plotly_chart(samples_figure(models, samples, real, extent), **plot)
         curves_slot.plotly_chart(curves_figure(models), **plot)
-        inside_slot.plotly_chart(inside_figure(looked_at, real, samples, extent, diffusion_t), **plot)
+        inside_slot.plotly_chart(inside_figure(view, real, samples, extent), **plot)
 
     draw(live=st.session_state.get("pg_playing", False) or not st.session_state.get("pg_interactive", False))
     speed = st.session_state.get("pg_speed", MAX_SPEED)

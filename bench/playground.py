@@ -131,7 +131,7 @@ def live_loop(families, seconds: float, speed, inside: str) -> dict:
         found = {f: m.record_metrics(samples[f]) for f, m in models.items()}
         figures.metrics_table(models, found).to_json()
         for image in (frames.samples_frame(models, samples, real, extent), frames.curves_frame(models),
-                      frames.inside_frame(models[inside], real, samples, extent)):
+                      frames.inside_frame(P.inside_view(models[inside], real, extent), real, samples, extent)):
             image.save(io.BytesIO(), format="JPEG", quality=90)  # what st.image sends for an RGB image
         redraw_seconds = time.perf_counter() - drawing
         total_redraw += redraw_seconds

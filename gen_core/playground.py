@@ -404,6 +404,58 @@ def diffusion_field(model, extent, t: int, resolution: int = 17) -> dict:
     return {"x": points.numpy(), "pull": (x0 - points).numpy()}
 
 
+# --- the 'look inside' view: computed once, drawn by either renderer -----------------------------------------
+
+@dataclass(frozen=True)
+class InsideView:
+    """What the page's 'look inside' shows for one model, as NumPy data: ui.point_frames draws it as a picture
+    (playing, or paused) and ui.point_figures as a Plotly figure (paused, with interactive charts on)."""
+    family: str
+    label: str
+    data: dict
+
+
+def _gan_inside(live: "LiveModel", real: np.ndarray, extent, t: int) -> dict:
+    m = live.model
+    pushed = generator_arrows(m, live.view_z[:200 - 200 % m.config.pack])  # whole packs only
+    longest = np.linalg.norm(pushed["push"], axis=1).max() or 1.0
+    return {"d_map": discriminator_map(m, extent, resolution=48, companions=real[:16]), "pushed": pushed["x"],
+            "push": pushed["push"] / longest, "grid": generator_grid(m)}
+
+
+def _vae_inside(live: "LiveModel", real: np.ndarray, extent, t: int) -> dict:
+    m = live.model
+    return {"grid": vae_decoder_grid(m), "sigma": (0.5 * m.log_sigma2).exp().detach().numpy() * m.config.data_scale}
+
+
+def _diffusion_inside(live: "LiveModel", real: np.ndarray, extent, t: int) -> dict:
+    t = min(t, live.model.config.timesteps - 1)
+    return {"t": t, "field": diffusion_field(live.model, extent, t)}
+
+
+def _flow_inside(live: "LiveModel", real: np.ndarray, extent, t: int) -> dict:
+    return {"stages": flow_layers(live.model)}
+
+
+def _ebm_inside(live: "LiveModel", real: np.ndarray, extent, t: int) -> dict:
+    return {"landscape": energy_map(live.model, extent, resolution=48),
+            "chains": langevin_chains(live.model, seed=live.steps)}
+
+
+# The one place that says what each family shows: a family missing here has no view, and says so.
+INSIDE_VIEWS = {"gan": _gan_inside, "vae": _vae_inside, "ddpm": _diffusion_inside, "flow": _flow_inside,
+                "ebm": _ebm_inside}
+
+
+def inside_view(live: "LiveModel", real: np.ndarray, extent, diffusion_t: int = 50) -> InsideView:
+    """The 'look inside' data of one model: D's map and G's push (GAN), the decoder grid (VAE), the denoising
+    field at t (diffusion), a z grid through each coupling layer (flow), the energy and Langevin chains (EBM)."""
+    compute = INSIDE_VIEWS.get(live.family_name)
+    if compute is None:
+        raise ValueError(f"no 'look inside' view for family {live.family_name!r}")
+    return InsideView(live.family_name, live.label, compute(live, real, extent, diffusion_t))
+
+
 def data_extent(points: np.ndarray, margin: float = 0.25) -> tuple[float, float, float, float]:
     """A square box around the points with a margin: (x0, x1, y0, y1)."""
     lo, hi = np.asarray(points).min(0), np.asarray(points).max(0)

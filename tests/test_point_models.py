@@ -184,6 +184,36 @@ def test_diffusion_and_energy_views(ring8):
     assert landscape["energy"].shape == (10, 10)
 
 
+@pytest.mark.parametrize("family", list(P.INSIDE_VIEWS))
+def test_each_look_inside_view_is_computed_once_and_drawn_both_ways(ring8, family, monkeypatch):
+    """gen_core computes the view; the picture (playing) and the Plotly figure (paused, interactive) draw the same
+    data and compute nothing themselves."""
+    from ui import point_figures, point_frames
+    live = P.LiveModel.from_preset(P.DEFAULT_PRESET[family], ring8)
+    live.train(2)
+    real = ring8.x_test[:200].numpy()
+    extent = P.data_extent(real)
+    view = P.inside_view(live, real, extent, diffusion_t=30)
+    assert view.family == family and view.data
+    for name in ("discriminator_map", "generator_arrows", "generator_grid", "vae_decoder_grid", "flow_layers",
+                 "energy_map", "langevin_chains", "diffusion_field"):
+        monkeypatch.setattr(P, name, lambda *a, **k: pytest.fail("a renderer recomputed the view"))
+    samples = {family: live.view_samples()}
+    picture = point_frames.inside_frame(view, real, samples, extent)
+    assert picture.width >= 320 and len(picture.getcolors(maxcolors=1 << 20)) > 3  # drawn, not blank
+    figure = point_figures.inside_figure(view, real, samples, extent)
+    assert len(figure.data) >= 2
+
+
+def test_every_family_with_a_view_has_both_renderers_and_an_unknown_one_is_refused(ring8):
+    from ui import point_figures, point_frames
+    assert set(point_frames.PICTURES) == set(point_figures.FIGURES) == set(P.INSIDE_VIEWS) == set(P.FAMILY_LABELS)
+    live = P.LiveModel.from_preset("VAE", ring8)
+    live.family_name = "autoregressive"
+    with pytest.raises(ValueError, match="no 'look inside' view for family 'autoregressive'"):
+        P.inside_view(live, ring8.x_test[:10].numpy(), (-1, 1, -1, 1))
+
+
 def test_user_points_become_a_dataset_and_bad_ones_are_refused():
     points = np.random.default_rng(0).normal(size=(50, 2))
     dataset = P.points_dataset(points)

@@ -119,27 +119,23 @@ def curves_figure(models: dict) -> go.Figure:
     return figure
 
 
-def gan_inside(model: P.LiveModel, real: np.ndarray, extent) -> go.Figure:
-    m = model.model
-    d_map = P.discriminator_map(m, extent, companions=real[:16])
-    n_arrows = 200 - 200 % m.config.pack
-    pushed = P.generator_arrows(m, model.view_z[:n_arrows])
-    figure = make_subplots(rows=1, cols=2, horizontal_spacing=0.06, subplot_titles=(
-        "D(x) (yellow: 'real') and where G's loss pushes samples", "the image of a grid of z under G"))
+def gan_inside(view: P.InsideView, real: np.ndarray, samples: dict, extent) -> go.Figure:
+    d = view.data
+    figure = make_subplots(rows=1, cols=2, horizontal_spacing=0.12, subplot_titles=(
+        "D(x) (yellow: 'real') and G's push", "a grid of z under G"))
+    d_map = d["d_map"]
     figure.add_trace(go.Heatmap(x=d_map["x"], y=d_map["y"], z=d_map["d"], zmin=0, zmax=1, colorscale="Viridis",
-                                colorbar=dict(title="D(x)", len=0.8, x=0.46)), row=1, col=1)
+                                colorbar=dict(title="D(x)", len=0.8, x=0.43, thickness=12)), row=1, col=1)
     figure.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="data", showlegend=False,
                                 marker=dict(size=3, color="white")), row=1, col=1)
-    push = pushed["push"]
-    norm = np.linalg.norm(push, axis=1).max() or 1.0
-    ax, ay = arrows(pushed["x"], push / norm, 0.12 * (extent[1] - extent[0]))
+    ax, ay = arrows(d["pushed"], d["push"], 0.12 * (extent[1] - extent[0]))
     figure.add_trace(go.Scatter(x=ax, y=ay, mode="lines", line=dict(color="#d62728", width=1), showlegend=False,
                                 hoverinfo="skip"), row=1, col=1)
-    figure.add_trace(go.Scatter(x=pushed["x"][:, 0], y=pushed["x"][:, 1], mode="markers", showlegend=False,
+    figure.add_trace(go.Scatter(x=d["pushed"][:, 0], y=d["pushed"][:, 1], mode="markers", showlegend=False,
                                 marker=dict(size=4, color="#d62728")), row=1, col=1)
     figure.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", showlegend=False,
                                 marker=dict(size=3, color="rgba(120,120,120,0.35)")), row=1, col=2)
-    gx, gy = joined(P.generator_grid(m))
+    gx, gy = joined(d["grid"])
     figure.add_trace(go.Scatter(x=gx, y=gy, mode="lines", showlegend=False, hoverinfo="skip",
                                 line=dict(color="#d62728", width=1)), row=1, col=2)
     square_axes(figure, extent, 1, 2)
@@ -147,14 +143,13 @@ def gan_inside(model: P.LiveModel, real: np.ndarray, extent) -> go.Figure:
     return figure
 
 
-def vae_inside(model: P.LiveModel, real: np.ndarray, samples: np.ndarray, extent) -> go.Figure:
-    m = model.model
-    sigma = (0.5 * m.log_sigma2).exp().detach().numpy() * m.config.data_scale
+def vae_inside(view: P.InsideView, real: np.ndarray, samples: dict, extent) -> go.Figure:
+    sigma, vae_samples = view.data["sigma"], samples["vae"]
     figure = go.Figure([go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="data",
                                    marker=dict(size=3, color="rgba(120,120,120,0.35)")),
-                        go.Scatter(x=samples[:, 0], y=samples[:, 1], mode="markers", name="samples",
+                        go.Scatter(x=vae_samples[:, 0], y=vae_samples[:, 1], mode="markers", name="samples",
                                    marker=dict(size=3, color=COLORS["vae"], opacity=0.5))])
-    gx, gy = joined(P.vae_decoder_grid(m))
+    gx, gy = joined(view.data["grid"])
     figure.add_trace(go.Scatter(x=gx, y=gy, mode="lines", hoverinfo="skip", name="decoder mean over a grid of z",
                                 line=dict(color="#08306b", width=1)))
     figure.update_layout(title=f"decoder mean mu(z) over a z grid; samples add noise of sigma = "
@@ -164,9 +159,8 @@ def vae_inside(model: P.LiveModel, real: np.ndarray, samples: np.ndarray, extent
     return figure
 
 
-def diffusion_inside(model: P.LiveModel, real: np.ndarray, extent, t: int) -> go.Figure:
-    m = model.model
-    field = P.diffusion_field(m, extent, min(t, m.config.timesteps - 1))
+def diffusion_inside(view: P.InsideView, real: np.ndarray, samples: dict, extent) -> go.Figure:
+    field = view.data["field"]
     ax, ay = arrows(field["x"], field["pull"], 0.5)
     figure = go.Figure([go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="data",
                                    marker=dict(size=3, color="rgba(120,120,120,0.35)")),
@@ -174,14 +168,14 @@ def diffusion_inside(model: P.LiveModel, real: np.ndarray, extent, t: int) -> go
                                    line=dict(color=COLORS["ddpm"], width=1)),
                         go.Scatter(x=field["x"][:, 0], y=field["x"][:, 1], mode="markers", showlegend=False,
                                    marker=dict(size=3, color=COLORS["ddpm"]))])
-    figure.update_layout(title=f"denoising field at t = {t}: where the model thinks the clean data is",
+    figure.update_layout(title=f"denoising field at t = {view.data['t']}: where the model thinks the clean data is",
                          height=420, margin=dict(l=10, r=10, t=40, b=10), uirevision="ddpm")
     square_axes(figure, extent)
     return figure
 
 
-def flow_inside(model: P.LiveModel, real: np.ndarray, extent) -> go.Figure:
-    stages = P.flow_layers(model.model)
+def flow_inside(view: P.InsideView, real: np.ndarray, samples: dict, extent) -> go.Figure:
+    stages = view.data["stages"]
     shown = list(range(len(stages)))
     cols = 5
     rows = -(-len(shown) // cols)
@@ -200,10 +194,8 @@ def flow_inside(model: P.LiveModel, real: np.ndarray, extent) -> go.Figure:
     return figure
 
 
-def ebm_inside(model: P.LiveModel, real: np.ndarray, extent) -> go.Figure:
-    m = model.model
-    landscape = P.energy_map(m, extent)
-    chains = P.langevin_chains(m, seed=model.steps)
+def ebm_inside(view: P.InsideView, real: np.ndarray, samples: dict, extent) -> go.Figure:
+    landscape, chains = view.data["landscape"], view.data["chains"]
     figure = go.Figure([go.Heatmap(x=landscape["x"], y=landscape["y"], z=landscape["energy"], colorscale="Cividis",
                                    colorbar=dict(title="E(x)")),
                         go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="data",
@@ -220,17 +212,10 @@ def ebm_inside(model: P.LiveModel, real: np.ndarray, extent) -> go.Figure:
     return figure
 
 
-def inside_figure(model: P.LiveModel, real, samples, extent, diffusion_t: int = 50) -> go.Figure:
-    """The 'look inside' picture of one model (see each function)."""
-    family = model.family_name
-    if family == "gan":
-        return gan_inside(model, real, extent)
-    if family == "vae":
-        return vae_inside(model, real, samples["vae"], extent)
-    if family == "ddpm":
-        return diffusion_inside(model, real, extent, diffusion_t)
-    if family == "flow":
-        return flow_inside(model, real, extent)
-    if family == "ebm":
-        return ebm_inside(model, real, extent)
-    raise ValueError(f"no 'look inside' view for family {family!r}")
+FIGURES = {"gan": gan_inside, "vae": vae_inside, "ddpm": diffusion_inside, "flow": flow_inside,
+           "ebm": ebm_inside}  # one per family of gen_core.playground.INSIDE_VIEWS (a test checks)
+
+
+def inside_figure(view: P.InsideView, real: np.ndarray, samples: dict, extent) -> go.Figure:
+    """The 'look inside' view (gen_core.playground.inside_view) as a Plotly figure (ui.point_frames: a picture)."""
+    return FIGURES[view.family](view, real, samples, extent)

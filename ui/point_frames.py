@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from gen_core import playground as P
-from ui.point_figures import COLORS, colour, loss_colours, loss_keys
+from ui.point_figures import COLORS, arrows, colour, joined, loss_colours, loss_keys
 
 
 def rgb(key: str) -> tuple[int, int, int]:
@@ -153,61 +153,66 @@ def _polyline(draw, x, y, width, height, colour, fixed=None):
     draw.line(list(zip(u.tolist(), v.tolist())), fill=colour, width=1)
 
 
-def inside_frame(model: P.LiveModel, real: np.ndarray, samples: dict, extent, diffusion_t: int = 50) -> Image.Image:
-    """The 'look inside' picture of one model while it trains (see ui.point_figures for the paused version)."""
-    from ui.point_figures import joined, arrows
+def gan_picture(view: P.InsideView, real, samples, extent, size: int) -> Image.Image:
+    d = view.data
+    left = Panel(extent, size, "D(x): yellow = 'real'; arrows: G's push")
+    left.heat(d["d_map"]["d"], VIRIDIS, 0, 1)
+    left.dots(real, (255, 255, 255))
+    left.lines(*arrows(d["pushed"], d["push"], 0.12 * (extent[1] - extent[0])), RGB["gan"])
+    left.dots(d["pushed"], RGB["gan"], radius=2)
+    right = Panel(extent, size, "a grid of z under G")
+    right.dots(real, DATA_GREY)
+    right.lines(*joined(d["grid"]), RGB["gan"])
+    return side_by_side([left, right])
 
-    m, family = model.model, model.family_name
-    size = 320
-    if family == "gan":
-        d_map = P.discriminator_map(m, extent, resolution=48, companions=real[:16])
-        left = Panel(extent, size, "D(x): yellow = 'real'; arrows: G's push")
-        left.heat(d_map["d"], VIRIDIS, 0, 1)
-        left.dots(real, (255, 255, 255))
-        n = 200 - 200 % m.config.pack
-        pushed = P.generator_arrows(m, model.view_z[:n])
-        push = pushed["push"] / (np.linalg.norm(pushed["push"], axis=1).max() or 1.0)
-        left.lines(*arrows(pushed["x"], push, 0.12 * (extent[1] - extent[0])), RGB["gan"])
-        left.dots(pushed["x"], RGB["gan"], radius=2)
-        right = Panel(extent, size, "a grid of z under G")
-        right.dots(real, DATA_GREY)
-        right.lines(*joined(P.generator_grid(m)), RGB["gan"])
-        return side_by_side([left, right])
-    if family == "vae":
-        panel = Panel(extent, size, "decoder mean over a z grid, and samples")
-        panel.dots(real, DATA_GREY)
-        panel.dots(samples["vae"], (158, 202, 225))
-        panel.lines(*joined(P.vae_decoder_grid(m)), (8, 48, 107))
-        return panel.image
-    if family == "ddpm":
-        field = P.diffusion_field(m, extent, min(diffusion_t, m.config.timesteps - 1))
-        panel = Panel(extent, size, f"denoising field at t = {diffusion_t}")
-        panel.dots(real, DATA_GREY)
-        panel.lines(*arrows(field["x"], field["pull"], 0.5), RGB["ddpm"])
-        panel.dots(field["x"], RGB["ddpm"], radius=2)
-        return panel.image
-    if family == "flow":
-        stages = P.flow_layers(m)
-        panels = []
-        for k, lines in enumerate(stages):
-            panel = Panel(extent, 200, "z ~ N(0, I)" if k == 0 else f"after layer {k}")
-            if k == len(stages) - 1:
-                panel.dots(real, DATA_GREY)
-            panel.lines(*joined(lines), RGB["flow"])
-            panels.append(panel)
-        return side_by_side(panels, columns=5)
-    if family != "ebm":  # a new family needs its own view here and in ui.point_figures, not the energy model's
-        raise ValueError(f"no 'look inside' view for family {family!r}")
-    landscape = P.energy_map(m, extent, resolution=48)
-    chains = P.langevin_chains(m, seed=model.steps)
+
+def vae_picture(view: P.InsideView, real, samples, extent, size: int) -> Image.Image:
+    panel = Panel(extent, size, "decoder mean over a z grid, and samples")
+    panel.dots(real, DATA_GREY)
+    panel.dots(samples["vae"], (158, 202, 225))
+    panel.lines(*joined(view.data["grid"]), (8, 48, 107))
+    return panel.image
+
+
+def diffusion_picture(view: P.InsideView, real, samples, extent, size: int) -> Image.Image:
+    field = view.data["field"]
+    panel = Panel(extent, size, f"denoising field at t = {view.data['t']}")
+    panel.dots(real, DATA_GREY)
+    panel.lines(*arrows(field["x"], field["pull"], 0.5), RGB["ddpm"])
+    panel.dots(field["x"], RGB["ddpm"], radius=2)
+    return panel.image
+
+
+def flow_picture(view: P.InsideView, real, samples, extent, size: int) -> Image.Image:
+    stages = view.data["stages"]
+    panels = []
+    for k, lines in enumerate(stages):
+        panel = Panel(extent, 200, "z ~ N(0, I)" if k == 0 else f"after layer {k}")
+        if k == len(stages) - 1:
+            panel.dots(real, DATA_GREY)
+        panel.lines(*joined(lines), RGB["flow"])
+        panels.append(panel)
+    return side_by_side(panels, columns=5)
+
+
+def ebm_picture(view: P.InsideView, real, samples, extent, size: int) -> Image.Image:
+    e, chains = view.data["landscape"]["energy"], view.data["chains"]
     panel = Panel(extent, size, "energy (dark = low) and Langevin chains")
-    e = landscape["energy"]
     panel.heat(e, ENERGY, float(np.percentile(e, 2)), float(np.percentile(e, 98)))
     panel.dots(real, (255, 255, 255))
     for k in range(chains.shape[1]):
         panel.lines(chains[:, k, 0], chains[:, k, 1], RGB["ebm"], width=2)
     panel.dots(chains[-1], (120, 40, 0), radius=3)
     return panel.image
+
+
+PICTURES = {"gan": gan_picture, "vae": vae_picture, "ddpm": diffusion_picture, "flow": flow_picture,
+            "ebm": ebm_picture}  # one per family of gen_core.playground.INSIDE_VIEWS (a test checks)
+
+
+def inside_frame(view: P.InsideView, real: np.ndarray, samples: dict, extent, size: int = 320) -> Image.Image:
+    """The 'look inside' view (gen_core.playground.inside_view) as a picture (ui.point_figures: as a figure)."""
+    return PICTURES[view.family](view, real, samples, extent, size)
 
 
 DIVERGING = np.array([(33, 102, 172), (247, 247, 247), (178, 24, 43)], float)  # less 'real' / no change / more
