@@ -6,8 +6,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui import links
 from ui.registry import PAGES
-from ui.settings import sidebar
+from ui.settings import projector, sidebar
+from ui.style import projector_css
 
 ICON = str(Path(__file__).resolve().parent / "assets" / "icon.png")  # eight modes on a ring, like ring8
 
@@ -16,5 +18,13 @@ st.set_page_config(page_title="GenLab", page_icon=ICON, layout="wide")
 
 navigation = st.navigation([st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=p.default)
                             for p in PAGES])
+links.note_incoming()
 sidebar()
-navigation.run()
+if projector():
+    st.html(projector_css())
+notices = st.container()  # above the page: what the link asked for that could not be shown
+try:
+    navigation.run()
+finally:  # also when the page stopped early (st.stop): a link's bad values are said either way
+    with notices:
+        links.report_dropped()

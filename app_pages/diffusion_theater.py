@@ -9,8 +9,8 @@ import streamlit as st
 from ui.diffusion_tabs import forward, guidance, inpainting, latent, reverse, samplers, toy
 from ui.diffusion_tabs.context import Theater
 from ui.loaders import checkpoints_of, describe_checkpoint, get_core
-from ui.settings import forget
-from ui.text import code
+from ui.settings import forget, reproduce
+
 
 st.title("Diffusion Theater")
 st.markdown(r"Diffusion models destroy data with noise in $T$ small steps, and learn to undo one step at a time. "
@@ -26,12 +26,12 @@ if not image_models:
     st.stop()
 
 name = st.selectbox("Image model", list(image_models), format_func=lambda n: describe_checkpoint(image_models[n]),
-                    key="diff_model", on_change=forget, args=("diff_run", "diff_label", "diff_guide_label"))
+                    key="diff_model", bind="query-params", on_change=forget, args=("diff_run", "diff_label", "diff_guide_label"))
 theater = Theater.from_card(name, str(get_core().device), image_models[name]["card"])
 config = theater.config
 st.caption(f"U-Net of width {config['channels']}, {config['schedule']} schedule, T = {theater.T}, "
            f"{'class-conditional with classifier-free guidance' if theater.conditional else 'unconditional'}; "
-           f"{theater.training_steps} training steps on {theater.dataset.name} · reproduce: {code(theater.command)}")
+           f"{theater.training_steps} training steps on {theater.dataset.name}" + reproduce(theater.command))
 
 TABS = {"Forward": lambda: forward.show(theater), "Reverse": lambda: reverse.show(theater),
         "Samplers": lambda: samplers.show(theater), "Guidance": lambda: guidance.show(theater),

@@ -13,7 +13,7 @@ from gen_core.models import cyclegan, gan
 from ui.charts import histogram_chart
 from ui.images import show_grid
 from ui.loaders import checkpoints_of, core_on, describe_checkpoint, get_core, get_dataset, pick_checkpoint
-from ui.settings import MAX_SEED, clamp_state, global_seed, next_seed, seed_input
+from ui.settings import MAX_SEED, clamp_state, global_seed, next_seed, reproduce, seed_input
 from ui.text import code, plain
 
 GAN_FAMILIES = ("gan", "dcgan", "cgan")
@@ -34,7 +34,7 @@ dataset = get_dataset(card["dataset"]["name"])
 class_names = card["dataset"].get("class_names", [])
 conditional = bool(config.get("num_classes"))
 st.caption(f"{card['family']} · {config['arch']} networks · {config['loss']} objective · z of size {config['z_dim']} · "
-           f"{card['steps']} steps on {plain(dataset.name)} · reproduce: {code(card.get('command', '?'))}")
+           f"{card['steps']} steps on {plain(dataset.name)}" + reproduce(card.get('command', '?')))
 
 # Stateful tabs: only the open tab runs, and ?gan_tab=Interpolation links to one.
 samples_tab, interpolation_tab, history_tab, collapse_tab, cycle_tab = st.tabs(
@@ -75,13 +75,13 @@ def samples_section():
     controls = st.columns([1, 1, 2, 2])
     seed_input("Seed", "gan_seed", global_seed(), where=controls[0])
     controls[0].button("New samples", icon=":material/casino:", on_click=next_seed, args=("gan_seed",))
-    controls[1].select_slider("Samples", [40, 80, 120] if conditional else [16, 32, 64], key="gan_count",
+    controls[1].select_slider("Samples", [40, 80, 120] if conditional else [16, 32, 64], key="gan_count", bind="query-params",
                               value=80 if conditional else 32)
-    controls[2].slider("Truncation ψ", 0.0, 1.5, 1.0, 0.05, key="gan_truncation",
+    controls[2].slider("Truncation ψ", 0.0, 1.5, 1.0, 0.05, key="gan_truncation", bind="query-params",
                        help="Samples use ψ·z: ψ < 1 pulls z towards the mean, trading diversity for quality; "
                             "ψ = 0 gives one 'average' image.")
     if conditional:
-        controls[3].selectbox("Classes", [CLASS_ROWS, RANDOM_CLASSES, *class_names], key="gan_classes")
+        controls[3].selectbox("Classes", [CLASS_ROWS, RANDOM_CLASSES, *class_names], key="gan_classes", bind="query-params")
     batch = current_batch()
     x, d, labels = batch["x"], batch["d"], batch["labels"]
     classes = st.session_state.get("gan_classes", CLASS_ROWS)
@@ -104,7 +104,7 @@ def samples_section():
     left, right = st.columns([3, 2])
     with left:
         clamp_state("gan_inspect", 0, len(x) - 1, default=0)
-        pick = st.number_input("Inspect sample #", min_value=0, max_value=len(x) - 1, key="gan_inspect")
+        pick = st.number_input("Inspect sample #", min_value=0, max_value=len(x) - 1, key="gan_inspect", bind="query-params")
         close, far = metrics.k_nearest(x[pick], dataset.x_train, 4)
         sheet = torch.cat([x[pick:pick + 1], dataset.x_train[close]])
         st.image(render.labelled_grid(sheet, [f"sample #{pick}"] + [f"d={float(v):.2f}" for v in far], 5, tile_px=96),
@@ -127,12 +127,12 @@ def interpolation_section():
     cols = st.columns(4)
     clamp_state("gan_from", 0, n - 1, default=0)
     clamp_state("gan_to", 0, n - 1, default=n - 1)
-    a = cols[0].number_input("From sample #", min_value=0, max_value=n - 1, key="gan_from")
-    b = cols[1].number_input("To sample #", min_value=0, max_value=n - 1, key="gan_to")
-    path = cols[2].radio("Path", latent.PATHS, horizontal=True, key="gan_path",
+    a = cols[0].number_input("From sample #", min_value=0, max_value=n - 1, key="gan_from", bind="query-params")
+    b = cols[1].number_input("To sample #", min_value=0, max_value=n - 1, key="gan_to", bind="query-params")
+    path = cols[2].radio("Path", latent.PATHS, horizontal=True, key="gan_path", bind="query-params",
                          help="Spherical paths keep |z| at the size of typical samples; linear ones pass nearer "
                               "the origin, where few training samples' codes lie.")
-    frames = cols[3].slider("Frames", 4, 32, 12, key="gan_frames")
+    frames = cols[3].slider("Frames", 4, 32, 12, key="gan_frames", bind="query-params")
     z = latent.interpolate(batch["z"][a], batch["z"][b], frames, path)
     labels = batch["labels"]
     label_from, label_to = (None, None) if labels is None else (int(labels[a]), int(labels[b]))
@@ -157,7 +157,7 @@ def history_section():
         return
     steps = history["step"]
     snapshots = load_snapshots(loaded.path)
-    at = st.select_slider("Training step", list(snapshots), value=list(snapshots)[-1], key="gan_snapshot") \
+    at = st.select_slider("Training step", list(snapshots), value=list(snapshots)[-1], key="gan_snapshot", bind="query-params") \
         if snapshots else steps[-1]
     left, right = st.columns(2)
     left.plotly_chart(render.line_figure(steps, {"D loss": history["loss_d"], "G loss": history["loss_g"]},
@@ -213,8 +213,8 @@ def collapse_section():
     healthy_default = next((n for n in names if n == "gan-digits"), names[0])
     collapsed_default = next((n for n in names if "collapse" in n), names[-1])
     pick = st.columns(2)
-    chosen = [pick[0].selectbox("Left", names, names.index(healthy_default), key="gan_left"),
-              pick[1].selectbox("Right", names, names.index(collapsed_default), key="gan_right")]
+    chosen = [pick[0].selectbox("Left", names, names.index(healthy_default), key="gan_left", bind="query-params"),
+              pick[1].selectbox("Right", names, names.index(collapsed_default), key="gan_right", bind="query-params")]
     shares = {}
     for column, checkpoint in zip(st.columns(2), chosen):
         result = class_shares(checkpoint, str(core.device), global_seed())
@@ -275,7 +275,7 @@ def cyclegan_section():
         return
     by_translator = {m["name"]: m for m in translators}
     left, right = st.columns([3, 1])
-    choice = left.selectbox("Translator", list(by_translator), key="cyc_model",
+    choice = left.selectbox("Translator", list(by_translator), key="cyc_model", bind="query-params",
                             format_func=lambda n: describe_checkpoint(by_translator[n]))
     seed = seed_input("Test images: seed", "cyc_seed", 0, where=right)
     right.button("Other images", key="cyc_next", on_click=next_seed, args=("cyc_seed",))

@@ -54,13 +54,13 @@ for row, generative, discriminative, tab in OUTLINE:
 IMAGE_SETS = ("digits", "shapes")
 choices = [lab.SYNTHETIC, "digits", "shapes", *TOYS]
 c = st.columns([2, 1, 1, 1])
-data_name = c[0].selectbox("Data", choices, index=choices.index("digits"), key="gvd_data",
+data_name = c[0].selectbox("Data", choices, index=choices.index("digits"), key="gvd_data", bind="query-params",
                            help=f"Any registered dataset: {', '.join(n for n in dataset_names() if ':' not in n)}")
 dim = separation = correlation = None
 if data_name == lab.SYNTHETIC:
-    dim = c[1].slider("Features", 2, 50, 20, key="gvd_dim")
-    separation = c[2].slider("Class separation", 0.5, 4.0, 3.0, 0.25, key="gvd_sep")
-    correlation = c[3].slider("Feature correlation", 0.0, 0.95, 0.8, 0.05, key="gvd_corr",
+    dim = c[1].slider("Features", 2, 50, 20, key="gvd_dim", bind="query-params")
+    separation = c[2].slider("Class separation", 0.5, 4.0, 3.0, 0.25, key="gvd_sep", bind="query-params")
+    correlation = c[3].slider("Feature correlation", 0.0, 0.95, 0.8, 0.05, key="gvd_corr", bind="query-params",
                               help="0: naive Bayes's independence assumption holds; near 1 it is badly wrong")
 
 
@@ -88,7 +88,7 @@ def models_beside_option(key: str, default: list[str]):
 
 
 def pick_models(key: str, default: list[str]) -> list[str]:
-    return st.multiselect("Models", all_models, default, key=key,
+    return st.multiselect("Models", all_models, default, key=key, bind="query-params",
                           format_func=lambda n: f"{n} ({'generative' if classifiers.is_generative(n) else 'discriminative'})")
 
 
@@ -130,7 +130,7 @@ def boundaries_section(data_key):
                 "first two principal components and the models are fitted there. Pick a 2-D toy to see them on the "
                 "data itself.")
     names, option = models_beside_option("gvd_bound_models", ["Naive Bayes", "QDA", "Logistic regression", "RBF SVM"])
-    n_train = option.select_slider("Training points", [10, 20, 50, 100, 200, 500, 1000, 4000], 200, key="gvd_bound_n")
+    n_train = option.select_slider("Training points", [10, 20, 50, 100, 200, 500, 1000, 4000], 200, key="gvd_bound_n", bind="query-params")
     if not names:
         return
     result, seconds = timed(surfaces, data_key, tuple(names), n_train, global_seed())
@@ -174,7 +174,7 @@ def curves_section(data_key):
     names, option = models_beside_option(
         "gvd_curve_models_synthetic" if synthetic else "gvd_curve_models",
         ["Naive Bayes", "Logistic regression (no penalty)" if synthetic else "Logistic regression"])
-    resamples = option.slider("Resamples", 10, 30, 10, key="gvd_curve_resamples")
+    resamples = option.slider("Resamples", 10, 30, 10, key="gvd_curve_resamples", bind="query-params")
     classes = len(np.unique(y_train))
     sizes = tuple(int(s) for s in np.unique(np.geomspace(max(8, 2 * classes), min(len(X_train), 1000), 9).round()))
     if not names:
@@ -260,7 +260,7 @@ def irrelevant_section(data_key):
                 "multiplies in a likelihood term for each one, so noise it has fitted from few examples adds up; "
                 "models that learn weights per feature can learn to ignore them.")
     names, option = models_beside_option("gvd_irr_models", ["Naive Bayes", "LDA", "Logistic regression", "Random forest"])
-    n_train = option.select_slider("Training examples", [50, 100, 200, 500, 1000], 200, key="gvd_irr_n")
+    n_train = option.select_slider("Training examples", [50, 100, 200, 500, 1000], 200, key="gvd_irr_n", bind="query-params")
     if not names:
         return
     result, seconds = timed(irrelevant, data_key, tuple(names), min(n_train, len(X_train)), global_seed())
@@ -290,8 +290,8 @@ def generation_section(data_key):
     st.markdown("A generative classifier is a model of the data, so it can draw new examples of each class. A "
                 "discriminative classifier only knows where the boundaries are: there is nothing to sample.")
     c = st.columns([2, 2])
-    generative = c[0].selectbox("Generative model", classifiers.GENERATIVE, key="gvd_gen_model")
-    c[1].selectbox("Discriminative model", classifiers.DISCRIMINATIVE, key="gvd_gen_disc")
+    generative = c[0].selectbox("Generative model", classifiers.GENERATIVE, key="gvd_gen_model", bind="query-params")
+    c[1].selectbox("Discriminative model", classifiers.DISCRIMINATIVE, key="gvd_gen_disc", bind="query-params")
     per_class = 8 if image_shape is not None else 200
     (X, y), seconds = timed(samples_of, data_key, generative, per_class, global_seed())
     left, right = st.columns(2)
@@ -335,7 +335,7 @@ def outlier_section(data_key):
                 "any data. Each curve separates the test set (in) from the chosen outliers (out).")
     names, option = models_beside_option("gvd_out_models", ["Naive Bayes", "QDA", "Logistic regression", "Random forest"])
     kinds = ["uniform noise", "shuffled features"] + (["inverted images"] if image_shape is not None else [])
-    kind = option.selectbox("Outliers", kinds, key="gvd_out_kind")
+    kind = option.selectbox("Outliers", kinds, key="gvd_out_kind", bind="query-params")
     if not names:
         return
     (result, examples), seconds = timed(outliers, data_key, tuple(names), kind, global_seed())

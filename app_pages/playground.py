@@ -49,9 +49,9 @@ if "pg_loss" not in st.session_state:
 # --- data -------------------------------------------------------------------------------------------------------
 
 top = st.columns([1, 2])
-data_choice = top[0].selectbox("Data", list(TOYS) + [DRAW], key="pg_data",
+data_choice = top[0].selectbox("Data", list(TOYS) + [DRAW], key="pg_data", bind="query-params",
                                format_func=lambda n: n if n == DRAW else f"{n}: {TOYS[n][1].split(':')[0]}")
-chosen = top[1].multiselect("Models", FAMILIES, default=FAMILIES, key="pg_families",
+chosen = top[1].multiselect("Models", FAMILIES, default=FAMILIES, key="pg_families", bind="query-params",
                             format_func=P.FAMILY_LABELS.get)
 
 
@@ -122,22 +122,22 @@ if not chosen and not st.session_state.get("pg_gan_compare"):
 
 with st.expander("GAN settings: objective, steps per iteration, learning rates, widths, packing", expanded=True):
     row = st.columns([2, 3])
-    row[0].selectbox("Preset", GAN_PRESETS, key="pg_gan_preset", on_change=apply_gan_preset)
+    row[0].selectbox("Preset", GAN_PRESETS, key="pg_gan_preset", bind="query-params", on_change=apply_gan_preset)
     row[1].caption(P.PRESETS[st.session_state["pg_gan_preset"]].description)
     a, b, c, d, e = st.columns(5)
-    a.selectbox("Objective", ("nonsaturating", "minimax", "hinge", "wgan-gp"), key="pg_loss")
-    a.number_input("z size", 1, 16, key="pg_z_dim")
-    b.number_input("D steps per iteration", 1, 10, key="pg_d_steps")
-    b.number_input("G steps per iteration", 1, 10, key="pg_g_steps")
-    c.select_slider("G learning rate", (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2), key="pg_lr_g",
+    a.selectbox("Objective", ("nonsaturating", "minimax", "hinge", "wgan-gp"), key="pg_loss", bind="query-params")
+    a.number_input("z size", 1, 16, key="pg_z_dim", bind="query-params")
+    b.number_input("D steps per iteration", 1, 10, key="pg_d_steps", bind="query-params")
+    b.number_input("G steps per iteration", 1, 10, key="pg_g_steps", bind="query-params")
+    c.select_slider("G learning rate", (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2), key="pg_lr_g", bind="query-params",
                     format_func=lambda v: f"{v:g}")
-    c.select_slider("D learning rate", (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2), key="pg_lr_d",
+    c.select_slider("D learning rate", (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2), key="pg_lr_d", bind="query-params",
                     format_func=lambda v: f"{v:g}")
-    d.select_slider("Width (hidden units / 4)", (4, 8, 16, 32, 64), key="pg_width")
-    d.number_input("Hidden layers", 1, 5, key="pg_depth")
-    e.select_slider("Pack (PacGAN)", (1, 2, 4, 8), key="pg_pack")
-    e.number_input("Anneal LR to 0 by step (0 = never)", 0, 100_000, step=1000, key="pg_anneal")
-    st.multiselect("Compare: train these presets beside it, as they are", GAN_PRESETS, key="pg_gan_compare",
+    d.select_slider("Width (hidden units / 4)", (4, 8, 16, 32, 64), key="pg_width", bind="query-params")
+    d.number_input("Hidden layers", 1, 5, key="pg_depth", bind="query-params")
+    e.select_slider("Pack (PacGAN)", (1, 2, 4, 8), key="pg_pack", bind="query-params")
+    e.number_input("Anneal LR to 0 by step (0 = never)", 0, 100_000, step=1000, key="pg_anneal", bind="query-params")
+    st.multiselect("Compare: train these presets beside it, as they are", GAN_PRESETS, key="pg_gan_compare", bind="query-params",
                    help="each becomes one more model on the same data, with its own panel, metrics row and curves: "
                         "a collapsing preset next to the fixes, say")
 gan_overrides = {name: st.session_state[key] for key, name in GAN_FIELDS.items()}
@@ -219,14 +219,14 @@ def control_row() -> None:
                        help="one training step of every model (pauses)")
     controls[2].button("Reset", key="pg_reset", on_click=reset, width="stretch",
                        help="start every model again from its initial weights")
-    controls[3].select_slider("Speed: training steps per frame", SPEEDS, value=MAX_SPEED, key="pg_speed",
+    controls[3].select_slider("Speed: training steps per frame", SPEEDS, value=MAX_SPEED, key="pg_speed", bind="query-params",
                               help="each frame (up to 10 a second while playing) trains every model this many steps; "
                                    "'max' trains for whatever time the frame has left after drawing")
-    controls[4].number_input("Pause at step", 1, 1_000_000, MAX_PLAY_STEPS, step=1000, key="pg_stop_at",
+    controls[4].number_input("Pause at step", 1, 1_000_000, MAX_PLAY_STEPS, step=1000, key="pg_stop_at", bind="query-params",
                              help="playing stops by itself once every model has trained this many steps")
     # Pictures by default: three Plotly charts take the browser 2-3 s to redraw on a small machine, a picture
     # 0.1 s, so Step and 'Look inside' answer at once; the charts are there for reading values when paused.
-    st.toggle("Interactive charts when paused (hover, zoom; slower to redraw)", key="pg_interactive")
+    st.toggle("Interactive charts when paused (hover, zoom; slower to redraw)", key="pg_interactive", bind="query-params")
 
 
 # --- drawing ---------------------------------------------------------------------------------------------------
@@ -256,12 +256,12 @@ def live_view():
                "in black, the high-quality share from 0 to 1. Pause and turn on interactive charts to hover, zoom and "
                "read the axes.")
     curves_slot = st.empty()
-    inside = st.radio("Look inside", list(models), horizontal=True, key="pg_inside",
+    inside = st.radio("Look inside", list(models), horizontal=True, key="pg_inside", bind="query-params",
                       format_func=lambda key: models[key].label)
     looked_at = models.get(inside) or next(iter(models.values()))
     if looked_at.family_name == "ddpm":
         st.slider("Timestep t of the denoising field", 0, looked_at.config.timesteps - 1,
-                  looked_at.config.timesteps // 4, key="pg_diff_t")
+                  looked_at.config.timesteps // 4, key="pg_diff_t", bind="query-params")
     inside_slot = st.empty()
     st.caption(f"{looked_at.label} settings: {looked_at.describe()}")
 
@@ -338,7 +338,7 @@ def slow_motion() -> None:
     if not gans:
         return
     st.subheader("GAN slow motion")
-    if not st.toggle("One D step, then one G step, each with what it changed", key="pg_slow"):
+    if not st.toggle("One D step, then one G step, each with what it changed", key="pg_slow", bind="query-params"):
         return
     key = next(iter(gans))
     model = gans[key]

@@ -9,11 +9,11 @@ from gen_core.masks import MASKS, known_mask
 from gen_core.data.images import image_from_file
 from gen_core.errors import GenLabError
 from gen_core.models import vae
-from ui import latent_map
+from ui import latent_map, links
 from ui.background import start_once
 from ui.images import show_grid
 from ui.loaders import get_core, get_dataset, pick_checkpoint
-from ui.settings import clamp_state
+from ui.settings import clamp_state, reproduce
 from ui.text import code, plain
 
 METHOD_LABELS = {"latent": "the latent itself (exact)", "umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
@@ -33,7 +33,7 @@ dataset = get_dataset(card["dataset"]["name"])
 class_names = list(dataset.class_names)
 latent_dim = config["latent_dim"]
 st.caption(f"{latent_dim}-d latent · beta = {config['beta']} · {card['steps']} steps on {plain(dataset.name)} · test ELBO "
-           f"{card['metrics'].get('test_elbo', float('nan')):.1f} nats · reproduce: {code(card.get('command', '?'))}")
+           f"{card['metrics'].get('test_elbo', float('nan')):.1f} nats" + reproduce(card.get('command', '?')))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -66,10 +66,21 @@ def map_for(method: str) -> embed.Projection | None:
 
 
 def pick(index_or_place) -> None:
-    """Remember the last two places picked on the map (for the walk): a test index or an (x, y) place."""
+    """Remember the last two places picked on the map (for the walk): a test index or an (x, y) place. They go in
+    the URL too (?vae_picks=12;0.53,-1.20), so a link restores the clicks and the walk's ends."""
     picks = st.session_state.setdefault("vae_picks", [])
     picks.append(index_or_place)
     del picks[:-2]
+    links.write("vae_picks", latent_map.encode_picks(picks))
+
+
+if not st.session_state.get("vae_picks_adopted") and links.read("vae_picks"):  # a link's clicks, on the first run
+    try:
+        st.session_state["vae_picks"] = latent_map.decode_picks(links.read("vae_picks"), len(dataset.x_test))
+    except ValueError as error:
+        st.warning(f"Ignored vae_picks={plain(repr(links.read('vae_picks')[:80]))} from the link: {plain(error)}.")
+st.session_state["vae_picks_adopted"] = True
+links.write("vae_picks", latent_map.encode_picks(st.session_state.get("vae_picks", [])))  # forgotten: off the URL
 
 
 # Stateful tabs: only the open tab runs (the map must not wait for the others), and ?vae_tab=Walk links to one.
@@ -80,7 +91,7 @@ map_tab, walk_tab, traverse_tab, collapse_tab, impute_tab = st.tabs(
 
 def current_map() -> tuple[embed.Projection, embed.MapInverse]:
     methods = (["latent"] if latent_dim == 2 else []) + ["umap", "pca", "tsne"]
-    method = st.radio("Projection", methods, format_func=METHOD_LABELS.get, horizontal=True, key=method_key,
+    method = st.radio("Projection", methods, format_func=METHOD_LABELS.get, horizontal=True, key=method_key, bind="query-params",
                       help="UMAP and t-SNE keep neighbours together; PCA keeps the two directions of largest "
                            "variance. For a 2-D latent the map can be the latent space itself.")
     projection = map_for(method)
@@ -116,6 +127,11 @@ def map_section():
                    f"click a dot for its image, or empty space to decode that place; scroll to zoom, shift-drag to "
                    f"pan, shift-double-click to reset.")
     point = latent_map.picked(event)
+    picks = st.session_state.get("vae_picks", [])
+    if point is None and picks:  # no click in this browser yet, but the session (or its link) has one: show it
+        last = picks[-1]
+        point = {"index": int(last), "x": 0.0, "y": 0.0} if isinstance(last, (int, np.integer)) else \
+            {"index": -1, "x": float(last[0]), "y": float(last[1])}
     with right:
         if point is None:
             st.markdown("**Click the map.** A dot shows the test image, its reconstruction and its ELBO; empty "
@@ -123,7 +139,7 @@ def map_section():
             return
         index = point["index"]
         selection_id = (index, round(point["x"], 4), round(point["y"], 4))
-        if st.session_state.get("vae_selection_seen") != selection_id:
+        if event_point_is_new(event, selection_id):
             st.session_state["vae_selection_seen"] = selection_id
             pick(index if index >= 0 else (point["x"], point["y"]))
             st.rerun()  # the whole page: the Walk and Traverse tabs start from the new pick
@@ -135,6 +151,11 @@ def map_section():
         st.caption("Walk ends (the last two clicks): " + ", ".join(
             f"{'AB'[k]} = " + (f"test #{p}" if isinstance(p, (int, np.integer)) else f"({p[0]:.2f}, {p[1]:.2f})")
             for k, p in enumerate(picks)) + ". See the Walk tab.")
+
+
+def event_point_is_new(event, selection_id) -> bool:
+    """A click on the chart that this session has not taken up yet (a pick restored from the URL is not one)."""
+    return latent_map.picked(event) is not None and st.session_state.get("vae_selection_seen") != selection_id
 
 
 def place_of(p, projection) -> tuple[float, float]:
@@ -176,14 +197,21 @@ def show_place(xy, inverse: embed.MapInverse):
 def walk_section():
     picks = st.session_state.get("vae_picks", [])
     st.markdown("Pick **A** and **B**: the last two places clicked on the map, or test images by number.")
-    use_picks = len(picks) == 2 and st.toggle("Use my map clicks", True, key="vae_use_picks")
+    use_picks = len(picks) == 2 and st.toggle("Use my map clicks", True, key="vae_use_picks", bind="query-params")
     cols = st.columns(4)
-    default_a = picks[0] if len(picks) == 2 and isinstance(picks[0], (int, np.integer)) else 0
-    default_b = picks[-1] if picks and isinstance(picks[-1], (int, np.integer)) else int(np.argmax(labels != labels[0]))
-    a = cols[0].number_input("A: test #", 0, len(mu) - 1, int(default_a), key="vae_a", disabled=use_picks)
-    b = cols[1].number_input("B: test #", 0, len(mu) - 1, int(default_b), key="vae_b", disabled=use_picks)
-    path = cols[2].radio("Path", latent.PATHS, horizontal=True, key="vae_path")
-    frames = cols[3].slider("Frames", 4, 32, 10, key="vae_frames")
+    if use_picks:  # the clicks are the ends: say which, instead of greyed number boxes showing other values
+        for column, letter, p in zip(cols, "AB", picks):
+            column.markdown(f"**{letter}**: " + (f"test #{p}" if isinstance(p, (int, np.integer)) else
+                                                  f"the place ({p[0]:.2f}, {p[1]:.2f})"))
+        a = b = None
+    else:
+        default_a = picks[0] if len(picks) == 2 and isinstance(picks[0], (int, np.integer)) else 0
+        default_b = picks[-1] if picks and isinstance(picks[-1], (int, np.integer)) else \
+            int(np.argmax(labels != labels[0]))
+        a = cols[0].number_input("A: test #", 0, len(mu) - 1, int(default_a), key="vae_a", bind="query-params")
+        b = cols[1].number_input("B: test #", 0, len(mu) - 1, int(default_b), key="vae_b", bind="query-params")
+    path = cols[2].radio("Path", latent.PATHS, horizontal=True, key="vae_path", bind="query-params")
+    frames = cols[3].slider("Frames", 4, 32, 10, key="vae_frames", bind="query-params")
     method = st.session_state.get(method_key, "latent" if latent_dim == 2 else "umap")
     projection = map_for(method) or map_for("pca")
     inverse = embed.MapInverse(projection.coords, mu, exact=projection.method == "latent")
@@ -205,8 +233,8 @@ def walk_section():
     gif = render.gif_bytes(pictures + pictures[-2:0:-1], duration_ms=90)
     left.image(gif, caption="animation")
     left.download_button("Download GIF", gif, file_name=f"{name}-walk.gif", mime="image/gif")
-    right.altair_chart(latent_map.map_chart(projection.coords, labels, class_names, f"the walk on the "
-                                            f"{METHOD_LABELS[projection.method]} map ({note})", grid_steps=0,
+    right.caption(f"The walk on the {METHOD_LABELS[projection.method]} map, {note}.")
+    right.altair_chart(latent_map.map_chart(projection.coords, labels, class_names, "the walk from A to B", grid_steps=0,
                                             path=drawn, marks={"A": tuple(places[0]), "B": tuple(places[1])},
                                             height=460), width="stretch", key="vae_walk_map")
 
@@ -218,7 +246,7 @@ def traverse_section():
     picks = st.session_state.get("vae_picks", [])
     default = next((int(p) for p in reversed(picks) if isinstance(p, (int, np.integer))), 0)
     clamp_state("vae_base", 0, len(mu) - 1, default=default)
-    base = st.number_input("Start from test #", min_value=0, max_value=len(mu) - 1, key="vae_base",
+    base = st.number_input("Start from test #", min_value=0, max_value=len(mu) - 1, key="vae_base", bind="query-params",
                            help="Defaults to the last dot you clicked on the map.")
     z0 = torch.from_numpy(mu[base].copy())
     st.markdown("**One slider per latent dimension** (ordered by how much information it carries, its mean KL):")
@@ -252,7 +280,7 @@ def collapse_section():
     default = max(betas, key=betas.get) if betas else None
     other = st.selectbox("Compare with", [None] + others, index=([None] + others).index(default),
                          format_func=lambda n: "nothing" if n is None else f"{n} (beta = {betas[n]})",
-                         key="vae_compare")
+                         key="vae_compare", bind="query-params")
     groups = {f"{name} (beta = {config['beta']})": codes["kl_per_dim"].mean(0)}
     if other:
         groups[f"{other} (beta = {betas[other]})"] = encoded(other, str(core.device))["kl_per_dim"].mean(0)
@@ -275,7 +303,7 @@ def read_upload(upload, shape) -> torch.Tensor | None:
     except GenLabError as error:
         st.error(plain(error))
         return None
-    if st.checkbox("Invert (make a dark-on-light picture light-on-dark, like the training data)", key="vae_invert"):
+    if st.checkbox("Invert (make a dark-on-light picture light-on-dark, like the training data)", key="vae_invert", bind="query-params"):
         x = -x
     return x
 
@@ -288,9 +316,9 @@ def impute_section():
         st.markdown("Hide part of an image; the VAE fills it in while the known pixels stay fixed "
                     "(generative models handle missing data by modelling the whole image).")
         c = st.columns(3)
-        index = c[0].number_input("Test image #", 0, len(mu) - 1, 3, key="vae_impute_index")
-        mask_kind = c[1].selectbox("Hide", MASKS, key="vae_mask")
-        steps = c[2].slider("Steps", 1, 60, 30, key="vae_impute_steps")
+        index = c[0].number_input("Test image #", 0, len(mu) - 1, 3, key="vae_impute_index", bind="query-params")
+        mask_kind = c[1].selectbox("Hide", MASKS, key="vae_mask", bind="query-params")
+        steps = c[2].slider("Steps", 1, 60, 30, key="vae_impute_steps", bind="query-params")
         x = dataset.x_test[index:index + 1]
         known = known_mask(tuple(x.shape), mask_kind)
         frames = core.run(name, lambda m: vae.impute(m.model, x, known, steps))
@@ -306,7 +334,7 @@ def impute_section():
         st.markdown("A generative model gives every input a likelihood bound. Inputs unlike the training data get a "
                     "low ELBO; compare one with the test set's.")
         kind = st.radio("Input", ["a test image", "the same image inverted", "pure noise", "upload a picture"],
-                        key="vae_anomaly_kind", horizontal=True)
+                        key="vae_anomaly_kind", bind="query-params", horizontal=True)
         probe = dataset.x_test[index]
         if kind == "the same image inverted":
             probe = -probe

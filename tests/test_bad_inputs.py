@@ -799,11 +799,11 @@ def test_bad_url_parameters_are_plain_text_warnings(key, value):
     at.query_params[key] = value
     at.run()
     assert not at.exception
-    warnings = [w.value for w in at.sidebar.warning]
-    assert len(warnings) == 1 and f"Ignored {key}={plain(repr(value))} from the URL" in warnings[0]
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) == 1 and f"Ignored {key}={plain(repr(value[:80]))} from the link" in warnings[0]
     for active in ("](", "![", "**", "='<", ":red[", "$\\L", "\n#"):
         assert active not in warnings[0]  # every Markdown character of the visitor's text is escaped
-    assert at.sidebar.number_input(key="global_seed").value == 0
+    assert at.sidebar.number_input(key="seed").value == 0
 
 
 def test_an_unavailable_device_warns_once():

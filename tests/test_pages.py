@@ -22,7 +22,7 @@ def test_every_page_renders_without_exception(page):
     if page != next(p.path for p in PAGES if p.default):
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.sidebar.selectbox(key="device_choice").value == "auto"
+    assert at.sidebar.selectbox(key="device").value == "auto"
 
 
 def test_home_shows_status_atlas_and_samples():
@@ -56,8 +56,8 @@ def test_global_seed_and_device_come_from_the_url():
     at.query_params["seed"] = "42"
     at.query_params["device"] = "cpu"
     at.run()
-    assert at.sidebar.number_input(key="global_seed").value == 42
-    assert at.sidebar.selectbox(key="device_choice").value == "cpu"
+    assert at.sidebar.number_input(key="seed").value == 42
+    assert at.sidebar.selectbox(key="device").value == "cpu"
     assert at.number_input(key="home_demo_seed").value == 42
 
 
@@ -70,8 +70,8 @@ def test_bad_url_parameters_warn_and_keep_running(params, message):
         at.query_params[key] = value
     at.run()
     assert not at.exception
-    assert any(message in shown(w.value) for w in at.sidebar.warning)
-    assert at.sidebar.number_input(key="global_seed").value == 0
+    assert any(message in shown(w.value) for w in at.warning)
+    assert at.sidebar.number_input(key="seed").value == 0
 
 
 def test_a_damaged_checkpoint_is_reported_in_the_page(genlab_home):

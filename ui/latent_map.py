@@ -88,3 +88,33 @@ def picked(event) -> dict | None:
         return None
     point = chosen[0]
     return {"index": int(point["index"]), "x": float(point["x"]), "y": float(point["y"])}
+
+
+def encode_picks(picks: list) -> str | None:
+    """Map clicks for the URL: a test index as itself, a place as x,y; separated by ';' (None when there are none)."""
+    if not picks:
+        return None
+    return ";".join(str(int(p)) if isinstance(p, (int, np.integer)) else f"{p[0]:.4f},{p[1]:.4f}" for p in picks)
+
+
+def decode_picks(text: str, test_size: int) -> list:
+    """encode_picks' inverse, checked: at most two, indices within the test set, places finite. Raises ValueError
+    with what is wrong."""
+    parts = [part.strip() for part in str(text).split(";") if part.strip()]
+    if not 1 <= len(parts) <= 2:
+        raise ValueError("give one or two clicks, separated by ';'")
+    picks = []
+    for part in parts:
+        if "," in part:
+            try:
+                x, y = (float(v) for v in part.split(","))
+            except ValueError:
+                raise ValueError(f"a place is two numbers, x,y (not {part[:30]!r})") from None
+            if not (np.isfinite(x) and np.isfinite(y)) or max(abs(x), abs(y)) > 1e6:
+                raise ValueError("a place's coordinates must be finite numbers of a sensible size")
+            picks.append((x, y))
+        else:
+            if not part.isdigit() or int(part) >= test_size:
+                raise ValueError(f"a test image is a number from 0 to {test_size - 1} (not {part[:30]!r})")
+            picks.append(int(part))
+    return picks

@@ -71,7 +71,7 @@ def pick_checkpoint(families: tuple[str, ...], key: str, resets: tuple[str, ...]
         st.warning(f"No {' / '.join(families)} checkpoints found. Train one: `{train_hint}`.")
         st.stop()
     by_name = {m["name"]: m for m in models}
-    name = st.selectbox("Model", list(by_name), format_func=lambda n: describe_checkpoint(by_name[n]), key=key,
+    name = st.selectbox("Model", list(by_name), format_func=lambda n: describe_checkpoint(by_name[n]), key=key, bind="query-params",
                         on_change=forget, args=resets)
     try:
         loaded = get_core().load(name)

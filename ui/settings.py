@@ -1,7 +1,8 @@
-"""The sidebar's global settings (device, seed), shared by every page through st.session_state.
+"""The sidebar's global settings (device, seed, projector mode), shared by every page through st.session_state.
 
-Both can also come from the URL (`?device=cpu&seed=7`), so a teacher can hand out a link that reproduces what the
-class sees; a bad value in the URL gets a warning and the default, never an exception.
+All three are bound to the URL (`?device=cpu&seed=7&projector=true`), as every page's controls are (ui/links.py),
+so a teacher can hand out a link that reproduces what the class sees; a bad value in the URL gets a one-line notice
+and the default, never an exception.
 """
 from __future__ import annotations
 
@@ -10,47 +11,24 @@ import torch
 
 from gen_core.device import available_devices, pick_device
 from gen_core.errors import GenLabError
-from ui.text import plain
+from ui.links import copy_link_button
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
-SEED_KEY, DEVICE_KEY = "global_seed", "device_choice"
+SEED_KEY, DEVICE_KEY, PROJECTOR_KEY = "seed", "device", "projector"
 MAX_SEED = 2**31 - 1
-
-
-def _adopt_query_params() -> None:
-    """On a session's first run, take device and seed from the URL when they are valid."""
-    if "settings_initialised" in st.session_state:
-        return
-    st.session_state["settings_initialised"] = True
-    params = st.query_params
-    if "seed" in params:
-        try:
-            seed = int(params["seed"])
-            if not 0 <= seed <= MAX_SEED:
-                raise ValueError
-            st.session_state[SEED_KEY] = seed
-        except ValueError:
-            st.session_state["url_warning"] = f"Ignored seed={plain(repr(params['seed']))} from the URL: use a " \
-                                              f"whole number from 0 to {MAX_SEED}."
-    if "device" in params:
-        if params["device"] in DEVICE_CHOICES:
-            st.session_state[DEVICE_KEY] = params["device"]
-        else:
-            st.session_state["url_warning"] = f"Ignored device={plain(repr(params['device']))} from the URL: use " \
-                                              f"one of {', '.join(DEVICE_CHOICES)}."
 
 
 def sidebar() -> None:
     """Draw the global settings in the sidebar."""
-    _adopt_query_params()
     with st.sidebar:
         st.subheader("Settings")
-        st.selectbox("Device", DEVICE_CHOICES, key=DEVICE_KEY,
+        st.selectbox("Device", DEVICE_CHOICES, key=DEVICE_KEY, bind="query-params",
                      help="auto: the server's GENLAB_DEVICE where it is set, else CUDA, then Apple MPS, then the "
                           "CPU. Every model runs on the CPU; a GPU makes sampling and training faster.")
-        st.session_state.setdefault(SEED_KEY, 0)  # not value=0: the URL may have set it (see seed_input)
-        st.number_input("Global seed", min_value=0, max_value=MAX_SEED, step=1, key=SEED_KEY,
-                        help="Seeds every sample on every page, so what you see can be reproduced.")
+        st.number_input("Global seed", min_value=0, max_value=MAX_SEED, value=0, step=1, key=SEED_KEY,
+                        bind="query-params", help="Seeds every sample on every page, so what you see can be reproduced.")
+        st.toggle("Projector mode", key=PROJECTOR_KEY, bind="query-params",
+                  help="For a class: larger labels inside pictures, darker captions, bigger images, no command lines.")
         device = current_device()
         choice = st.session_state.get(DEVICE_KEY, "auto")
         try:
@@ -59,8 +37,7 @@ def sidebar() -> None:
             st.warning(f"{choice} is not available here ({', '.join(available_devices())} is); using the CPU.")
         st.caption(f"Running on **{device}**" + (f" ({torch.cuda.get_device_name(device)})"
                                                   if device.type == "cuda" else ""))
-        if "url_warning" in st.session_state:
-            st.warning(st.session_state.pop("url_warning"))
+        copy_link_button()
 
 
 def current_device() -> torch.device:
@@ -71,6 +48,22 @@ def current_device() -> torch.device:
         return pick_device(choice)
     except GenLabError:
         return torch.device("cpu")
+
+
+def projector() -> bool:
+    """Is the sidebar's projector mode on (larger labels, bigger pictures, no command lines)?"""
+    return bool(st.session_state.get(PROJECTOR_KEY, False))
+
+
+def reproduce(command: object) -> str:
+    """A caption's ' · reproduce: `command`' tail, or nothing in projector mode (commands are for the desk)."""
+    from ui.text import code
+    return "" if projector() else f" · reproduce: {code(command)}"
+
+
+def label_px() -> int:
+    """The size of labels drawn inside GenLab's pictures: 13 px, 22 px in projector mode."""
+    return 22 if projector() else 13
 
 
 def global_seed() -> int:
@@ -86,7 +79,8 @@ def seed_input(label: str, key: str, default: int, where=None) -> int:
     """A seed box that a "New samples" button moves on with `next_seed`. Its first value goes into Session State
     instead of `value=`: a widget given a default and also set through Session State warns in the server log."""
     st.session_state.setdefault(key, int(default))
-    return int((where or st).number_input(label, min_value=0, max_value=MAX_SEED, step=1, key=key))
+    return int((where or st).number_input(label, min_value=0, max_value=MAX_SEED, step=1, key=key,
+                                                 bind="query-params"))
 
 
 def clamp_state(key: str, low: int, high: int, default: int | None = None) -> None:

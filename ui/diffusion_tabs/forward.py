@@ -26,10 +26,10 @@ def show(theater: Theater) -> None:
                 r"on the same image and the same noise $\epsilon$.")
     dataset, T = theater.dataset, theater.T
     c = st.columns([1, 1, 3])
-    c[0].number_input("Test image #", 0, len(dataset.x_test) - 1, 0, key="diff_fwd_index")
+    c[0].number_input("Test image #", 0, len(dataset.x_test) - 1, 0, key="diff_fwd_index", bind="query-params")
     c[1].button("Random image", icon=":material/casino:", on_click=lambda: st.session_state.update(
         diff_fwd_index=int(np.random.default_rng().integers(len(dataset.x_test)))))
-    t = c[2].slider("Timestep t", 0, T - 1, 250, key="diff_fwd_t")
+    t = c[2].slider("Timestep t", 0, T - 1, 250, key="diff_fwd_t", bind="query-params")
     index = st.session_state.diff_fwd_index
     x0 = dataset.x_test[index:index + 1]
     eps = torch.randn(x0.shape, generator=torch.Generator().manual_seed(global_seed()))

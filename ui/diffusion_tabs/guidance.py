@@ -33,10 +33,10 @@ def show(theater: Theater) -> None:
                 r"conditional model, $s>1$ pushes past it. Same noise in every column.")
     names = theater.class_names
     c = st.columns([1, 2, 1, 1])
-    label_name = c[0].selectbox("Class", names, index=min(3, len(names) - 1), key="diff_guide_label")
-    scales = c[1].multiselect("Scales", SCALES, [0.0, 1.0, 2.0, 3.0, 5.0], key="diff_guide_scales")
-    n = c[2].select_slider("Samples per scale", [4, 8, 12], 8, key="diff_guide_n")
-    seed = c[3].number_input("Seed", 0, 2**31 - 1, global_seed(), key="diff_guide_seed")
+    label_name = c[0].selectbox("Class", names, index=min(3, len(names) - 1), key="diff_guide_label", bind="query-params")
+    scales = c[1].multiselect("Scales", SCALES, [0.0, 1.0, 2.0, 3.0, 5.0], key="diff_guide_scales", bind="query-params")
+    n = c[2].select_slider("Samples per scale", [4, 8, 12], 8, key="diff_guide_n", bind="query-params")
+    seed = c[3].number_input("Seed", 0, 2**31 - 1, global_seed(), key="diff_guide_seed", bind="query-params")
     if not scales:
         st.info("Choose at least one scale.")
         return

@@ -27,10 +27,10 @@ def show(theater: Theater) -> None:
                 "(the replacement method of RePaint). Different noise gives different, equally plausible fills.")
     dataset, names = theater.dataset, theater.class_names
     c = st.columns(4)
-    index = c[0].number_input("Test image #", 0, len(dataset.x_test) - 1, 7, key="diff_inp_index")
-    mask_kind = c[1].selectbox("Hide", MASKS, index=MASKS.index("top half"), key="diff_inp_mask")
-    n = c[2].select_slider("Fills", [4, 8], 8, key="diff_inp_n")
-    seed = c[3].number_input("Seed", 0, 2**31 - 1, global_seed(), key="diff_inp_seed")
+    index = c[0].number_input("Test image #", 0, len(dataset.x_test) - 1, 7, key="diff_inp_index", bind="query-params")
+    mask_kind = c[1].selectbox("Hide", MASKS, index=MASKS.index("top half"), key="diff_inp_mask", bind="query-params")
+    n = c[2].select_slider("Fills", [4, 8], 8, key="diff_inp_n", bind="query-params")
+    seed = c[3].number_input("Seed", 0, 2**31 - 1, global_seed(), key="diff_inp_seed", bind="query-params")
     with st.spinner("Inpainting..."):
         result = inpaint(theater.name, theater.device, theater.dataset_name, index, mask_kind, n, seed, STEPS)
     x = dataset.x_test[index:index + 1]

@@ -28,7 +28,7 @@ def show(device: str) -> None:
                 "`python -m gen_core.train ldm --dataset digits --set vae=vae-digits`.")
         return
     choice = st.selectbox("Latent diffusion model", list(latent_models),
-                          format_func=lambda n: describe_checkpoint(latent_models[n]), key="diff_ldm_model")
+                          format_func=lambda n: describe_checkpoint(latent_models[n]), key="diff_ldm_model", bind="query-params")
     card = latent_models[choice]["card"]
     vae_name = card["config"]["vae"]
     st.markdown(f"Diffusion in the {card['config']['latent_dim']}-dimensional latent space of `{vae_name}` "
@@ -39,8 +39,8 @@ def show(device: str) -> None:
                 "sampling the VAE the usual way, z ~ N(0, I), lands between the codes of real images and decodes to "
                 "blends. The diffusion model learns where the codes really lie.")
     c = st.columns(2)
-    n = c[0].select_slider("Samples", [16, 32, 64], 32, key="diff_ldm_n")
-    seed = c[1].number_input("Seed", 0, 2**31 - 1, global_seed(), key="diff_ldm_seed")
+    n = c[0].select_slider("Samples", [16, 32, 64], 32, key="diff_ldm_n", bind="query-params")
+    seed = c[1].number_input("Seed", 0, 2**31 - 1, global_seed(), key="diff_ldm_seed", bind="query-params")
     with st.spinner("Sampling in latent space..."):
         result = latent_samples(choice, device, card["dataset"]["name"], n, seed)
     left, right = st.columns(2)

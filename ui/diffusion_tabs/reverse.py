@@ -39,18 +39,18 @@ def show(theater: Theater) -> None:
                 r"first, details last.")
     T = theater.T
     c = st.columns([1, 1, 1, 1, 1])
-    n = c[0].select_slider("Samples", [1, 4, 8, 16], 8, key="diff_n")
+    n = c[0].select_slider("Samples", [1, 4, 8, 16], 8, key="diff_n", bind="query-params")
     seed_input("Seed", "diff_seed", global_seed(), where=c[1])
     c[1].button("New noise", icon=":material/casino:", on_click=next_seed, args=("diff_seed",))
-    sampler = c[2].radio("Sampler", ["ddpm", "ddim"], key="diff_sampler", horizontal=True,
+    sampler = c[2].radio("Sampler", ["ddpm", "ddim"], key="diff_sampler", bind="query-params", horizontal=True,
                          format_func=lambda s: f"DDPM ({T} steps)" if s == "ddpm" else "DDIM (fewer steps)")
-    steps = c[3].select_slider("DDIM steps", [10, 20, 50, 100, 200], 50, key="diff_steps",
+    steps = c[3].select_slider("DDIM steps", [10, 20, 50, 100, 200], 50, key="diff_steps", bind="query-params",
                                disabled=sampler == "ddpm")
     label_choice, guidance = UNCONDITIONAL, 1.0
     if theater.conditional:
         names = theater.class_names
-        label_choice = c[4].selectbox("Class", [UNCONDITIONAL, *names], index=1 + 3 % len(names), key="diff_label")
-        guidance = c[4].slider("Guidance scale", 0.0, 6.0, 3.0, 0.5, key="diff_guidance",
+        label_choice = c[4].selectbox("Class", [UNCONDITIONAL, *names], index=1 + 3 % len(names), key="diff_label", bind="query-params")
+        guidance = c[4].slider("Guidance scale", 0.0, 6.0, 3.0, 0.5, key="diff_guidance", bind="query-params",
                                disabled=label_choice == UNCONDITIONAL)
     if st.button("Run the reverse process", type="primary", icon=":material/play_arrow:"):
         st.session_state.diff_run = run_live(theater, n, st.session_state.diff_seed, sampler, steps, label_choice,

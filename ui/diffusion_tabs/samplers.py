@@ -29,10 +29,10 @@ def show(theater: Theater) -> None:
                 r"steps give nearly the same picture. Time is steps × one network forward.")
     T = theater.T
     c = st.columns(4)
-    steps = c[0].select_slider("DDIM steps", [5, 10, 20, 50, 100, 250, 500], 50, key="diff_cmp_steps")
-    eta = c[1].slider("DDIM η", 0.0, 1.0, 0.0, 0.1, key="diff_cmp_eta",
+    steps = c[0].select_slider("DDIM steps", [5, 10, 20, 50, 100, 250, 500], 50, key="diff_cmp_steps", bind="query-params")
+    eta = c[1].slider("DDIM η", 0.0, 1.0, 0.0, 0.1, key="diff_cmp_eta", bind="query-params",
                       help="0: deterministic; 1 over all steps: the DDPM sampler again")
-    n = c[2].select_slider("Samples", [4, 8, 16], 16, key="diff_cmp_n")
+    n = c[2].select_slider("Samples", [4, 8, 16], 16, key="diff_cmp_n", bind="query-params")
     seed = seed_input("Seed", "diff_cmp_seed", global_seed(), where=c[3])
     with st.spinner(f"Sampling with DDPM ({T} steps)..."):
         result = {"ddpm": sampler_run(theater.name, theater.device, n, seed, "ddpm", T, 0.0)}

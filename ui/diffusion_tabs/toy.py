@@ -30,7 +30,7 @@ def show(device: str) -> None:
         return
     toys = list(point_models)
     toy = st.selectbox("2-D model", toys, format_func=lambda n: describe_checkpoint(point_models[n]),
-                       index=toys.index("ddpm-moons") if "ddpm-moons" in toys else 0, key="diff_toy_model")
+                       index=toys.index("ddpm-moons") if "ddpm-moons" in toys else 0, key="diff_toy_model", bind="query-params")
     card = point_models[toy]["card"]
     st.markdown(r"A small MLP learned to denoise points of a 2-D toy set. Forward: data dissolves into a Gaussian. "
                 r"Field: at time $t$, each arrow points from a noisy point $x_t$ to the model's guess $\hat x_0$ of the "
@@ -53,7 +53,7 @@ def timestep_view(toy: str, device: str, runs: dict, steps_total: int, extent: f
     of a second (as two Plotly panels with 2,000 points each it took the browser over a second). The reverse
     paths beside them do not depend on t."""
     data, chain = runs["data"], runs["chain"]
-    t = st.slider("Timestep t", 0, steps_total - 1, steps_total // 10, key="diff_toy_t")
+    t = st.slider("Timestep t", 0, steps_total - 1, steps_total // 10, key="diff_toy_t", bind="query-params")
     k = min(len(chain) - 1, round(t / runs["chain_every"]))
     box = (-extent, extent, -extent, extent)
     forward = Panel(box, 330, f"forward: points at t = {t}")

@@ -1,0 +1,78 @@
+"""Links that restore a view (ui/links.py): every control that shapes a page is in the URL, a fresh session opened
+with that URL shows the same view, and a link with garbage in it gives one plain notice per bad parameter and a
+working page."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.apptest import APP, TIMEOUT, captions
+
+
+def open_link(page: str, params: dict) -> AppTest:
+    """A fresh session opened on `page` with the URL parameters `params`, as a browser opening a shared link."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_diffusion_link_restores_model_tab_image_timestep_and_seed():
+    at = open_link("app_pages/diffusion_theater.py", {
+        "diff_model": "ddpm-shapes  (ddpm on shapes)", "diff_tab": "Forward", "diff_fwd_index": "5",
+        "diff_fwd_t": "900", "seed": "7"})
+    assert at.selectbox(key="diff_model").value == "ddpm-shapes"
+    assert at.number_input(key="diff_fwd_index").value == 5 and at.slider(key="diff_fwd_t").value == 900
+    assert at.sidebar.number_input(key="seed").value == 7
+    assert "x_0 and x_900" in captions(at) and not at.warning
+
+
+def test_a_vae_link_restores_the_walk_between_two_map_clicks():
+    at = open_link("app_pages/vae_explorer.py", {"vae_tab": "Walk", "vae_picks": "12;0.5000,-1.2500",
+                                                 "vae_frames": "6", "vae_path": "linear"})
+    assert at.session_state["vae_picks"] == [12, (0.5, -1.25)]
+    texts = [m.value for m in at.markdown]
+    assert "**A**: test #12" in texts and "**B**: the place (0.50, -1.25)" in texts
+    assert at.slider(key="vae_frames").value == 6 and not at.warning
+
+
+def test_a_gen_vs_disc_link_restores_data_tab_and_models():
+    at = open_link("app_pages/gen_vs_disc.py", {"gvd_data": "moons", "gvd_tab": "Generation",
+                                                "gvd_gen_model": "QDA"})
+    assert at.selectbox(key="gvd_data").value == "moons" and at.selectbox(key="gvd_gen_model").value == "QDA"
+    assert any("QDA: samples" in m.value for m in at.markdown)
+
+
+GARBAGE = {"diff_model": "no-such-model", "diff_tab": "Backstage", "diff_fwd_index": "-1",
+           "diff_fwd_t": "1e99", "seed": "seven", "device": "<script>alert(1)</script>", "projector": "maybe"}
+
+
+def test_garbage_in_every_parameter_gives_one_plain_notice_each_and_a_working_page():
+    at = open_link("app_pages/diffusion_theater.py", GARBAGE)
+    from ui.text import shown
+    notices = [shown(w.value) for w in at.warning]
+    for key in GARBAGE:
+        assert sum(f"Ignored {key}=" in n for n in notices) == 1, (key, notices)
+    assert not any("<script>" in w.value for w in at.warning)  # the visitor's text is escaped, never markup
+    assert at.selectbox(key="diff_model").value == "ddpm-digits" and at.sidebar.number_input(key="seed").value == 0
+    assert at.title[0].value == "Diffusion Theater"
+
+
+def test_bad_map_clicks_in_a_link_are_refused_in_one_line():
+    at = open_link("app_pages/vae_explorer.py", {"vae_picks": "99999;nan,1"})
+    assert [w.value for w in at.warning if "vae_picks" in w.value]
+    assert "vae_picks" not in at.session_state or at.session_state["vae_picks"] == []
+
+
+@pytest.mark.parametrize("text, expected", [("3", [3]), ("3;7", [3, 7]), ("0.5,-1;9", [(0.5, -1.0), 9])])
+def test_map_clicks_go_to_the_url_and_back(text, expected):
+    from ui.latent_map import decode_picks, encode_picks
+    assert decode_picks(text, 100) == expected
+    assert decode_picks(encode_picks(expected), 100) == expected
+
+
+@pytest.mark.parametrize("text", ["", "1;2;3", "100", "-1", "a", "1,2,3", "inf,0", "1e9,0"])
+def test_bad_map_clicks_are_refused(text):
+    from ui.latent_map import decode_picks
+    with pytest.raises(ValueError):
+        decode_picks(text, 100)
