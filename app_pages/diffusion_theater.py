@@ -9,6 +9,7 @@ import streamlit as st
 from ui.diffusion_tabs import forward, guidance, inpainting, latent, reverse, samplers, toy
 from ui.diffusion_tabs.context import Theater
 from ui.loaders import checkpoints_of, describe_checkpoint, get_core
+from ui.notice import notice
 from ui.settings import forget, reproduce
 
 
@@ -37,7 +38,9 @@ TABS = {"Forward": lambda: forward.show(theater), "Reverse": lambda: reverse.sho
         "Samplers": lambda: samplers.show(theater), "Guidance": lambda: guidance.show(theater),
         "Inpainting": lambda: inpainting.show(theater), "2-D": lambda: toy.show(theater.device),
         "Latent diffusion": lambda: latent.show(theater.device)}
-for tab, show in zip(st.tabs(list(TABS), key="diff_tab", on_change="rerun", bind="query-params"), TABS.values()):
+for (label, show), tab in zip(TABS.items(), st.tabs(list(TABS), key="diff_tab", on_change="rerun",
+                                                      bind="query-params")):
     with tab:
         if tab.open:
+            notice("diffusion", label)
             show()

@@ -11,10 +11,11 @@ from gen_core.device import make_generator
 from gen_core.errors import GenLabError
 from gen_core.models import cyclegan, gan
 from ui.charts import histogram_chart
-from ui.images import show_grid
+from ui.images import labelled_grid, show_grid
 from ui.loaders import checkpoints_of, core_on, describe_checkpoint, get_core, get_dataset, pick_checkpoint
+from ui.notice import notice
 from ui.settings import MAX_SEED, clamp_state, global_seed, next_seed, reproduce, seed_input
-from ui.text import code, plain
+from ui.text import plain
 
 GAN_FAMILIES = ("gan", "dcgan", "cgan")
 CLASS_ROWS = "one row per class"
@@ -72,7 +73,7 @@ def held_out_distances(dataset_name: str) -> torch.Tensor:
 
 @st.fragment
 def samples_section():
-    controls = st.columns([1, 1, 2, 2])
+    controls = st.columns([3, 2, 4, 4])  # the first holds the seed and 'New samples' (cut off when narrower)
     seed_input("Seed", "gan_seed", global_seed(), where=controls[0])
     controls[0].button("New samples", icon=":material/casino:", on_click=next_seed, args=("gan_seed",))
     controls[1].select_slider("Samples", [40, 80, 120] if conditional else [16, 32, 64], key="gan_count", bind="query-params",
@@ -91,7 +92,7 @@ def samples_section():
     what = ("one row per class" if by_class_rows else f"all class {classes}" if conditional and classes != RANDOM_CLASSES
             else "random classes" if conditional else "unconditional")
     psi = st.session_state["gan_truncation"]
-    st.image(render.labelled_grid(x, tile_labels, per_row, row_labels=list(class_names) if by_class_rows else None),
+    st.image(labelled_grid(x, tile_labels, per_row, row_labels=list(class_names) if by_class_rows else None),
              caption=f"{len(x)} samples, seed {st.session_state['gan_seed']}, ψ = {psi:.2f}, {what}",
              output_format="PNG")
     st.caption(f"D = the discriminator's probability that the image is real. Mean over the grid: "
@@ -107,7 +108,7 @@ def samples_section():
         pick = st.number_input("Inspect sample #", min_value=0, max_value=len(x) - 1, key="gan_inspect", bind="query-params")
         close, far = metrics.k_nearest(x[pick], dataset.x_train, 4)
         sheet = torch.cat([x[pick:pick + 1], dataset.x_train[close]])
-        st.image(render.labelled_grid(sheet, [f"sample #{pick}"] + [f"d={float(v):.2f}" for v in far], 5, tile_px=96),
+        st.image(labelled_grid(sheet, [f"sample #{pick}"] + [f"d={float(v):.2f}" for v in far], 5, tile_px=96),
                  caption=f"sample #{pick} (D={float(d[pick]):.2f}) and its nearest training images: "
                          + ", ".join(f"#{int(i)} ({class_names[int(dataset.y_train[i])]})" for i in close),
                  output_format="PNG")
@@ -241,7 +242,7 @@ def show_translations(found: dict, read, truth: list[str], names, caption: str) 
     # (Pillow's built-in font has no check marks)
     read_labels = [f"reads {names[int(r)]}" if names[int(r)] == t else f"{names[int(r)]}, not {t}"
                    for r, t in zip(read, truth)] if read is not None else [""] * len(truth)
-    sheet = render.labelled_grid(torch.cat([found["a"], found["g"], found["target"], found["cycle"]]),
+    sheet = labelled_grid(torch.cat([found["a"], found["g"], found["target"], found["cycle"]]),
                                  truth + read_labels + [""] * (2 * len(truth)), len(truth), tile_px=56,
                                  row_labels=CYCLE_ROWS)
     st.image(sheet, output_format="PNG", caption=caption + " Under G(a), the reference classifier's reading of "
@@ -357,8 +358,11 @@ def train_your_translator(data, index, truth: list[str]) -> None:
                                        "Your translator's training", "loss"), key="cyc_train_history")
 
 
-for tab, section in ((samples_tab, samples_section), (interpolation_tab, interpolation_section),
-                     (history_tab, history_section), (collapse_tab, collapse_section), (cycle_tab, cyclegan_section)):
+for label, tab, section in (("Samples", samples_tab, samples_section),
+                           ("Interpolation", interpolation_tab, interpolation_section),
+                           ("Training history", history_tab, history_section),
+                           ("Mode collapse", collapse_tab, collapse_section), ("CycleGAN", cycle_tab, cyclegan_section)):
     if tab.open:
         with tab:
+            notice("gan", label)
             section()

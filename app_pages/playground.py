@@ -13,6 +13,7 @@ from gen_core.errors import GenLabError, TrainingDiverged
 from ui.loaders import get_dataset
 from ui import point_frames as frames
 from ui.point_figures import curves_figure, inside_figure, metrics_table, samples_figure
+from ui.notice import notice
 from ui.settings import global_seed
 from ui.text import plain
 
@@ -32,6 +33,7 @@ st.markdown("Five families learn the same 2-D points side by side. Press **Play*
             "chase the modes (and may drop some), the VAE blurs across the gaps, diffusion and the flow spread "
             "smoothly, the energy model's Langevin chains settle into its valleys. The metrics below are the ones "
             "the mode-collapse papers (VEEGAN, PacGAN) report.")
+notice("playground", "page")
 
 
 def apply_gan_preset():
@@ -74,11 +76,14 @@ def drawing_canvas():
                    hoverinfo="none", name="canvas", showlegend=False),
         go.Scatter(x=drawn[:, 0], y=drawn[:, 1], mode="markers", marker=dict(size=4, color="#444"),
                    hoverinfo="skip", name="your points", showlegend=False)])
-    figure.update_layout(height=420, margin=dict(l=10, r=10, t=30, b=10), dragmode="lasso",
-                         title=f"{len(drawn)} points: click to add a blob, lasso or box to fill a region")
+    # clickmode "event+select": a click selects the grid point under it (with only the lasso as drag mode, a
+    # click selected nothing and added no blob). The title is a caption: inside the chart it ran under the toolbar.
+    figure.update_layout(height=420, margin=dict(l=10, r=10, t=10, b=10), dragmode="lasso", clickmode="event+select")
     figure.update_xaxes(range=P.CANVAS[:2], showgrid=False)
     figure.update_yaxes(range=P.CANVAS[2:], scaleanchor="x", showgrid=False)
     with cols[0]:
+        st.caption(f"**{len(drawn)} points.** Click to add a blob, or drag a lasso (or, from the toolbar, a box) "
+                   "around a region to fill it.")
         event = st.plotly_chart(figure, on_select="rerun", selection_mode=("points", "box", "lasso"),
                                 key="pg_canvas", config={"displaylogo": False})
     selection = event.selection if event else None

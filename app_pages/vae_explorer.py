@@ -11,10 +11,11 @@ from gen_core.errors import GenLabError
 from gen_core.models import vae
 from ui import latent_map, links
 from ui.background import start_once
-from ui.images import show_grid
+from ui.images import labelled_grid, show_grid
 from ui.loaders import get_core, get_dataset, pick_checkpoint
+from ui.notice import notice
 from ui.settings import clamp_state, reproduce
-from ui.text import code, plain
+from ui.text import plain
 
 METHOD_LABELS = {"latent": "the latent itself (exact)", "umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 
@@ -165,7 +166,7 @@ def place_of(p, projection) -> tuple[float, float]:
 def show_test_point(index: int):
     x = dataset.x_test[index:index + 1]
     recon = core.run(name, lambda m: vae.reconstruct(m.model, x.to(core.device)).cpu())
-    st.image(render.labelled_grid(torch.cat([x, recon]), ["original", "reconstruction"], 2, tile_px=128),
+    st.image(labelled_grid(torch.cat([x, recon]), ["original", "reconstruction"], 2, tile_px=128),
              caption=f"test #{index}, class {class_names[labels[index]]}", output_format="PNG")
     a, b, c = st.columns(3)
     a.metric("ELBO", f"{elbo[index]:.1f}")
@@ -179,7 +180,7 @@ def show_place(xy, inverse: embed.MapInverse):
     z, distance = inverse(xy)
     image = decode(z[None])
     nearest = int(np.argmin(np.linalg.norm(inverse.coords - np.asarray(xy, dtype=np.float32), axis=1)))
-    st.image(render.labelled_grid(torch.cat([image, dataset.x_test[nearest:nearest + 1]]),
+    st.image(labelled_grid(torch.cat([image, dataset.x_test[nearest:nearest + 1]]),
                                   ["decoded here", f"nearest: test #{nearest}"], 2, tile_px=128),
              caption=f"the place ({xy[0]:.2f}, {xy[1]:.2f}) on the map", output_format="PNG")
     if inverse.exact:
@@ -257,13 +258,13 @@ def traverse_section():
         z[dim] = columns[k % 4].slider(f"z{dim} (KL {kl_dim[dim]:.2f})", -3.0, 3.0, float(np.clip(float(z0[dim]), -3, 3)),
                                        0.1, key=f"vae_z_{name}_{base}_{dim}")
     left, right = st.columns([1, 3])
-    left.image(render.labelled_grid(torch.cat([dataset.x_test[base:base + 1], decode(z[None])]),
+    left.image(labelled_grid(torch.cat([dataset.x_test[base:base + 1], decode(z[None])]),
                                     [f"test #{base}", "decoded z"], 1, tile_px=128), output_format="PNG")
     rows = shown[:min(len(shown), 10)]
     values = torch.linspace(-3, 3, 9)
     grid = core.run(name, lambda m: vae.traversal_grid(m.model, z0, [int(d) for d in rows], values))
     with right:
-        st.image(render.labelled_grid(grid, [f"{v:+.1f}" for v in values.tolist()] * len(rows), 9, tile_px=56,
+        st.image(labelled_grid(grid, [f"{v:+.1f}" for v in values.tolist()] * len(rows), 9, tile_px=56,
                                       row_labels=[f"z{d} KL {kl_dim[d]:.2f}" for d in rows]),
                  caption=f"each row sets one dimension to -3σ … +3σ, the others stay at test #{base}'s code",
                  output_format="PNG")
@@ -323,7 +324,7 @@ def impute_section():
         known = known_mask(tuple(x.shape), mask_kind)
         frames = core.run(name, lambda m: vae.impute(m.model, x, known, steps))
         shown = torch.cat([x, frames[0], frames[1], frames[len(frames) // 2], frames[-1]])
-        st.image(render.labelled_grid(shown, ["original", "hidden", "step 1", f"step {len(frames) // 2}",
+        st.image(labelled_grid(shown, ["original", "hidden", "step 1", f"step {len(frames) // 2}",
                                               f"step {steps}"], 5, tile_px=96),
                  caption=f"test #{index}: {mask_kind} hidden and filled in", output_format="PNG")
         error = float(((frames[-1] - x)[~known]).abs().mean())
@@ -356,8 +357,11 @@ def impute_section():
         st.image(render.to_pil(probe, render.auto_scale(probe.shape[-2], 96)), caption="the input")
 
 
-for tab, section in ((map_tab, map_section), (walk_tab, walk_section), (traverse_tab, traverse_section),
-                     (collapse_tab, collapse_section), (impute_tab, impute_section)):
+for label, tab, section in (("Map", map_tab, map_section), ("Walk", walk_tab, walk_section),
+                           ("Traverse", traverse_tab, traverse_section),
+                           ("Posterior collapse", collapse_tab, collapse_section),
+                           ("Impute & anomalies", impute_tab, impute_section)):
     if tab.open:
         with tab:
+            notice("vae", label)
             section()

@@ -62,7 +62,11 @@ def decision_surfaces(names, X_train, y_train, X_test, y_test, n_train: int, see
     grid = np.stack(np.meshgrid(gx, gy), -1).reshape(-1, 2)
     out = {"gx": gx, "gy": gy, "X": Xs, "y": ys, "models": {}}
     for name in names:
-        model = quiet_fit(classifiers.make(name, seed), Xs, ys)
+        try:
+            model = quiet_fit(classifiers.make(name, seed), Xs, ys)
+        except ValueError as error:  # e.g. QDA with one point in a class: its covariance is undefined
+            out["models"][name] = {"error": f"{name} cannot be fitted on these {len(ys)} points: {error}"}
+            continue
         proba = model.predict_proba(grid).T.reshape(-1, resolution, resolution)
         out["models"][name] = {"proba": proba, "accuracy": float((model.predict(X_test) == y_test).mean())}
     return out

@@ -82,3 +82,12 @@ def test_outliers_give_auroc_per_model(page):
 def test_irrelevant_features_chart(page):
     open_tab(page, "gvd_tab", "Irrelevant features")
     assert any("noise features added" in s for s in chart_specs(page))
+
+
+def test_a_model_that_cannot_be_fitted_on_so_few_points_says_so_and_the_others_draw(page):
+    """Digits with 10 training points: one per class, so QDA's covariance is undefined."""
+    open_tab(page, "gvd_tab", "Decision boundaries")
+    run(page.select_slider(key="gvd_bound_n").set_value(10))
+    assert any("QDA cannot be fitted on these 10 points" in w.value for w in page.warning)
+    caption = boundary_picture(page)[1]
+    assert "Naive Bayes: test acc" in caption and "QDA" not in caption

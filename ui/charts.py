@@ -42,7 +42,9 @@ def schedule_chart(schedules: dict[str, dict[str, np.ndarray]], t: int, every: i
                 for name, values in schedules.items()
                 for step in sorted(set(range(0, len(values[key]), every)) | {len(values[key]) - 1})]
         marks = [{"t": t, "value": float(values[key][t]), "schedule": name} for name, values in schedules.items()]
-        y = alt.Y("value:Q", title=None, scale=alt.Scale(type=scale))
+        # powers of ten as 1e-9, not SI prefixes ("1n", "1µ" read as nonsense on an SNR axis)
+        y = alt.Y("value:Q", title=None, scale=alt.Scale(type=scale),
+                  axis=alt.Axis(format="~e") if scale == "log" else alt.Axis())
         colour = alt.Color("schedule:N", scale=colours, title=None, legend=alt.Legend(orient="bottom"))
         lines = alt.Chart(pd.DataFrame(rows)).mark_line().encode(x=alt.X("t:Q", title="t"), y=y, color=colour)
         points = alt.Chart(pd.DataFrame(marks)).mark_point(filled=True, size=70).encode(

@@ -1,14 +1,24 @@
-"""Showing tensors as pictures in Streamlit."""
+"""Showing tensors as pictures in Streamlit, sized for the screen or, in projector mode, for the back of a room."""
 from __future__ import annotations
 
 import streamlit as st
 import torch
 
 from gen_core import render
+from ui.settings import label_px, projector
 
 
 def show_grid(x: torch.Tensor, caption: str | None = None, nrow: int | None = None, stretch: bool = False):
-    """N images in [-1, 1] as one crisp grid image, at most 640 px wide, or as wide as its container."""
+    """N images in [-1, 1] as one crisp grid image. At its own size ("content": never wider than its column, so a
+    wide grid shrinks rather than overflowing), or as wide as its column with `stretch` and in projector mode."""
     image = render.grid(x, nrow=nrow)
-    st.image(image, caption=caption, width="stretch" if stretch else min(image.width, 640), output_format="PNG")
+    st.image(image, caption=caption, width="stretch" if stretch or projector() else "content", output_format="PNG")
 
+
+def labelled_grid(x: torch.Tensor, tile_labels: list[str], nrow: int, tile_px: int = 72,
+                  row_labels: list[str] | None = None):
+    """render.labelled_grid with the labels at the reading size of the moment (larger tiles and text in projector
+    mode: 8-12 px labels cannot be read on a projected screen)."""
+    scale = 1.5 if projector() else 1.0
+    return render.labelled_grid(x, tile_labels, nrow, tile_px=int(tile_px * scale), row_labels=row_labels,
+                                font_px=label_px())

@@ -43,7 +43,7 @@ def player_html(frames: list[Image.Image], captions: list[str], fps: int = 10, s
   button.primary {{ background: #ff4b4b; color: white; border-color: #ff4b4b; min-width: 84px; }}
   input[type=range] {{ flex: 1; min-width: 160px; accent-color: #ff4b4b; }}
   img {{ image-rendering: pixelated; max-width: 100%; height: auto; display: block; }}
-  .caption {{ font-size: 14px; color: #808495; margin-top: 4px; }}
+  .caption {{ font-size: 14px; color: #4a4c57; margin-top: 4px; }}
   .count {{ font-variant-numeric: tabular-nums; min-width: 70px; text-align: right; }}
 </style></head><body>
 <div class="bar" role="group" aria-label="{html.escape(label)}">
@@ -68,7 +68,7 @@ let k = data.start, timer = null;
 function show(i) {{
   k = Math.max(0, Math.min(last, i));
   img.src = data.frames[k]; scrub.value = k;
-  caption.textContent = data.captions[k]; count.textContent = (k + 1) + " / " + (last + 1);
+  caption.textContent = data.captions[k]; count.textContent = "frame " + (k + 1) + " of " + (last + 1);
 }}
 function stop() {{ clearInterval(timer); timer = null; play.innerHTML = "&#9654; Play"; }}
 function start() {{

@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import torch
 from plotly.subplots import make_subplots
 
 from gen_core import playground as P
@@ -61,7 +60,7 @@ def square_axes(figure: go.Figure, extent, rows: int = 1, cols: int = 1):
 def samples_figure(models: dict, samples: dict, real: np.ndarray, extent) -> go.Figure:
     families = list(models)
     figure = make_subplots(rows=1, cols=len(families), horizontal_spacing=0.02,
-                           subplot_titles=[f"{models[f].label} · step {models[f].steps}" for f in families])
+                           subplot_titles=[f"{models[f].label}<br>step {models[f].steps}" for f in families])
     for col, family in enumerate(families, start=1):
         figure.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", showlegend=col == 1, name="data",
                                     marker=dict(size=3, color="rgba(120,120,120,0.35)")), row=1, col=col)
@@ -70,7 +69,7 @@ def samples_figure(models: dict, samples: dict, real: np.ndarray, extent) -> go.
                                     marker=dict(size=3, color=colour(family))), row=1, col=col)
     square_axes(figure, extent, 1, len(families))
     # The legend sits below the x axis's tick labels, not on them.
-    figure.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=30),
+    figure.update_layout(height=340, margin=dict(l=10, r=10, t=60, b=30),
                          legend=dict(orientation="h", yanchor="top", y=-0.12, x=0),
                          uirevision="samples")
     return figure

@@ -12,6 +12,7 @@ from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from gen_core import playground as P
 from ui.point_figures import COLORS, arrows, colour, joined, loss_colours, loss_keys
+from ui.settings import label_px
 
 
 def rgb(key: str) -> tuple[int, int, int]:
@@ -24,11 +25,21 @@ DATA_GREY = (170, 170, 170)
 # Anchors of matplotlib's viridis (low -> high) and a light-to-dark blue for energies, interpolated linearly.
 VIRIDIS = np.array([(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)], float)
 ENERGY = np.array([(8, 48, 107), (66, 146, 198), (198, 219, 239), (247, 251, 255)], float)
-TITLE_PX = 22
 
 
 def font(size: int = 13):
     return ImageFont.load_default(size=size)
+
+
+def fitted(text: str, width: int, size: int) -> str:
+    """`text`, cut with an ellipsis where it would not fit in `width` pixels (titles of side-by-side panels ran
+    into each other)."""
+    face = font(size)
+    if face.getlength(text) <= width:
+        return text
+    while text and face.getlength(text + "…") > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def colour_map(values: np.ndarray, anchors: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -43,19 +54,22 @@ class Panel:
     """A square plot of the plane `extent` (x0, x1, y0, y1) with a title strip on top. Drawing happens on the
     plot alone, so whatever leaves the extent is clipped at its edge."""
 
-    def __init__(self, extent, size: int = 250, title: str = ""):
+    def __init__(self, extent, size: int = 250, title: str = "", font_px: int | None = None):
         self.extent, self.size, self.title = extent, size, title
+        self.font_px = font_px or label_px()  # 13 px, or 22 in projector mode
         self.plot = Image.new("RGB", (size, size), "white")
         self.draw = ImageDraw.Draw(self.plot)
 
     @property
     def image(self) -> Image.Image:
-        framed = Image.new("RGB", (self.size, self.size + TITLE_PX), "white")
-        framed.paste(self.plot, (0, TITLE_PX))
+        title_px = self.font_px + 9
+        framed = Image.new("RGB", (self.size, self.size + title_px), "white")
+        framed.paste(self.plot, (0, title_px))
         draw = ImageDraw.Draw(framed)
         if self.title:
-            draw.text((self.size / 2, TITLE_PX / 2), self.title, fill=(60, 60, 60), font=font(), anchor="mm")
-        draw.rectangle((0, TITLE_PX, self.size - 1, self.size + TITLE_PX - 1), outline=(225, 225, 225))
+            draw.text((self.size / 2, title_px / 2), fitted(self.title, self.size - 6, self.font_px),
+                      fill=(40, 40, 40), font=font(self.font_px), anchor="mm")
+        draw.rectangle((0, title_px, self.size - 1, self.size + title_px - 1), outline=(225, 225, 225))
         return framed
 
     def to_px(self, xy: np.ndarray) -> np.ndarray:
@@ -120,7 +134,7 @@ def curves_frame(models: dict, width: int = 250, height: int = 130) -> Image.Ima
     for family, model in models.items():
         panel = Image.new("RGB", (width, height), "white")
         draw = ImageDraw.Draw(panel)
-        draw.text((width / 2, 9), model.label, fill=(60, 60, 60), font=font(), anchor="mm")
+        draw.text((width / 2, 9), fitted(model.label, width - 6, 13), fill=(60, 60, 60), font=font(), anchor="mm")
         draw.rectangle((0, 18, width - 1, height - 1), outline=(225, 225, 225))
         history = model.history
         steps = np.asarray(history["step"], float)

@@ -7,9 +7,9 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from gen_core import diffusion_lab as lab
-from gen_core import render
 from ui.diffusion_tabs.context import Theater
 from ui.loaders import core_on, get_dataset
+from ui.images import labelled_grid
 from ui.settings import global_seed
 
 SCALES = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0]
@@ -45,7 +45,7 @@ def show(theater: Theater) -> None:
         result = guidance_grid(theater.name, theater.device, theater.dataset_name, names.index(label_name), scales,
                                n, seed, 50)
     tiles = result["x"].flatten(0, 1)
-    st.image(render.labelled_grid(tiles, [""] * len(tiles), n, tile_px=56, row_labels=[f"s = {s:g}" for s in scales]),
+    st.image(labelled_grid(tiles, [""] * len(tiles), n, tile_px=56, row_labels=[f"s = {s:g}" for s in scales]),
              output_format="PNG")
     if result["hits"] is not None:
         figure = make_subplots(rows=1, cols=2, subplot_titles=(f"recognised as {label_name} by an RBF SVC on real data",

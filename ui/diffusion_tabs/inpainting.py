@@ -5,10 +5,10 @@ import streamlit as st
 import torch
 
 from gen_core import diffusion_lab as lab
-from gen_core import render
 from gen_core.masks import MASKS
 from ui.diffusion_tabs.context import Theater
 from ui.loaders import core_on, get_dataset
+from ui.images import labelled_grid
 from ui.settings import global_seed
 
 STEPS = 100  # DDIM steps per fill
@@ -41,9 +41,9 @@ def show(theater: Theater) -> None:
     else:
         labels += [f"fill {k + 1}" for k in range(n)]
     true_class = f" ({names[int(dataset.y_test[index])]})" if names else ""
-    st.image(render.labelled_grid(shown, labels, len(shown), tile_px=80), output_format="PNG",
+    st.image(labelled_grid(shown, labels, len(shown), tile_px=80), output_format="PNG",
              caption=f"test #{index}{true_class}, {mask_kind} hidden; under each fill, what a classifier trained on "
                      "real data calls it")
-    st.image(render.labelled_grid(result["x0_path"], [f"t={t}" if t >= 0 else "done" for t in result["t"]],
+    st.image(labelled_grid(result["x0_path"], [f"t={t}" if t >= 0 else "done" for t in result["t"]],
                                   len(result["t"]), tile_px=56),
              caption="The first fill's predicted x_0 along the run", output_format="PNG")

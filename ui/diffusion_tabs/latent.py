@@ -5,7 +5,7 @@ import streamlit as st
 
 from gen_core import diffusion_lab as lab
 from gen_core import render
-from ui.images import show_grid
+from ui.images import labelled_grid, show_grid
 from ui.loaders import checkpoint_listing, checkpoints_of, core_on, describe_checkpoint, get_dataset
 from ui.settings import global_seed
 
@@ -64,6 +64,6 @@ def show(device: str) -> None:
                        "equally often). With 32 samples the bars above are noisy; the grids show the difference in "
                        "quality: blends on the right.")
     path = result["decoded"][:, :8].transpose(0, 1).flatten(0, 1)
-    st.image(render.labelled_grid(path, [""] * len(path), len(result["t"]), tile_px=48, row_labels=None),
+    st.image(labelled_grid(path, [""] * len(path), len(result["t"]), tile_px=48, row_labels=None),
              caption="Decoded predictions of the clean code along the run (one row per sample, left to right: "
                      f"t = {', '.join(str(t) if t >= 0 else 'end' for t in result['t'])})", output_format="PNG")

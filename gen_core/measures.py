@@ -1,0 +1,100 @@
+"""The numbers a lesson asks a learner to predict before it reveals them, measured on the shipped models and data
+(never typed in): how many latent dimensions a VAE uses, how many digit classes a GAN draws, how much signal a noise
+schedule keeps, how often guidance hits its class, who wins with few training examples.
+
+Each returns a small dict with `value` (what is compared with the guess), `text` (how the lesson says it) and the
+figures behind it. All are seeded, so a class sees the same numbers as the teacher did when preparing.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from gen_core import classifier_lab, diffusion_lab, metrics
+from gen_core.core import InferenceCore
+from gen_core.data import load_card_dataset
+from gen_core.models import vae
+
+ACTIVE_KL = 0.01  # nats: a latent dimension whose mean KL is below this carries no information (posterior collapse)
+
+
+def active_dimensions(core: InferenceCore, name: str) -> dict:
+    """Latent dimensions whose KL(q(z_d | x) || N(0, 1)), averaged over the test set, exceeds ACTIVE_KL."""
+    codes = core.run(name, lambda m: vae.encode_dataset(m.model, m.card["dataset"]["name"]))
+    kl = np.asarray(codes["kl_per_dim"]).mean(0)
+    active = int((kl > ACTIVE_KL).sum())
+    return {"value": active, "of": len(kl), "kl_per_dim": kl,
+            "text": f"{active} of {len(kl)} dimensions are active (mean KL above {ACTIVE_KL} nats)"}
+
+
+def reconstruction_error(core: InferenceCore, name: str) -> dict:
+    """The mean -log p(x | z) on the test set, in nats per image: lower is a sharper reconstruction."""
+    codes = core.run(name, lambda m: vae.encode_dataset(m.model, m.card["dataset"]["name"]))
+    value = float(np.asarray(codes["recon_nll"]).mean())
+    return {"value": value, "text": f"{value:.1f} nats per image"}
+
+
+def classes_drawn(core: InferenceCore, name: str, n: int = 500, seed: int = 0) -> dict:
+    """How many classes a GAN's samples cover, as a reference classifier trained on real images reads them (a class
+    counts when it gets at least half its fair share)."""
+    loaded = core.load(name)
+    dataset = load_card_dataset(loaded.card["dataset"]["name"])
+    found = metrics.class_metrics(dataset, core.sample(name, n, seed=seed))
+    if not found:
+        raise ValueError(f"{name}'s data has no reference classifier")
+    return {"value": found["classes_covered"], "of": dataset.num_classes, "histogram": found["class_histogram"],
+            "text": f"{found['classes_covered']} of {dataset.num_classes} classes in {n} samples"}
+
+
+def signal_kept(T: int, t: int) -> dict:
+    """sqrt(abar_t) under the linear and the cosine schedule: the share of x0 left in x_t (Ho et al., 2020, eq. 4)."""
+    views = diffusion_lab.forward_views(torch.zeros(1, 1, 1, 1), torch.zeros(1, 1, 1, 1), T, t, strip_frames=2)
+    kept = {name: view["a"] for name, view in views.items()}
+    more = max(kept, key=kept.get)
+    return {"value": more, "kept": kept,
+            "text": f"at t = {t}: linear keeps {kept['linear']:.3f} of x0, cosine {kept['cosine']:.3f}"}
+
+
+def guided_hits(core: InferenceCore, name: str, label: int, scale: float, n: int = 8, seed: int = 0) -> dict:
+    """The share of n class-`label` samples at guidance scale `scale` that a classifier trained on real data
+    recognises as that class (DDIM, 50 steps, as the Guidance tab draws them)."""
+    dataset = load_card_dataset(core.load(name).card["dataset"]["name"])
+    found = diffusion_lab.guidance_grid(core, name, dataset, label, (scale,), n, seed, 50)
+    hits = float(found["hits"][0])
+    return {"value": round(hits * n), "of": n, "text": f"{round(hits * n)} of {n} samples read as class {label}"}
+
+
+def ddim_calls(T: int, steps: int) -> dict:
+    """Network calls: DDPM runs the network at each of the T steps, DDIM at each of its `steps`."""
+    return {"value": T // steps, "text": f"DDPM calls the network {T} times, DDIM {steps}: {T // steps}x fewer"}
+
+
+def few_examples_winner(dataset_name: str, n_train: int, seed: int = 0, resamples: int = 10) -> dict:
+    """Naive Bayes against logistic regression trained on n_train examples: mean test accuracy over resamples."""
+    X_train, y_train, X_test, y_test = classifier_lab_data(dataset_name)
+    names = ("Naive Bayes", "Logistic regression")
+    found = classifier_lab.learning_curves(names, X_train, y_train, X_test, y_test, (n_train,), resamples, seed)
+    accuracy = {name: float(found[name].mean()) for name in names}
+    winner = max(accuracy, key=accuracy.get)
+    return {"value": winner, "accuracy": accuracy,
+            "text": f"with {n_train} examples: naive Bayes {accuracy['Naive Bayes']:.1%}, logistic regression "
+                    f"{accuracy['Logistic regression']:.1%}"}
+
+
+def missing_winner(dataset_name: str, hidden: float = 0.5, seed: int = 0) -> dict:
+    """LDA (a Gaussian generative model: it integrates the hidden features out) against logistic regression (fed
+    training means for them), with `hidden` of each test input's features hidden."""
+    X_train, y_train, X_test, y_test = classifier_lab_data(dataset_name)
+    names = ("LDA", "Logistic regression")
+    found = classifier_lab.missing_features(names, X_train, y_train, X_test, y_test, (0.0, hidden), seed)
+    accuracy = {name: float(found[name][-1]) for name in names}
+    winner = max(accuracy, key=accuracy.get)
+    return {"value": winner, "accuracy": accuracy,
+            "text": f"with {hidden:.0%} hidden: LDA {accuracy['LDA']:.1%}, logistic regression "
+                    f"{accuracy['Logistic regression']:.1%}"}
+
+
+def classifier_lab_data(dataset_name: str):
+    """A dataset as the Generative vs Discriminative page prepares it (classifier_lab.load_task)."""
+    X_train, y_train, X_test, y_test, _, _ = classifier_lab.load_task(dataset_name)
+    return X_train, y_train, X_test, y_test
