@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import links
+from ui import lessons, links
 from ui.registry import PAGES
 from ui.settings import projector, sidebar
 from ui.style import projector_css
@@ -23,6 +23,7 @@ sidebar()
 if projector():
     st.html(projector_css())
 notices = st.container()  # above the page: what the link asked for that could not be shown
+lessons.panel(navigation.url_path)  # a guided lesson's step, when one runs
 try:
     navigation.run()
 finally:  # also when the page stopped early (st.stop): a link's bad values are said either way

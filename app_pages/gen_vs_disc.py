@@ -190,7 +190,7 @@ def curves_section(data_key):
         ["Naive Bayes", "Logistic regression (no penalty)" if synthetic else "Logistic regression"])
     resamples = option.slider("Resamples", 10, 30, 10, key="gvd_curve_resamples", bind="query-params")
     classes = len(np.unique(y_train))
-    sizes = tuple(int(s) for s in np.unique(np.geomspace(max(8, 2 * classes), min(len(X_train), 1000), 9).round()))
+    sizes = lab.curve_sizes(len(X_train), classes)
     if not names:
         return
     result, seconds = timed(curves, data_key, tuple(names), sizes, resamples, global_seed())

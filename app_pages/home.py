@@ -5,6 +5,7 @@ import torch
 from gen_core.errors import GenLabError
 from ui.atlas import COMPARISON, FAMILIES
 from ui.images import show_grid
+from ui.lessons import LESSONS, open_step
 from ui.loaders import checkpoint_listing, get_core
 from ui.registry import FAMILY_PAGES, PAGES
 from ui.settings import global_seed, next_seed, seed_input
@@ -30,6 +31,18 @@ status[2].metric("Shipped checkpoints", sum(c["source"] == "shipped" for c in li
 status[3].metric("Your checkpoints", sum(c["source"] == "user" for c in listing))
 for c in damaged:
     st.warning(f"Checkpoint {plain(c['name'])} cannot be read: {plain(c['card']['error'])}")
+
+# --- guided lessons -------------------------------------------------------------------------------------------
+st.header("Guided lessons")
+st.caption("Each lesson sets the pages up step by step and says what to look at; some steps ask you to predict "
+           "first. Move with Next and Back; Projector mode in the sidebar makes everything readable on a wall.")
+lesson_columns = st.columns(len(LESSONS))
+for column, lesson in zip(lesson_columns, LESSONS):
+    with column.container(border=True):
+        st.markdown(f"**{lesson.title}**")
+        st.caption(f"{len(lesson.steps)} steps · {lesson.summary}")
+        st.button("Start", icon=":material/school:", key=f"lesson_start_{lesson.key}", on_click=open_step,
+                  args=(lesson.key, 0), type="primary")
 
 # --- the core at work ---------------------------------------------------------------------------------------
 @st.fragment

@@ -72,6 +72,12 @@ def decision_surfaces(names, X_train, y_train, X_test, y_test, n_train: int, see
     return out
 
 
+def curve_sizes(n_available: int, classes: int, points: int = 9) -> tuple[int, ...]:
+    """The training sizes of a learning curve: `points` sizes evenly spaced on a log scale, from two per class (at
+    least 8) to all the data or 1000."""
+    return tuple(int(s) for s in np.unique(np.geomspace(max(8, 2 * classes), min(n_available, 1000), points).round()))
+
+
 def learning_curves(names, X_train, y_train, X_test, y_test, sizes, resamples: int = 10, seed: int = 0) -> dict:
     """Test accuracy (resamples, len(sizes)) per model, each resample a fresh random training subset."""
     rng = np.random.default_rng(seed)

@@ -69,16 +69,22 @@ def ddim_calls(T: int, steps: int) -> dict:
     return {"value": T // steps, "text": f"DDPM calls the network {T} times, DDIM {steps}: {T // steps}x fewer"}
 
 
-def few_examples_winner(dataset_name: str, n_train: int, seed: int = 0, resamples: int = 10) -> dict:
-    """Naive Bayes against logistic regression trained on n_train examples: mean test accuracy over resamples."""
-    X_train, y_train, X_test, y_test = classifier_lab_data(dataset_name)
-    names = ("Naive Bayes", "Logistic regression")
-    found = classifier_lab.learning_curves(names, X_train, y_train, X_test, y_test, (n_train,), resamples, seed)
-    accuracy = {name: float(found[name].mean()) for name in names}
+def few_examples_winner(dataset_name: str, n_train: int, seed: int = 0, resamples: int = 10,
+                        task: tuple | None = None) -> dict:
+    """Naive Bayes against logistic regression (unpenalised on the synthetic task, as Ng and Jordan compared them)
+    at n_train examples of the learning curve the Generative vs Discriminative page draws (the same sizes, subsets
+    and seed): mean test accuracy over the resamples. `task`: the synthetic task's (features, separation,
+    correlation)."""
+    X_train, y_train, X_test, y_test = classifier_lab_data(dataset_name, task)
+    names = ("Naive Bayes", "Logistic regression (no penalty)" if task else "Logistic regression")
+    sizes = classifier_lab.curve_sizes(len(X_train), len(np.unique(y_train)))
+    if n_train not in sizes:
+        raise ValueError(f"{n_train} is not a size of this learning curve ({sizes})")
+    found = classifier_lab.learning_curves(names, X_train, y_train, X_test, y_test, sizes, resamples, seed)
+    accuracy = {name: float(found[name][:, sizes.index(n_train)].mean()) for name in names}
     winner = max(accuracy, key=accuracy.get)
     return {"value": winner, "accuracy": accuracy,
-            "text": f"with {n_train} examples: naive Bayes {accuracy['Naive Bayes']:.1%}, logistic regression "
-                    f"{accuracy['Logistic regression']:.1%}"}
+            "text": f"with {n_train} examples: " + ", ".join(f"{n} {a:.1%}" for n, a in accuracy.items())}
 
 
 def missing_winner(dataset_name: str, hidden: float = 0.5, seed: int = 0) -> dict:
@@ -94,7 +100,7 @@ def missing_winner(dataset_name: str, hidden: float = 0.5, seed: int = 0) -> dic
                     f"{accuracy['Logistic regression']:.1%}"}
 
 
-def classifier_lab_data(dataset_name: str):
+def classifier_lab_data(dataset_name: str, task: tuple | None = None):
     """A dataset as the Generative vs Discriminative page prepares it (classifier_lab.load_task)."""
-    X_train, y_train, X_test, y_test, _, _ = classifier_lab.load_task(dataset_name)
+    X_train, y_train, X_test, y_test, _, _ = classifier_lab.load_task(dataset_name, *(task or ()))
     return X_train, y_train, X_test, y_test

@@ -52,8 +52,8 @@ NOTICE: dict[tuple[str, str], str] = {
     ("diffusion", "Samplers"): "From the same noise, DDIM with 50 steps (20x fewer network calls) gives nearly the "
         "same images as DDPM's 1000, and the measured time follows steps × one forward. Raise η to 1 and DDIM "
         "becomes stochastic like DDPM: the same x_T can end as a different digit.",
-    ("diffusion", "Guidance"): "Scale s = 0 ignores the class, so few samples are the digit asked for; s = 1 is the "
-        "plain conditional model; s = 3 or more hits the class nearly every time, while the diversity bar falls: "
+    ("diffusion", "Guidance"): "Scale s = 0 ignores the class, so few samples are the digit asked for. s = 1 is the "
+        "plain conditional model; s = 3 or more hits the class nearly every time. Meanwhile the diversity bar falls: "
         "guidance trades variety for fidelity.",
     ("diffusion", "Inpainting"): "Only the hidden part is generated: the known pixels are put back at every step. "
         "Different noise gives different, equally plausible fills, and the classifier under each fill shows they "

@@ -1,0 +1,346 @@
+"""Guided lessons: for each section of the syllabus, a sequence of steps, each putting a page into a particular
+state (model, data, tab, sliders) and saying what to look at. Some steps ask the learner to predict first: the
+question comes with the page still showing the step before, the guess is taken, and only then does the page show
+the answer beside a value measured on the shipped models (gen_core/measures.py), never a typed-in one.
+
+A lesson's place is in the URL (?lesson=vae&step=4), so a teacher can project a step or hand it out. The panel sits
+above every page while a lesson runs (frame.py); Home lists the lessons.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import streamlit as st
+
+from gen_core import measures
+from gen_core.classifier_lab import SYNTHETIC
+from ui import links
+from ui.loaders import core_on, get_core
+
+GAN, VAE, DIFFUSION, GVD, PLAYGROUND = ("app_pages/gan_studio.py", "app_pages/vae_explorer.py",
+                                        "app_pages/diffusion_theater.py", "app_pages/gen_vs_disc.py",
+                                        "app_pages/playground.py")
+
+
+@dataclass(frozen=True)
+class Predict:
+    """Ask before showing: `reveal` is the page state that shows the answer, `measure(core)` the measured value
+    (gen_core.measures), and `answer(measured)` the choice that value makes right."""
+    ask: str
+    choices: tuple[str, ...]
+    measure: Callable
+    answer: Callable[[dict], str]
+    reveal: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    page: str
+    state: dict          # widget key -> value, set when the step opens (None: forget the key, back to its default)
+    look: str            # what to look at (Markdown, ours)
+    predict: Predict | None = None
+
+
+@dataclass(frozen=True)
+class Lesson:
+    key: str
+    title: str
+    summary: str
+    steps: tuple[Step, ...]
+
+
+def bucket(value: int, edges: tuple[tuple[int, int, str], ...]) -> str:
+    """The choice whose inclusive range (low, high, label) holds `value`."""
+    return next(label for low, high, label in edges if low <= value <= high)
+
+
+COUNT_OF_16 = ((16, 16, "all 16"), (6, 15, "6 to 15"), (1, 5, "1 to 5"), (0, 0, "none"))
+COUNT_OF_10 = ((10, 10, "all 10"), (6, 9, "6 to 9"), (3, 5, "3 to 5"), (0, 2, "2 or fewer"))
+HITS_OF_8 = ((0, 2, "0 to 2"), (3, 5, "3 to 5"), (6, 8, "6 to 8"))
+
+LESSONS = (
+    Lesson("gan", "GANs: a forger and a detective", "Sampling, truncation, the adversarial game, mode collapse, "
+           "mode dropping and the generator/discriminator imbalance, on shipped GANs and one you train live.", (
+        Step("Samples from a trained GAN", GAN, {"gan_model": "gan-digits", "gan_tab": "Samples",
+                                                  "gan_truncation": 1.0},
+             "Each tile is G(z) for a random noise vector z; the number under it is D's probability that the image "
+             "is real. Press **New samples** a few times: G never copies a training image, it draws new ones."),
+        Step("Truncation: quality against diversity", GAN, {"gan_tab": "Samples", "gan_truncation": 0.4},
+             "ψ = 0.4 pulls every z towards the mean. Samples get cleaner and more alike: the caption's pixel spread "
+             "falls. Turned down to 0, every tile is the same 'average' image."),
+        Step("A smooth map from noise to images", GAN, {"gan_tab": "Interpolation", "gan_truncation": 1.0},
+             "Walk a straight line between two noise vectors: every frame is a plausible digit. G learned a "
+             "continuous map, not a table of training images."),
+        Step("The adversarial game", GAN, {"gan_tab": "Training history"},
+             "The two losses do not fall together: D and G take turns winning. D(x) on real images and D(G(z)) on "
+             "fakes move towards each other; at the game's equilibrium both would be 1/2."),
+        Step("Predict: mode collapse", GAN, {"gan_tab": "Training history"},
+             "gan-digits-collapsed was trained with settings that let G collapse. It still draws sharp digits.",
+             Predict("Of the 10 digit classes, how many does gan-digits-collapsed draw (each at least half its fair "
+                     "share, in 500 samples)?", tuple(label for *_, label in COUNT_OF_10),
+                     lambda core: measures.classes_drawn(core, "gan-digits-collapsed"),
+                     lambda m: bucket(m["value"], COUNT_OF_10),
+                     {"gan_tab": "Mode collapse", "gan_left": "gan-digits", "gan_right": "gan-digits-collapsed"})),
+        Step("Mode dropping", GAN, {"gan_tab": "Mode collapse", "gan_left": "gan-digits",
+                                    "gan_right": "gan-digits-collapsed"},
+             "The histogram shows which digits the collapsed G never draws: those modes of the data are dropped. "
+             "Its samples look fine one by one; only a measure over many samples shows what is missing."),
+        Step("Predict: D far stronger than G", GAN, {"gan_tab": "Mode collapse"},
+             "gan-digits-imbalanced's discriminator learned much faster than its generator.",
+             Predict("How many digit classes does its generator draw?", tuple(label for *_, label in COUNT_OF_10),
+                     lambda core: measures.classes_drawn(core, "gan-digits-imbalanced"),
+                     lambda m: bucket(m["value"], COUNT_OF_10),
+                     {"gan_tab": "Mode collapse", "gan_left": "gan-digits", "gan_right": "gan-digits-imbalanced"})),
+        Step("Why the imbalance stalls G", GAN, {"gan_model": "gan-digits-imbalanced", "gan_tab": "Training history"},
+             "D(x) on real images goes to 1 and D(G(z)) to 0: D wins outright. With D that sure, G's loss "
+             "saturates and its gradient carries almost nothing, so G stops improving."),
+        Step("Watch it happen live", PLAYGROUND, {"pg_data": "ring8", "pg_families": ["gan"],
+                                                  "pg_gan_preset": "GAN: overtrained G (collapses)", "pg_loss": None},
+             "Press **Play**: a small GAN trains on eight Gaussian modes. Watch 'modes covered' in the table as G, "
+             "taking five steps for each of D's, chases a few modes. Turn on slow motion to see one D step, then "
+             "one G step."),
+    )),
+    Lesson("vae", "VAEs: a map of latent space", "The latent map, walks and traversals, posterior collapse, blurry "
+           "reconstructions against blended samples, imputation and anomalies.", (
+        Step("The latent map", VAE, {"vae_model": "vae-digits", "vae_tab": "Map"},
+             "Every test image is a dot at its code μ, coloured by its digit. The VAE never saw a label, yet the "
+             "digits gather. Click a dot to see its reconstruction; click empty space to decode that place."),
+        Step("Walking between two codes", VAE, {"vae_tab": "Walk", "vae_frames": 10},
+             "A straight line in latent space decodes to a smooth morph from A to B: the decoder is continuous, and "
+             "most points between two digits still decode to something digit-like."),
+        Step("One dimension at a time", VAE, {"vae_tab": "Traverse"},
+             "Sliders are latent dimensions, the most used (highest KL) first. Turn one: the image changes. Turn "
+             "one whose KL is about 0: nothing changes, the decoder ignores it."),
+        Step("Predict: posterior collapse", VAE, {"vae_tab": "Traverse"},
+             "vae-digits weighs the KL term with beta = 1. vae-digits-beta8 is the same network with beta = 8.",
+             Predict("Of vae-digits-beta8's 16 latent dimensions, how many stay active (carry information)?",
+                     tuple(label for *_, label in COUNT_OF_16),
+                     lambda core: measures.active_dimensions(core, "vae-digits-beta8"),
+                     lambda m: bucket(m["value"], COUNT_OF_16),
+                     {"vae_model": "vae-digits-beta8", "vae_tab": "Posterior collapse", "vae_compare": "vae-digits"})),
+        Step("What collapse looks like", VAE, {"vae_model": "vae-digits-beta8", "vae_tab": "Posterior collapse",
+                                               "vae_compare": "vae-digits"},
+             "Every bar of beta = 8 is at zero: the encoder tells the decoder nothing, and the decoder draws the "
+             "same average blob whatever z is. The penalty for using z outweighed what z could explain."),
+        Step("Predict: blurry reconstructions", VAE, {"vae_model": "vae-digits", "vae_tab": "Map"},
+             "vae-digits-lowkl was trained with a weak KL term, so its codes may spread out to describe each image.",
+             Predict("Which reconstructs test digits more sharply (lower reconstruction error)?",
+                     ("vae-digits (beta = 1)", "vae-digits-lowkl (weak KL)", "the same"),
+                     lambda core: {"value": min(("vae-digits", "vae-digits-lowkl"), key=lambda n: measures
+                                                .reconstruction_error(core, n)["value"]),
+                                   "text": "reconstruction error: vae-digits " +
+                                   measures.reconstruction_error(core, "vae-digits")["text"] + ", vae-digits-lowkl " +
+                                   measures.reconstruction_error(core, "vae-digits-lowkl")["text"]},
+                     lambda m: "vae-digits-lowkl (weak KL)" if m["value"] == "vae-digits-lowkl" else
+                     "vae-digits (beta = 1)",
+                     {"vae_model": "vae-digits-lowkl", "vae_tab": "Map"})),
+        Step("Sharp codes, blended samples", VAE, {"vae_model": "vae-digits-lowkl", "vae_tab": "Posterior collapse",
+                                                   "vae_compare": "vae-digits"},
+             "The weak-KL model uses all its dimensions and reconstructs sharply, but its codes do not fill "
+             "N(0, I): samples drawn from the prior land between the codes of real digits and decode to blends. "
+             "Beta = 1's reconstructions are blurrier (the KL term limits what z can say), its samples more "
+             "digit-like: the VAE's trade-off."),
+        Step("Filling in and flagging", VAE, {"vae_model": "vae-digits", "vae_tab": "Impute & anomalies"},
+             "Hide half a digit: searching z to explain the visible pixels fills in the rest. Switch to anomalies: "
+             "a letter or noise gets an ELBO far below every real test digit."),
+    )),
+    Lesson("diffusion", "Diffusion: noise in, noise out", "The forward process and its schedules, the reverse "
+           "process, DDPM against DDIM, guidance, inpainting and the 2-D field.", (
+        Step("Destroying an image", DIFFUSION, {"diff_model": "ddpm-digits", "diff_tab": "Forward", "diff_fwd_t": 250},
+             "x_t = sqrt(ᾱ_t) x_0 + sqrt(1 − ᾱ_t) ε: no learning, just shrinking and noise. The strip shows the "
+             "whole road from t = 0 to T − 1 under each schedule, with the same ε."),
+        Step("Predict: which schedule keeps more", DIFFUSION, {"diff_tab": "Forward", "diff_fwd_t": 250},
+             "Two schedules spread the noise over the same T = 1000 steps.",
+             Predict("At t = 500, which schedule keeps more of the original image?", ("linear", "cosine", "the same"),
+                     lambda core: measures.signal_kept(1000, 500), lambda m: m["value"],
+                     {"diff_tab": "Forward", "diff_fwd_t": 500})),
+        Step("Almost pure noise", DIFFUSION, {"diff_tab": "Forward", "diff_fwd_t": 900},
+             "At t = 900 the linear schedule keeps about 3% of x_0. The model's guess of x_0 (bottom) is now a "
+             "blurry average: a very noisy input says little about which image it came from."),
+        Step("Reverse: from noise to digits", DIFFUSION, {"diff_tab": "Reverse", "diff_sampler": "ddim",
+                                                          "diff_steps": 50},
+             "Press **Run the reverse process** and play it back: the right-hand guess of x_0 settles the coarse "
+             "shape in the first steps and the details last."),
+        Step("Predict: DDPM against DDIM", DIFFUSION, {"diff_tab": "Reverse"},
+             "DDPM samples with all 1000 steps; DDIM can jump through 50 of them.",
+             Predict("How many times fewer network calls does DDIM with 50 steps make?", ("2x", "5x", "20x", "1000x"),
+                     lambda core: measures.ddim_calls(1000, 50), lambda m: f"{m['value']}x",
+                     {"diff_tab": "Samplers", "diff_cmp_steps": 50, "diff_cmp_eta": 0.0})),
+        Step("Same noise, same picture", DIFFUSION, {"diff_tab": "Samplers", "diff_cmp_steps": 10,
+                                                     "diff_cmp_eta": 0.0},
+             "With η = 0 DDIM is deterministic: even 10 steps from the same x_T give nearly the same digits as 50. "
+             "The measured times follow steps × one network forward."),
+        Step("Predict: classifier-free guidance", DIFFUSION, {"diff_tab": "Samplers"},
+             "Ask the class-conditional model for the digit 7 with guidance scale s = 0, which ignores the class.",
+             Predict("Of 8 samples at s = 0, how many does a classifier trained on real digits read as 7?",
+                     tuple(label for *_, label in HITS_OF_8),
+                     lambda core: measures.guided_hits(core, "ddpm-digits", 7, 0.0),
+                     lambda m: bucket(m["value"], HITS_OF_8),
+                     {"diff_tab": "Guidance", "diff_guide_label": "7", "diff_guide_scales": [0.0, 1.0, 3.0, 5.0],
+                      "diff_guide_n": 8, "diff_guide_seed": 0})),
+        Step("Inpainting", DIFFUSION, {"diff_tab": "Inpainting"},
+             "Hide the top half: only the hidden part is generated, the known pixels are put back at every step. "
+             "Different noise, different plausible fills: sometimes a different digit."),
+        Step("The field in 2-D", DIFFUSION, {"diff_tab": "2-D", "diff_toy_t": 20},
+             "At small t the arrows point to the nearest part of the data. Slide t up: they all point to the middle. "
+             "DDPM's paths (grey) jitter, DDIM's are smooth."),
+    )),
+    Lesson("gvd", "Generative vs discriminative, row by row", "Each row of the syllabus's table tested on real "
+           "data: objective, generation, use cases, data needed, missing data, irrelevant features.", (
+        Step("Objective: densities against boundaries", GVD, {"gvd_data": "moons", "gvd_tab": "Decision boundaries",
+                                                              "gvd_bound_n": 200},
+             "Naive Bayes and QDA model each class's density and classify where the densities cross; logistic "
+             "regression and the SVM fit the boundary itself. Compare their shapes on the two moons."),
+        Step("Data generation", GVD, {"gvd_data": "digits", "gvd_tab": "Generation"},
+             "The generative classifier draws new digits of each class (blurry: it is a simple Gaussian model). The "
+             "discriminative model has nothing to sample from."),
+        Step("Use case: anomaly detection", GVD, {"gvd_data": "digits", "gvd_tab": "Outliers",
+                                                  "gvd_out_kind": "inverted images"},
+             "Inverted digits are unlike any training image. log p(x) from the generative models separates them "
+             "almost perfectly (AUROC near 1); logistic regression's confidence does not."),
+        Step("Predict: who needs less data", GVD, {"gvd_data": "digits", "gvd_tab": "Outliers"},
+             "On two correlated Gaussian classes (20 features), train naive Bayes and unpenalised logistic "
+             "regression on random subsets of growing size.",
+             Predict("With 49 training examples, which is more accurate on average?",
+                     ("Naive Bayes", "Logistic regression (no penalty)"),
+                     lambda core: measures.few_examples_winner(SYNTHETIC, 49, task=(20, 3.0, 0.8)),
+                     lambda m: m["value"],
+                     {"gvd_data": SYNTHETIC, "gvd_dim": 20, "gvd_sep": 3.0, "gvd_corr": 0.8,
+                      "gvd_tab": "Learning curves"})),
+        Step("The crossover", GVD, {"gvd_data": SYNTHETIC, "gvd_dim": 20, "gvd_sep": 3.0, "gvd_corr": 0.8,
+                                    "gvd_tab": "Learning curves"},
+             "Naive Bayes plateaus early; logistic regression starts lower, overtakes it and ends higher, because "
+             "naive Bayes's independence assumption is wrong for correlated features. Set the correlation to 0 and "
+             "the crossover moves far to the right."),
+        Step("Predict: missing data", GVD, {"gvd_data": "digits", "gvd_tab": "Generation"},
+             "Hide half of the pixels of every test digit, after training on complete digits.",
+             Predict("Which keeps more of its accuracy?", ("LDA (generative)", "Logistic regression"),
+                     lambda core: measures.missing_winner("digits"),
+                     lambda m: "LDA (generative)" if m["value"] == "LDA" else "Logistic regression",
+                     {"gvd_data": "digits", "gvd_tab": "Missing data"})),
+        Step("Irrelevant features", GVD, {"gvd_data": "digits", "gvd_tab": "Irrelevant features", "gvd_irr_n": 200},
+             "Add pure noise features: LDA, estimating a covariance over every feature, falls furthest; logistic "
+             "regression and the forest lose little. Naive Bayes stays flat: how sensitive a generative model is "
+             "depends on how much it must estimate per feature."),
+        Step("Few points, many parameters", GVD, {"gvd_data": "moons", "gvd_tab": "Decision boundaries",
+                                                  "gvd_bound_n": 20},
+             "With 20 points the flexible models' boundaries are guesses; with 4000 they are sharp. Model "
+             "complexity is paid for in data."),
+    )),
+)
+BY_KEY = {lesson.key: lesson for lesson in LESSONS}
+
+
+# --- running a lesson -------------------------------------------------------------------------------------------
+
+def apply(state: dict) -> None:
+    """Put widget values into Session State (None forgets a key): the widgets pick them up when they are drawn."""
+    for key, value in state.items():
+        if value is None:
+            st.session_state.pop(key, None)
+        else:
+            st.session_state[key] = value
+
+
+def open_step(key: str, index: int) -> None:
+    """Callback: go to step `index` of lesson `key` (its page is switched to by `panel`)."""
+    step = BY_KEY[key].steps[index]
+    st.session_state.update(lesson=key, lesson_step=index, lesson_goto=step.page)
+    apply(step.state)
+
+
+def reveal(key: str, index: int) -> None:
+    step = BY_KEY[key].steps[index]
+    st.session_state[f"lesson_revealed_{key}_{index}"] = True
+    apply(step.predict.reveal)
+
+
+def end_lesson() -> None:
+    for name in ("lesson", "lesson_step", "lesson_goto"):
+        st.session_state.pop(name, None)
+
+
+@st.cache_data(show_spinner="Measuring on the shipped models...", max_entries=64)
+def measured(key: str, index: int, device: str) -> dict:
+    found = BY_KEY[key].steps[index].predict.measure(core_on(device))
+    return {"value": found["value"], "text": found["text"]}
+
+
+def adopt_from_url() -> None:
+    """A link's ?lesson=KEY&step=N, on a session's first run: open that step."""
+    if st.session_state.get("lesson_adopted"):
+        return
+    st.session_state["lesson_adopted"] = True
+    key, raw = links.read("lesson"), links.read("step")
+    if key is None:
+        return
+    lesson = BY_KEY.get(key)
+    try:
+        index = int(raw or 1) - 1
+        if lesson is None or not 0 <= index < len(lesson.steps):
+            raise ValueError
+    except ValueError:
+        st.session_state["lesson_url_problem"] = (key, raw)
+        return
+    open_step(key, index)
+
+
+def url_path(page: str) -> str:
+    from ui.registry import PAGES
+    return next(p.url_path for p in PAGES if p.path == page)
+
+
+def panel(current_url_path: str) -> None:
+    """Above the page while a lesson runs: its step, what to look at, the prediction, and Back / Next. Switches to
+    the step's page when a button asked for it."""
+    adopt_from_url()
+    goto = st.session_state.pop("lesson_goto", None)
+    if goto and url_path(goto) != current_url_path:
+        # with the lesson's place as the new page's only parameters: switch_page's default, clearing them all,
+        # is refused while widgets are bound to the URL (the step's widget values travel in Session State)
+        st.switch_page(goto, query_params={"lesson": st.session_state["lesson"],
+                                           "step": str(st.session_state["lesson_step"] + 1)})
+    if "lesson_url_problem" in st.session_state:
+        from ui.text import plain
+        key, raw = st.session_state.pop("lesson_url_problem")
+        st.warning(f"Ignored lesson={plain(repr(str(key)[:40]))}, step={plain(repr(str(raw)[:20]))} from the link: "
+                   f"no such lesson step. Lessons: {', '.join(BY_KEY)}.")
+    key = st.session_state.get("lesson")
+    if key not in BY_KEY:
+        links.write("lesson", None)
+        links.write("step", None)
+        return
+    lesson, index = BY_KEY[key], int(st.session_state.get("lesson_step", 0))
+    step = lesson.steps[index]
+    links.write("lesson", key)
+    links.write("step", str(index + 1))
+    with st.container(border=True, key="lesson_panel"):
+        st.markdown(f"**Lesson: {lesson.title}** · step {index + 1} of {len(lesson.steps)}: **{step.title}**")
+        st.markdown(step.look)
+        if step.predict is not None:
+            ask(key, index, step.predict)
+        if url_path(step.page) != current_url_path:
+            st.caption("This step is on another page: press Next or Back to go there.")
+        c = st.columns([1, 1, 1, 4])
+        c[0].button("Back", icon=":material/arrow_back:", disabled=index == 0, key="lesson_back",
+                    on_click=open_step, args=(key, index - 1))
+        if index + 1 < len(lesson.steps):
+            c[1].button("Next", icon=":material/arrow_forward:", type="primary", key="lesson_next",
+                        on_click=open_step, args=(key, index + 1))
+        c[2].button("End lesson", icon=":material/close:", key="lesson_end", on_click=end_lesson)
+
+
+def ask(key: str, index: int, predict: Predict) -> None:
+    """Predict, then reveal: the guess first, then the measured value beside it (and the page shows the answer)."""
+    guess_key = f"lesson_guess_{key}_{index}"
+    guess = st.radio(f"**Predict:** {predict.ask}", predict.choices, index=None, key=guess_key, horizontal=True)
+    if not st.session_state.get(f"lesson_revealed_{key}_{index}"):
+        st.button("Reveal", icon=":material/visibility:", key=f"lesson_reveal_{key}_{index}", disabled=guess is None,
+                  on_click=reveal, args=(key, index), help="Make a guess first")
+        return
+    found = measured(key, index, str(get_core().device))
+    right = predict.answer(found)
+    verdict = "right" if guess == right else f"the answer is **{right}**"
+    st.success(f"Your guess: **{guess or 'none'}**, {verdict}. Measured: {found['text']}.", icon=":material/science:")
