@@ -10,6 +10,20 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true", help="also run the slow browser journeys (marked slow)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow browser journeys run with --slow (or GENLAB_SLOW=1); CI runs the representative rest (README, Test)."""
+    if config.getoption("--slow") or os.environ.get("GENLAB_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="a slow browser journey: run with --slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 def pytest_configure(config):
     home = Path(config.rootpath if hasattr(config, "rootpath") else ROOT) / ".pytest_cache" / "genlab_home"
     if os.environ.get("PYTEST_XDIST_WORKER"):  # pytest -n N: each worker its own caches, never half-written ones

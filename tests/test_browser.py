@@ -140,7 +140,7 @@ def test_clicking_the_vae_map_in_chromium(server, browser):
     places = centres_of_map_marks(page, grid=True)
     # A grid point, clicked at its centre, is the nearest point to the click: "empty space" even near dots.
     page.mouse.click(*max(places, key=lambda p: (p[0] - x) ** 2 + (p[1] - y) ** 2))
-    page.get_by_text("Distance to the nearest real point").wait_for(timeout=60_000)
+    page.get_by_test_id("stMetricLabel").get_by_text("Distance to the nearest real point").wait_for(timeout=60_000)
     assert page.get_by_text("the place (").count() == 1
     assert page.locator('[data-testid="stException"]').count() == 0
 
@@ -151,7 +151,7 @@ def test_a_shared_link_cannot_inject_markdown(server, browser):
     requested = []
     page.on("request", lambda request: requested.append(request.url))
     page.goto(f"{server}/?seed=**BOLD**%20[phish](http://evil.invalid/p)%20![t](http://evil.invalid/track.png)")
-    warning = page.locator('[data-testid="stSidebar"] [data-testid="stAlert"]')
+    warning = page.locator('[data-testid="stMain"] [data-testid="stAlert"]').filter(has_text="Ignored seed")
     warning.wait_for(timeout=90_000)
     text = warning.inner_text().replace("\u200b", "")  # zero-width spaces keep the URLs from becoming links
     assert "**BOLD** [phish](http://evil.invalid/p) ![t](http://evil.invalid/track.png)" in text
@@ -160,3 +160,104 @@ def test_a_shared_link_cannot_inject_markdown(server, browser):
     from urllib.parse import urlparse
     assert not [url for url in requested if urlparse(url).hostname != "127.0.0.1"]  # nothing fetched elsewhere
     page.screenshot(path=str(ROOT / ".pytest_cache" / "url_injection.png"))
+
+
+PAGES = ["", "gan_studio", "vae_explorer", "diffusion_theater", "gen_vs_disc", "playground"]
+RUNNING = ('[data-testid="stStatusWidget"], [data-testid="stSkeleton"], [data-testid="stSpinner"], '
+           '[data-stale="true"]')
+
+
+def settle(page, timeout: float = 120) -> None:
+    """Wait until nothing runs, loads or waits to be replaced (twice in a row, 300 ms apart)."""
+    page.wait_for_timeout(400)
+    end = time.time() + timeout
+    while time.time() < end:
+        if page.locator(RUNNING).count() == 0:
+            page.wait_for_timeout(300)
+            if page.locator(RUNNING).count() == 0:
+                return
+        page.wait_for_timeout(200)
+    raise AssertionError("the page kept running")
+
+
+def test_no_page_asks_anything_of_another_server(server, browser):
+    """Every request every page makes (scripts, fonts, icons, images, websockets) goes to the GenLab server:
+    nothing reaches the network at run time, so GenLab works offline and leaks nothing about its visitors."""
+    from urllib.parse import urlparse
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("websocket", lambda socket: requested.append(socket.url))
+    for path in PAGES:
+        page.goto(f"{server}/{path}")
+        page.locator('[data-testid="stMainBlockContainer"] h1').first.wait_for(timeout=90_000)
+        settle(page)
+    elsewhere = sorted({url for url in requested if urlparse(url).hostname not in ("127.0.0.1", None)
+                        and not url.startswith("data:")})
+    assert len(requested) > 50 and not elsewhere, elsewhere
+
+
+def test_copy_link_copies_a_link_that_restores_the_view(server, browser):
+    """Change a tab and a slider, press 'Copy link to this view', open what was copied in a fresh page: the same
+    tab and slider value come back."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                  permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(f"{server}/diffusion_theater")
+    page.get_by_role("slider", name="Timestep t").first.wait_for(timeout=90_000)
+    page.get_by_role("tab", name="Forward").click()
+    slider = page.get_by_role("slider", name="Timestep t").first
+    slider.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    settle(page)
+    assert "diff_fwd_t=255" in page.url
+    page.get_by_role("button", name="Copy link to this view").click()
+    page.get_by_text("Copied").wait_for(timeout=10_000)
+    link = page.evaluate("navigator.clipboard.readText()")
+    assert link == page.url and "diff_fwd_t=255" in link
+    fresh = context.new_page()
+    fresh.goto(link)
+    fresh.get_by_text("x_0 and x_255").first.wait_for(timeout=90_000)  # the picture of t = 255, not the default 250
+    context.close()
+
+
+def walk_lesson(server, browser, key: str, width: int = 1280, height: int = 720) -> None:
+    """A lesson from its link to its last step in projector mode: each step's panel, its page, no exception; each
+    prediction answered and revealed beside the measured value."""
+    from ui.lessons import BY_KEY
+    from ui.registry import PAGES as REGISTERED
+    titles = {p.path: p.title for p in REGISTERED} | {"app_pages/gen_vs_disc.py": "Generative vs discriminative"}
+    lesson = BY_KEY[key]
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(f"{server}/?projector=true&lesson={key}&step=1")
+    panel = page.locator(".st-key-lesson_panel")
+    panel.wait_for(timeout=90_000)
+    for index, step in enumerate(lesson.steps):
+        settle(page)
+        assert f"step {index + 1} of {len(lesson.steps)}: {step.title}" in panel.inner_text()
+        assert titles[step.page] in page.locator('[data-testid="stMainBlockContainer"] h1').first.inner_text()
+        if step.predict is not None:
+            assert "Measured" not in panel.inner_text()
+            panel.locator("label").filter(has_text=step.predict.choices[0]).first.click()
+            settle(page)
+            panel.get_by_role("button", name="Reveal").click()
+            settle(page)
+            assert "Measured" in panel.inner_text() and step.predict.choices[0] in panel.inner_text()
+        assert page.locator('[data-testid="stException"]').count() == 0, step.title
+        assert f"lesson={key}" in page.url and f"step={index + 1}" in page.url
+        if index + 1 < len(lesson.steps):
+            panel.get_by_role("button", name="Next").click()
+    panel.get_by_role("button", name="End lesson").click()
+    settle(page)
+    assert page.locator(".st-key-lesson_panel").count() == 0
+
+
+def test_the_vae_lesson_runs_end_to_end_in_chromium(server, browser):
+    walk_lesson(server, browser, "vae")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", ["gan", "diffusion", "gvd"])
+def test_every_other_lesson_runs_end_to_end_in_chromium(server, browser, key):
+    walk_lesson(server, browser, key, 1920, 1080)

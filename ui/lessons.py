@@ -323,7 +323,7 @@ def panel(current_url_path: str) -> None:
             ask(key, index, step.predict)
         if url_path(step.page) != current_url_path:
             st.caption("This step is on another page: press Next or Back to go there.")
-        c = st.columns([1, 1, 1, 4])
+        c = st.columns([2, 2, 3, 5])  # wide enough for "End lesson" at projector sizes
         c[0].button("Back", icon=":material/arrow_back:", disabled=index == 0, key="lesson_back",
                     on_click=open_step, args=(key, index - 1))
         if index + 1 < len(lesson.steps):
