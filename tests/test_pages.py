@@ -45,7 +45,7 @@ def test_sample_seed_and_new_samples_button_change_the_grid():
     at.number_input(key="home_demo_seed").set_value(5).run()
     second = image_urls(at)
     assert second != first
-    at.button[0].click().run()
+    next(b for b in at.button if b.label == "New samples").click().run()
     assert not at.exception
     assert at.number_input(key="home_demo_seed").value == 6
     assert image_urls(at) not in (first, second)
