@@ -210,9 +210,11 @@ def curves_section(data_key):
     if generative and discriminative:
         found = lab.crossover(sizes, result[generative[0]], result[discriminative[0]])
         if found is not None:
-            # a shape on a log axis is placed in log10 units: x=200 stretched the axis to 10^200
-            figure.add_vline(x=np.log10(found["overtaken_at"]), line_dash="dot", line_color="black",
-                             annotation_text=f"{discriminative[0]} overtakes from n = {found['overtaken_at']}")
+            # On a log axis a shape takes the data value but an annotation takes its log10: add_vline's own
+            # annotation put the label at 10^n and stretched the axis to 10^64-10^128.
+            figure.add_vline(x=found["overtaken_at"], line_dash="dot", line_color="black")
+            figure.add_annotation(x=np.log10(found["overtaken_at"]), y=1, yref="paper", yanchor="bottom",
+                                  showarrow=False, text=f"{discriminative[0]} overtakes from n = {found['overtaken_at']}")
             note = (f"Crossover: {generative[0]} is ahead at n = {found['leads_from']} to {found['leads_to']}; "
                     f"{discriminative[0]} overtakes from n = {found['overtaken_at']} on and ends higher.")
         else:
@@ -220,9 +222,9 @@ def curves_section(data_key):
                     "throughout." + (" Try another feature correlation." if data_name == lab.SYNTHETIC else
                                      " On real data with the penalised logistic regression that is usual: see the "
                                      "crossover on the synthetic task."))
-    figure.update_xaxes(range=[np.log10(sizes[0]) - 0.05, np.log10(sizes[-1]) + 0.05])
+    figure.update_xaxes(range=[np.log10(sizes[0]) - 0.05, np.log10(sizes[-1]) + 0.05])  # a log axis's range: log10
     figure.update_layout(xaxis_type="log", xaxis_title="training examples", yaxis_title="test accuracy", height=380,
-                         margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=-0.2))
+                         margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.2))
     st.plotly_chart(figure, width="stretch", key="gvd_curve_chart")
     st.caption(f"Mean over {resamples} random training subsets; bands from the 10th to the 90th percentile. Solid: "
                f"generative, dashed: discriminative. {note} Computed in {seconds:.2f} s (cached after).")

@@ -323,7 +323,8 @@ def live_view():
                 f"training too, so {sum(waited)} of the last {len(waited)} frames waited their turn."
                 if sum(waited) >= 3 else "")
         status.caption(f"Playing: {len(recent) / seconds:.1f} frames a second, "
-                       f"{sum(n for _, n in recent) / seconds:.0f} training steps a second per model.{note} "
+                       f"{sum(n for _, n in recent) / seconds:.0f} training steps a second per model, redrawing "
+                       f"included (the table's 'steps/s training' counts training time alone).{note} "
                        f"Pause to stop.")
         if min(m.steps for m in models.values()) >= stop_at:
             st.session_state["pg_playing"] = False

@@ -109,9 +109,10 @@ def line_figure(steps, series: dict[str, list[float]], title: str, y_title: str 
     if marker is not None:
         figure.add_vline(x=marker, line_dash="dash", line_color="grey")
     if reference is not None:
-        # the label above the line at the left, on a white box: at the right it sat on the curves near the end
-        figure.add_hline(y=reference[0], line_dash="dot", line_color="black", annotation_text=reference[1],
-                         annotation_position="top left", annotation_bgcolor="rgba(255,255,255,0.85)")
+        # named in the legend, not by an annotation: inside the plot the label sat on the curves around it
+        figure.add_hline(y=reference[0], line_dash="dot", line_color="black")
+        figure.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=reference[1],
+                                    line=dict(dash="dot", color="black")))
     figure.update_layout(title=title, xaxis_title="training step", yaxis_title=y_title, height=300,
                          margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25))
     return figure

@@ -61,6 +61,13 @@ def test_learning_curves_show_the_crossover_on_the_synthetic_task(page):
     open_tab(page, "gvd_tab", "Learning curves")
     captions = " ".join(c.value for c in page.caption)
     assert "Crossover: Naive Bayes is ahead at n =" in captions and "overtakes from n =" in captions, captions
+    import json
+    spec = json.loads(page.get("plotly_chart")[0].proto.spec)
+    low, high = spec["layout"]["xaxis"]["range"]  # log10 units: the axis spans 8 to 1000 examples, not 10^89
+    assert 0.8 < low < 1 and 2.9 < high < 3.1
+    line = [shape for shape in spec["layout"]["shapes"] if shape.get("x0") == shape.get("x1")]
+    label = [a for a in spec["layout"]["annotations"] if "overtakes" in a["text"]]
+    assert line and label and abs(10 ** label[0]["x"] - line[0]["x0"]) < 1e-6  # the label sits on its line
     run(page.slider(key="gvd_corr").set_value(0.0))
     assert " ".join(c.value for c in page.caption) != captions
 
