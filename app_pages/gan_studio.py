@@ -14,6 +14,7 @@ from ui.charts import histogram_chart
 from ui.images import labelled_grid, show_grid
 from ui.loaders import checkpoints_of, core_on, describe_checkpoint, get_core, get_dataset, pick_checkpoint
 from ui.notice import notice
+from ui.player import player_html
 from ui.settings import MAX_SEED, clamp_state, global_seed, next_seed, reproduce, seed_input
 from ui.text import plain
 
@@ -168,6 +169,9 @@ def history_section():
                                           reference=(0.5, "equilibrium: D = 1/2")), key="gan_probs")
     if snapshots:
         show_grid(snapshots[at], nrow=16, caption=f"the same 16 noise vectors decoded at step {at}")
+        with st.expander("Play the training: every snapshot in the browser, at the speed you choose",
+                         icon=":material/play_circle:"):
+            st.iframe(snapshot_player(loaded.path, card["weights_sha256"]), height="content")
     if config["arch"] == "progressive":
         top, grow = loaded.model.generator.top, config["grow_steps"]
         sizes = [f"{side}x{side}" for side in (dataset.shape[-1] // 2 ** (top - k) for k in range(top + 1))]
@@ -231,6 +235,16 @@ def collapse_section():
                                       "Class histogram of 1000 samples", "share of samples"), key="gan_collapse_bars")
     st.caption("A class is covered when it gets at least half its fair share (1/2K). KL from uniform is 0 when every "
                "class is equally common and log K (2.30 for digits) when all samples are one class.")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def snapshot_player(path, weights_sha256: str) -> str:
+    """All of a checkpoint's training snapshots as one in-browser player (ui/player.py): the frames go to the
+    browser once, so playing, stepping and scrubbing need no server round trip."""
+    snapshots = load_snapshots(path)
+    frames = [render.grid(x, nrow=16, scale=3) for x in snapshots.values()]
+    return player_html(frames, [f"the same 16 noise vectors decoded at step {step}" for step in snapshots], start=0,
+                       label="Training, snapshot by snapshot")
 
 
 CYCLE_IMAGES = 12

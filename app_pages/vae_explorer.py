@@ -14,6 +14,7 @@ from ui.background import start_once
 from ui.images import labelled_grid, show_grid
 from ui.loaders import get_core, get_dataset, pick_checkpoint
 from ui.notice import notice
+from ui.player import player_html
 from ui.settings import clamp_state, reproduce
 from ui.text import plain
 
@@ -232,7 +233,9 @@ def walk_section():
     scale = render.auto_scale(images.shape[-2], 160)
     pictures = [render.to_pil(im, scale) for im in images]
     gif = render.gif_bytes(pictures + pictures[-2:0:-1], duration_ms=90)
-    left.image(gif, caption="animation")
+    with left:  # played in the browser at the chosen speed: no server round trip per frame (ui/player.py)
+        st.iframe(player_html(pictures, [f"step {k} of {frames - 1} from A to B" for k in range(frames)], start=0,
+                              label="The walk from A to B"), height="content")
     left.download_button("Download GIF", gif, file_name=f"{name}-walk.gif", mime="image/gif")
     right.caption(f"The walk on the {METHOD_LABELS[projection.method]} map, {note}.")
     right.altair_chart(latent_map.map_chart(projection.coords, labels, class_names, "the walk from A to B", grid_steps=0,

@@ -99,6 +99,11 @@ def test_training_history_snapshot_slider_and_value_function(studio):
     snap = [e for e in studio.get("image") if "noise vectors decoded at step" in e.proto.imgs[0].caption][0]
     assert snap.proto.imgs[0].url != first
     assert any("V(D,G)" in x.value for x in studio.get("latex"))
+    # the whole training plays in the browser: one frame per snapshot, sent once
+    from tests.test_diffusion_theater import player_data
+    frames, captions_ = player_data(studio.get("iframe")[0].proto.srcdoc)
+    assert len(frames) == len(slider.options) and len(set(frames)) == len(frames)
+    assert captions_[-1].endswith(f"step {slider.options[-1]}")
 
 
 def test_collapsed_model_covers_fewer_classes(studio):

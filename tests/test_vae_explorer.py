@@ -75,6 +75,9 @@ def test_two_clicks_become_the_walk(explorer):
     assert walk == ["linear path from A to B in the 2-d latent space"]
     explorer.radio(key="vae_path").set_value("spherical").run()
     assert any("spherical path from A to B" in c for c in captions(explorer))
+    from tests.test_diffusion_theater import player_data  # the walk plays in the browser, one frame per step
+    frames, steps = player_data(explorer.get("iframe")[0].proto.srcdoc)
+    assert len(frames) == explorer.slider(key="vae_frames").value and steps[0] == "step 0 of 9 from A to B"
 
 
 def test_traversal_and_sliders_change_the_decoding(explorer):
