@@ -76,21 +76,25 @@ class Session:
     async def __aexit__(self, *exc):
         await self.ws.close()
 
-    async def run(self, page: str, states: list | None = None, timeout: float = 300) -> tuple[float, bool]:
-        """Ask for a script run of `page` with these widget states; (seconds until it finished, whether the page
-        showed an exception)."""
+    async def run(self, page: str, states: list | None = None, fragment_id: str = "",
+                  timeout: float = 300) -> tuple[float, bool]:
+        """Ask for a script run of `page` with these widget states (of only the fragment `fragment_id` when the
+        widget is inside one, as a browser asks); (seconds until it finished, whether the page showed an
+        exception)."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
         message = BackMsg()
         message.rerun_script.page_name = page
         message.rerun_script.query_string = ""
+        message.rerun_script.fragment_id = fragment_id
         for state in states or []:
             message.rerun_script.widget_states.widgets.append(state)
         started = time.perf_counter()
         await self.ws.send(message.SerializeToString())
         failed = False
-        self.widgets = {}
+        if not fragment_id:  # a fragment's rerun redraws only its own widgets: keep the others' ids
+            self.widgets, self.fragment_of = {}, {}
         while True:
             raw = await asyncio.wait_for(self.ws.recv(), timeout)
             forward = ForwardMsg()
@@ -104,15 +108,17 @@ class Session:
                 widget = getattr(element, which, None)
                 if widget is not None and hasattr(widget, "id") and hasattr(widget, "label") and widget.id:
                     self.widgets[(which, widget.label)] = widget.id
+                    self.fragment_of[(which, widget.label)] = forward.delta.fragment_id
             elif kind == "script_finished":
                 # FINISHED_SUCCESSFULLY = 0; a fragment or early-rerun end counts as finished too
                 return time.perf_counter() - started, failed or forward.script_finished == 1
 
-    def change(self, action: tuple) -> list:
+    def change(self, action: tuple) -> tuple[list, str]:
+        """The widget state a student's action sends, and the fragment it reruns ("" for the whole page)."""
         from streamlit.proto.WidgetStates_pb2 import WidgetState
 
         if action[0] == "rerun":
-            return []
+            return [], ""
         state = WidgetState()
         kind = {"button": "button", "radio": "radio"}[action[0]]
         state.id = self.widgets[(kind, action[1])]
@@ -120,7 +126,7 @@ class Session:
             state.trigger_value = True
         else:
             state.int_value = action[2]
-        return [state]
+        return [state], self.fragment_of.get((kind, action[1]), "")
 
 
 async def visitor(url: str, pause: tuple[float, float], timings: dict, errors: list, rng: random.Random):
@@ -134,11 +140,11 @@ async def visitor(url: str, pause: tuple[float, float], timings: dict, errors: l
                 if pause[1]:
                     await asyncio.sleep(rng.uniform(*pause))
                 try:
-                    states = session.change(action)
+                    states, fragment = session.change(action)
                 except KeyError:
                     errors.append(f"{page or 'home'}: no widget {action[1]!r}")
                     continue
-                seconds, failed = await session.run(page, states)
+                seconds, failed = await session.run(page, states, fragment)
                 timings[(page or "home", action[0] if action[0] == "rerun" else action[1])].append(seconds)
                 if failed:
                     errors.append(f"{page or 'home'}: exception after {action}")
