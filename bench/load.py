@@ -182,6 +182,11 @@ def serving(replicas: int):
         serve_replicas.stop(processes)
 
 
+async def probe(url: str) -> None:
+    async with Session(url) as session:
+        await session.run("")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -193,6 +198,9 @@ def main(argv=None) -> int:
     parser.add_argument("--pause", default="2-8", help="seconds between a session's interactions, LOW-HIGH or 0")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--replicas", type=int, default=0, help="serve through HAProxy from this many processes")
+    parser.add_argument("--settle", type=float, default=5.0,
+                        help="seconds to wait after a round before reading 'after' memory (Streamlit keeps a closed "
+                             "session for server.disconnectedSessionTTL seconds, in case it reconnects)")
     args = parser.parse_args(argv)
     low, _, high = args.pause.partition("-")
     pause = (float(low), float(high or low))
@@ -207,7 +215,8 @@ def main(argv=None) -> int:
             timings, errors, peak = asyncio.run(one_round(url, args.sessions, pause, k, pids))
             wall = time.perf_counter() - started
             cpu = cpu_seconds(pids) - cpu_before
-            time.sleep(5)
+            time.sleep(args.settle)
+            asyncio.run(probe(url))  # a new visitor: Streamlit drops expired sessions when the next one arrives
             runs = [s for values in timings.values() for s in values]
             print(f"\nround {k + 1}: {len(runs)} script runs in {wall:.0f} s, server CPU {cpu:.0f} s "
                   f"({cpu / wall:.2f} cores); all runs p50 {statistics.median(runs):.2f} s, "
@@ -217,7 +226,7 @@ def main(argv=None) -> int:
                       f"p95 {percentile(values, 0.95):6.2f} s   ({len(values)})")
             for error in sorted(set(errors))[:10]:
                 print(f"  error: {error} (x{errors.count(error)})")
-            print(f"  server memory: peak {peak:.0f} MB during, {rss_mb(pids):.0f} MB after")
+            print(f"  server memory: peak {peak:.0f} MB during, {rss_mb(pids):.0f} MB {args.settle:.0f} s after")
     return 0
 
 

@@ -51,11 +51,38 @@ def freeze_heap() -> int:
     return gc.get_freeze_count()
 
 
+def bound_native_memory(trim_every: float = 30.0) -> bool:
+    """glibc only (else nothing): at most two malloc arenas, and freed memory handed back to the system every
+    `trim_every` seconds. Streamlit runs each script run on a thread of its own; glibc gave threads up to 8 arenas
+    per core, each keeping what sessions had freed, so the server's memory rose with every round of visitors
+    (bench/load.py). Returns whether it applied."""
+    import ctypes
+    import ctypes.util
+    import threading
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        libc.mallopt(-8, 2)  # M_ARENA_MAX (malloc.h): arenas made from now on share two
+        trim = libc.malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return False
+
+    def trim_forever():
+        while True:
+            time.sleep(trim_every)
+            trim(0)
+
+    threading.Thread(target=trim_forever, name="genlab-malloc-trim", daemon=True).start()
+    return True
+
+
 def warm_process() -> dict:
     """Import the core and the UI helpers, then load each page's default checkpoint into the shared inference core
     of the default device. Never raises: a broken checkpoint is the page's to report, not a reason not to serve."""
     started = time.perf_counter()
-    report = {"modules": 0, "checkpoints": [], "problems": [], "threads": None}
+    report = {"modules": 0, "checkpoints": [], "problems": [], "threads": None,
+              "native_memory_bounded": bound_native_memory()}
     try:
         report["modules"] = import_all("gen_core") + import_all("ui")
         from gen_core.device import configure_server_threads, pick_device
