@@ -76,14 +76,15 @@ def drawing_canvas():
                    hoverinfo="none", name="canvas", showlegend=False),
         go.Scatter(x=drawn[:, 0], y=drawn[:, 1], mode="markers", marker=dict(size=4, color="#444"),
                    hoverinfo="skip", name="your points", showlegend=False)])
-    # clickmode "event+select": a click selects the grid point under it (with only the lasso as drag mode, a
-    # click selected nothing and added no blob). The title is a caption: inside the chart it ran under the toolbar.
-    figure.update_layout(height=420, margin=dict(l=10, r=10, t=10, b=10), dragmode="lasso", clickmode="event+select")
+    # No drag mode by default: with the lasso as the drag mode a click selected nothing in Chromium and added no
+    # blob (checked against 'pan' and none, where clicks select). The lasso and box are a toolbar click away. The
+    # title is a caption: inside the chart it ran under the toolbar.
+    figure.update_layout(height=420, margin=dict(l=10, r=10, t=10, b=10), dragmode=False, clickmode="event+select")
     figure.update_xaxes(range=P.CANVAS[:2], showgrid=False)
     figure.update_yaxes(range=P.CANVAS[2:], scaleanchor="x", showgrid=False)
     with cols[0]:
-        st.caption(f"**{len(drawn)} points.** Click to add a blob, or drag a lasso (or, from the toolbar, a box) "
-                   "around a region to fill it.")
+        st.caption(f"**{len(drawn)} points.** Click to add a blob. To fill a region, pick the lasso or the box in "
+                   "the chart's toolbar and drag around it.")
         event = st.plotly_chart(figure, on_select="rerun", selection_mode=("points", "box", "lasso"),
                                 key="pg_canvas", config={"displaylogo": False})
     selection = event.selection if event else None

@@ -261,3 +261,21 @@ def test_the_vae_lesson_runs_end_to_end_in_chromium(server, browser):
 @pytest.mark.parametrize("key", ["gan", "diffusion", "gvd"])
 def test_every_other_lesson_runs_end_to_end_in_chromium(server, browser, key):
     walk_lesson(server, browser, key, 1920, 1080)
+
+
+def test_a_click_on_the_playground_canvas_adds_a_blob(server, browser):
+    """A plain click on the 'draw your own' canvas drops a blob of points (with the lasso as the drag mode, clicks
+    selected nothing in Chromium)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(f"{server}/playground?pg_data=draw+your+own")
+    count = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="Click to add a blob").first
+    count.wait_for(timeout=90_000)
+    settle(page)
+    assert count.inner_text().startswith("0 points")
+    marker = page.evaluate("""() => { const p = document.querySelectorAll(
+        '.js-plotly-plot .scatterlayer .trace path.point')[800]; const r = p.getBoundingClientRect();
+        return [r.x + r.width / 2, r.y + r.height / 2]; }""")
+    page.mouse.move(*marker)
+    page.mouse.click(*marker)
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\\"stCaptionContainer\\"]')]"
+                           ".some(e => /^30 points/.test(e.innerText))", timeout=30_000)
