@@ -277,5 +277,5 @@ def test_a_click_on_the_playground_canvas_adds_a_blob(server, browser):
         return [r.x + r.width / 2, r.y + r.height / 2]; }""")
     page.mouse.move(*marker)
     page.mouse.click(*marker)
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\\"stCaptionContainer\\"]')]"
-                           ".some(e => /^30 points/.test(e.innerText))", timeout=30_000)
+    added = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="30 points.")
+    added.first.wait_for(timeout=30_000)
