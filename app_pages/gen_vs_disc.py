@@ -42,16 +42,20 @@ st.markdown(r"A **generative** classifier models how each class produces data, $
             r"by Bayes' rule; a **discriminative** one models $p(y\mid x)$ directly. The syllabus's table makes six "
             r"claims about the difference. Each row below leads to the experiment that tests it, on the data you choose.")
 
-header = st.columns([2, 3, 3, 3])
-for col, text in zip(header, ["**Row**", "**Generative**", "**Discriminative**", "**See it**"]):
-    col.markdown(text)
-for row, generative, discriminative, tab in OUTLINE:
-    c = st.columns([2, 3, 3, 3])  # the buttons' column fits 'Irrelevant features' (it was cut off)
-    c[0].markdown(f"*{row}*")
-    c[1].markdown(generative)
-    c[2].markdown(discriminative)
-    c[3].button(tab, key=f"gvd_go_{tab}", on_click=lambda t=tab: st.session_state.update(gvd_tab=t),
-                icon=":material/arrow_downward:")
+# Folded while a guided lesson runs: the lesson walks the rows itself, and the open table pushed each step's
+# experiment below the fold of a projected screen.
+with st.expander("The six rows and their experiments", expanded="lesson" not in st.session_state,
+                 icon=":material/table_rows:"):
+    header = st.columns([2, 3, 3, 3])
+    for col, text in zip(header, ["**Row**", "**Generative**", "**Discriminative**", "**See it**"]):
+        col.markdown(text)
+    for row, generative, discriminative, tab in OUTLINE:
+        c = st.columns([2, 3, 3, 3])  # the buttons' column fits 'Irrelevant features' (it was cut off)
+        c[0].markdown(f"*{row}*")
+        c[1].markdown(generative)
+        c[2].markdown(discriminative)
+        c[3].button(tab, key=f"gvd_go_{tab}", on_click=lambda t=tab: st.session_state.update(gvd_tab=t),
+                    icon=":material/arrow_downward:")
 
 IMAGE_SETS = ("digits", "shapes")
 choices = [lab.SYNTHETIC, "digits", "shapes", *TOYS]
