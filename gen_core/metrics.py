@@ -83,9 +83,13 @@ def class_metrics(dataset, samples: torch.Tensor) -> dict:
             "class_kl_from_uniform": float((nonzero * np.log(nonzero * k)).sum())}
 
 
-def conditional_accuracy(sample_class: Callable[[int, int], torch.Tensor], dataset, per_class: int = 100) -> float:
-    """Share of class-conditional samples the reference classifier assigns to the class they were asked for.
+def conditional_accuracy(sample_class: Callable[[int, int], torch.Tensor], dataset,
+                         per_class: int = 100) -> float | None:
+    """Share of class-conditional samples the reference classifier assigns to the class they were asked for, or
+    None for data without a reference classifier (MNIST from disk, an image folder): nothing is sampled then.
     `sample_class(label, n)` returns n samples of class `label`."""
+    if reference_classifier(dataset) is None:
+        return None
     correct = total = 0
     for label in range(dataset.num_classes):
         predicted = predict_classes(dataset, sample_class(label, per_class))

@@ -12,6 +12,7 @@ import argparse
 import dataclasses
 import math
 import shlex
+import logging
 import sys
 import time
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ from gen_core.models import FAMILIES, family_defaults, get_family
 MAX_HISTORY_POINTS = 20_000  # beyond this many steps the history keeps every k-th step
 WEIGHT_CHECK_EVERY = 50      # steps between checks that every weight is still finite (losses: every step)
 LOSS_LIMIT = 1e15            # a loss beyond this has diverged even while it is finite (lr = 1e4: ELBO -1.9e32)
+
+LOG = logging.getLogger("genlab.train")
 
 
 @dataclass
@@ -126,7 +129,13 @@ def train(family_name: str, dataset: Dataset, *, config=None, epochs: int = 1, s
                 callback(step, total, metrics)
     seconds = time.perf_counter() - started
     model.eval()
-    metrics = family.evaluate(model, dataset, make_generator(seed + 3, device))
+    try:
+        metrics = family.evaluate(model, dataset, make_generator(seed + 3, device))
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception as error:  # noqa: BLE001 - a failed evaluation must not throw away the whole training
+        LOG.warning("evaluation failed after training; the model is kept without its metrics: %s", error)
+        metrics = {"evaluation_error": f"{type(error).__name__}: {error}"[:300]}
     return TrainResult(model, config, step, history, snapshots, metrics, seconds)
 
 

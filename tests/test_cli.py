@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from gen_core import checkpoints, sample
@@ -45,3 +46,31 @@ def test_listing_prints_shipped_checkpoints(capsys):
 
 
 # Every bad input of the command lines is in tests/test_bad_inputs.py.
+
+
+@pytest.mark.parametrize("family, overrides", [("cgan", {}), ("ddpm", {"num_classes": 10, "channels": 8,
+                                                                        "timesteps": 50})])
+def test_a_conditional_model_on_data_without_a_reference_classifier_trains_and_keeps_its_metrics(family, overrides):
+    """MNIST from disk or an image folder has no reference classifier: the class-accuracy metric is left out
+    (it used to crash after the last step, and nothing was saved)."""
+    import dataclasses
+
+    from gen_core import train
+    from gen_core.data import load_dataset
+    from gen_core.models import family_defaults, get_family
+    data = dataclasses.replace(load_dataset("digits"), name="folder:my-digits")
+    config = get_family(family).config_for(data, **{**family_defaults(family), **overrides})
+    result = train.train(family, data, config=config, epochs=1, num_snapshots=1)
+    assert result.metrics and not [k for k in result.metrics if "accuracy" in k or k == "evaluation_error"]
+
+
+def test_a_failed_evaluation_keeps_the_trained_model(monkeypatch):
+    from gen_core import train
+    from gen_core.data import load_dataset
+    from gen_core.models import vae
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the evaluation broke")
+    monkeypatch.setattr(vae, "evaluate", broken)
+    result = train.train("vae", load_dataset("digits"), epochs=1, num_snapshots=1)
+    assert result.steps == 90 and result.metrics == {"evaluation_error": "RuntimeError: the evaluation broke"}

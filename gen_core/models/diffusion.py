@@ -460,9 +460,11 @@ def evaluate(model: Diffusion, dataset, generator: torch.Generator) -> dict:
     out.update(metrics.class_metrics(dataset, sample(model, 500, generator=generator, steps=50).cpu()))
     if model.config.num_classes:
         for scale in (1.0, 3.0):
-            out[f"label_accuracy_guidance_{scale:g}"] = metrics.conditional_accuracy(
+            accuracy = metrics.conditional_accuracy(
                 lambda label, k: sample(model, k, generator=generator, label=label, steps=50, guidance=scale).cpu(),
                 dataset, per_class=50)
+            if accuracy is not None:  # None: no reference classifier for this data
+                out[f"label_accuracy_guidance_{scale:g}"] = accuracy
     return out
 
 

@@ -470,8 +470,10 @@ def evaluate(model: GAN, dataset, generator: torch.Generator) -> dict:
         from gen_core.mode_metrics import point_metrics
         out.update(point_metrics(sample(model, 2500, generator=generator).cpu(), dataset))
     if model.config.num_classes:
-        out["label_accuracy"] = metrics.conditional_accuracy(
-            lambda label, k: sample(model, k, generator=generator, label=label), dataset)
+        accuracy = metrics.conditional_accuracy(lambda label, k: sample(model, k, generator=generator, label=label),
+                                                dataset)
+        if accuracy is not None:  # None: no reference classifier for this data
+            out["label_accuracy"] = accuracy
     return out
 
 
