@@ -96,6 +96,9 @@ def test_mnist_reads_local_idx_files(tmp_path):
     d = load_dataset("mnist", data_root=tmp_path)
     assert d.shape == (1, 28, 28) and len(d.x_train) == 6 and len(d.x_test) == 4
     assert d.x_train.min() == -1 and d.x_train.max() == 1
+    # pointing at MNIST/ or at MNIST/raw, where the files are, works as well
+    for root in (tmp_path / "MNIST", raw):
+        assert len(load_dataset("mnist", data_root=root).x_train) == 6
 
 
 def test_image_folder_loads_classes_and_skips_bad_files(tmp_path):

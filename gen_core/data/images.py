@@ -67,6 +67,16 @@ TORCHVISION = {
 }
 
 
+def torchvision_root(root: Path, class_name: str) -> Path:
+    """The folder torchvision wants (it reads ROOT/MNIST/raw/...), from whichever folder a person points at: the
+    parent of MNIST/, MNIST/ itself, or MNIST/raw where the files are (the last two used to fail)."""
+    if root.name == "raw" and root.parent.name == class_name:
+        return root.parent.parent
+    if root.name == class_name and (root / "raw").is_dir():
+        return root.parent
+    return root
+
+
 def load_torchvision(name: str, root: Path):
     """MNIST or Fashion-MNIST from `root`, downloading there if the files are missing and a network exists
     (set GENLAB_OFFLINE=1 to never try)."""
@@ -76,6 +86,7 @@ def load_torchvision(name: str, root: Path):
 
     class_name, class_names = TORCHVISION[name]
     cls = getattr(tvd, class_name)
+    root = torchvision_root(Path(root), class_name)
     splits = {}
     for train in (True, False):
         try:
@@ -93,8 +104,9 @@ def load_torchvision(name: str, root: Path):
                 reason = str(error).splitlines()[0] if str(error) else type(error).__name__
                 raise DatasetUnavailable(
                     f"{name} is not in {root / class_name / 'raw'} and could not be downloaded ({reason}); "
-                    f"put the four {class_name} idx files there (train-images-idx3-ubyte, ...) "
-                    f"or pass --data-root DIR where they are") from None
+                    f"put the four {class_name} idx files there (train-images-idx3-ubyte, ...), or pass "
+                    f"--data-root DIR where DIR/{class_name}/raw holds them (DIR/{class_name} or that raw folder "
+                    "itself work too)") from None
 
     def to_tensor(ds):  # uint8 (N, 28, 28) -> (N, 1, 28, 28) in [-1, 1]
         return ds.data.float().div(127.5).sub(1).unsqueeze(1), ds.targets.long()
