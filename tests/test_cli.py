@@ -74,3 +74,16 @@ def test_a_failed_evaluation_keeps_the_trained_model(monkeypatch):
     monkeypatch.setattr(vae, "evaluate", broken)
     result = train.train("vae", load_dataset("digits"), epochs=1, num_snapshots=1)
     assert result.steps == 90 and result.metrics == {"evaluation_error": "RuntimeError: the evaluation broke"}
+
+
+def test_the_core_and_its_commands_work_from_any_folder(tmp_path):
+    """requirements.txt installs the core editable (pyproject.toml): `python -m gen_core.train` and the genlab-*
+    commands run from a folder other than the checkout (they failed with "No module named 'gen_core'")."""
+    from pathlib import Path
+    listing = subprocess.run([sys.executable, "-m", "gen_core.checkpoints"], cwd=tmp_path, capture_output=True,
+                             text=True, timeout=120)
+    assert listing.returncode == 0 and "vae-digits" in listing.stdout, listing.stderr[-500:]
+    command = Path(sys.executable).parent / "genlab-train"
+    assert command.exists(), "pip install -r requirements.txt installs the genlab-* commands"
+    help_text = subprocess.run([str(command), "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert help_text.returncode == 0 and "--dataset" in help_text.stdout
