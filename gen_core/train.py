@@ -191,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config field, e.g. --set latent_dim=2 --set beta=8 (repeatable)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing checkpoint at --out")
+    parser.add_argument("--snapshots", type=int, default=8, metavar="N",
+                        help="samples from fixed noise taken N times along training, for the pages' training "
+                             "history (default 8; 0 for none: a diffusion snapshot runs the whole sampler)")
     args = parser.parse_args(argv)
 
     from tqdm import tqdm
@@ -198,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         family = get_family(args.family)
         check_seed(args.seed)
+        if not 0 <= args.snapshots <= 1000:
+            raise GenLabError(f"--snapshots must be a whole number from 0 to 1000, not {args.snapshots}")
         out = checkpoints.check_target(args.out or default_out(args.family, args.dataset), args.overwrite)
         device = pick_device(args.device)
         dataset = load_dataset(args.dataset, args.data_root)
@@ -207,16 +212,20 @@ def main(argv: list[str] | None = None) -> int:
             config = family.config_for(dataset, **{**family_defaults(args.family), **overrides})
         except ValueError as error:
             raise GenLabError(f"bad config: {error}") from None
-        with tqdm(total=None, unit="step", desc=f"{args.family} on {dataset.name}", delay=1.0,
+        # a folder's full path would fill the bar's label: its last part says which
+        label = f"folder:{Path(args.dataset[7:]).name}" if args.dataset.startswith("folder:") else dataset.name
+        with tqdm(total=None, unit="step", desc=f"{args.family} on {label}", delay=1.0,
                   file=sys.stderr, dynamic_ncols=True) as bar:
             def report(step, total, metrics):
                 bar.total = total
                 bar.update(1)
                 if step % 10 == 0 or step == total:
                     bar.set_postfix({k: f"{v:.3g}" for k, v in list(metrics.items())[:3]}, refresh=False)
+                if step == total:  # the evaluation after the last step takes seconds: say so instead of going quiet
+                    bar.set_description(f"{args.family} on {label}: trained, evaluating")
 
             result = train(args.family, dataset, config=config, epochs=args.epochs, seed=args.seed,
-                           device=device, callback=report)
+                           device=device, callback=report, num_snapshots=args.snapshots)
         card = checkpoints.make_card(
             family=args.family, config=result.config, dataset=dataset_facts(dataset),
             command="python -m gen_core.train " + shlex.join(argv), steps=result.steps,

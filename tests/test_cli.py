@@ -87,3 +87,20 @@ def test_the_core_and_its_commands_work_from_any_folder(tmp_path):
     assert command.exists(), "pip install -r requirements.txt installs the genlab-* commands"
     help_text = subprocess.run([str(command), "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert help_text.returncode == 0 and "--dataset" in help_text.stdout
+
+
+def test_training_on_a_folder_takes_as_many_snapshots_as_asked(tmp_path):
+    from gen_core import checkpoints as ck
+    from gen_core import train
+    from PIL import Image as PILImage
+    folder = tmp_path / "a very long path to my pictures"
+    for label, colour in (("dark", 30), ("light", 220)):
+        (folder / label).mkdir(parents=True)
+        for k in range(8):
+            PILImage.new("L", (10, 10), colour + k).save(folder / label / f"{k}.png")
+    out = tmp_path / "vae"
+    result = run("gen_core.train", "vae", "--dataset", f"folder:{folder}", "--epochs", "1", "--snapshots", "0",
+                 "--out", str(out), env_home=tmp_path / "home")
+    assert result.returncode == 0, result.stderr
+    assert ck.load_snapshots(out) == {}
+    assert train.main(["vae", "--dataset", "digits", "--snapshots", "-1"]) == 2
