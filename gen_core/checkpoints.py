@@ -90,6 +90,39 @@ def user_dir() -> Path:
     return genlab_home() / "checkpoints"
 
 
+def elsewhere_file() -> Path:
+    """Where `register` notes checkpoints saved outside user_dir() (train --out DIR): one path per line."""
+    return genlab_home() / "checkpoints-elsewhere.txt"
+
+
+def register(path: str | os.PathLike) -> None:
+    """Remember a checkpoint saved outside the shipped and user folders, so the listing (and every page's model
+    picker) shows it: `train --out ~/experiments/my-vae` used to save a checkpoint nothing listed."""
+    folder = Path(path).resolve()
+    if folder.parent in (SHIPPED_DIR.resolve(), user_dir().resolve()):
+        return
+    known = registered()
+    if folder in known:
+        return
+    try:
+        elsewhere_file().parent.mkdir(parents=True, exist_ok=True)
+        with open(elsewhere_file(), "a", encoding="utf-8") as f:
+            f.write(f"{folder}\n")
+    except OSError as error:  # the checkpoint itself is saved; only the note is missing
+        raise GenLabError(f"saved, but could not note it in {elsewhere_file()} ({error.strerror or error}): "
+                          f"open it by its path") from None
+
+
+def registered() -> list[Path]:
+    """The checkpoints noted by `register` that still hold a card (moved or deleted ones are passed over)."""
+    try:
+        lines = elsewhere_file().read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    paths = [Path(line.strip()) for line in lines if line.strip()]
+    return [p for p in dict.fromkeys(paths) if (p / CARD).is_file()]
+
+
 @dataclass(frozen=True)
 class CheckpointInfo:
     name: str
@@ -366,6 +399,12 @@ def list_checkpoints() -> list[CheckpointInfo]:
             except CheckpointError as error:
                 card = {"error": str(error)}
             found.append(CheckpointInfo(folder.name, folder, source, card))
+    for folder in registered():  # saved with --out elsewhere
+        try:
+            card = read_card(folder)
+        except CheckpointError as error:
+            card = {"error": str(error)}
+        found.append(CheckpointInfo(folder.name, folder, "user", card))
     return found
 
 

@@ -232,6 +232,10 @@ def main(argv: list[str] | None = None) -> int:
             metrics=result.metrics, history=result.history, epochs=args.epochs, seed=args.seed,
             train_seconds=round(result.seconds, 1), device=str(device))
         path = checkpoints.save(out, result.model, card, result.snapshots, overwrite=args.overwrite)
+        try:
+            checkpoints.register(path)  # listed (and in every page's picker) wherever --out put it
+        except GenLabError as error:
+            print(f"warning: {error}", file=sys.stderr)
     except GenLabError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -24,6 +24,9 @@ def test_train_then_sample_end_to_end(tmp_path):
     card = checkpoints.read_card(out)
     assert card["family"] == "vae" and card["steps"] == 90 and "test_elbo" in card["metrics"]
     assert card["command"].startswith("python -m gen_core.train vae --dataset digits")
+    # saved outside $GENLAB_HOME/checkpoints with --out, and listed all the same (so every page's picker has it)
+    listing = run("gen_core.checkpoints", env_home=tmp_path / "home")
+    assert listing.returncode == 0 and str(out) in listing.stdout, listing.stdout
 
     result = run("gen_core.sample", str(out), "--n", "10", "--out", str(tmp_path / "s.npy"), env_home=tmp_path)
     assert result.returncode == 0, result.stderr
