@@ -52,29 +52,31 @@ def freeze_heap() -> int:
 
 
 def bound_native_memory(trim_every: float = 30.0) -> bool:
-    """glibc only (else nothing): at most two malloc arenas, and freed memory handed back to the system every
-    `trim_every` seconds. Streamlit runs each script run on a thread of its own; glibc gave threads up to 8 arenas
-    per core, each keeping what sessions had freed, so the server's memory rose with every round of visitors
-    (bench/load.py). Returns whether it applied."""
+    """Every `trim_every` seconds, a full garbage collection (the post-run one is off, see .streamlit/config.toml:
+    a closed session's objects hold cycles, and only a full pass frees them) and, with glibc, freed memory handed
+    back to the system; glibc also gets at most two malloc arenas. Streamlit runs each script run on a thread of
+    its own; glibc gave threads up to 8 arenas per core, each keeping what sessions had freed, so the server's
+    memory rose with every round of visitors (bench/load.py). Returns whether the glibc part applied."""
     import ctypes
     import ctypes.util
     import threading
 
-    name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name)
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
         libc.mallopt(-8, 2)  # M_ARENA_MAX (malloc.h): arenas made from now on share two
         trim = libc.malloc_trim
     except (OSError, AttributeError, TypeError):
-        return False
+        trim = None
 
-    def trim_forever():
+    def tidy_forever():
         while True:
             time.sleep(trim_every)
-            trim(0)
+            gc.collect()  # over what is not frozen (freeze_heap): sessions' objects, a few hundredths of a second
+            if trim is not None:
+                trim(0)
 
-    threading.Thread(target=trim_forever, name="genlab-malloc-trim", daemon=True).start()
-    return True
+    threading.Thread(target=tidy_forever, name="genlab-memory", daemon=True).start()
+    return trim is not None
 
 
 def warm_process() -> dict:
