@@ -222,7 +222,9 @@ def main(argv: list[str] | None = None) -> int:
                 if step % 10 == 0 or step == total:
                     bar.set_postfix({k: f"{v:.3g}" for k, v in list(metrics.items())[:3]}, refresh=False)
                 if step == total:  # the evaluation after the last step takes seconds: say so instead of going quiet
-                    bar.set_description(f"{args.family} on {label}: trained, evaluating")
+                    bar.set_description(f"{args.family} on {label}: trained, evaluating", refresh=False)
+                    if time.time() - bar.start_t >= bar.delay:  # only a bar already shown (a forced one ends
+                        bar.refresh()                            # without its newline)
 
             result = train(args.family, dataset, config=config, epochs=args.epochs, seed=args.seed,
                            device=device, callback=report, num_snapshots=args.snapshots)
