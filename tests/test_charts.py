@@ -16,13 +16,18 @@ def test_each_group_is_a_density_on_shared_bins():
     assert spec["mark"]["type"] == "rect" and spec["encoding"]["y2"] == {"datum": 0}
 
 
-def test_the_schedule_chart_marks_t_on_each_curve():
-    from gen_core.models import diffusion as D
-    from ui.charts import schedule_chart
-    schedules = {n: {k: v.numpy() for k, v in D.make_schedule(n, 1000).items()} for n in ("linear", "cosine")}
-    spec = schedule_chart(schedules, 250).to_dict()
-    assert [p["title"] for p in spec["hconcat"]][1] == "ᾱ_t (signal kept)" and len(spec["hconcat"]) == 3
-    abar_marks = [d for d in spec["datasets"].values() if len(d) == 2 and all(r.get("t") == 250 for r in d)]
-    values = sorted(r["value"] for rows in abar_marks for r in rows)
-    assert any(np.isclose(v, float(schedules["cosine"]["abar"][250])) for v in values)
-    assert any(np.isclose(v, float(schedules["linear"]["abar"][250])) for v in values)
+def test_the_schedule_picture_marks_t_on_each_curve():
+    """Three panels; the dot at t on each abar_t curve sits at that schedule's value (read back from the pixels)."""
+    from gen_core import diffusion_lab
+    from ui.charts import SCHEDULE_COLOURS, schedule_picture
+    curves = diffusion_lab.schedule_curves(1000)
+    picture = np.asarray(schedule_picture(curves, 250, panel=(300, 230)))
+    assert picture.shape == (230 + 13 + 16, 900, 3)
+    # the abar_t panel: x from 0 to 999 between its margins, y = 1 at the top of the plot and 0 at its bottom
+    left, right, top, bottom = int(3.2 * 13) + 14, 300 - 13, 13 + 14, 230 - (13 + 14)
+    u = 300 + round(left + 250 / 999 * (right - left))
+    around_t = picture[:bottom, u - 3:u + 4].astype(int)
+    for name, colour in zip(curves, SCHEDULE_COLOURS):
+        rows = np.flatnonzero((np.abs(around_t - colour).sum(-1) < 30).all(1))  # the dot fills all 7 columns
+        expected = bottom - float(curves[name]["abar"][250]) * (bottom - top)
+        assert len(rows) and abs(np.median(rows) - expected) < 3, (name, rows, expected)

@@ -8,15 +8,14 @@ import torch
 
 from gen_core import diffusion_lab as lab
 from gen_core import render
-from ui.charts import schedule_chart
+from ui.charts import schedule_picture
 from ui.diffusion_tabs.context import Theater
-from ui.settings import global_seed
+from ui.settings import global_seed, label_px
 
 
 def schedule_figure(T: int, t: int):
-    """beta_t, abar_t and SNR(t) of both schedules with t marked (Vega-Lite: the Forward tab opens the page, and a
-    Plotly chart there made every new tab load Plotly's 4.7 MB bundle first)."""
-    return schedule_chart(lab.schedule_curves(T), t)
+    """beta_t, abar_t and SNR(t) of both schedules with t marked, as a picture (ui.charts.schedule_picture)."""
+    return schedule_picture(lab.schedule_curves(T), t, font_px=label_px())
 
 
 @st.fragment
@@ -45,7 +44,9 @@ def show(theater: Theater) -> None:
                      caption=f"x_0 and x_{t}", output_format="PNG")
             st.image(render.grid(view["strip"].clamp(-1, 1), nrow=len(view["strip_t"])),
                      caption="t = " + ", ".join(map(str, view["strip_t"])), width="stretch", output_format="PNG")
-    st.altair_chart(schedule_figure(T, t), key="diff_schedule_chart")
+    st.image(schedule_figure(T, t), output_format="PNG",
+             caption=f"Both schedules over t, with t = {t} marked: the noise added per step, the signal kept, and the "
+                     "signal-to-noise ratio (log scales)")
     x_t, x0_hat = lab.model_view(theater.core, theater.name, x0, eps, t)
     st.image(render.side_by_side([render.grid(x_t.clamp(-1, 1), scale=scale), render.grid(x0_hat.clamp(-1, 1), scale=scale)]),
              caption=f"What this model sees at t = {t} ({theater.config['schedule']} schedule), and its guess of x_0 "
