@@ -79,6 +79,17 @@ def bound_native_memory(trim_every: float = 30.0) -> bool:
     return trim is not None
 
 
+def warm_training() -> None:
+    """One Adam step on a throwaway tensor: a process's first torch optimizer imports torch._dynamo and friends
+    (1.2 s here), which the Playground's first visitor used to pay (its first load was 1.7x a bare page's)."""
+    import torch
+
+    weight = torch.zeros(4, requires_grad=True)
+    optimiser = torch.optim.Adam([weight], lr=1e-3)
+    (weight - 1).pow(2).sum().backward()
+    optimiser.step()
+
+
 def warm_process() -> dict:
     """Import the core and the UI helpers, then load each page's default checkpoint into the shared inference core
     of the default device. Never raises: a broken checkpoint is the page's to report, not a reason not to serve."""
@@ -96,6 +107,7 @@ def warm_process() -> dict:
         for name in default_checkpoints():
             core.load(name)
             report["checkpoints"].append(name)
+        warm_training()
     except Exception as error:  # noqa: BLE001 - warming is an optimisation; the pages report real problems
         report["problems"].append(f"{type(error).__name__}: {error}")
     report["frozen"] = freeze_heap()
