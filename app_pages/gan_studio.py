@@ -85,7 +85,7 @@ def samples_section():
     if conditional:
         controls[3].selectbox("Classes", [CLASS_ROWS, RANDOM_CLASSES, *class_names], key="gan_classes", bind="query-params")
     batch = current_batch()
-    x, d, labels = batch["x"], batch["d"], batch["labels"]
+    x, d = batch["x"], batch["d"]
     classes = st.session_state.get("gan_classes", CLASS_ROWS)
     by_class_rows = conditional and classes == CLASS_ROWS
     per_row = len(x) // len(class_names) if by_class_rows else 8

@@ -56,6 +56,11 @@ def bucket(value: int, edges: tuple[tuple[int, int, str], ...]) -> str:
     return next(label for low, high, label in edges if low <= value <= high)
 
 
+def labels(edges: tuple[tuple[int, int, str], ...]) -> tuple[str, ...]:
+    """The choices a bucketed question offers, in order."""
+    return tuple(label for *_, label in edges)
+
+
 COUNT_OF_16 = ((16, 16, "all 16"), (6, 15, "6 to 15"), (1, 5, "1 to 5"), (0, 0, "none"))
 COUNT_OF_10 = ((10, 10, "all 10"), (6, 9, "6 to 9"), (3, 5, "3 to 5"), (0, 2, "2 or fewer"))
 HITS_OF_8 = ((0, 2, "0 to 2"), (3, 5, "3 to 5"), (6, 8, "6 to 8"))
@@ -79,7 +84,7 @@ LESSONS = (
         Step("Predict: mode collapse", GAN, {"gan_tab": "Training history"},
              "gan-digits-collapsed was trained with settings that let G collapse. It still draws sharp digits.",
              Predict("Of the 10 digit classes, how many does gan-digits-collapsed draw (each at least half its fair "
-                     "share, in 500 samples)?", tuple(label for *_, label in COUNT_OF_10),
+                     "share, in 500 samples)?", labels(COUNT_OF_10),
                      lambda core: measures.classes_drawn(core, "gan-digits-collapsed"),
                      lambda m: bucket(m["value"], COUNT_OF_10),
                      {"gan_tab": "Mode collapse", "gan_left": "gan-digits", "gan_right": "gan-digits-collapsed"})),
@@ -89,7 +94,7 @@ LESSONS = (
              "Its samples look fine one by one; only a measure over many samples shows what is missing."),
         Step("Predict: D far stronger than G", GAN, {"gan_tab": "Mode collapse"},
              "gan-digits-imbalanced's discriminator learned much faster than its generator.",
-             Predict("How many digit classes does its generator draw?", tuple(label for *_, label in COUNT_OF_10),
+             Predict("How many digit classes does its generator draw?", labels(COUNT_OF_10),
                      lambda core: measures.classes_drawn(core, "gan-digits-imbalanced"),
                      lambda m: bucket(m["value"], COUNT_OF_10),
                      {"gan_tab": "Mode collapse", "gan_left": "gan-digits", "gan_right": "gan-digits-imbalanced"})),
@@ -116,7 +121,7 @@ LESSONS = (
         Step("Predict: posterior collapse", VAE, {"vae_tab": "Traverse"},
              "vae-digits weighs the KL term with beta = 1. vae-digits-beta8 is the same network with beta = 8.",
              Predict("Of vae-digits-beta8's 16 latent dimensions, how many stay active (carry information)?",
-                     tuple(label for *_, label in COUNT_OF_16),
+                     labels(COUNT_OF_16),
                      lambda core: measures.active_dimensions(core, "vae-digits-beta8"),
                      lambda m: bucket(m["value"], COUNT_OF_16),
                      {"vae_model": "vae-digits-beta8", "vae_tab": "Posterior collapse", "vae_compare": "vae-digits"})),
@@ -175,7 +180,7 @@ LESSONS = (
         Step("Predict: classifier-free guidance", DIFFUSION, {"diff_tab": "Samplers"},
              "Ask the class-conditional model for the digit 7 with guidance scale s = 0, which ignores the class.",
              Predict("Of 8 samples at s = 0, how many does a classifier trained on real digits read as 7?",
-                     tuple(label for *_, label in HITS_OF_8),
+                     labels(HITS_OF_8),
                      lambda core: measures.guided_hits(core, "ddpm-digits", 7, 0.0),
                      lambda m: bucket(m["value"], HITS_OF_8),
                      {"diff_tab": "Guidance", "diff_guide_label": "7", "diff_guide_scales": [0.0, 1.0, 3.0, 5.0],
