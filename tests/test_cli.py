@@ -106,4 +106,27 @@ def test_training_on_a_folder_takes_as_many_snapshots_as_asked(tmp_path):
                  "--out", str(out), env_home=tmp_path / "home")
     assert result.returncode == 0, result.stderr
     assert ck.load_snapshots(out) == {}
-    assert train.main(["vae", "--dataset", "digits", "--snapshots", "-1"]) == 2
+
+
+@pytest.mark.parametrize("value", ["-1", "1001"])
+def test_a_bad_snapshot_count_is_one_line_and_writes_nothing(value, tmp_path, capsys):
+    from gen_core import train
+    assert train.main(["vae", "--dataset", "digits", "--snapshots", value, "--out", str(tmp_path / "v")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: --snapshots must be a whole number from 0 to 1000, not {value}"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_checkpoint_that_cannot_be_noted_is_still_saved_with_a_warning(tmp_path, monkeypatch, capsys):
+    """--out outside $GENLAB_HOME/checkpoints, and the note of it cannot be written: the checkpoint stays, one
+    warning line says to open it by its path, and the command succeeds."""
+    from gen_core import train
+    monkeypatch.setenv("GENLAB_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "checkpoints-elsewhere.txt").mkdir()  # a folder where the note file should be
+    out = tmp_path / "elsewhere" / "vae"
+    assert train.main(["vae", "--dataset", "digits", "--epochs", "1", "--snapshots", "0", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    warnings = [line for line in captured.err.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1 and "could not note it" in warnings[0] and "open it by its path" in warnings[0]
+    assert "Traceback" not in captured.err and (out / "card.json").is_file() and "saved" in captured.out

@@ -59,8 +59,12 @@ def test_garbage_in_every_parameter_gives_one_plain_notice_each_and_a_working_pa
 
 
 def test_bad_map_clicks_in_a_link_are_refused_in_one_line():
-    at = open_link("app_pages/vae_explorer.py", {"vae_picks": "99999;nan,1"})
-    assert [w.value for w in at.warning if "vae_picks" in w.value]
+    from ui.text import shown
+    at = open_link("app_pages/vae_explorer.py", {"vae_picks": "99999;**nan**,1"})
+    notices = [shown(w.value) for w in at.warning if "vae_picks" in shown(w.value)]
+    assert notices == ["Ignored vae_picks='99999;**nan**,1' from the link: a test image is a number from 0 to 359 "
+                       "(not '99999')."]
+    assert not [w for w in at.warning if "<strong>" in w.value or "**nan**" in w.value]  # shown as typed
     assert "vae_picks" not in at.session_state or at.session_state["vae_picks"] == []
 
 

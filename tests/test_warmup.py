@@ -34,3 +34,13 @@ def test_a_failing_warm_up_is_reported_not_raised(monkeypatch):
     monkeypatch.setattr(warmup, "import_all", broken)
     report = warmup.warm_process()
     assert report["problems"] == ["ImportError: no such module"] and report["checkpoints"] == []
+
+
+def test_a_bad_thread_count_is_one_line_and_the_warm_up_goes_on(monkeypatch):
+    import torch
+    before = torch.get_num_threads()
+    monkeypatch.setenv("GENLAB_TORCH_THREADS", "lots")
+    report = warmup.warm_process()
+    assert report["problems"] == ["GENLAB_TORCH_THREADS must be a whole number of threads, not 'lots'"]
+    assert report["threads"] is None and torch.get_num_threads() == before
+    assert report["checkpoints"] == warmup.default_checkpoints()  # the rest of the warm-up still ran

@@ -75,7 +75,8 @@ def bound_native_memory(trim_every: float = 30.0) -> bool:
             if trim is not None:
                 trim(0)
 
-    threading.Thread(target=tidy_forever, name="genlab-memory", daemon=True).start()
+    if not any(t.name == "genlab-memory" for t in threading.enumerate()):  # one per process, however often warmed
+        threading.Thread(target=tidy_forever, name="genlab-memory", daemon=True).start()
     return trim is not None
 
 
@@ -99,9 +100,13 @@ def warm_process() -> dict:
     try:
         report["modules"] = import_all("gen_core") + import_all("ui")
         from gen_core.device import configure_server_threads, pick_device
-
-        report["threads"] = configure_server_threads()
+        from gen_core.errors import GenLabError
         from ui.loaders import core_on
+
+        try:
+            report["threads"] = configure_server_threads()
+        except GenLabError as error:  # a bad GENLAB_TORCH_THREADS: said once, torch keeps its own count
+            report["problems"].append(str(error))
 
         core = core_on(str(pick_device("auto")))
         for name in default_checkpoints():
