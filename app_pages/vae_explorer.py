@@ -128,8 +128,8 @@ def map_section():
         st.caption(f"{len(mu)} test images · map from {projection.source} in {projection.seconds * 1000:.0f} ms · "
                    f"click a dot for its image, or empty space to decode that place; scroll to zoom, shift-drag to "
                    f"pan, shift-double-click to reset.")
-    point = latent_map.picked(event)
-    picks = st.session_state.get("vae_picks", [])
+    clicked = latent_map.picked(event)
+    point, picks = clicked, st.session_state.get("vae_picks", [])
     if point is None and picks:  # no click in this browser yet, but the session (or its link) has one: show it
         last = picks[-1]
         point = {"index": int(last), "x": 0.0, "y": 0.0} if isinstance(last, (int, np.integer)) else \
@@ -141,7 +141,8 @@ def map_section():
             return
         index = point["index"]
         selection_id = (index, round(point["x"], 4), round(point["y"], 4))
-        if event_point_is_new(event, selection_id):
+        # a click this session has not taken up yet (a pick restored from the URL is not a click)
+        if clicked is not None and st.session_state.get("vae_selection_seen") != selection_id:
             st.session_state["vae_selection_seen"] = selection_id
             pick(index if index >= 0 else (point["x"], point["y"]))
             st.rerun()  # the whole page: the Walk and Traverse tabs start from the new pick
@@ -153,11 +154,6 @@ def map_section():
         st.caption("Walk ends (the last two clicks): " + ", ".join(
             f"{'AB'[k]} = " + (f"test #{p}" if isinstance(p, (int, np.integer)) else f"({p[0]:.2f}, {p[1]:.2f})")
             for k, p in enumerate(picks)) + ". See the Walk tab.")
-
-
-def event_point_is_new(event, selection_id) -> bool:
-    """A click on the chart that this session has not taken up yet (a pick restored from the URL is not one)."""
-    return latent_map.picked(event) is not None and st.session_state.get("vae_selection_seen") != selection_id
 
 
 def place_of(p, projection) -> tuple[float, float]:

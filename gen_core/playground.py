@@ -411,7 +411,6 @@ class InsideView:
     """What the page's 'look inside' shows for one model, as NumPy data: ui.point_frames draws it as a picture
     (playing, or paused) and ui.point_figures as a Plotly figure (paused, with interactive charts on)."""
     family: str
-    label: str
     data: dict
 
 
@@ -453,7 +452,7 @@ def inside_view(live: "LiveModel", real: np.ndarray, extent, diffusion_t: int = 
     compute = INSIDE_VIEWS.get(live.family_name)
     if compute is None:
         raise ValueError(f"no 'look inside' view for family {live.family_name!r}")
-    return InsideView(live.family_name, live.label, compute(live, real, extent, diffusion_t))
+    return InsideView(live.family_name, compute(live, real, extent, diffusion_t))
 
 
 def data_extent(points: np.ndarray, margin: float = 0.25) -> tuple[float, float, float, float]:

@@ -61,6 +61,11 @@ def labels(edges: tuple[tuple[int, int, str], ...]) -> tuple[str, ...]:
     return tuple(label for *_, label in edges)
 
 
+def counted(ask: str, edges: tuple[tuple[int, int, str], ...], measure: Callable, reveal: dict) -> Predict:
+    """A question whose answer is a count, offered as the ranges in `edges`."""
+    return Predict(ask, labels(edges), measure, lambda m: bucket(m["value"], edges), reveal)
+
+
 COUNT_OF_16 = ((16, 16, "all 16"), (6, 15, "6 to 15"), (1, 5, "1 to 5"), (0, 0, "none"))
 COUNT_OF_10 = ((10, 10, "all 10"), (6, 9, "6 to 9"), (3, 5, "3 to 5"), (0, 2, "2 or fewer"))
 HITS_OF_8 = ((0, 2, "0 to 2"), (3, 5, "3 to 5"), (6, 8, "6 to 8"))
@@ -83,10 +88,9 @@ LESSONS = (
              "fakes move towards each other; at the game's equilibrium both would be 1/2."),
         Step("Predict: mode collapse", GAN, {"gan_tab": "Training history"},
              "gan-digits-collapsed was trained with settings that let G collapse. It still draws sharp digits.",
-             Predict("Of the 10 digit classes, how many does gan-digits-collapsed draw (each at least half its fair "
-                     "share, in 500 samples)?", labels(COUNT_OF_10),
+             counted("Of the 10 digit classes, how many does gan-digits-collapsed draw (each at least half its fair "
+                     "share, in 500 samples)?", COUNT_OF_10,
                      lambda core: measures.classes_drawn(core, "gan-digits-collapsed"),
-                     lambda m: bucket(m["value"], COUNT_OF_10),
                      {"gan_tab": "Mode collapse", "gan_left": "gan-digits", "gan_right": "gan-digits-collapsed"})),
         Step("Mode dropping", GAN, {"gan_tab": "Mode collapse", "gan_left": "gan-digits",
                                     "gan_right": "gan-digits-collapsed"},
@@ -94,9 +98,8 @@ LESSONS = (
              "Its samples look fine one by one; only a measure over many samples shows what is missing."),
         Step("Predict: D far stronger than G", GAN, {"gan_tab": "Mode collapse"},
              "gan-digits-imbalanced's discriminator learned much faster than its generator.",
-             Predict("How many digit classes does its generator draw?", labels(COUNT_OF_10),
+             counted("How many digit classes does its generator draw?", COUNT_OF_10,
                      lambda core: measures.classes_drawn(core, "gan-digits-imbalanced"),
-                     lambda m: bucket(m["value"], COUNT_OF_10),
                      {"gan_tab": "Mode collapse", "gan_left": "gan-digits", "gan_right": "gan-digits-imbalanced"})),
         Step("Why the imbalance stalls G", GAN, {"gan_model": "gan-digits-imbalanced", "gan_tab": "Training history"},
              "D(x) on real images goes to 1 and D(G(z)) to 0: D wins outright. With D that sure, G's loss "
@@ -120,10 +123,9 @@ LESSONS = (
              "one whose KL is about 0: nothing changes, the decoder ignores it."),
         Step("Predict: posterior collapse", VAE, {"vae_tab": "Traverse"},
              "vae-digits weighs the KL term with beta = 1. vae-digits-beta8 is the same network with beta = 8.",
-             Predict("Of vae-digits-beta8's 16 latent dimensions, how many stay active (carry information)?",
-                     labels(COUNT_OF_16),
+             counted("Of vae-digits-beta8's 16 latent dimensions, how many stay active (carry information)?",
+                     COUNT_OF_16,
                      lambda core: measures.active_dimensions(core, "vae-digits-beta8"),
-                     lambda m: bucket(m["value"], COUNT_OF_16),
                      {"vae_model": "vae-digits-beta8", "vae_tab": "Posterior collapse", "vae_compare": "vae-digits"})),
         Step("What collapse looks like", VAE, {"vae_model": "vae-digits-beta8", "vae_tab": "Posterior collapse",
                                                "vae_compare": "vae-digits"},
@@ -133,11 +135,7 @@ LESSONS = (
              "vae-digits-lowkl was trained with a weak KL term, so its codes may spread out to describe each image.",
              Predict("Which reconstructs test digits more sharply (lower reconstruction error)?",
                      ("vae-digits (beta = 1)", "vae-digits-lowkl (weak KL)", "the same"),
-                     lambda core: {"value": min(("vae-digits", "vae-digits-lowkl"), key=lambda n: measures
-                                                .reconstruction_error(core, n)["value"]),
-                                   "text": "reconstruction error: vae-digits " +
-                                   measures.reconstruction_error(core, "vae-digits")["text"] + ", vae-digits-lowkl " +
-                                   measures.reconstruction_error(core, "vae-digits-lowkl")["text"]},
+                     lambda core: measures.sharper_reconstruction(core, ("vae-digits", "vae-digits-lowkl")),
                      lambda m: "vae-digits-lowkl (weak KL)" if m["value"] == "vae-digits-lowkl" else
                      "vae-digits (beta = 1)",
                      {"vae_model": "vae-digits-lowkl", "vae_tab": "Map"})),
@@ -179,10 +177,9 @@ LESSONS = (
              "The measured times follow steps × one network forward."),
         Step("Predict: classifier-free guidance", DIFFUSION, {"diff_tab": "Samplers"},
              "Ask the class-conditional model for the digit 7 with guidance scale s = 0, which ignores the class.",
-             Predict("Of 8 samples at s = 0, how many does a classifier trained on real digits read as 7?",
-                     labels(HITS_OF_8),
+             counted("Of 8 samples at s = 0, how many does a classifier trained on real digits read as 7?",
+                     HITS_OF_8,
                      lambda core: measures.guided_hits(core, "ddpm-digits", 7, 0.0),
-                     lambda m: bucket(m["value"], HITS_OF_8),
                      {"diff_tab": "Guidance", "diff_guide_label": "7", "diff_guide_scales": [0.0, 1.0, 3.0, 5.0],
                       "diff_guide_n": 8, "diff_guide_seed": 0})),
         Step("Inpainting", DIFFUSION, {"diff_tab": "Inpainting"},

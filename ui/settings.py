@@ -12,6 +12,7 @@ import torch
 from gen_core.device import available_devices, pick_device
 from gen_core.errors import GenLabError
 from ui.links import copy_link_button
+from ui.text import code
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
 SEED_KEY, DEVICE_KEY, PROJECTOR_KEY = "seed", "device", "projector"
@@ -57,7 +58,6 @@ def projector() -> bool:
 
 def reproduce(command: object) -> str:
     """A caption's ' · reproduce: `command`' tail, or nothing in projector mode (commands are for the desk)."""
-    from ui.text import code
     return "" if projector() else f" · reproduce: {code(command)}"
 
 
