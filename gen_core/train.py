@@ -176,6 +176,41 @@ def default_out(family: str, dataset: str) -> Path:
     return checkpoints.user_dir() / f"{family}-{safe}-{datetime.now():%Y%m%d-%H%M%S}"
 
 
+def train_and_save(family_name: str, dataset_name: str, *, data_root=None, epochs: int = 10, seed: int = 0,
+                   device=None, out=None, overwrite: bool = False, overrides: list[str] | dict = (),
+                   snapshots: int = 8, command: str = "", callback=None, warn=None):
+    """What `python -m gen_core.train` does, for the CLI and the Train page alike: check everything before any
+    work, train, write the checkpoint atomically and register it where every page's picker lists it.
+    `overrides` are --set KEY=VALUE strings or a {field: value} dict. Returns (path, card, TrainResult)."""
+    family = get_family(family_name)
+    check_seed(seed)
+    if not 0 <= snapshots <= 1000:
+        raise GenLabError(f"--snapshots must be a whole number from 0 to 1000, not {snapshots}")
+    out = checkpoints.check_target(out or default_out(family_name, dataset_name), overwrite)
+    device = pick_device(device)
+    dataset = load_dataset(dataset_name, data_root)
+    check_fits(family_name, dataset)
+    if not isinstance(overrides, dict):
+        overrides = parse_overrides(family.Config, list(overrides))
+    try:
+        config = family.config_for(dataset, **{**family_defaults(family_name), **overrides})
+    except (ValueError, TypeError) as error:
+        raise GenLabError(f"bad config: {error}") from None
+    result = train(family_name, dataset, config=config, epochs=epochs, seed=seed, device=device, callback=callback,
+                   num_snapshots=snapshots)
+    card = checkpoints.make_card(
+        family=family_name, config=result.config, dataset=dataset_facts(dataset), command=command, steps=result.steps,
+        metrics=result.metrics, history=result.history, epochs=epochs, seed=seed,
+        train_seconds=round(result.seconds, 1), device=str(device))
+    path = checkpoints.save(out, result.model, card, result.snapshots, overwrite=overwrite)
+    try:
+        checkpoints.register(path)  # listed (and in every page's picker) wherever `out` put it
+    except GenLabError as error:
+        if warn:
+            warn(str(error))
+    return path, card, result
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(
@@ -199,21 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     from tqdm import tqdm
 
     try:
-        family = get_family(args.family)
-        check_seed(args.seed)
-        if not 0 <= args.snapshots <= 1000:
-            raise GenLabError(f"--snapshots must be a whole number from 0 to 1000, not {args.snapshots}")
-        out = checkpoints.check_target(args.out or default_out(args.family, args.dataset), args.overwrite)
-        device = pick_device(args.device)
-        dataset = load_dataset(args.dataset, args.data_root)
-        check_fits(args.family, dataset)
-        overrides = parse_overrides(family.Config, args.overrides)
-        try:
-            config = family.config_for(dataset, **{**family_defaults(args.family), **overrides})
-        except ValueError as error:
-            raise GenLabError(f"bad config: {error}") from None
-        # a folder's full path would fill the bar's label: its last part says which
-        label = f"folder:{Path(args.dataset[7:]).name}" if args.dataset.startswith("folder:") else dataset.name
+        label = f"folder:{Path(args.dataset[7:]).name}" if args.dataset.startswith("folder:") else args.dataset
         with tqdm(total=None, unit="step", desc=f"{args.family} on {label}", delay=1.0,
                   file=sys.stderr, dynamic_ncols=True) as bar:
             def report(step, total, metrics):
@@ -226,18 +247,11 @@ def main(argv: list[str] | None = None) -> int:
                     if time.time() - bar.start_t >= bar.delay:  # only a bar already shown (a forced one ends
                         bar.refresh()                            # without its newline)
 
-            result = train(args.family, dataset, config=config, epochs=args.epochs, seed=args.seed,
-                           device=device, callback=report, num_snapshots=args.snapshots)
-        card = checkpoints.make_card(
-            family=args.family, config=result.config, dataset=dataset_facts(dataset),
-            command="python -m gen_core.train " + shlex.join(argv), steps=result.steps,
-            metrics=result.metrics, history=result.history, epochs=args.epochs, seed=args.seed,
-            train_seconds=round(result.seconds, 1), device=str(device))
-        path = checkpoints.save(out, result.model, card, result.snapshots, overwrite=args.overwrite)
-        try:
-            checkpoints.register(path)  # listed (and in every page's picker) wherever --out put it
-        except GenLabError as error:
-            print(f"warning: {error}", file=sys.stderr)
+            path, card, result = train_and_save(
+                args.family, args.dataset, data_root=args.data_root, epochs=args.epochs, seed=args.seed,
+                device=args.device, out=args.out, overwrite=args.overwrite, overrides=args.overrides,
+                snapshots=args.snapshots, command="python -m gen_core.train " + shlex.join(argv), callback=report,
+                warn=lambda message: print(f"warning: {message}", file=sys.stderr))
     except GenLabError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -457,11 +457,12 @@ def evaluate(model: Diffusion, dataset, generator: torch.Generator) -> dict:
         from gen_core.mode_metrics import point_metrics
         out.update(point_metrics(sample(model, 2500, generator=generator).cpu(), dataset))
         return out
-    out.update(metrics.class_metrics(dataset, sample(model, 500, generator=generator, steps=50).cpu()))
+    steps = min(50, model.config.timesteps)  # DDIM in 50 steps, or all of a model with fewer (T = 20)
+    out.update(metrics.class_metrics(dataset, sample(model, 500, generator=generator, steps=steps).cpu()))
     if model.config.num_classes:
         for scale in (1.0, 3.0):
             accuracy = metrics.conditional_accuracy(
-                lambda label, k: sample(model, k, generator=generator, label=label, steps=50, guidance=scale).cpu(),
+                lambda label, k: sample(model, k, generator=generator, label=label, steps=steps, guidance=scale).cpu(),
                 dataset, per_class=50)
             if accuracy is not None:  # None: no reference classifier for this data
                 out[f"label_accuracy_guidance_{scale:g}"] = accuracy

@@ -1,0 +1,80 @@
+"""Evaluate: compare checkpoints on the same real test data with real metrics (gen_core.evaluate), run on the
+server's job queue so a slow model never blocks the page."""
+import pandas as pd
+import streamlit as st
+
+from gen_core import evaluate as E
+from gen_core import jobs as J
+from gen_core.errors import GenLabError
+from ui.jobs_panel import job_queue, panel
+from ui.loaders import checkpoint_listing, get_core
+from ui.text import plain
+
+st.title("Evaluate models")
+st.markdown("Judge models by numbers instead of by eye, all on the same real test images. **FD** (Fréchet "
+            "distance, lower is better) compares feature statistics of samples and real images; the **floor** is the "
+            "FD between two sets of real images of the same size, which no model beats by much. **Precision** is the "
+            "share of samples that look real (fidelity), **recall** the share of real images the samples cover "
+            "(variety). **Memorised**: samples closer to a training image than the closest 1% of held-out images "
+            "are. **acc gen / acc real**: a classifier trained on generated data, tested on real data, against the "
+            "same classifier trained on real data (the syllabus's first promise: generated data as training data).")
+
+names = [c["name"] for c in checkpoint_listing()
+         if c["card"].get("dataset", {}).get("kind", "image") == "image" and c["card"].get("family") != "cyclegan"]
+left, right = st.columns([3, 2], gap="large")
+with left:
+    picked = st.multiselect("Checkpoints", names, default=[n for n in ("gan-digits", "gan-digits-collapsed",
+                                                                       "vae-digits", "ddpm-digits") if n in names],
+                            key="eval_models")
+    c = st.columns(2)
+    samples = c[0].select_slider("Samples per model", [200, 500, 1000, 2000, 5000], 500, key="eval_samples")
+    train_samples = c[1].select_slider("Generated samples to train a classifier on", [0, 1000, 2000, 5000, 10000],
+                                       2000, key="eval_train_samples")
+    if st.button("Evaluate", type="primary", disabled=not picked, key="eval_go"):
+        settings = E.Settings(samples, train_samples)
+        core = get_core()
+
+        def work(job, names=tuple(picked), settings=settings, core=core):
+            rows = []
+            job.total = len(names)
+            for i, name in enumerate(names):
+                job.check_cancelled()
+                job.step = i
+
+                def say(message, i=i):
+                    job.message = f"{i + 1}/{len(names)}: {message}"
+                try:
+                    rows.append(E.evaluate(core, name, settings, progress=say))
+                except GenLabError as error:
+                    rows.append({"checkpoint": name, "error": str(error)})
+            job.step = len(names)
+            return rows
+
+        job = job_queue().submit(f"evaluate {', '.join(picked)[:80]} ({samples} samples)", "evaluate", work)
+        st.session_state["eval_job"] = job.id
+
+    job = job_queue().get(st.session_state.get("eval_job", -1))
+    finished = [j for j in reversed(job_queue().jobs()) if j.kind == "evaluate" and j.status == J.DONE]
+    shown = job if job is not None and job.status == J.DONE else (finished[0] if finished else None)
+    if shown is not None:
+        rows = shown.result
+        table = pd.DataFrame([{label: row.get(key) for key, label, _ in E.COLUMNS} for row in rows])
+        st.subheader(f"Results of job #{shown.id}")
+        st.dataframe(table, hide_index=True, column_config={
+            "memorised": st.column_config.NumberColumn(format="percent"),
+            "FD": st.column_config.NumberColumn(format="%.2f"), "floor": st.column_config.NumberColumn(format="%.2f"),
+            "precision": st.column_config.NumberColumn(format="%.2f"),
+            "recall": st.column_config.NumberColumn(format="%.2f"),
+            "acc gen": st.column_config.NumberColumn(format="%.3f"),
+            "acc real": st.column_config.NumberColumn(format="%.3f")})
+        for row in rows:
+            if row.get("error"):
+                st.warning(plain(f"{row['checkpoint']}: {row['error']}"))
+        st.caption(plain("Features: " + ", ".join(sorted({r.get('features', '') for r in rows if r.get('features')})) +
+                         ". Diffusion models sample with DDIM in 50 steps. -ELBO is a VAE's bound on the negative "
+                         "log-likelihood (nats per image; bits/dim divides by the pixels and ln 2). The same "
+                         "table from the command line: python -m gen_core.evaluate NAME ..."))
+
+with right:
+    st.subheader("Jobs on this server")
+    panel("evaluate")

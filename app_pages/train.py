@@ -1,0 +1,132 @@
+"""Train: any family on any data set it supports (bundled, MNIST / Fashion-MNIST from a data folder, an uploaded
+zip of class folders), in the background on the server's one job queue, with a live loss curve and cancel; the
+model then appears in every page's picker."""
+import dataclasses
+import shlex
+
+import streamlit as st
+
+from gen_core import checkpoints
+from gen_core.data import IMAGE_SETS, allowed_data_roots
+from gen_core.data.toys import TOYS
+from gen_core.data.uploads import MAX_ZIP_BYTES, safe_name, unpack_class_zip, uploads_root
+from gen_core.errors import GenLabError
+from gen_core.models import FAMILIES, family_defaults, get_family
+from gen_core.train import train_and_save
+from ui.jobs_panel import job_queue, panel
+from ui.settings import current_device, global_seed
+from ui.text import plain
+
+BUNDLED, TORCHVISION, UPLOADED = "Bundled", "MNIST / Fashion-MNIST on this server", "Your uploads"
+# config fields a visitor does not set: the data's shape comes from the data set
+DERIVED_FIELDS = {"image_shape", "data_shape", "vae"}
+EPOCHS_DEFAULT = {"ddpm": 5, "ldm": 5}  # 1000-step diffusion snapshots are slow on a CPU: fewer epochs to start
+
+st.title("Train a model")
+st.markdown("Pick a family and data, change any setting, and train. Training runs on the server in the "
+            "background, **one at a time** (two trainings on a small machine slow each other badly); the bar and "
+            "the loss curve keep going when you switch pages. A finished model appears in every page's model list.")
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    family = st.selectbox("Family", list(FAMILIES), key="train_family", bind="query-params")
+    kinds = get_family(family).DATA_KINDS
+    source = st.radio("Data", [BUNDLED, TORCHVISION, UPLOADED], horizontal=True, key="train_source",
+                      bind="query-params")
+    data_root = None
+    if source == BUNDLED:
+        names = [n for n in ("digits", "shapes") if "image" in kinds] + ([*TOYS] if "points" in kinds else [])
+        dataset = st.selectbox("Data set", names, key="train_bundled")
+    elif source == TORCHVISION:
+        if "image" not in kinds:
+            st.info(f"{family} trains on 2-D points only; pick a bundled toy.")
+            st.stop()
+        dataset = st.selectbox("Data set", [n for n in IMAGE_SETS if n not in ("digits", "shapes")], key="train_tv")
+        roots = [str(r) for r in allowed_data_roots()]
+        data_root = st.selectbox("Data folder (the server's data folders: $GENLAB_HOME/data and "
+                                 "$GENLAB_DATA_ROOTS)", roots, key="train_root")
+    else:
+        if "image" not in kinds:
+            st.info(f"{family} trains on 2-D points only; pick a bundled toy.")
+            st.stop()
+        root = uploads_root()
+        mine = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) \
+            if root.is_dir() else []
+        with st.expander("Upload a zip of class folders", expanded=not mine):
+            st.caption(f"CLASS/IMAGE inside the zip (or one folder around them), at most "
+                       f"{MAX_ZIP_BYTES // 2 ** 20} MB. It is checked before anything is unpacked.")
+            upload = st.file_uploader("Zip file", type=["zip"], key="train_zip")
+            upload_name = st.text_input("Name for the data set", key="train_zip_name",
+                                        value=(upload.name.rsplit(".", 1)[0] if upload else ""))
+            if st.button("Unpack", disabled=upload is None, key="train_unpack"):
+                try:
+                    folder = unpack_class_zip(upload, upload_name)
+                    st.success(plain(f"Unpacked into {folder.name}: "
+                                     f"{', '.join(sorted(p.name for p in folder.iterdir()))[:200]}"))
+                    mine.append(folder.name)
+                except GenLabError as error:
+                    st.error(plain(error))
+        if not mine:
+            st.stop()
+        picked = st.selectbox("Your data set", sorted(mine), key="train_upload_pick")
+        dataset = f"folder:{root / picked}"
+        st.caption("Images are resized to 32x32 and made grey when every image is grey.")
+
+    top = st.columns(3)
+    epochs = top[0].number_input("Epochs", 1, 1000, EPOCHS_DEFAULT.get(family, 10), key=f"train_epochs_{family}")
+    seed = top[1].number_input("Seed", 0, 2 ** 31 - 1, global_seed(), key="train_seed")
+    snapshots = top[2].number_input("Snapshots", 0, 50, 4, key="train_snapshots",
+                                    help="Samples from fixed noise taken along training, for the training history. "
+                                         "Each diffusion snapshot runs the whole sampler.")
+
+    config_cls = get_family(family).Config
+    defaults = {**{f.name: f.default for f in dataclasses.fields(config_cls)}, **family_defaults(family)}
+    overrides = {}
+    with st.expander("Settings (each starts at the family's default)"):
+        columns = st.columns(3)
+        shown = [f for f in dataclasses.fields(config_cls) if f.name not in DERIVED_FIELDS
+                 and isinstance(defaults[f.name], (bool, int, float, str))]
+        for i, f in enumerate(shown):
+            default = defaults[f.name]
+            key = f"train_cfg_{family}_{f.name}"
+            with columns[i % 3]:
+                if isinstance(default, bool):
+                    value = st.checkbox(f.name, default, key=key)
+                elif isinstance(default, int):
+                    value = st.number_input(f.name, value=default, step=1, key=key)
+                elif isinstance(default, float):
+                    value = st.number_input(f.name, value=default, format="%g", key=key)
+                else:
+                    value = st.text_input(f.name, default, key=key)
+            if value != default:
+                overrides[f.name] = type(default)(value)
+
+    label = dataset.rsplit("/", 1)[-1] if dataset.startswith("folder:") else dataset
+    name = st.text_input("Save as", f"{family}-{safe_name(label)}", key=f"train_name_{family}_{label}", max_chars=60)
+    if st.button("Train", type="primary", key="train_go"):
+        try:
+            out = checkpoints.user_dir() / name.strip()
+            if not name.strip() or name.strip() != out.name or name.strip().startswith("."):
+                raise GenLabError("the name must be a plain folder name (no '/' or leading '.')")
+            checkpoints.check_target(out, overwrite=False)
+            device = str(current_device())
+            command = shlex.join(["python", "-m", "gen_core.train", family, "--dataset", dataset, "--epochs",
+                                  str(epochs), "--seed", str(seed)] + (["--data-root", data_root] if data_root else [])
+                                 + [a for k, v in overrides.items() for a in ("--set", f"{k}={v}")]
+                                 + ["--out", str(out)])
+
+            def work(job, family=family, dataset=dataset, data_root=data_root, epochs=int(epochs), seed=int(seed),
+                     device=device, out=out, overrides=dict(overrides), snapshots=int(snapshots), command=command):
+                path, card, _ = train_and_save(family, dataset, data_root=data_root, epochs=epochs, seed=seed,
+                                               device=device, out=out, overrides=overrides, snapshots=snapshots,
+                                               command=command, callback=job.report)
+                return path, card
+
+            job = job_queue().submit(f"{family} on {label}, {epochs} epochs → {out.name}", "train", work)
+            st.toast(f"Queued as job #{job.id}")
+        except GenLabError as error:
+            st.error(plain(error))
+
+with right:
+    st.subheader("Jobs on this server")
+    panel("train")

@@ -1,0 +1,284 @@
+"""`python -m gen_core.evaluate CHECKPOINT [CHECKPOINT ...]`: judge image models on the same real test data.
+
+For each checkpoint it draws samples and measures, against the real data its card names:
+
+- **Fréchet distance** (FD) between Gaussians fitted to reference features of real test images and of samples,
+  ||mu_r - mu_g||^2 + Tr(S_r + S_g - 2 (S_r S_g)^(1/2)) (Heusel et al., 2017, eq. 6: FID with a small feature
+  network instead of Inception). The features are the hidden layer of an MLP classifier fitted on the real
+  training images (digits: 98% test accuracy, shapes: 97%). Beside it, the **floor**: the FD between as many
+  real training images and the test images, which no model can beat by much at that sample size.
+- **Precision and recall** with k-NN manifolds in the same features (Kynkäänniemi et al., 2019): the share of
+  samples inside the real manifold (fidelity), and of real images inside the generated one (variety).
+- **Class coverage**: classes the reference classifier finds in the samples (mode collapse shows here).
+- **Memorisation**: the share of samples closer (in pixels) to their nearest training image than the closest 1%
+  of held-out real images are to theirs; held-out data scores 1% by construction, copies of training images 100%.
+- **Likelihood** where the model has one: a VAE's test ELBO (a lower bound), in nats per image and bits per
+  dimension.
+- **Sampling time** per 100 samples on this machine.
+- **Train on generated**: the syllabus's first promise, generated data as training data. A logistic regression
+  trained on generated samples (labelled by the class asked for when the model is conditional, else by the
+  reference classifier) and tested on the real test set, against the same classifier trained on as many real
+  training images.
+
+Diffusion models are sampled with DDIM in 50 steps (stated in the table) to keep the evaluation affordable.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from gen_core import checkpoints, metrics
+from gen_core.core import InferenceCore
+from gen_core.errors import GenLabError
+
+TRAIN_ON_GENERATED = 10_000  # the issue's figure: a classifier trained on 10,000 generated samples
+METRIC_SAMPLES = 2000        # samples for FD, precision/recall, coverage and memorisation
+DIFFUSION_STEPS = 50         # DDIM steps for diffusion models
+MEMORISED_QUANTILE = 0.01    # the closest 1% of held-out images define "too close to a training image"
+
+
+# --- the measures, each a function of arrays (tested on known answers) --------------------------------------
+
+def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Fréchet distance between Gaussians fitted to the rows of a and b (N, D). Tr((S_a S_b)^(1/2)) is the sum
+    of the square roots of the eigenvalues of S_a S_b, which are real and non-negative for covariances (a product
+    of two positive semi-definite matrices is similar to one); rounding can leave tiny negative or imaginary
+    parts, clipped here, so singular covariances (dead ReLU features) need no special case."""
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
+    eigenvalues = np.linalg.eigvals(cov_a @ cov_b).real.clip(min=0)
+    distance = ((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * np.sqrt(eigenvalues).sum()
+    return float(max(distance, 0.0))
+
+
+def precision_recall(samples: np.ndarray, real: np.ndarray, k: int = 5) -> dict:
+    from gen_core.mode_metrics import precision_recall as knn_precision_recall
+    return knn_precision_recall(samples, real, k=k)
+
+
+def memorisation_rate(samples: np.ndarray, train: np.ndarray, held_out: np.ndarray,
+                      quantile: float = MEMORISED_QUANTILE) -> dict:
+    """Share of samples nearer to a training image than the `quantile` of held-out real images are."""
+    _, held_out_distance = metrics.nearest_neighbours(torch.from_numpy(held_out), torch.from_numpy(train))
+    threshold = float(np.quantile(held_out_distance.numpy(), quantile))
+    _, distance = metrics.nearest_neighbours(torch.from_numpy(samples), torch.from_numpy(train))
+    return {"memorised": float((distance.numpy() < threshold).mean()), "memorised_threshold": threshold}
+
+
+def train_on_generated(x_generated: np.ndarray, y_generated: np.ndarray, x_real: np.ndarray, y_real: np.ndarray,
+                       x_test: np.ndarray, y_test: np.ndarray, seed: int = 0) -> dict:
+    """Test accuracy of one classifier trained on generated data and of the same one trained on real data."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    def accuracy(x, y):
+        if len(np.unique(y)) < 2:
+            return 1.0 / max(1, len(np.unique(y_test)))  # one class: it can only answer that class
+        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=300, random_state=seed))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a few hundred lbfgs iterations is plenty to compare the two
+            model.fit(x, y)
+        return float(model.score(x_test, y_test))
+    return {"accuracy_trained_on_generated": accuracy(x_generated, y_generated),
+            "accuracy_trained_on_real": accuracy(x_real, y_real)}
+
+
+# --- reference features --------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=4)
+def _feature_network(dataset_name: str):
+    from sklearn.neural_network import MLPClassifier
+
+    from gen_core.data import load_dataset
+    d = load_dataset(dataset_name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 100 epochs reach 97-98% test accuracy; convergence is not the point
+        return MLPClassifier((128,), max_iter=100, random_state=0).fit(d.x_train.flatten(1).numpy(),
+                                                                       d.y_train.numpy())
+
+
+def reference_features(dataset, images: np.ndarray) -> np.ndarray:
+    """The hidden layer (ReLU, 128 units) of an MLP classifier fitted on the dataset's real training images;
+    images (N, ...) in [-1, 1]. Fitted once per process (digits 0.5 s, shapes 4 s)."""
+    network = _feature_network(dataset.name)
+    flat = np.clip(images.reshape(len(images), -1), -1, 1)
+    return np.maximum(flat @ network.coefs_[0] + network.intercepts_[0], 0.0)
+
+
+# --- one checkpoint ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Settings:
+    metric_samples: int = METRIC_SAMPLES
+    train_samples: int = TRAIN_ON_GENERATED
+    seed: int = 0
+
+    def __post_init__(self):
+        if not 10 <= self.metric_samples <= 50_000:
+            raise GenLabError(f"--samples must be between 10 and 50000, got {self.metric_samples}")
+        if not 0 <= self.train_samples <= 100_000:
+            raise GenLabError(f"--train-samples must be between 0 and 100000, got {self.train_samples}")
+
+
+def sampling_options(card: dict) -> dict:
+    """Diffusion models sample with DDIM in DIFFUSION_STEPS steps; other families need no options."""
+    return {"sampler": "ddim", "steps": DIFFUSION_STEPS} if "timesteps" in card["config"] else {}
+
+
+def draw(core: InferenceCore, name: str, n: int, seed: int, conditional: bool, classes: int):
+    """n samples and their labels (the classes asked for, balanced, when conditional; else None), and seconds."""
+    card = core.load(name).card
+    options = sampling_options(card)
+    started = time.perf_counter()
+    if conditional:
+        per_class = -(-n // classes)
+        parts = [core.sample(name, per_class, seed=seed + label, label=label, **options) for label in range(classes)]
+        x = torch.cat(parts)[:n]
+        y = np.repeat(np.arange(classes), per_class)[:n]
+    else:
+        x, y = core.sample(name, n, seed=seed, **options), None
+    return x.numpy(), y, time.perf_counter() - started
+
+
+def evaluate(core: InferenceCore, name: str, settings: Settings = Settings(), progress=None) -> dict:
+    """Every measure above for one image checkpoint (a dict of plain numbers and strings)."""
+    from gen_core.data import load_card_dataset
+
+    say = progress or (lambda message: None)
+    loaded = core.load(name)
+    card = loaded.card
+    if not loaded.is_image:
+        raise GenLabError(f"{loaded.name} is a 2-D model; evaluate compares image models (the Playground scores "
+                          f"2-D ones)")
+    if card["family"] == "cyclegan":
+        raise GenLabError(f"{loaded.name} translates images rather than sampling them; nothing to evaluate")
+    dataset = load_card_dataset(card["dataset"]["name"])
+    classes = dataset.num_classes or 0
+    conditional = bool(card["config"].get("num_classes"))
+    train = dataset.x_train.flatten(1).numpy()
+    test = dataset.x_test.flatten(1).numpy()
+    n = settings.metric_samples
+    out = {"checkpoint": loaded.name, "family": card["family"], "dataset": dataset.name,
+           "sampler": f"DDIM {DIFFUSION_STEPS} steps" if sampling_options(card) else "one pass"}
+
+    say(f"{loaded.name}: drawing {n} samples")
+    samples, _, seconds = draw(core, name, n, settings.seed, False, classes)
+    samples = samples.reshape(len(samples), -1)
+    out["seconds_per_100_samples"] = seconds / n * 100
+    if not np.isfinite(samples).all():
+        out["error"] = "the samples contain NaN or infinite values"
+        return out
+
+    say(f"{loaded.name}: Fréchet distance, precision and recall")
+    real = test[:n]
+    floor_real = train[:len(real)]
+    features_real = reference_features(dataset, real) if dataset.name in metrics.CLASSIFIABLE else real
+    features_fake = reference_features(dataset, samples) if dataset.name in metrics.CLASSIFIABLE else samples
+    features_floor = reference_features(dataset, floor_real) if dataset.name in metrics.CLASSIFIABLE else floor_real
+    out["features"] = "reference MLP (128)" if dataset.name in metrics.CLASSIFIABLE else "pixels"
+    out["fd"] = frechet_distance(features_real, features_fake)
+    out["fd_floor"] = frechet_distance(features_real, features_floor)
+    out.update(precision_recall(features_fake, features_real))
+    out.update({k: v for k, v in metrics.class_metrics(dataset, torch.from_numpy(samples).reshape(-1, *dataset.shape))
+                .items() if k in ("classes_covered", "class_kl_from_uniform")})
+    say(f"{loaded.name}: memorisation")
+    out.update(memorisation_rate(samples, train, test))
+
+    if card["family"] == "vae":
+        say(f"{loaded.name}: test ELBO")
+        found = core.run(name, lambda m: m.family.evaluate(m.model, dataset, torch.Generator().manual_seed(0)))
+        dims = int(np.prod(dataset.shape))
+        out["likelihood"] = "ELBO (a lower bound)"
+        out["nll_nats"] = -found["test_elbo"]
+        out["bits_per_dim"] = -found["test_elbo"] / (dims * np.log(2))
+
+    if settings.train_samples and classes:
+        say(f"{loaded.name}: {settings.train_samples} samples to train a classifier on")
+        x_gen, y_gen, _ = draw(core, name, settings.train_samples, settings.seed + 1, conditional, classes)
+        x_gen = x_gen.reshape(len(x_gen), -1)
+        if y_gen is None:
+            y_gen = metrics.predict_classes(dataset, torch.from_numpy(x_gen).reshape(-1, *dataset.shape))
+        if y_gen is not None:
+            out["labels"] = "asked for" if conditional else "reference classifier"
+            size = min(len(x_gen), len(train))
+            out.update(train_on_generated(x_gen, y_gen, train[:size], dataset.y_train.numpy()[:size], test,
+                                          dataset.y_test.numpy(), settings.seed))
+            out["train_samples"] = len(x_gen)
+    return out
+
+
+# --- the table -----------------------------------------------------------------------------------------------
+
+COLUMNS = [("checkpoint", "checkpoint", "{}"), ("fd", "FD", "{:.2f}"), ("fd_floor", "floor", "{:.2f}"),
+           ("precision", "precision", "{:.2f}"), ("recall", "recall", "{:.2f}"),
+           ("classes_covered", "classes", "{}"), ("memorised", "memorised", "{:.1%}"),
+           ("nll_nats", "-ELBO nats", "{:.1f}"), ("bits_per_dim", "bits/dim", "{:.3f}"),
+           ("seconds_per_100_samples", "s/100", "{:.3f}"),
+           ("accuracy_trained_on_generated", "acc gen", "{:.3f}"), ("accuracy_trained_on_real", "acc real", "{:.3f}")]
+
+
+def table(rows: list[dict]) -> str:
+    """A fixed-width text table of evaluate() results; a blank cell where a model has no such measure."""
+    cells = [[label for _, label, _ in COLUMNS]]
+    for row in rows:
+        cells.append([fmt.format(row[key]) if row.get(key) is not None else "" for key, _, fmt in COLUMNS])
+    widths = [max(len(r[i]) for r in cells) for i in range(len(COLUMNS))]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+             for r in cells]
+    notes = sorted({f"{r['checkpoint']}: {r['error']}" for r in rows if r.get("error")})
+    return "\n".join(lines + notes)
+
+
+def image_checkpoints() -> list[str]:
+    """Every listed checkpoint evaluate() accepts: image models that sample (no CycleGAN translators)."""
+    out = []
+    for info in checkpoints.list_checkpoints():
+        try:
+            card = checkpoints.read_card(info.path)
+        except GenLabError:
+            continue
+        if card["dataset"].get("kind", "image") == "image" and card["family"] != "cyclegan":
+            out.append(info.name)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gen_core.evaluate", description=__doc__.split("\n\n")[0])
+    parser.add_argument("checkpoints", nargs="*", help="names or folders (default: every image checkpoint)")
+    parser.add_argument("--samples", type=int, default=METRIC_SAMPLES,
+                        help=f"samples for FD, precision/recall, coverage, memorisation (default {METRIC_SAMPLES})")
+    parser.add_argument("--train-samples", type=int, default=TRAIN_ON_GENERATED,
+                        help=f"generated samples to train the classifier on (default {TRAIN_ON_GENERATED}; 0: skip)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default=None, help="auto, cpu, cuda (default: $GENLAB_DEVICE or auto)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per checkpoint instead")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings(args.samples, args.train_samples, args.seed)
+        core = InferenceCore(args.device)
+        names = args.checkpoints or image_checkpoints()
+        rows = []
+        for name in names:
+            rows.append(evaluate(core, name, settings, progress=lambda m: print(m, file=sys.stderr)))
+    except GenLabError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        import json
+        for row in rows:
+            print(json.dumps(row))
+    else:
+        print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

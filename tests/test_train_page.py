@@ -1,0 +1,224 @@
+"""Own data: the job queue, zip uploads checked before unpacking, train_and_save on MNIST-style IDX files and an
+image folder (conditional models included), and the Train and Evaluate pages driving real jobs."""
+import io
+import struct
+import zipfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from gen_core import checkpoints, jobs
+from gen_core.core import InferenceCore
+from gen_core.data import load_dataset
+from gen_core.data import uploads
+from gen_core.errors import GenLabError
+from gen_core.train import train_and_save
+from tests.apptest import open_page
+from ui.text import plain
+
+
+# --- the job queue -------------------------------------------------------------------------------------------
+
+def test_jobs_run_one_at_a_time_in_order_and_cancel():
+    queue = jobs.JobQueue()
+    order = []
+
+    def slow(job, tag):
+        for step in range(1, 21):
+            job.report(step, 20, {"loss": 1.0 / step})
+            import time
+            time.sleep(0.01)
+        order.append(tag)
+        return tag
+    first = queue.submit("first", "train", lambda job: slow(job, "a"))
+    second = queue.submit("second", "train", lambda job: slow(job, "b"))
+    third = queue.submit("third", "train", lambda job: slow(job, "c"))
+    assert queue.cancel(third.id) and third.status == jobs.CANCELLED  # queued: cancelled at once, never runs
+    queue.wait(first), queue.wait(second)
+    assert order == ["a", "b"] and first.result == "a" and second.status == jobs.DONE
+    assert first.history["step"][-1] == 20 and first.history["loss"][-1] == pytest.approx(0.05)
+
+
+def test_a_running_job_stops_at_its_next_step_when_cancelled():
+    queue = jobs.JobQueue()
+    seen = []
+
+    def endless(job):
+        for step in range(1, 10 ** 6):
+            job.report(step, 10 ** 6, {"loss": 1.0})
+            seen.append(step)
+            if step == 5:
+                queue.cancel(job.id)
+    job = queue.wait(queue.submit("endless", "train", endless))
+    assert job.status == jobs.CANCELLED and seen[-1] == 5 and "nothing was saved" in job.message
+
+
+def test_a_failing_job_reports_one_line_and_the_queue_goes_on():
+    queue = jobs.JobQueue()
+    bad = queue.submit("bad", "train", lambda job: (_ for _ in ()).throw(GenLabError("no such data")))
+    good = queue.submit("good", "train", lambda job: 42)
+    queue.wait(good)
+    assert bad.status == jobs.FAILED and bad.error == "no such data" and good.result == 42
+
+
+# --- zip uploads ---------------------------------------------------------------------------------------------
+
+def png_bytes(value: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((12, 12), value, np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def make_zip(entries: dict[str, bytes], top: str = "") -> io.BytesIO:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries.items():
+            z.writestr(top + name, data)
+    buffer.seek(0)
+    return buffer
+
+
+def class_zip(top: str = "") -> io.BytesIO:
+    return make_zip({f"{c}/{i}.png": png_bytes(40 + 100 * k + i) for k, c in enumerate(("cat", "dog"))
+                     for i in range(6)} | {"README.txt": b"not an image", "__MACOSX/cat/._0.png": b"junk"}, top)
+
+
+@pytest.mark.parametrize("top", ["", "pets/"])
+def test_a_zip_of_class_folders_unpacks_into_a_data_set(genlab_home, top):
+    folder = uploads.unpack_class_zip(class_zip(top), "my pets!")
+    assert folder.parent == uploads.uploads_root() and folder.name == "my-pets"
+    assert sorted(p.name for p in folder.iterdir()) == ["cat", "dog"]
+    data = load_dataset(f"folder:{folder}")
+    assert data.class_names == ("cat", "dog") and len(data.x_train) + len(data.x_test) == 12
+    with pytest.raises(GenLabError, match="exists already"):
+        uploads.unpack_class_zip(class_zip(top), "my pets!")
+
+
+def bomb() -> io.BytesIO:
+    return make_zip({"a/0.png": b"\0" * 5_000_000, "b/0.png": png_bytes(1), "a/1.png": png_bytes(2),
+                     "b/1.png": png_bytes(3)})
+
+
+@pytest.mark.parametrize("archive, message", [
+    (lambda: make_zip({"../evil/0.png": png_bytes(1), "a/1.png": png_bytes(1)}), "outside its folder"),
+    (lambda: make_zip({"/abs/0.png": png_bytes(1)}), "outside its folder"),
+    (bomb, "inflates"),
+    (lambda: make_zip({"a/0.png": png_bytes(1), "a/1.png": png_bytes(2)}), "at least two"),
+    (lambda: make_zip({"a/0.png": png_bytes(1), "a/1.png": png_bytes(2), "b/0.png": png_bytes(3)}), "fewer than 2"),
+    (lambda: make_zip({"notes.txt": b"hello"}), "no images"),
+    (lambda: io.BytesIO(b"this is not a zip"), "not a readable zip"),
+    (lambda: make_zip({"x/a/0.png": png_bytes(1), "y/b/0.png": png_bytes(1)}), "CLASS/IMAGE"),
+])
+def test_a_bad_zip_is_refused_before_anything_is_unpacked(genlab_home, archive, message):
+    with pytest.raises(GenLabError, match=message):
+        uploads.unpack_class_zip(archive(), "bad")
+    root = uploads.uploads_root()
+    assert not root.exists() or not any(root.iterdir())  # nothing left behind, not even a staging folder
+
+
+def test_a_link_inside_a_zip_is_refused(genlab_home):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        info = zipfile.ZipInfo("a/0.png")
+        info.external_attr = (0o120777 << 16)  # a symbolic link
+        z.writestr(info, "/etc/passwd")
+        z.writestr("b/0.png", png_bytes(1))
+    buffer.seek(0)
+    with pytest.raises(GenLabError, match="link"):
+        uploads.unpack_class_zip(buffer, "links")
+
+
+def test_too_many_files_are_refused_from_the_header(genlab_home, monkeypatch):
+    monkeypatch.setattr(uploads, "MAX_FILES", 5)
+    with pytest.raises(GenLabError, match="at most 5"):
+        uploads.unpack_class_zip(class_zip(), "many")
+
+
+# --- conditional training on own data, through train_and_save (what the Train page runs) ----------------------
+
+def write_idx(folder, prefix, images, labels):
+    with open(folder / f"{prefix}-images-idx3-ubyte", "wb") as f:  # torchvision reads the unpacked files
+        f.write(struct.pack(">IIII", 2051, len(images), 28, 28) + images.astype(np.uint8).tobytes())
+    with open(folder / f"{prefix}-labels-idx1-ubyte", "wb") as f:
+        f.write(struct.pack(">II", 2049, len(labels)) + labels.astype(np.uint8).tobytes())
+
+
+@pytest.fixture
+def tiny_mnist(tmp_path):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    labels = np.arange(120) % 10
+    images = np.zeros((120, 28, 28))
+    for i, label in enumerate(labels):  # a bar whose position is the class: learnable, and made here
+        images[i, 2 + 2 * label: 4 + 2 * label, 4:24] = 255
+    images += rng.integers(0, 30, images.shape)
+    write_idx(raw, "train", images.clip(0, 255), labels)
+    write_idx(raw, "t10k", images[:40].clip(0, 255), labels[:40])
+    return tmp_path
+
+
+@pytest.mark.parametrize("family, overrides", [("cgan", {}), ("ddpm", {"num_classes": 10, "timesteps": 20})])
+def test_conditional_models_train_on_mnist_files_and_every_page_can_open_them(genlab_home, tiny_mnist, family,
+                                                                               overrides):
+    out = checkpoints.user_dir() / f"{family}-tiny"
+    path, card, _ = train_and_save(family, "mnist", data_root=str(tiny_mnist / "MNIST" / "raw"), epochs=1,
+                                   out=out, overrides=overrides, snapshots=0, device="cpu")
+    assert path == out and card["dataset"]["name"] == "mnist" and "evaluation_error" not in card["metrics"]
+    assert any(info.name == out.name for info in checkpoints.list_checkpoints())
+    x = InferenceCore("cpu").sample(str(out), 4, label=3, **({"steps": 5, "sampler": "ddim"} if family == "ddpm" else {}))
+    assert x.shape == (4, 1, 28, 28)
+
+
+def test_a_conditional_model_trains_on_an_uploaded_folder(genlab_home):
+    folder = uploads.unpack_class_zip(class_zip(), "pets")
+    out = checkpoints.user_dir() / "cgan-pets"
+    path, card, _ = train_and_save("cgan", f"folder:{folder}", epochs=1, out=out, snapshots=0, device="cpu")
+    assert card["dataset"]["class_names"] == ["cat", "dog"]
+    assert InferenceCore("cpu").sample(str(path), 2, label=1).shape == (2, 1, 32, 32)
+
+
+# --- the pages ------------------------------------------------------------------------------------------------
+
+def test_the_train_page_queues_a_training_that_lands_in_the_model_list(genlab_home):
+    from ui.jobs_panel import job_queue
+    at = open_page("app_pages/train.py")
+    at.selectbox(key="train_family").set_value("vae").run()
+    at.selectbox(key="train_bundled").set_value("digits").run()
+    at.number_input(key="train_epochs_vae").set_value(1).run()
+    at.text_input(key="train_name_vae_digits").set_value("vae-from-the-page").run()
+    at.button(key="train_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    job = [j for j in job_queue().jobs() if "vae-from-the-page" in j.title][-1]
+    job_queue().wait(job, timeout=120)
+    assert job.status == jobs.DONE, job.error
+    assert job.history["step"] and job.history["loss"]  # the live curve had points
+    at.run()
+    assert any("Saved vae\\-from\\-the\\-page" in s.value for s in at.success)  # as plain text (escaped)
+    vae = open_page("app_pages/vae_explorer.py")
+    assert any(o.startswith("vae-from-the-page ") for o in vae.selectbox(key="vae_model").options)
+
+
+def test_the_train_page_says_one_line_for_a_taken_name(genlab_home):
+    at = open_page("app_pages/train.py")
+    at.text_input(key="train_name_vae_digits").set_value("vae-digits").run()  # free in the user folder
+    at.text_input(key="train_name_vae_digits").set_value("../escape").run()
+    at.button(key="train_go").click().run()
+    assert [e.value for e in at.error] == [plain("the name must be a plain folder name (no '/' or leading '.')")]
+
+
+def test_the_evaluate_page_runs_a_job_and_shows_the_table(genlab_home):
+    from ui.jobs_panel import job_queue
+    at = open_page("app_pages/evaluate.py")
+    at.multiselect(key="eval_models").set_value(["gan-digits", "gan-digits-collapsed"]).run()
+    at.select_slider(key="eval_samples").set_value(200).run()
+    at.select_slider(key="eval_train_samples").set_value(1000).run()
+    at.button(key="eval_go").click().run()
+    job = job_queue().get(at.session_state["eval_job"])
+    job_queue().wait(job, timeout=120)
+    assert job.status == jobs.DONE, job.error
+    at.run()
+    table = at.dataframe[0].value
+    assert list(table["checkpoint"]) == ["gan-digits", "gan-digits-collapsed"]
+    assert table["FD"][1] > table["FD"][0] and table["classes"][1] < table["classes"][0]
