@@ -23,13 +23,15 @@ PAN_ON = "[pointerdown[event.shiftKey], window:pointerup] > window:pointermove!"
 RESET_ON = "dblclick[event.shiftKey]"  # a plain double click is two picks
 
 
-def map_rows(coords: np.ndarray, labels: np.ndarray, class_names, grid_steps: int) -> pd.DataFrame:
-    """One row per test point (index >= 0) and per grid point (index = PLACE): x, y, class name, tooltip."""
+def map_rows(coords: np.ndarray, labels: np.ndarray, class_names, grid_steps: int, tips=None) -> pd.DataFrame:
+    """One row per test point (index >= 0) and per grid point (index = PLACE): x, y, class name, tooltip (`tips`,
+    one text per point, or "class · test #i")."""
     coords = np.asarray(coords, dtype=np.float64)
     names = np.asarray([str(n) for n in class_names], dtype=object)
     dots = pd.DataFrame({"x": coords[:, 0], "y": coords[:, 1], "class": names[np.asarray(labels)],
                          "index": np.arange(len(coords))})
-    dots["tip"] = dots["class"] + " · test #" + dots["index"].astype(str)
+    dots["tip"] = dots["class"] + " · test #" + dots["index"].astype(str) if tips is None else \
+        pd.Series(tips, dtype=object).astype(str).to_numpy()
     if grid_steps < 2:
         return dots
     low, high = coords.min(0), coords.max(0)
@@ -42,7 +44,7 @@ def map_rows(coords: np.ndarray, labels: np.ndarray, class_names, grid_steps: in
 
 def map_chart(coords: np.ndarray, labels: np.ndarray, class_names, title: str, *, grid_steps: int = 40,
               path: np.ndarray | None = None, marks: dict[str, tuple[float, float]] | None = None,
-              height: int = 560) -> alt.LayerChart:
+              height: int = 560, tips=None) -> alt.LayerChart:
     """The map: dots coloured by class (clickable, with the SELECTION parameter), an optional walk `path` (T, 2) as
     a black line, and `marks` (label -> place) as labelled crosses."""
     names = [str(n) for n in class_names]
@@ -54,7 +56,7 @@ def map_chart(coords: np.ndarray, labels: np.ndarray, class_names, title: str, *
     x = alt.X("x:Q", title=None, scale=alt.Scale(zero=False))
     y = alt.Y("y:Q", title=None, scale=alt.Scale(zero=False))
     is_place = "datum.index < 0"
-    dots = alt.Chart(map_rows(coords, labels, names, grid_steps)).mark_circle(stroke="black", clip=True).encode(
+    dots = alt.Chart(map_rows(coords, labels, names, grid_steps, tips)).mark_circle(stroke="black", clip=True).encode(
         x=x, y=y,
         color=alt.condition(is_place, alt.value("transparent"),
                             alt.Color("class:N", scale=alt.Scale(domain=names), title="class",
