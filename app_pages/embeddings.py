@@ -29,12 +29,15 @@ def load_set(set_id: str) -> O.Embeddings:
 
 with st.expander("Add embeddings", expanded=not O.stored()):
     c = st.columns(3)
-    vectors_file = c[0].file_uploader("Vectors (.npy or .csv)", type=["npy", "csv"], key="emb_vectors")
+    limit = O.MAX_BYTES // 2 ** 20  # above the server's 20 MB for single pictures: 20,000 x 768 floats is 61 MB
+    vectors_file = c[0].file_uploader("Vectors (.npy or .csv)", type=["npy", "csv"], key="emb_vectors",
+                                      max_upload_size=limit)
     labels_file = c[1].file_uploader("Labels and metadata (optional: .txt, .csv)", type=["txt", "csv"],
-                                     key="emb_labels")
-    thumbs_file = c[2].file_uploader("Thumbnails (optional: .npy, N x H x W)", type=["npy"], key="emb_thumbs")
+                                     key="emb_labels", max_upload_size=limit)
+    thumbs_file = c[2].file_uploader("Thumbnails (optional: .npy, N x H x W)", type=["npy"], key="emb_thumbs",
+                                     max_upload_size=limit)
     set_name = st.text_input("Name", key="emb_name", max_chars=80)
-    b = st.columns([1, 1, 4])
+    b = st.columns([1, 2, 3])
     if b[0].button("Add", type="primary", disabled=vectors_file is None, key="emb_add"):
         try:
             emb = O.build((vectors_file.getvalue(), vectors_file.name),

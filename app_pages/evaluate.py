@@ -19,6 +19,33 @@ st.markdown("Judge models by numbers instead of by eye, all on the same real tes
             "are. **acc gen / acc real**: a classifier trained on generated data, tested on real data, against the "
             "same classifier trained on real data (the syllabus's first promise: generated data as training data).")
 
+
+@st.fragment(run_every=2.0)
+def results():
+    """The newest finished evaluation (this visitor's, else anyone's on this server), redrawn as jobs finish."""
+    job = job_queue().get(st.session_state.get("eval_job", -1))
+    finished = [j for j in reversed(job_queue().jobs()) if j.kind == "evaluate" and j.status == J.DONE]
+    shown = job if job is not None and job.status == J.DONE else (finished[0] if finished else None)
+    if shown is not None:
+        rows = shown.result
+        table = pd.DataFrame([{label: row.get(key) for key, label, _ in E.COLUMNS} for row in rows])
+        st.subheader(f"Results of job #{shown.id}")
+        st.dataframe(table, hide_index=True, column_config={
+            "memorised": st.column_config.NumberColumn(format="percent"),
+            "FD": st.column_config.NumberColumn(format="%.2f"), "floor": st.column_config.NumberColumn(format="%.2f"),
+            "precision": st.column_config.NumberColumn(format="%.2f"),
+            "recall": st.column_config.NumberColumn(format="%.2f"),
+            "acc gen": st.column_config.NumberColumn(format="%.3f"),
+            "acc real": st.column_config.NumberColumn(format="%.3f")})
+        for row in rows:
+            if row.get("error"):
+                st.warning(plain(f"{row['checkpoint']}: {row['error']}"))
+        st.caption(plain("Features: " + ", ".join(sorted({r.get('features', '') for r in rows if r.get('features')})) +
+                         ". Diffusion models sample with DDIM in 50 steps. -ELBO is a VAE's bound on the negative "
+                         "log-likelihood (nats per image; bits/dim divides by the pixels and ln 2). The same "
+                         "table from the command line: python -m gen_core.evaluate NAME ..."))
+
+
 names = [c["name"] for c in checkpoint_listing()
          if c["card"].get("dataset", {}).get("kind", "image") == "image" and c["card"].get("family") != "cyclegan"]
 left, right = st.columns([3, 2], gap="large")
@@ -53,28 +80,8 @@ with left:
         job = job_queue().submit(f"evaluate {', '.join(picked)[:80]} ({samples} samples)", "evaluate", work)
         st.session_state["eval_job"] = job.id
 
-    job = job_queue().get(st.session_state.get("eval_job", -1))
-    finished = [j for j in reversed(job_queue().jobs()) if j.kind == "evaluate" and j.status == J.DONE]
-    shown = job if job is not None and job.status == J.DONE else (finished[0] if finished else None)
-    if shown is not None:
-        rows = shown.result
-        table = pd.DataFrame([{label: row.get(key) for key, label, _ in E.COLUMNS} for row in rows])
-        st.subheader(f"Results of job #{shown.id}")
-        st.dataframe(table, hide_index=True, column_config={
-            "memorised": st.column_config.NumberColumn(format="percent"),
-            "FD": st.column_config.NumberColumn(format="%.2f"), "floor": st.column_config.NumberColumn(format="%.2f"),
-            "precision": st.column_config.NumberColumn(format="%.2f"),
-            "recall": st.column_config.NumberColumn(format="%.2f"),
-            "acc gen": st.column_config.NumberColumn(format="%.3f"),
-            "acc real": st.column_config.NumberColumn(format="%.3f")})
-        for row in rows:
-            if row.get("error"):
-                st.warning(plain(f"{row['checkpoint']}: {row['error']}"))
-        st.caption(plain("Features: " + ", ".join(sorted({r.get('features', '') for r in rows if r.get('features')})) +
-                         ". Diffusion models sample with DDIM in 50 steps. -ELBO is a VAE's bound on the negative "
-                         "log-likelihood (nats per image; bits/dim divides by the pixels and ln 2). The same "
-                         "table from the command line: python -m gen_core.evaluate NAME ..."))
 
 with right:
     st.subheader("Jobs on this server")
     panel("evaluate")
+results()  # full width: the table has twelve columns

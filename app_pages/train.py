@@ -14,6 +14,7 @@ from gen_core.errors import GenLabError
 from gen_core.models import FAMILIES, family_defaults, get_family
 from gen_core.train import train_and_save
 from ui.jobs_panel import job_queue, panel
+from ui.loaders import checkpoint_listing
 from ui.settings import current_device, global_seed
 from ui.text import plain
 
@@ -27,8 +28,9 @@ st.markdown("Pick a family and data, change any setting, and train. Training run
             "background, **one at a time** (two trainings on a small machine slow each other badly); the bar and "
             "the loss curve keep going when you switch pages. A finished model appears in every page's model list.")
 
-left, right = st.columns([3, 2], gap="large")
-with left:
+
+def training_form() -> None:
+    """The form: family, data, settings, name, Train. Returns early where the choice leaves nothing to train."""
     family = st.selectbox("Family", list(FAMILIES), key="train_family", bind="query-params")
     kinds = get_family(family).DATA_KINDS
     source = st.radio("Data", [BUNDLED, TORCHVISION, UPLOADED], horizontal=True, key="train_source",
@@ -40,7 +42,7 @@ with left:
     elif source == TORCHVISION:
         if "image" not in kinds:
             st.info(f"{family} trains on 2-D points only; pick a bundled toy.")
-            st.stop()
+            return
         dataset = st.selectbox("Data set", [n for n in IMAGE_SETS if n not in ("digits", "shapes")], key="train_tv")
         roots = [str(r) for r in allowed_data_roots()]
         data_root = st.selectbox("Data folder (the server's data folders: $GENLAB_HOME/data and "
@@ -48,26 +50,28 @@ with left:
     else:
         if "image" not in kinds:
             st.info(f"{family} trains on 2-D points only; pick a bundled toy.")
-            st.stop()
+            return
         root = uploads_root()
         mine = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) \
             if root.is_dir() else []
         with st.expander("Upload a zip of class folders", expanded=not mine):
             st.caption(f"CLASS/IMAGE inside the zip (or one folder around them), at most "
                        f"{MAX_ZIP_BYTES // 2 ** 20} MB. It is checked before anything is unpacked.")
-            upload = st.file_uploader("Zip file", type=["zip"], key="train_zip")
+            upload = st.file_uploader("Zip file", type=["zip"], key="train_zip",
+                                      max_upload_size=MAX_ZIP_BYTES // 2 ** 20)  # the server's own limit is 20 MB
             upload_name = st.text_input("Name for the data set", key="train_zip_name",
-                                        value=(upload.name.rsplit(".", 1)[0] if upload else ""))
+                                        placeholder="the zip's name")
             if st.button("Unpack", disabled=upload is None, key="train_unpack"):
                 try:
-                    folder = unpack_class_zip(upload, upload_name)
+                    folder = unpack_class_zip(upload, upload_name.strip() or upload.name.rsplit(".", 1)[0])
                     st.success(plain(f"Unpacked into {folder.name}: "
                                      f"{', '.join(sorted(p.name for p in folder.iterdir()))[:200]}"))
                     mine.append(folder.name)
+                    st.session_state["train_upload_pick"] = folder.name  # the new set, picked below
                 except GenLabError as error:
                     st.error(plain(error))
         if not mine:
-            st.stop()
+            return
         picked = st.selectbox("Your data set", sorted(mine), key="train_upload_pick")
         dataset = f"folder:{root / picked}"
         st.caption("Images are resized to 32x32 and made grey when every image is grey.")
@@ -102,12 +106,17 @@ with left:
                 overrides[f.name] = type(default)(value)
 
     label = dataset.rsplit("/", 1)[-1] if dataset.startswith("folder:") else dataset
-    name = st.text_input("Save as", f"{family}-{safe_name(label)}", key=f"train_name_{family}_{label}", max_chars=60)
+    taken = {c["name"] for c in checkpoint_listing()}
+    base = f"{family}-{safe_name(label)}"
+    suggested = next(n for n in [base] + [f"{base}-{i}" for i in range(2, 10_000)] if n not in taken)
+    name = st.text_input("Save as", suggested, key=f"train_name_{family}_{label}", max_chars=60)
     if st.button("Train", type="primary", key="train_go"):
         try:
             out = checkpoints.user_dir() / name.strip()
             if not name.strip() or name.strip() != out.name or name.strip().startswith("."):
                 raise GenLabError("the name must be a plain folder name (no '/' or leading '.')")
+            if name.strip() in taken:
+                raise GenLabError(f"a checkpoint named {name.strip()} exists already; choose another name")
             checkpoints.check_target(out, overwrite=False)
             device = str(current_device())
             command = shlex.join(["python", "-m", "gen_core.train", family, "--dataset", dataset, "--epochs",
@@ -126,6 +135,11 @@ with left:
             st.toast(f"Queued as job #{job.id}")
         except GenLabError as error:
             st.error(plain(error))
+
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    training_form()
 
 with right:
     st.subheader("Jobs on this server")

@@ -30,12 +30,14 @@ def main() -> None:
     names = args.names or [n for n in evaluate.image_checkpoints() if n in shipped]
     settings = evaluate.Settings(args.samples, args.train_samples)
     core = InferenceCore(args.device)
+    print(f"device {core.device}, {args.samples} samples per model, {args.train_samples} to train on", flush=True)
     rows, took = [], {}
     for name in names:
         started = time.perf_counter()
         rows.append(evaluate.evaluate(core, name, settings, progress=lambda m: print(m, file=sys.stderr, flush=True)))
         took[name] = time.perf_counter() - started
-    print(f"device {core.device}, {args.samples} samples per model, {args.train_samples} to train on")
+        print(evaluate.table(rows[-1:]).splitlines()[-1], f"({took[name]:.0f} s)", flush=True)  # as it goes
+    print()
     print(evaluate.table(rows))
     print("seconds per row: " + ", ".join(f"{k} {v:.0f}" for k, v in took.items()))
 

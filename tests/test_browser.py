@@ -279,3 +279,118 @@ def test_a_click_on_the_playground_canvas_adds_a_blob(server, browser):
     page.mouse.click(*marker)
     added = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="30 points.")
     added.first.wait_for(timeout=30_000)
+
+
+def shot(page, name: str) -> None:
+    """A full-page screenshot into $GENLAB_SHOTS when set (to look at), else nothing."""
+    folder = os.environ.get("GENLAB_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def pick_option(page, label: str, option: str) -> None:
+    """Choose `option` in the Streamlit selectbox labelled `label`."""
+    page.get_by_label(label).first.click()
+    page.get_by_role("option", name=option, exact=True).first.click()
+
+
+def test_own_data_in_chromium(server, browser, tmp_path):
+    """Upload a zip of class folders, train a conditional GAN on it in the background, queue and cancel a second
+    training, and find the model in GAN Studio's picker."""
+    import io as _io
+    import zipfile as _zipfile
+
+    import numpy as _np
+    from PIL import Image as _Image
+    archive = tmp_path / "pets.zip"
+    with _zipfile.ZipFile(archive, "w") as z:
+        for k, kind in enumerate(("cats", "dogs")):
+            for i in range(8):
+                buffer = _io.BytesIO()
+                pixels = _np.zeros((16, 16), _np.uint8)
+                pixels[2 + 6 * k: 8 + 6 * k, 2:14] = 200 + i
+                _Image.fromarray(pixels).save(buffer, format="PNG")
+                z.writestr(f"pets/{kind}/{i}.png", buffer.getvalue())
+    page = browser.new_page(viewport={"width": 1500, "height": 1300})
+    unique = f"pets{int(time.time())}"  # the browser tests' GENLAB_HOME outlives a run
+    page.goto(f"{server}/train?train_source=Your+uploads&train_family=cgan")
+    page.get_by_role("heading", name="Train a model").wait_for(timeout=90_000)
+    settle(page)
+    if not page.get_by_role("button", name="Unpack").is_visible():  # uploads from an earlier run: it is closed
+        page.get_by_text("Upload a zip of class folders").click()
+        page.get_by_role("button", name="Unpack").wait_for(timeout=30_000)
+    page.locator('input[type="file"]').first.set_input_files(str(archive))
+    page.get_by_role("button", name="Unpack").wait_for(timeout=30_000)
+    settle(page)
+    page.get_by_label("Name for the data set").fill(unique)
+    page.get_by_label("Name for the data set").press("Enter")
+    settle(page)
+    page.get_by_role("button", name="Unpack").click()
+    page.get_by_text(f"Unpacked into {unique}").wait_for(timeout=30_000)
+    settle(page)
+    page.get_by_label("Epochs").fill("2")
+    page.get_by_label("Epochs").press("Enter")
+    settle(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text(f"cgan on {unique}").first.wait_for(timeout=30_000)
+    # a second training waits in the queue; cancel it there
+    page.goto(f"{server}/train?train_family=vae&train_source=Bundled")
+    page.get_by_role("heading", name="Train a model").wait_for(timeout=90_000)
+    settle(page)
+    page.get_by_label("Epochs").fill("200")
+    page.get_by_label("Epochs").press("Enter")
+    settle(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("vae on digits, 200 epochs").first.wait_for(timeout=30_000)
+    shot(page, "train-running")
+    page.get_by_role("button", name="Cancel").last.click()
+    page.get_by_text("cancel").first.wait_for(timeout=30_000)
+    page.get_by_text(f"Saved cgan-{unique}").wait_for(timeout=180_000)
+    page.get_by_text("cancelled").first.wait_for(timeout=180_000)
+    settle(page)
+    shot(page, "train-done")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.goto(f"{server}/gan_studio")
+    page.get_by_role("heading", name="GAN Studio").wait_for(timeout=90_000)
+    settle(page)
+    page.get_by_label("Model").first.click()
+    assert page.get_by_role("option", name=f"cgan-{unique}  (cgan on folder:{unique}, nonsaturating)").count() == 1
+
+
+def test_evaluate_and_own_embeddings_in_chromium(server, browser, tmp_path):
+    """The Evaluate page's table, and your own vectors on the map: upload, click a point, its neighbours."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1300})
+    page.goto(f"{server}/evaluate")
+    page.get_by_role("heading", name="Evaluate models").wait_for(timeout=90_000)
+    settle(page)
+    page.get_by_role("button", name="Evaluate", exact=True).click()
+    page.get_by_text("Results of job").wait_for(timeout=240_000)
+    settle(page)
+    shot(page, "evaluate")
+    import numpy as _np
+    rng = _np.random.default_rng(0)
+    centres = rng.normal(size=(3, 16)) * 4
+    labels = _np.repeat(["red", "green", "blue"], 40)
+    vectors = centres[_np.repeat(_np.arange(3), 40)] + rng.normal(size=(120, 16))
+    _np.save(tmp_path / "vectors.npy", vectors.astype(_np.float32))
+    (tmp_path / "labels.txt").write_text("\n".join(labels) + "\n")
+    page.goto(f"{server}/embeddings")
+    page.get_by_role("heading", name="Your embeddings").wait_for(timeout=90_000)
+    settle(page)
+    files = page.locator('input[type="file"]')
+    files.nth(0).set_input_files(str(tmp_path / "vectors.npy"))
+    files.nth(1).set_input_files(str(tmp_path / "labels.txt"))
+    settle(page)
+    page.get_by_role("button", name="Add", exact=True).click()
+    page.locator(MAP_MARKS).first.wait_for(timeout=90_000)
+    settle(page)
+    dots = centres_of_map_marks(page, grid=False)
+    assert len(dots) == 120
+    page.mouse.click(*dots[5])
+    page.get_by_text("of the 10 nearest share its label").wait_for(timeout=60_000)
+    assert page.get_by_text("100% of the 10 nearest share its label").count() == 1  # well-separated blobs
+    assert "emb_point=" in page.url
+    settle(page)
+    shot(page, "embeddings")
+    assert page.locator('[data-testid="stException"]').count() == 0

@@ -202,10 +202,13 @@ def test_the_train_page_queues_a_training_that_lands_in_the_model_list(genlab_ho
 
 def test_the_train_page_says_one_line_for_a_taken_name(genlab_home):
     at = open_page("app_pages/train.py")
-    at.text_input(key="train_name_vae_digits").set_value("vae-digits").run()  # free in the user folder
+    assert at.text_input(key="train_name_vae_digits").value == "vae-digits-2"  # vae-digits is shipped
     at.text_input(key="train_name_vae_digits").set_value("../escape").run()
     at.button(key="train_go").click().run()
     assert [e.value for e in at.error] == [plain("the name must be a plain folder name (no '/' or leading '.')")]
+    at.text_input(key="train_name_vae_digits").set_value("vae-digits").run()
+    at.button(key="train_go").click().run()
+    assert [e.value for e in at.error] == [plain("a checkpoint named vae-digits exists already; choose another name")]
 
 
 def test_the_evaluate_page_runs_a_job_and_shows_the_table(genlab_home):

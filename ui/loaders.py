@@ -54,7 +54,10 @@ def checkpoints_of(*families: str) -> list[dict]:
 def describe_checkpoint(entry: dict) -> str:
     """A selectbox label: name, family and dataset."""
     card = entry["card"]
-    facts = [f"{card['family']} on {card['dataset'].get('name', '?')}"] + \
+    data = card["dataset"].get("name", "?")
+    if data.startswith("folder:"):  # the folder's own name says which; its full path would fill the list
+        data = "folder:" + data.rstrip("/").rsplit("/", 1)[-1]
+    facts = [f"{card['family']} on {data}"] + \
         ([card["config"]["loss"]] if "loss" in card["config"] else [])
     return f"{entry['name']}  ({', '.join(facts)})"
 
