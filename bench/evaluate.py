@@ -4,7 +4,7 @@
 
 FD is in the reference MLP's features with the data-vs-data floor beside it; precision and recall are k-NN (k=5)
 in the same features; 'memorised' is the share of samples nearer a training image than the closest 1% of held-out
-images; '-ELBO nats' and 'bits/dim' are the VAEs' test bound; 'acc gen' / 'acc real' are a logistic regression's
+images; '-ELBO nats' and 'bits/dim' are the VAEs' test bound; 'acc gen' / 'acc real' are an MLP classifier's
 test accuracy trained on --train-samples generated samples / as many real ones (capped at the training set).
 Diffusion models sample with DDIM in 50 steps.
 """

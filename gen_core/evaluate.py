@@ -15,7 +15,7 @@ For each checkpoint it draws samples and measures, against the real data its car
 - **Likelihood** where the model has one: a VAE's test ELBO (a lower bound), in nats per image and bits per
   dimension.
 - **Sampling time** per 100 samples on this machine.
-- **Train on generated**: the syllabus's first promise, generated data as training data. A logistic regression
+- **Train on generated**: the syllabus's first promise, generated data as training data. An MLP classifier
   trained on generated samples (labelled by the class asked for when the model is conditional, else by the
   reference classifier) and tested on the real test set, against the same classifier trained on as many real
   training images.
@@ -36,6 +36,7 @@ import torch
 
 from gen_core import checkpoints, metrics
 from gen_core.core import InferenceCore
+from gen_core.device import make_generator
 from gen_core.errors import GenLabError
 
 TRAIN_ON_GENERATED = 10_000  # the issue's figure: a classifier trained on 10,000 generated samples
@@ -74,17 +75,17 @@ def memorisation_rate(samples: np.ndarray, train: np.ndarray, held_out: np.ndarr
 
 def train_on_generated(x_generated: np.ndarray, y_generated: np.ndarray, x_real: np.ndarray, y_real: np.ndarray,
                        x_test: np.ndarray, y_test: np.ndarray, seed: int = 0) -> dict:
-    """Test accuracy of one classifier trained on generated data and of the same one trained on real data."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    """Test accuracy of one classifier trained on generated data and of the same one trained on real data. The
+    classifier is the reference network's architecture (an MLP with 128 hidden units, 100 epochs of Adam): strong
+    enough to learn the shapes set (97% from real images, where a logistic regression reaches 49%)."""
+    from sklearn.neural_network import MLPClassifier
 
     def accuracy(x, y):
         if len(np.unique(y)) < 2:
             return 1.0 / max(1, len(np.unique(y_test)))  # one class: it can only answer that class
-        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=300, random_state=seed))
+        model = MLPClassifier((128,), max_iter=100, random_state=seed)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a few hundred lbfgs iterations is plenty to compare the two
+            warnings.simplefilter("ignore")  # 100 epochs reach the accuracy; convergence is not the point
             model.fit(x, y)
         return float(model.score(x_test, y_test))
     return {"accuracy_trained_on_generated": accuracy(x_generated, y_generated),
@@ -194,7 +195,7 @@ def evaluate(core: InferenceCore, name: str, settings: Settings = Settings(), pr
 
     if card["family"] == "vae":
         say(f"{loaded.name}: test ELBO")
-        found = core.run(name, lambda m: m.family.evaluate(m.model, dataset, torch.Generator().manual_seed(0)))
+        found = core.run(name, lambda m: m.family.evaluate(m.model, dataset, make_generator(settings.seed, core.device)))
         dims = int(np.prod(dataset.shape))
         out["likelihood"] = "ELBO (a lower bound)"
         out["nll_nats"] = -found["test_elbo"]
