@@ -58,6 +58,10 @@ NOTICE: dict[tuple[str, str], str] = {
     ("diffusion", "Inpainting"): "Only the hidden part is generated: the known pixels are put back at every step. "
         "Different noise gives different, equally plausible fills, and the classifier under each fill shows they "
         "can even be different digits: the model fills in a distribution, not one answer.",
+    ("diffusion", "Denoising"): "Compare the three errors: the noisy image's, the one-step guess x0_hat's and the "
+        "full run's. The one-step guess is the model's average answer, so it has the lowest squared error but looks "
+        "blurry; the run from t commits to one sharp image. Raise sigma: t moves up, and the result keeps less of "
+        "the original and more of what the model learned its training images look like.",
     ("diffusion", "2-D"): "Move t: at small t the arrows point to the nearest part of the data; at large t they all "
         "point towards the middle, because a very noisy point says little about where it came from. DDPM paths "
         "jitter (fresh noise every step); DDIM's are smooth curves from the same starts.",

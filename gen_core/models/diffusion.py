@@ -369,21 +369,26 @@ def initial_noise(model: Diffusion, n: int, generator: torch.Generator) -> torch
 def reverse(model: Diffusion, x_T: torch.Tensor, *, sampler: str = "ddpm", steps: int | None = None,
             eta: float = 0.0, labels: torch.Tensor | None = None, guidance: float = 1.0,
             generator: torch.Generator | None = None, known: torch.Tensor | None = None,
-            mask: torch.Tensor | None = None, clip: bool | None = None) -> Iterator[Step]:
+            mask: torch.Tensor | None = None, clip: bool | None = None, start: int | None = None) -> Iterator[Step]:
     """Run the reverse process from x_T (model space), yielding a Step for every timestep visited.
 
     sampler "ddpm" visits all T steps (eq. 6-7 with beta~ variance); "ddim" visits `steps` of them (default 50)
     with noise eta. `labels` and `guidance` steer a conditional model. With `known` (data in model space) and
     `mask` (1 = known), the known region is replaced after every step by the forward process applied to `known`
     at the new timestep, so the model only fills in the rest (RePaint's replacement step, without resampling).
-    `clip` keeps x0_hat in [-1, 1]; on by default for images."""
+    `clip` keeps x0_hat in [-1, 1]; on by default for images. `start` begins at that timestep instead of T-1, with
+    x_T then standing for x_start (denoising: a noisy image is x_t for the t its noise level matches, SDEdit-style
+    by Meng et al., 2022)."""
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
     total = model.config.timesteps
+    first = total - 1 if start is None else start
+    if not 0 <= first < total:
+        raise ValueError(f"start must be between 0 and {total - 1}, got {start}")
     if sampler == "ddpm":
-        sequence, eta = list(range(total - 1, -1, -1)), 1.0
+        sequence, eta = list(range(first, -1, -1)), 1.0
     else:
-        sequence = timestep_sequence(total, steps or min(50, total))
+        sequence = timestep_sequence(first + 1, min(steps or min(50, total), first + 1))
     clip = model.config.is_image if clip is None else clip
     device = x_T.device
     noise_device = generator.device if generator is not None else device
