@@ -344,7 +344,8 @@ def test_own_data_in_chromium(server, browser, tmp_path):
     page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text("vae on digits, 200 epochs").first.wait_for(timeout=30_000)
     shot(page, "train-running")
-    page.get_by_role("button", name="Cancel").last.click()
+    queued = page.locator('[class*="st-key-job_"]').filter(has_text="vae on digits, 200 epochs")  # its own box
+    queued.get_by_role("button", name="Cancel").click()
     page.get_by_text("cancel").first.wait_for(timeout=30_000)
     page.get_by_text(f"Saved cgan-{unique}").wait_for(timeout=180_000)
     page.get_by_text("cancelled").first.wait_for(timeout=180_000)

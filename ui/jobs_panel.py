@@ -44,7 +44,7 @@ def loss_frame(job: J.Job) -> pd.DataFrame | None:
 
 
 def show_job(queue: J.JobQueue, job: J.Job) -> None:
-    with st.container(border=True):
+    with st.container(border=True, key=f"job_{job.id}"):  # class st-key-job_N: one box per job
         head = st.columns([5, 1])
         head[0].markdown(f"**#{job.id}** {plain(job.title)} · *{job.status}*")
         if job.active and head[1].button("Cancel", key=f"cancel_job_{job.id}"):
