@@ -26,6 +26,7 @@ import torch
 from gen_core import checkpoints, memory
 from gen_core.data import Dataset, load_dataset
 from gen_core.device import check_seed, make_generator, pick_device
+from gen_core.distributed import DataParallel
 from gen_core.errors import GenLabError, TrainingDiverged
 from gen_core.models import FAMILIES, family_defaults, get_family
 
@@ -84,7 +85,8 @@ def train(family_name: str, dataset: Dataset, *, config=None, epochs: int = 1, s
     if epochs < 1:
         raise GenLabError(f"epochs must be at least 1, got {epochs}")
     check_seed(seed)
-    device = torch.device(device)
+    parallel = DataParallel()  # under torchrun: this rank's share of each batch (gen_core/distributed.py)
+    device = parallel.start(torch.device(device))
     config = config or family.config_for(dataset, **family_defaults(family_name))
     check_shape(config, dataset)
     memory.check_fits(family, config, training=True)
@@ -92,8 +94,9 @@ def train(family_name: str, dataset: Dataset, *, config=None, epochs: int = 1, s
         torch.manual_seed(seed)
         model = family.build(config).to(device)
     trainer = family.Trainer(model, config)
-    order = torch.Generator().manual_seed(seed)     # data order, on the CPU where the data lives
-    noise = make_generator(seed + 1, device)        # the model's own randomness (z, eps, ...)
+    parallel.synchronise_gradients(model)
+    order = torch.Generator().manual_seed(seed)     # data order, on the CPU where the data lives: alike on all ranks
+    noise = make_generator(seed + 1 + 7919 * parallel.rank, device)  # the model's own randomness (z, eps, ...)
 
     steps_per_epoch = math.ceil(len(dataset.x_train) / config.batch_size)
     total = epochs * steps_per_epoch
@@ -103,7 +106,7 @@ def train(family_name: str, dataset: Dataset, *, config=None, epochs: int = 1, s
     snapshots: dict[str, torch.Tensor] = {}
 
     def take_snapshot(step: int):
-        if step in snapshot_at:
+        if step in snapshot_at and parallel.is_writer:
             with torch.no_grad():
                 model.eval()
                 snapshots[f"step_{step:07d}"] = family.sample(
@@ -114,7 +117,8 @@ def train(family_name: str, dataset: Dataset, *, config=None, epochs: int = 1, s
     step = 0
     for _ in range(epochs):
         for x, y in dataset.batches(config.batch_size, order):
-            metrics = trainer.step(x.to(device), y.to(device), noise)
+            x, y = parallel.shard(x, y)
+            metrics = parallel.average_metrics(trainer.step(x.to(device), y.to(device), noise))
             step += 1
             problem = divergence(metrics, model if step % WEIGHT_CHECK_EVERY == 0 or step == total else None)
             if problem:
@@ -129,6 +133,9 @@ def train(family_name: str, dataset: Dataset, *, config=None, epochs: int = 1, s
                 callback(step, total, metrics)
     seconds = time.perf_counter() - started
     model.eval()
+    if not parallel.is_writer:  # rank 0 evaluates and writes; the others are done
+        parallel.stop()
+        return TrainResult(model, config, step, history, snapshots, {}, seconds)
     try:
         metrics = family.evaluate(model, dataset, make_generator(seed + 3, device))
     except (KeyboardInterrupt, MemoryError):
@@ -136,6 +143,7 @@ def train(family_name: str, dataset: Dataset, *, config=None, epochs: int = 1, s
     except Exception as error:  # noqa: BLE001 - a failed evaluation must not throw away the whole training
         LOG.warning("evaluation failed after training; the model is kept without its metrics: %s", error)
         metrics = {"evaluation_error": f"{type(error).__name__}: {error}"[:300]}
+    parallel.stop()
     return TrainResult(model, config, step, history, snapshots, metrics, seconds)
 
 
@@ -198,6 +206,8 @@ def train_and_save(family_name: str, dataset_name: str, *, data_root=None, epoch
         raise GenLabError(f"bad config: {error}") from None
     result = train(family_name, dataset, config=config, epochs=epochs, seed=seed, device=device, callback=callback,
                    num_snapshots=snapshots)
+    if not DataParallel().is_writer:  # under torchrun only rank 0 writes the checkpoint
+        return None, None, result
     card = checkpoints.make_card(
         family=family_name, config=result.config, dataset=dataset_facts(dataset), command=command, steps=result.steps,
         metrics=result.metrics, history=result.history, epochs=epochs, seed=seed,
@@ -235,8 +245,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         label = f"folder:{Path(args.dataset[7:]).name}" if args.dataset.startswith("folder:") else args.dataset
-        with tqdm(total=None, unit="step", desc=f"{args.family} on {label}", delay=1.0,
-                  file=sys.stderr, dynamic_ncols=True) as bar:
+        with tqdm(total=None, unit="step", desc=f"{args.family} on {label}", delay=1.0, file=sys.stderr,
+                  dynamic_ncols=True, disable=not DataParallel().is_writer) as bar:  # one bar under torchrun
             def report(step, total, metrics):
                 bar.total = total
                 bar.update(1)
@@ -244,8 +254,9 @@ def main(argv: list[str] | None = None) -> int:
                     bar.set_postfix({k: f"{v:.3g}" for k, v in list(metrics.items())[:3]}, refresh=False)
                 if step == total:  # the evaluation after the last step takes seconds: say so instead of going quiet
                     bar.set_description(f"{args.family} on {label}: trained, evaluating", refresh=False)
-                    if time.time() - bar.start_t >= bar.delay:  # only a bar already shown (a forced one ends
-                        bar.refresh()                            # without its newline)
+                    # only a bar already shown (a forced one ends without its newline); none on torchrun's other ranks
+                    if not bar.disable and time.time() - bar.start_t >= bar.delay:
+                        bar.refresh()
 
             path, card, result = train_and_save(
                 args.family, args.dataset, data_root=args.data_root, epochs=args.epochs, seed=args.seed,
@@ -258,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was saved", file=sys.stderr)
         return 130
-    print(f"saved {path} ({result.steps} steps in {result.seconds:.1f} s; {checkpoints.summary(card)})")
+    if path is not None:  # None: a torchrun rank other than 0, which writes nothing
+        print(f"saved {path} ({result.steps} steps in {result.seconds:.1f} s; {checkpoints.summary(card)})")
     return 0
 
 

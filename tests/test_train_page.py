@@ -10,7 +10,7 @@ from PIL import Image
 
 from gen_core import checkpoints, jobs
 from gen_core.core import InferenceCore
-from gen_core.data import load_dataset
+from gen_core.data import load_card_dataset, load_dataset
 from gen_core.data import uploads
 from gen_core.errors import GenLabError
 from gen_core.train import train_and_save
@@ -161,7 +161,7 @@ def tiny_mnist(tmp_path):
 
 @pytest.mark.parametrize("family, overrides", [("cgan", {}), ("ddpm", {"num_classes": 10, "timesteps": 20})])
 def test_conditional_models_train_on_mnist_files_and_every_page_can_open_them(genlab_home, tiny_mnist, family,
-                                                                               overrides):
+                                                                               overrides, monkeypatch):
     out = checkpoints.user_dir() / f"{family}-tiny"
     path, card, _ = train_and_save(family, "mnist", data_root=str(tiny_mnist / "MNIST" / "raw"), epochs=1,
                                    out=out, overrides=overrides, snapshots=0, device="cpu")
@@ -169,6 +169,9 @@ def test_conditional_models_train_on_mnist_files_and_every_page_can_open_them(ge
     assert any(info.name == out.name for info in checkpoints.list_checkpoints())
     x = InferenceCore("cpu").sample(str(out), 4, label=3, **({"steps": 5, "sampler": "ddim"} if family == "ddpm" else {}))
     assert x.shape == (4, 1, 28, 28)
+    # the pages load a card's data through load_card_dataset: MNIST from whichever allowed data folder has it
+    monkeypatch.setenv("GENLAB_DATA_ROOTS", str(tiny_mnist))
+    assert len(load_card_dataset(card["dataset"]["name"]).x_train) == 120
 
 
 def test_a_conditional_model_trains_on_an_uploaded_folder(genlab_home):

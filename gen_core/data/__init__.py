@@ -96,6 +96,13 @@ def load_card_dataset(name: str) -> Dataset:
             raise GenLabError(f"this checkpoint's card names the image folder {str(folder)!r}, outside the data "
                               f"folders this server reads ({', '.join(str(r) for r in roots)}); put the images "
                               f"under {roots[0]} or add their folder to {DATA_ROOTS_ENV}")
+    if name in IMAGE_SETS[2:]:  # MNIST / Fashion-MNIST: from whichever allowed data folder holds the files
+        from gen_core.data.images import TORCHVISION, torchvision_root
+        class_name = TORCHVISION[name][0]
+        for root in allowed_data_roots():
+            raw = torchvision_root(root.expanduser(), class_name) / class_name / "raw"
+            if raw.is_dir() and any(raw.iterdir()):
+                return load_dataset(name, root)
     return load_dataset(name)
 
 
