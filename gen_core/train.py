@@ -243,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from tqdm import tqdm
 
+    warnings: list[str] = []
     try:
         label = f"folder:{Path(args.dataset[7:]).name}" if args.dataset.startswith("folder:") else args.dataset
         with tqdm(total=None, unit="step", desc=f"{args.family} on {label}", delay=1.0, file=sys.stderr,
@@ -262,7 +263,9 @@ def main(argv: list[str] | None = None) -> int:
                 args.family, args.dataset, data_root=args.data_root, epochs=args.epochs, seed=args.seed,
                 device=args.device, out=args.out, overwrite=args.overwrite, overrides=args.overrides,
                 snapshots=args.snapshots, command="python -m gen_core.train " + shlex.join(argv), callback=report,
-                warn=lambda message: print(f"warning: {message}", file=sys.stderr))
+                warn=warnings.append)
+        for message in warnings:  # after the bar has closed its line
+            print(f"warning: {message}", file=sys.stderr)
     except GenLabError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
