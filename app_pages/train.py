@@ -7,7 +7,7 @@ import shlex
 import streamlit as st
 
 from gen_core import checkpoints
-from gen_core.data import IMAGE_SETS, allowed_data_roots
+from gen_core.data import IMAGE_SETS, allowed_data_roots, point_sets
 from gen_core.data.toys import TOYS
 from gen_core.data.uploads import MAX_ZIP_BYTES, safe_name, unpack_class_zip, uploads_root
 from gen_core.errors import GenLabError
@@ -19,6 +19,7 @@ from ui.settings import current_device, global_seed
 from ui.text import plain
 
 BUNDLED, TORCHVISION, UPLOADED = "Bundled", "MNIST / Fashion-MNIST on this server", "Your uploads"
+POINTS = "Your 2-D points"
 # config fields a visitor does not set: the data's shape comes from the data set
 DERIVED_FIELDS = {"image_shape", "data_shape", "vae"}
 EPOCHS_DEFAULT = {"ddpm": 5, "ldm": 5}  # 1000-step diffusion snapshots are slow on a CPU: fewer epochs to start
@@ -29,11 +30,37 @@ st.markdown("Pick a family and data, change any setting, and train. Training run
             "the loss curve keep going when you switch pages. A finished model appears in every page's model list.")
 
 
+def point_set_picker() -> str | None:
+    """Your 2-D points: uploaded as .csv / .npy, or the ones drawn on the 2-D Playground in this session."""
+    upload = st.file_uploader("Points (.csv with x and y columns, or an N x 2 .npy)", type=["csv", "npy"],
+                              key="train_points_file")
+    points_name = st.text_input("Name for the points", key="train_points_name", placeholder="the file's name")
+    drawn = st.session_state.get("pg_drawn")
+    b = st.columns(2)
+    try:
+        if b[0].button("Add these points", disabled=upload is None, key="train_points_add"):
+            st.session_state["train_points_pick"] = point_sets.save(
+                point_sets.read_points_file(upload.getvalue(), upload.name),
+                points_name.strip() or upload.name.rsplit(".", 1)[0])
+        if drawn is not None and len(drawn) >= point_sets.MIN_POINTS and \
+                b[1].button(f"Use the {len(drawn)} points you drew on the 2-D Playground", key="train_points_drawn"):
+            st.session_state["train_points_pick"] = point_sets.save(drawn, points_name.strip())
+    except GenLabError as error:
+        st.error(plain(error))
+    sets = point_sets.stored()
+    if not sets:
+        st.caption("Upload points, or draw some on the 2-D Playground ('draw your own') and come back.")
+        return None
+    if st.session_state.get("train_points_pick") not in sets:
+        st.session_state.pop("train_points_pick", None)
+    return st.selectbox("Your point set", sets, key="train_points_pick")
+
+
 def training_form() -> None:
     """The form: family, data, settings, name, Train. Returns early where the choice leaves nothing to train."""
     family = st.selectbox("Family", list(FAMILIES), key="train_family", bind="query-params")
     kinds = get_family(family).DATA_KINDS
-    source = st.radio("Data", [BUNDLED, TORCHVISION, UPLOADED], horizontal=True, key="train_source",
+    source = st.radio("Data", [BUNDLED, TORCHVISION, UPLOADED, POINTS], horizontal=True, key="train_source",
                       bind="query-params")
     data_root = None
     if source == BUNDLED:
@@ -47,6 +74,13 @@ def training_form() -> None:
         roots = [str(r) for r in allowed_data_roots()]
         data_root = st.selectbox("Data folder (the server's data folders: $GENLAB_HOME/data and "
                                  "$GENLAB_DATA_ROOTS)", roots, key="train_root")
+    elif source == POINTS:
+        if "points" not in kinds:
+            st.info(f"{family} trains on images only; pick another data source.")
+            return
+        dataset = point_set_picker()
+        if dataset is None:
+            return
     else:
         if "image" not in kinds:
             st.info(f"{family} trains on 2-D points only; pick a bundled toy.")

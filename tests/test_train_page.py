@@ -228,3 +228,55 @@ def test_the_evaluate_page_runs_a_job_and_shows_the_table(genlab_home):
     table = at.dataframe[0].value
     assert list(table["checkpoint"]) == ["gan-digits", "gan-digits-collapsed"]
     assert table["FD"][1] > table["FD"][0] and table["classes"][1] < table["classes"][0]
+
+
+# --- your own 2-D points -------------------------------------------------------------------------------------
+
+def test_point_sets_are_checked_stored_by_name_and_split(genlab_home):
+    from gen_core.data import point_sets
+    points = np.random.default_rng(0).normal(size=(100, 2))
+    name = point_sets.save(points, "my blob!")
+    assert name == "points:my-blob" and point_sets.stored() == ["points:my-blob"]
+    data = load_card_dataset(name)
+    assert data.kind == "points" and len(data.x_train) == 80 and len(data.x_test) == 20
+    assert point_sets.save(points, "my blob!") == name  # the same points again: nothing to do
+    with pytest.raises(GenLabError, match="exist already"):
+        point_sets.save(points[::-1], "my blob!")
+    csv = "x,y,label\n" + "\n".join(f"{a},{b},k" for a, b in points[:30])
+    assert point_sets.read_points_file(csv.encode(), "p.csv").shape == (30, 2)
+
+
+@pytest.mark.parametrize("data, filename, message", [
+    (b"x,y\n1,2\n", "p.csv", "between 20"),
+    (b"x\n" + b"1\n" * 30, "p.csv", "two numeric columns"),
+    (b"not numpy", "p.npy", "not a readable"),
+    (b"1,2", "p.txt", ".csv or .npy"),
+])
+def test_bad_point_files_get_one_line(data, filename, message):
+    from gen_core.data import point_sets
+    with pytest.raises(GenLabError, match=message):
+        point_sets.read_points_file(data, filename)
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "/abs", ""])
+def test_a_point_set_is_named_never_a_path(genlab_home, name):
+    with pytest.raises(GenLabError):
+        load_card_dataset(f"points:{name}")
+
+
+def test_the_train_page_trains_on_points_drawn_on_the_playground(genlab_home):
+    from ui.jobs_panel import job_queue
+    at = open_page("app_pages/train.py")
+    at.session_state["pg_drawn"] = np.random.default_rng(1).normal(size=(60, 2))  # what the canvas leaves
+    at.selectbox(key="train_family").set_value("gan").run()
+    at.radio(key="train_source").set_value("Your 2-D points").run()
+    at.button(key="train_points_drawn").click().run()
+    assert at.selectbox(key="train_points_pick").value.startswith("points:drawn-")
+    at.number_input(key="train_epochs_gan").set_value(2).run()
+    at.button(key="train_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    job = [j for j in job_queue().jobs() if "points-drawn" in j.title][-1]
+    job_queue().wait(job, timeout=120)
+    assert job.status == jobs.DONE, job.error
+    path, card = job.result
+    assert card["dataset"]["name"].startswith("points:drawn-") and card["dataset"]["kind"] == "points"

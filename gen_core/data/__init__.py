@@ -61,7 +61,7 @@ FOLDER_PREFIX = "folder:"
 def dataset_names() -> list[str]:
     """Every registered name (folders are open-ended and listed as `folder:PATH`)."""
     from gen_core.data.toys import TOYS
-    return list(IMAGE_SETS) + list(TOYS) + [FOLDER_PREFIX + "PATH"]
+    return list(IMAGE_SETS) + list(TOYS) + [FOLDER_PREFIX + "PATH", "points:NAME"]
 
 
 def default_data_root() -> Path:
@@ -131,6 +131,9 @@ def _load_cached(name: str, root: str | None) -> Dataset:
         return images.load_folder(Path(path).expanduser())
     if name in toys.TOYS:
         return toys.load_toy(name)
+    if name.startswith("points:"):  # your own 2-D points (gen_core/data/point_sets.py)
+        from gen_core.data import point_sets
+        return point_sets.load(name[len(point_sets.PREFIX):])
     raise GenLabError(f"unknown dataset {name!r}; choose one of {', '.join(dataset_names())}")
 
 
