@@ -7,7 +7,7 @@ import shlex
 import streamlit as st
 
 from gen_core import checkpoints
-from gen_core.data import IMAGE_SETS, allowed_data_roots, point_sets
+from gen_core.data import IMAGE_SETS, allowed_data_roots, folder_name, point_sets
 from gen_core.data.toys import TOYS
 from gen_core.data.uploads import MAX_ZIP_BYTES, safe_name, unpack_class_zip, uploads_root
 from gen_core.errors import GenLabError
@@ -106,9 +106,12 @@ def training_form() -> None:
                     st.error(plain(error))
         if not mine:
             return
-        picked = st.selectbox("Your data set", sorted(mine), key="train_upload_pick")
-        dataset = f"folder:{root / picked}"
-        st.caption("Images are resized to 32x32 and made grey when every image is grey.")
+        c = st.columns([3, 1])
+        picked = c[0].selectbox("Your data set", sorted(mine), key="train_upload_pick")
+        size = c[1].selectbox("Image size", [16, 28, 32, 48, 64], index=2, key="train_upload_size",
+                              help="Pictures are resized to this many pixels a side (and made grey when every "
+                                   "picture is grey).")
+        dataset = folder_name(root / picked, size)
 
     top = st.columns(3)
     epochs = top[0].number_input("Epochs", 1, 1000, EPOCHS_DEFAULT.get(family, 10), key=f"train_epochs_{family}")
@@ -139,7 +142,7 @@ def training_form() -> None:
             if value != default:
                 overrides[f.name] = type(default)(value)
 
-    label = dataset.rsplit("/", 1)[-1] if dataset.startswith("folder:") else dataset
+    label = dataset.rsplit("/", 1)[-1] if dataset.startswith("folder") else dataset
     taken = {c["name"] for c in checkpoint_listing()}
     base = f"{family}-{safe_name(label)}"
     suggested = next(n for n in [base] + [f"{base}-{i}" for i in range(2, 10_000)] if n not in taken)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import re
 import shlex
 import logging
 import sys
@@ -24,7 +25,7 @@ import numpy as np
 import torch
 
 from gen_core import checkpoints, memory
-from gen_core.data import Dataset, load_dataset
+from gen_core.data import Dataset, folder_name, load_dataset, parse_folder
 from gen_core.device import check_seed, make_generator, pick_device
 from gen_core.distributed import DataParallel
 from gen_core.errors import GenLabError, TrainingDiverged
@@ -180,7 +181,7 @@ def parse_overrides(config_cls, pairs: list[str]) -> dict:
 
 
 def default_out(family: str, dataset: str) -> Path:
-    safe = dataset.replace("folder:", "folder-").replace("/", "_").strip("_")
+    safe = re.sub(r"^folder(\d*):", r"folder\1-", dataset).replace("/", "_").strip("_")
     return checkpoints.user_dir() / f"{family}-{safe}-{datetime.now():%Y%m%d-%H%M%S}"
 
 
@@ -236,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config field, e.g. --set latent_dim=2 --set beta=8 (repeatable)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing checkpoint at --out")
+    parser.add_argument("--image-size", type=int, metavar="N",
+                        help="with --dataset folder:PATH, resize its pictures to N x N (default 32; 8 to 128)")
     parser.add_argument("--snapshots", type=int, default=8, metavar="N",
                         help="samples from fixed noise taken N times along training, for the pages' training "
                              "history (default 8; 0 for none: a diffusion snapshot runs the whole sampler)")
@@ -245,7 +248,14 @@ def main(argv: list[str] | None = None) -> int:
 
     warnings: list[str] = []
     try:
-        label = f"folder:{Path(args.dataset[7:]).name}" if args.dataset.startswith("folder:") else args.dataset
+        if args.image_size is not None:
+            folder_set = parse_folder(args.dataset)
+            if folder_set is None:
+                raise GenLabError("--image-size resizes an image folder's pictures: use it with --dataset folder:PATH")
+            args.dataset = folder_name(folder_set[0], args.image_size)
+            parse_folder(args.dataset)  # the size's range, checked before anything loads
+        folder_set = parse_folder(args.dataset)
+        label = f"folder:{Path(folder_set[0]).name}" if folder_set else args.dataset  # a full path fills the bar
         with tqdm(total=None, unit="step", desc=f"{args.family} on {label}", delay=1.0, file=sys.stderr,
                   dynamic_ncols=True, disable=not DataParallel().is_writer) as bar:  # one bar under torchrun
             def report(step, total, metrics):

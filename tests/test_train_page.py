@@ -280,3 +280,33 @@ def test_the_train_page_trains_on_points_drawn_on_the_playground(genlab_home):
     assert job.status == jobs.DONE, job.error
     path, card = job.result
     assert card["dataset"]["name"].startswith("points:drawn-") and card["dataset"]["kind"] == "points"
+
+
+# --- image folders at a chosen size --------------------------------------------------------------------------
+
+def test_an_image_folder_trains_at_a_chosen_size_and_pages_load_it_the_same(genlab_home):
+    folder = uploads.unpack_class_zip(class_zip(), "sized")
+    out = checkpoints.user_dir() / "vae-sized"
+    from gen_core import train
+    assert train.main(["vae", "--dataset", f"folder:{folder}", "--image-size", "16", "--epochs", "1",
+                       "--snapshots", "0", "--out", str(out)]) == 0
+    card = checkpoints.read_card(out)
+    assert card["dataset"]["name"] == f"folder16:{folder}" and card["dataset"]["shape"] == [1, 16, 16]
+    assert load_card_dataset(card["dataset"]["name"]).shape == (1, 16, 16)
+    assert InferenceCore("cpu").sample(str(out), 2).shape == (2, 1, 16, 16)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--dataset", "digits", "--image-size", "16"], "use it with --dataset folder:PATH"),
+    (["--dataset", "folder:/tmp", "--image-size", "300"], "8..128 pixels a side, not 300"),
+    (["--dataset", "folder999:/tmp"], "not 999"),
+])
+def test_bad_image_sizes_get_one_line(genlab_home, capsys, args, message):
+    from gen_core import train
+    assert train.main(["vae", *args, "--epochs", "1"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_sized_folder_outside_the_data_folders_is_refused_in_a_card(genlab_home):
+    with pytest.raises(GenLabError, match="outside the data folders"):
+        load_card_dataset("folder16:/usr/share")

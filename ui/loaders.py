@@ -55,8 +55,8 @@ def describe_checkpoint(entry: dict) -> str:
     """A selectbox label: name, family and dataset."""
     card = entry["card"]
     data = card["dataset"].get("name", "?")
-    if data.startswith("folder:"):  # the folder's own name says which; its full path would fill the list
-        data = "folder:" + data.rstrip("/").rsplit("/", 1)[-1]
+    if data.startswith("folder"):  # the folder's own name says which; its full path would fill the list
+        data = data.split(":", 1)[0] + ":" + data.rstrip("/").rsplit("/", 1)[-1]
     facts = [f"{card['family']} on {data}"] + \
         ([card["config"]["loss"]] if "loss" in card["config"] else [])
     return f"{entry['name']}  ({', '.join(facts)})"

@@ -8,12 +8,13 @@
 
 Registered names: `digits`, `shapes` (procedural 28x28), the 2-D toys (`ring8`, `grid25`, `moons`, `swissroll`,
 `rings`, `checkerboard`, `spiral`), `mnist`, `fashion-mnist` (torchvision, from `data_root` or a download), and
-`folder:PATH` (one subfolder per class).
+`folder:PATH` (one subfolder per class, resized to 32x32; `folderN:PATH` resizes to NxN, N from 8 to 128).
 """
 from __future__ import annotations
 
 import functools
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +57,27 @@ class Dataset:
 
 IMAGE_SETS = ("digits", "shapes", "mnist", "fashion-mnist")
 FOLDER_PREFIX = "folder:"
+FOLDER_NAME = re.compile(r"^folder(\d{1,3})?:(.*)$", re.S)
+FOLDER_SIZES = (8, 128)
+
+
+def parse_folder(name: str) -> tuple[str, int] | None:
+    """(path, image side) for `folder:PATH` (32) or `folderN:PATH`, or None for any other name."""
+    match = FOLDER_NAME.match(name.strip())
+    if match is None:
+        return None
+    from gen_core.data.images import FOLDER_IMAGE_SIZE
+    size = int(match.group(1)) if match.group(1) else FOLDER_IMAGE_SIZE
+    if not FOLDER_SIZES[0] <= size <= FOLDER_SIZES[1]:
+        raise GenLabError(f"folder{size}: images can be resized to {FOLDER_SIZES[0]}..{FOLDER_SIZES[1]} pixels a "
+                          f"side, not {size}")
+    return match.group(2).strip(), size
+
+
+def folder_name(path, size: int) -> str:
+    """The data set name of an image folder at a size: folder:PATH at the default 32, else folderN:PATH."""
+    from gen_core.data.images import FOLDER_IMAGE_SIZE
+    return f"folder:{path}" if size == FOLDER_IMAGE_SIZE else f"folder{size}:{path}"
 
 
 def dataset_names() -> list[str]:
@@ -89,8 +111,9 @@ def load_card_dataset(name: str) -> Dataset:
     must lie inside `allowed_data_roots()` once links and `..` are resolved: a card must never make the server
     read a folder of its choosing (`folder:../../../../usr/share`). Registered sets load as usual."""
     name = name.strip()
-    if name.startswith(FOLDER_PREFIX):
-        folder = Path(name[len(FOLDER_PREFIX):]).expanduser().resolve()
+    folder_set = parse_folder(name)
+    if folder_set is not None:
+        folder = Path(folder_set[0]).expanduser().resolve()
         roots = allowed_data_roots()
         if not any(folder.is_relative_to(root.resolve()) for root in roots):
             raise GenLabError(f"this checkpoint's card names the image folder {str(folder)!r}, outside the data "
@@ -124,11 +147,12 @@ def _load_cached(name: str, root: str | None) -> Dataset:
         return shapes.load_shapes()
     if name in ("mnist", "fashion-mnist"):
         return images.load_torchvision(name, Path(root) if root else default_data_root())
-    if name.startswith(FOLDER_PREFIX):
-        path = name[len(FOLDER_PREFIX):].strip()
+    folder_set = parse_folder(name)
+    if folder_set is not None:
+        path, size = folder_set
         if not path:
             raise GenLabError("folder: needs a path, as in folder:~/pictures (one subfolder per class)")
-        return images.load_folder(Path(path).expanduser())
+        return images.load_folder(Path(path).expanduser(), size)
     if name in toys.TOYS:
         return toys.load_toy(name)
     if name.startswith("points:"):  # your own 2-D points (gen_core/data/point_sets.py)

@@ -167,7 +167,8 @@ def load_folder(path: Path, size: int = FOLDER_IMAGE_SIZE, seed: int = 0):
     n_test = max(1, len(x) // 5) if len(x) > 1 else 0
     test, train = order[:n_test], order[n_test:]
     note = f"; skipped {skipped} unreadable file(s)" if skipped else ""
-    return Dataset(name=f"folder:{path}", kind="image", x_train=x[train], y_train=y[train],
+    from gen_core.data import folder_name
+    return Dataset(name=folder_name(path, size), kind="image", x_train=x[train], y_train=y[train],
                    x_test=x[test], y_test=y[test], class_names=tuple(d.name for d in class_dirs),
                    description=f"{len(x)} images from {path} in {len(class_dirs)} classes{note}")
 
