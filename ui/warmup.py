@@ -64,6 +64,10 @@ def bound_native_memory(trim_every: float = 30.0) -> bool:
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c"))
         libc.mallopt(-8, 2)  # M_ARENA_MAX (malloc.h): arenas made from now on share two
+        # M_MMAP_THRESHOLD: blocks from 256 KiB up (tensors, pictures) get their own mapping, returned to the system
+        # when freed. Setting it stops glibc's dynamic threshold, which after the first large frees moved the
+        # threshold up to 32 MB and let big tensors fragment the heap (bench/load.py rounds kept ~40-190 MB each).
+        libc.mallopt(-3, 256 * 1024)
         trim = libc.malloc_trim
     except (OSError, AttributeError, TypeError):
         trim = None

@@ -44,7 +44,7 @@ from gen_core.models.common import check_fields, num_downsamples
 
 DATA_KINDS = ("image", "points")
 SCHEDULES = ("linear", "cosine")
-SAMPLERS = ("ddpm", "ddim")
+SAMPLERS = ("ddpm", "ddim", "heun")  # reverse SDE (ancestral), DDIM, probability-flow ODE by Heun's method
 
 MAX_TIMESTEPS = 100_000  # T = 1000 is usual; each step is a network call when sampling with DDPM
 
@@ -381,6 +381,12 @@ def reverse(model: Diffusion, x_T: torch.Tensor, *, sampler: str = "ddpm", steps
     by Meng et al., 2022)."""
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+    if sampler == "heun":
+        if known is not None:
+            raise ValueError("inpainting replaces pixels with noise at every step; use ddpm or ddim for it")
+        yield from probability_flow(model, x_T, steps=steps or 10, labels=labels, guidance=guidance,
+                                    clip=model.config.is_image if clip is None else clip, start=start)
+        return
     total = model.config.timesteps
     first = total - 1 if start is None else start
     if not 0 <= first < total:
@@ -420,6 +426,52 @@ def reverse(model: Diffusion, x_T: torch.Tensor, *, sampler: str = "ddpm", steps
             x_next = mask * known_next + (1 - mask) * x_next
         yield Step(index, t, t_next, x, x0, eps, x_next)
         x = x_next
+
+
+def probability_flow(model: Diffusion, x_T: torch.Tensor, *, steps: int = 10, labels: torch.Tensor | None = None,
+                     guidance: float = 1.0, clip: bool = False, start: int | None = None) -> Iterator[Step]:
+    """The probability-flow ODE of the diffusion (Song et al., 2021, eq. 13), solved by Heun's second-order
+    method on `steps` timesteps. With xbar = x / sqrt(abar) and sigma = sqrt((1 - abar) / abar) the ODE reads
+    d xbar / d sigma = eps(x, t) (the variable change of Karras et al., 2022, sec. 2-3), so each step is an Euler
+    step in sigma corrected by the slope at its end (two network calls; one for the last step, which lands on
+    sigma = 0 at t = 0). Deterministic: the same x_T always gives the same sample, as DDIM with eta = 0 (Euler on
+    the same ODE) does."""
+    total = model.config.timesteps
+    first = total - 1 if start is None else start
+    abars = model.abar.tolist()
+    sequence = timestep_sequence(first + 1, min(steps, first + 1))  # DDIM's grid: the two compare step for step
+    device = x_T.device
+    if labels is not None:
+        labels = labels.to(device)
+
+    def slope(xbar, t):
+        """eps at timestep t for the point xbar (returned with x_t and the clean-image guess)."""
+        abar = abars[t]
+        x = xbar * math.sqrt(abar)
+        eps = model.predict_eps(x, torch.full((len(x),), t, device=device, dtype=torch.long), labels, guidance)
+        x0 = (x - math.sqrt(1 - abar) * eps) / math.sqrt(abar)
+        if clip:
+            x0 = x0.clamp(-1, 1)
+            eps = (x - math.sqrt(abar) * x0) / math.sqrt(1 - abar)
+        return eps, x, x0
+
+    def sigma(t):
+        return math.sqrt((1 - abars[t]) / abars[t]) if t >= 0 else 0.0
+
+    xbar = x_T / math.sqrt(abars[sequence[0]])
+    for index, t in enumerate(sequence):
+        t_next = sequence[index + 1] if index + 1 < len(sequence) else -1
+        eps, x, x0 = slope(xbar, t)
+        if t_next < 0:
+            xbar_next = x0  # sigma = 0: the clean image the last slope points at
+            x_next = x0
+        else:
+            euler = xbar + (sigma(t_next) - sigma(t)) * eps
+            eps_end, _, _ = slope(euler, t_next)
+            xbar_next = xbar + (sigma(t_next) - sigma(t)) * (eps + eps_end) / 2
+            x_next = xbar_next * math.sqrt(abars[t_next])
+        yield Step(index, t, t_next, x, x0, eps, x_next)
+        xbar = xbar_next
 
 
 def run_to_end(steps: Iterator[Step]) -> torch.Tensor:
