@@ -1,4 +1,5 @@
-"""Diffusion sampling speed against the issue's bar, and each sampler's time against steps x one forward.
+"""Diffusion sampling speed against the issue's bar, and each sampler's time against its network calls x one forward
+(DDPM: T calls; DDIM: one a step; Heun on the probability-flow ODE: two a step, one for the last).
 
     python bench/diffusion_speed.py [--device cpu] [--ddpm-shapes]
 
@@ -39,14 +40,16 @@ def main():
     args = parser.parse_args()
     core = InferenceCore(args.device)
     print(f"device {core.device}, torch {torch.__version__}, {torch.get_num_threads()} threads, 16 samples each")
-    cases = [("ddpm-digits", "ddpm", None, 3.0), ("ddpm-digits", "ddim", 50, None), ("ddpm-shapes", "ddim", 50, 3.0)]
+    cases = [("ddpm-digits", "ddpm", None, 3.0), ("ddpm-digits", "ddim", 50, None), ("ddpm-digits", "heun", 25, None),
+             ("ddpm-shapes", "ddim", 50, 3.0), ("ddpm-shapes", "heun", 25, None)]
     if args.ddpm_shapes:
         cases.append(("ddpm-shapes", "ddpm", None, None))
-    print(f"{'checkpoint':<13} {'sampler':<8} {'steps':>5} {'sample s':>9} {'forward ms':>11} {'steps x fwd s':>14} "
+    print(f"{'checkpoint':<13} {'sampler':<8} {'calls':>5} {'sample s':>9} {'forward ms':>11} {'calls x fwd s':>14} "
           f"{'ratio':>6} {'target':>8}")
     for name, sampler, steps, target in cases:
         model = core.load(name).model
-        total = model.config.timesteps if sampler == "ddpm" else steps
+        # network calls: every step for DDPM, one a step for DDIM, two a step (one for the last) for Heun's method
+        total = model.config.timesteps if sampler == "ddpm" else (2 * steps - 1 if sampler == "heun" else steps)
         sample = median_seconds(lambda: core.sample(name, 16, seed=0, sampler=sampler, steps=steps), args.repeats)
         forward = in_run_forward_seconds(core, name, sampler, steps)
         verdict = "" if target is None else ("ok" if sample <= target else "MISSED") + f" {target:g}s"

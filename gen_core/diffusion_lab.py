@@ -88,6 +88,19 @@ def sampler_run(core: InferenceCore, name: str, n: int, seed: int, sampler: str,
     return {"x": x.float().cpu(), "seconds": time.perf_counter() - started}
 
 
+def path(core: InferenceCore, name: str, seed: int, sampler: str, steps: int | None = None, frames: int = 8) -> dict:
+    """One image's run from the x_T that `seed` draws (the same x_T for every sampler): `frames` snapshots of x_t
+    and their t. "ddpm" is the reverse SDE over all T steps (fresh noise each step, drawn after x_T); "heun" the
+    probability-flow ODE in `steps` steps."""
+    model = core.load(name).model
+    generator = make_generator(seed, core.device)
+    x_T = D.initial_noise(model, 1, generator)
+    total = model.config.timesteps if sampler == "ddpm" else steps
+    run = core.run(name, lambda m: D.record(D.reverse(m.model, x_T, sampler=sampler, steps=steps,
+                                                      generator=generator), every=max(1, total // frames)))
+    return {"x": run["x"][:, 0], "t": run["t"]}
+
+
 def forward_seconds(core: InferenceCore, name: str, n: int) -> float:
     """One network forward on n samples (the mean of 20 calls after 3 warm-ups), under the model's lock as the
     samplers run: sampling time is steps x this."""

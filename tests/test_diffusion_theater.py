@@ -99,14 +99,18 @@ def test_samplers_section_times_both(theater, monkeypatch):
     theater.session_state["diff_cmp_seed"] = 5  # a seed no other test has sampled (the runs are cached)
     open_tab(theater, "diff_tab", "Samplers")
     texts = [m.value for m in theater.markdown]
-    assert any(t.startswith("**DDPM, 1000 steps:") for t in texts)
-    assert any(t.startswith("**DDIM, 50 steps:") for t in texts)
+    assert any(t.startswith("**DDPM (reverse SDE), 1000 steps:") for t in texts)
+    assert any(t.startswith("**DDIM (Euler on the ODE), 50 steps:") for t in texts)
+    assert any(t.startswith("**Heun on the ODE, 50 steps:") for t in texts)
+    assert any("99 calls" in c.value for c in theater.caption)  # Heun: two calls a step, one for the last
+    assert any(c == "probability-flow ODE (Heun, 50 steps)" for c in captions(theater))
     runs = []
     real_reverse = diffusion.reverse
     monkeypatch.setattr(diffusion, "reverse", lambda *a, **k: runs.append(k["sampler"]) or real_reverse(*a, **k))
     run(theater.select_slider(key="diff_cmp_steps").set_value(10))
-    assert any(t.startswith("**DDIM, 10 steps:") for t in (m.value for m in theater.markdown))
-    assert runs == ["ddim"]  # a new DDIM step count never runs the 1000-step DDPM again
+    assert any(t.startswith("**DDIM (Euler on the ODE), 10 steps:") for t in (m.value for m in theater.markdown))
+    # a new step count never runs the 1000-step DDPM again: DDIM, Heun, and Heun's path
+    assert runs == ["ddim", "heun", "heun"]
 
 
 def test_guidance_section_shows_a_row_per_scale(theater):

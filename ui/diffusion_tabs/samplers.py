@@ -1,12 +1,13 @@
-"""Samplers tab: DDPM's T steps against DDIM's few, from the same x_T, each timed and set beside
-steps x one network forward."""
+"""Samplers tab: DDPM's T steps (the reverse SDE) against DDIM's few and the probability-flow ODE solved by Heun's
+method, from the same x_T, each timed and set beside its network calls x one forward; and one image's path under
+the SDE and the ODE."""
 from __future__ import annotations
 
 import streamlit as st
 
 from gen_core import diffusion_lab as lab
 from ui.diffusion_tabs.context import Theater
-from ui.images import show_grid
+from ui.images import labelled_grid, show_grid
 from ui.loaders import core_on
 from ui.settings import global_seed, seed_input
 
@@ -17,6 +18,12 @@ def sampler_run(name: str, device: str, n: int, seed: int, sampler: str, steps: 
     return lab.sampler_run(core_on(device), name, n, seed, sampler, steps, eta)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def path(name: str, device: str, seed: int, sampler: str, steps: int | None) -> dict:
+    """Cached per sampler: the SDE's 1000-step path does not depend on the ODE's step count."""
+    return lab.path(core_on(device), name, seed, sampler, steps)
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def forward_seconds(name: str, device: str, n: int) -> float:
     return lab.forward_seconds(core_on(device), name, n)
@@ -24,12 +31,15 @@ def forward_seconds(name: str, device: str, n: int) -> float:
 
 @st.fragment
 def show(theater: Theater) -> None:
-    st.markdown(r"DDPM takes every one of the $T$ steps; DDIM (Song et al., 2021) takes a subsequence of them. With "
-                r"$\eta=0$ DDIM is deterministic, so the same $x_T$ always gives the same image, and far fewer "
-                r"steps give nearly the same picture. Time is steps × one network forward.")
+    st.markdown(r"DDPM takes every one of the $T$ steps, adding fresh noise at each: it simulates the **reverse SDE**. "
+                r"The same marginals are reached by a deterministic **probability-flow ODE** (Song et al., 2021): "
+                r"DDIM with $\eta=0$ is Euler's method on it, and Heun's method corrects each Euler step by the slope "
+                r"at its end (two network calls a step, second order: far fewer steps for the same picture). "
+                r"Time is network calls × one forward.")
     T = theater.T
     c = st.columns(4)
-    steps = c[0].select_slider("DDIM steps", [5, 10, 20, 50, 100, 250, 500], 50, key="diff_cmp_steps", bind="query-params")
+    steps = c[0].select_slider("DDIM / ODE steps", [5, 10, 20, 50, 100, 250, 500], 50, key="diff_cmp_steps",
+                               bind="query-params")
     eta = c[1].slider("DDIM η", 0.0, 1.0, 0.0, 0.1, key="diff_cmp_eta", bind="query-params",
                       help="0: deterministic; 1 over all steps: the DDPM sampler again")
     n = c[2].select_slider("Samples", [4, 8, 16], 16, key="diff_cmp_n", bind="query-params")
@@ -38,16 +48,30 @@ def show(theater: Theater) -> None:
         result = {"ddpm": sampler_run(theater.name, theater.device, n, seed, "ddpm", T, 0.0)}
     with st.spinner(f"Sampling with DDIM ({steps} steps)..."):
         result["ddim"] = sampler_run(theater.name, theater.device, n, seed, "ddim", steps, eta)
+    with st.spinner(f"Solving the probability-flow ODE ({steps} Heun steps)..."):
+        result["heun"] = sampler_run(theater.name, theater.device, n, seed, "heun", steps, 0.0)
     forward = forward_seconds(theater.name, theater.device, n)
-    for column, key, k in zip(st.columns(2), ("ddpm", "ddim"), (T, steps)):
+    titles = {"ddpm": f"DDPM (reverse SDE), {T} steps", "ddim": f"DDIM (Euler on the ODE), {steps} steps",
+              "heun": f"Heun on the ODE, {steps} steps"}
+    calls = {"ddpm": T, "ddim": steps, "heun": 2 * steps - 1}
+    for column, key in zip(st.columns(3), ("ddpm", "ddim", "heun")):
         with column:
-            r = result[key]
-            st.markdown(f"**{key.upper()}, {k} steps: {r['seconds']:.2f} s**")
+            r, k = result[key], calls[key]
+            st.markdown(f"**{titles[key]}: {r['seconds']:.2f} s**")
             show_grid(r["x"], nrow=4)
-            st.caption(f"{k} steps × {forward * 1000:.2f} ms per forward = {k * forward:.2f} s predicted; "
+            st.caption(f"{k} calls × {forward * 1000:.2f} ms per forward = {k * forward:.2f} s predicted; "
                        f"measured {r['seconds']:.2f} s ({r['seconds'] / (k * forward) * 100:.0f}%)")
     gap = float((result["ddpm"]["x"] - result["ddim"]["x"]).abs().mean())
+    ode_gap = float((result["ddim"]["x"] - result["heun"]["x"]).abs().mean())
     st.caption(f"DDIM is {result['ddpm']['seconds'] / max(result['ddim']['seconds'], 1e-9):.0f}× faster here. Mean "
-               f"absolute pixel difference between the two sets from the same noise: {gap:.3f} (on [-1, 1]). DDPM adds "
-               "fresh noise at every step, so the same x_T can end as a different digit; DDIM with η = 0 maps each "
-               "x_T to one image, whatever the number of steps.")
+               f"absolute pixel difference from the same noise: DDPM vs DDIM {gap:.3f}, DDIM vs Heun {ode_gap:.3f} "
+               "(on [-1, 1]). DDPM adds fresh noise at every step, so the same x_T can end as a different digit; "
+               "the two ODE solvers follow the same deterministic path from x_T and end near each other, closer "
+               "as the steps grow.")
+    st.markdown("**One image's path from the same $x_T$**: the SDE wanders (fresh noise each step), the ODE "
+                "glides.")
+    for label, sampler, k in (("reverse SDE (DDPM)", "ddpm", None),
+                              (f"probability-flow ODE (Heun, {steps} steps)", "heun", steps)):
+        run = path(theater.name, theater.device, seed, sampler, k)
+        st.image(labelled_grid(run["x"], [f"t={t}" if t >= 0 else "done" for t in run["t"]], len(run["x"]),
+                               tile_px=56), caption=label, output_format="PNG")
