@@ -148,6 +148,30 @@ def elbo_terms(model: ConvVAE, x: torch.Tensor, generator: torch.Generator | Non
     return dict(recon_nll=recon_nll, kl=kl_per_dim.sum(1), kl_per_dim=kl_per_dim, mu=mu, logvar=logvar, z=z)
 
 
+@torch.no_grad()
+def importance_weighted_nll(model: ConvVAE, x: torch.Tensor, samples: int = 64,
+                            generator: torch.Generator | None = None) -> torch.Tensor:
+    """-log p(x) bounded from above with `samples` draws from q(z|x) (Burda et al., 2016, eq. 8), per example (B,):
+    -log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x). K = 1 is the ELBO; the bound tightens as K grows. For images
+    the decoder is the Bernoulli of the ELBO on grey levels in [0, 1] (its cross-entropy), the same quantity the
+    card's test_elbo bounds."""
+    mu, logvar = model.encode(x)
+    std = torch.exp(0.5 * logvar)
+    log_weights = []
+    for _ in range(samples):
+        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+        z = mu + std * eps
+        if isinstance(model, PointVAE):
+            recon_nll = model.recon_nll(x, z)
+        else:
+            recon_nll = F.binary_cross_entropy_with_logits(model.decode_logits(z), (x + 1) / 2,
+                                                           reduction="none").flatten(1).sum(1)
+        log_pz = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(1)
+        log_qz = -0.5 * (eps.pow(2) + logvar + math.log(2 * math.pi)).sum(1)
+        log_weights.append(-recon_nll + log_pz - log_qz)
+    return -(torch.logsumexp(torch.stack(log_weights), 0) - math.log(samples))
+
+
 def loss(model: ConvVAE, x: torch.Tensor, generator: torch.Generator | None = None, beta: float | None = None) -> dict:
     """The beta-weighted negative ELBO averaged over the batch, with its parts for logging."""
     terms = elbo_terms(model, x, generator)
