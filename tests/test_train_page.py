@@ -310,3 +310,40 @@ def test_bad_image_sizes_get_one_line(genlab_home, capsys, args, message):
 def test_a_sized_folder_outside_the_data_folders_is_refused_in_a_card(genlab_home):
     with pytest.raises(GenLabError, match="outside the data folders"):
         load_card_dataset("folder16:/usr/share")
+
+
+def test_the_train_page_trains_a_conditional_gan_on_mnist_files_in_a_data_folder(genlab_home, tiny_mnist,
+                                                                                  monkeypatch):
+    """Through the page: MNIST from one of the server's data folders ($GENLAB_DATA_ROOTS), a conditional model,
+    and GAN Studio opens the result."""
+    from ui.jobs_panel import job_queue
+    monkeypatch.setenv("GENLAB_DATA_ROOTS", str(tiny_mnist))
+    at = open_page("app_pages/train.py")
+    at.selectbox(key="train_family").set_value("cgan").run()
+    at.radio(key="train_source").set_value("MNIST / Fashion-MNIST on this server").run()
+    at.selectbox(key="train_tv").set_value("mnist").run()
+    at.selectbox(key="train_root").set_value(str(tiny_mnist)).run()
+    at.number_input(key="train_epochs_cgan").set_value(1).run()
+    at.button(key="train_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    job = [j for j in job_queue().jobs() if j.title.startswith("cgan on mnist")][-1]
+    job_queue().wait(job, timeout=180)
+    assert job.status == jobs.DONE, job.error
+    path, card = job.result
+    assert card["config"]["num_classes"] == 10 and "evaluation_error" not in card["metrics"]
+    at.run()  # the jobs panel sees the finished job and refreshes the model list
+    studio = open_page("app_pages/gan_studio.py")
+    studio.selectbox(key="gan_model").set_value(path.name).run()
+    assert not studio.exception, [e.value for e in studio.exception]
+    assert studio.selectbox(key="gan_model").value == path.name and len(studio.get("image")) >= 1  # samples drawn
+
+
+def test_the_command_line_trains_a_conditional_gan_on_an_image_folder(genlab_home, capsys):
+    from gen_core import train
+    folder = uploads.unpack_class_zip(class_zip(), "cli-pets")
+    out = checkpoints.user_dir() / "cgan-cli-pets"
+    assert train.main(["cgan", "--dataset", f"folder:{folder}", "--epochs", "1", "--snapshots", "0",
+                       "--out", str(out)]) == 0
+    card = checkpoints.read_card(out)
+    assert card["config"]["num_classes"] == 2 and "saved" in capsys.readouterr().out
+    assert InferenceCore("cpu").sample(str(out), 2, label=0).shape == (2, 1, 32, 32)
