@@ -54,7 +54,10 @@ class DataParallel:
         return device
 
     def stop(self) -> None:
+        """Leave the process group together: the other ranks wait here while rank 0 evaluates (one rank tearing
+        gloo down while another still held its connections aborted a rank in CI)."""
         if self._started_here and dist.is_initialized():
+            dist.barrier()
             dist.destroy_process_group()
 
     def shard(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
