@@ -7,7 +7,7 @@ import shlex
 import streamlit as st
 
 from gen_core import checkpoints
-from gen_core.data import IMAGE_SETS, allowed_data_roots, folder_name, point_sets
+from gen_core.data import IMAGE_SETS, allowed_data_roots, folder_name, load_dataset, point_sets
 from gen_core.data.toys import TOYS
 from gen_core.data.uploads import MAX_ZIP_BYTES, safe_name, unpack_class_zip, uploads_root
 from gen_core.errors import GenLabError
@@ -155,6 +155,11 @@ def training_form() -> None:
             if name.strip() in taken:
                 raise GenLabError(f"a checkpoint named {name.strip()} exists already; choose another name")
             checkpoints.check_target(out, overwrite=False)
+            try:  # every setting checked against its family's range now, not when the job starts
+                get_family(family).config_for(load_dataset(dataset, data_root),
+                                              **{**family_defaults(family), **overrides})
+            except ValueError as error:
+                raise GenLabError(f"bad setting: {error}") from None
             device = str(current_device())
             command = shlex.join(["python", "-m", "gen_core.train", family, "--dataset", dataset, "--epochs",
                                   str(epochs), "--seed", str(seed)] + (["--data-root", data_root] if data_root else [])

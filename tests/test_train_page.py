@@ -347,3 +347,13 @@ def test_the_command_line_trains_a_conditional_gan_on_an_image_folder(genlab_hom
     card = checkpoints.read_card(out)
     assert card["config"]["num_classes"] == 2 and "saved" in capsys.readouterr().out
     assert InferenceCore("cpu").sample(str(out), 2, label=0).shape == (2, 1, 32, 32)
+
+
+def test_a_setting_out_of_its_range_is_refused_before_anything_is_queued(genlab_home):
+    from ui.jobs_panel import job_queue
+    before = len(job_queue().jobs())
+    at = open_page("app_pages/train.py")
+    at.number_input(key="train_cfg_vae_lr").set_value(5.0).run()  # learning rates lie in (0, 1]
+    at.button(key="train_go").click().run()
+    assert len(at.error) == 1 and at.error[0].value.startswith("bad setting")
+    assert len(job_queue().jobs()) == before
