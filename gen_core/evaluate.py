@@ -181,11 +181,10 @@ def evaluate(core: InferenceCore, name: str, settings: Settings = Settings(), pr
 
     say(f"{loaded.name}: Fréchet distance, precision and recall")
     real = test[:n]
-    floor_real = train[:len(real)]
-    features_real = reference_features(dataset, real) if dataset.name in metrics.CLASSIFIABLE else real
-    features_fake = reference_features(dataset, samples) if dataset.name in metrics.CLASSIFIABLE else samples
-    features_floor = reference_features(dataset, floor_real) if dataset.name in metrics.CLASSIFIABLE else floor_real
-    out["features"] = "reference MLP (128)" if dataset.name in metrics.CLASSIFIABLE else "pixels"
+    classifiable = dataset.name in metrics.CLASSIFIABLE  # else compare pixels: no reference network for the data
+    features = (lambda x: reference_features(dataset, x)) if classifiable else (lambda x: x)
+    features_real, features_fake, features_floor = features(real), features(samples), features(train[:len(real)])
+    out["features"] = "reference MLP (128)" if classifiable else "pixels"
     out["fd"] = frechet_distance(features_real, features_fake)
     out["fd_floor"] = frechet_distance(features_real, features_floor)
     out.update(precision_recall(features_fake, features_real))

@@ -59,11 +59,8 @@ def save(points, name: str = "") -> str:
     """Store points and return their data set name, `points:NAME`. Without a name, one from the contents (the
     same points drawn twice are stored once)."""
     points = check_points(points)
-    if not name:
-        name = "drawn-" + hashlib.sha256(points.tobytes()).hexdigest()[:8]
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-_")[:60]
-    if not name:
-        raise GenLabError("give the points a name made of letters or digits")
+    from gen_core.data.uploads import safe_name
+    name = safe_name(name or "drawn-" + hashlib.sha256(points.tobytes()).hexdigest()[:8])
     path = root() / f"{name}.npy"
     if path.exists():
         if np.array_equal(np.load(path), points):
