@@ -8,6 +8,7 @@ import streamlit as st
 
 from gen_core import checkpoints
 from gen_core.data import IMAGE_SETS, allowed_data_roots, folder_name, load_dataset, point_sets
+from gen_core.data.sequences import text_names
 from gen_core.data.toys import TOYS
 from gen_core.data.uploads import MAX_ZIP_BYTES, safe_name, unpack_class_zip, uploads_root
 from gen_core.errors import GenLabError
@@ -21,7 +22,7 @@ from ui.text import plain
 BUNDLED, TORCHVISION, UPLOADED = "Bundled", "MNIST / Fashion-MNIST on this server", "Your uploads"
 POINTS = "Your 2-D points"
 # config fields a visitor does not set: the data's shape comes from the data set
-DERIVED_FIELDS = {"image_shape", "data_shape", "vae"}
+DERIVED_FIELDS = {"image_shape", "data_shape", "vae", "vocabulary", "levels"}  # read from the data
 EPOCHS_DEFAULT = {"ddpm": 5, "ldm": 5}  # 1000-step diffusion snapshots are slow on a CPU: fewer epochs to start
 
 st.title("Train a model")
@@ -64,11 +65,13 @@ def training_form() -> None:
                       bind="query-params")
     data_root = None
     if source == BUNDLED:
-        names = [n for n in ("digits", "shapes") if "image" in kinds] + ([*TOYS] if "points" in kinds else [])
+        names = ([n for n in ("digits", "shapes", "digits-binary", "shapes-binary") if "image" in kinds]
+                 + ([*TOYS] if "points" in kinds else []) + (text_names() if "text" in kinds else [])
+                 + (["series"] if "sequence" in kinds else []))
         dataset = st.selectbox("Data set", names, key="train_bundled")
     elif source == TORCHVISION:
         if "image" not in kinds:
-            st.info(f"{family} trains on 2-D points only; pick a bundled toy.")
+            st.info(f"{family} trains on {' or '.join(kinds)} data; pick a bundled set.")
             return
         dataset = st.selectbox("Data set", [n for n in IMAGE_SETS if n not in ("digits", "shapes")], key="train_tv")
         roots = [str(r) for r in allowed_data_roots()]
@@ -76,14 +79,14 @@ def training_form() -> None:
                                  "$GENLAB_DATA_ROOTS)", roots, key="train_root")
     elif source == POINTS:
         if "points" not in kinds:
-            st.info(f"{family} trains on images only; pick another data source.")
+            st.info(f"{family} trains on {' or '.join(kinds)} data; pick another data source.")
             return
         dataset = point_set_picker()
         if dataset is None:
             return
     else:
         if "image" not in kinds:
-            st.info(f"{family} trains on 2-D points only; pick a bundled toy.")
+            st.info(f"{family} trains on {' or '.join(kinds)} data; pick a bundled set.")
             return
         root = uploads_root()
         mine = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) \

@@ -63,7 +63,7 @@ CARD_SCHEMA = {
             "required": ["name"],
             "properties": {
                 "name": {"type": "string", "minLength": 1},
-                "kind": {"enum": ["image", "points"]},
+                "kind": {"enum": ["image", "points", "text", "sequence"]},
                 "shape": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 3},
                 "class_names": {"type": "array", "items": {"type": "string"}},
                 "num_train": _COUNT,

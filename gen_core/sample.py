@@ -1,7 +1,8 @@
 """`python -m gen_core.sample CHECKPOINT --out FILE`: draw samples from a checkpoint into a file.
 
 `.png` writes a grid of images (or a scatter of 2-D points); `.npy` writes float32 samples: images as
-N x C x H x W in [0, 1], 2-D models as N x 2 in data coordinates.
+N x C x H x W in [0, 1], 2-D models as N x 2 in data coordinates, series as N x T x D; a text model writes `.txt`
+(one sample a line) or `.npy` (character codes).
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from gen_core.data import images_to_unit
 from gen_core.device import check_seed
 from gen_core.errors import GenLabError
 
-SUFFIXES = (".png", ".npy")
+SUFFIXES = (".png", ".npy", ".txt")
+KIND_SUFFIXES = {"image": (".png", ".npy"), "points": (".png", ".npy"), "sequence": (".npy",), "text": (".txt", ".npy")}
 
 
 def write_samples(x: torch.Tensor, is_image: bool, out: Path) -> None:
@@ -35,6 +37,16 @@ def write_samples(x: torch.Tensor, is_image: bool, out: Path) -> None:
             render.grid(x).save(tmp, format="PNG")
         else:
             render.scatter_image(x.numpy()).save(tmp, format="PNG")
+        tmp.replace(out)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise GenLabError(f"could not write {out} ({error.strerror or error}); nothing was written") from None
+
+
+def write_text(text: str, out: Path) -> None:
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text + "\n", encoding="utf-8")
         tmp.replace(out)
     except OSError as error:
         tmp.unlink(missing_ok=True)
@@ -92,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         check_seed(args.seed)
         core = InferenceCore(args.device)
         loaded = core.load(args.checkpoint)
+        kind = loaded.card["dataset"].get("kind", "image")
+        if out.suffix.lower() not in KIND_SUFFIXES.get(kind, SUFFIXES):
+            raise GenLabError(f"--out {args.out!r}: a {kind} model writes {' or '.join(KIND_SUFFIXES[kind])} files")
         options = diffusion_options(args, loaded.card)
         from tqdm import tqdm
         with tqdm(total=args.n, unit="sample", delay=1.0, file=sys.stderr) as bar:
@@ -99,7 +114,12 @@ def main(argv: list[str] | None = None) -> int:
                             **options)
         if not bool(torch.isfinite(x).all()):
             raise GenLabError(f"{loaded.name} produced NaN or infinite samples; nothing was written")
-        write_samples(x, loaded.is_image, out)
+        if kind == "text" and out.suffix.lower() == ".txt":
+            from gen_core.data.sequences import decode
+            vocab = loaded.card["config"]["vocabulary"]
+            write_text("\n".join(decode(row, vocab).replace("\n", " ") for row in x), out)
+        else:
+            write_samples(x, loaded.is_image, out)
     except GenLabError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

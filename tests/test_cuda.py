@@ -79,6 +79,24 @@ def deterministic_forward(loaded, inputs: dict, device: torch.device) -> torch.T
         t = torch.full((len(z),), c["timesteps"] // 2, device=device)
         eps = model.diffusion.predict_eps(z, t, labels if c.get("num_classes") else None)
         return torch.cat([eps.flatten(1), model.decode(z).flatten(1)], 1).float().cpu()
+    shape = inputs["shape"]
+    if family in ("pixelcnn", "glow", "ebm") and len(shape) == 3:
+        x = torch.where(torch.rand(len(z), *shape, generator=torch.Generator().manual_seed(12)) > 0.5, 1.0, -1.0)
+        x = x.to(device)
+        if family == "pixelcnn":
+            return model.logits((x > 0).float()).float().cpu()
+        if family == "glow":
+            return torch.cat([v.flatten(1) for v in model.encode(x / 4)[0]], 1).float().cpu()
+        return model.energy(x)[:, None].float().cpu()
+    if family == "rnn":
+        x = inputs["g"]
+        if c["vocabulary"]:
+            codes = torch.randint(len(c["vocabulary"]), (len(z), 32), generator=x).to(device)
+            return model(codes)[0].float().cpu()
+        values = torch.randn(len(z), 32, shape[1], generator=x).to(device)
+        return torch.cat(model(values)[0], -1).float().cpu()
+    if family == "hmm":  # hmmlearn computes on the CPU whatever the device
+        return model.log_likelihoods(torch.randn(4, *shape, generator=inputs["g"])).float()
     raise AssertionError(f"no deterministic forward for family {family}")
 
 

@@ -22,7 +22,8 @@ FAMILIES = (
     Family("autoregressive", "Autoregressive models",
            r"Factorise $p(x)=\prod_i p(x_i \mid x_{<i})$ and predict each value from the ones before it.",
            "Sampling is sequential, one value at a time, so it is slow; errors compound along the sequence.",
-           "PixelCNN, WaveNet, GPT", "exact likelihood"),
+           "PixelCNN, a character GRU and a time-series GRU (all in the Likelihood Lab); WaveNet, GPT",
+           "exact likelihood"),
     Family("vae", "Variational autoencoders (VAE, AEVB)",
            r"An encoder maps $x$ to a Gaussian $q(z\mid x)$ in a low-dimensional latent space, a decoder maps $z$ "
            r"back; training maximises the ELBO $=\mathbb{E}_q[\log p(x\mid z)] - \mathrm{KL}(q(z\mid x)\,\|\,p(z))$.",
@@ -42,12 +43,12 @@ FAMILIES = (
            r"$\log p(x) = \log p(z) + \log|\det \partial z/\partial x|$ exactly.",
            "Every layer must be invertible with a cheap Jacobian, which limits expressiveness and costs memory "
            "(the latent has the data's full dimension).",
-           "RealNVP, Glow", "exact likelihood"),
+           "RealNVP (2-D Playground), Glow on digits (Likelihood Lab)", "exact likelihood"),
     Family("ebm", "Energy-based models (EBM)",
            r"Learn an energy $E(x)$, low on data and high elsewhere, with $p(x) \propto e^{-E(x)}$; "
            r"sample with Langevin dynamics.",
            "The normaliser is intractable, so training and sampling need slow MCMC chains that mix poorly.",
-           "RBMs, JEM, score matching", "unnormalised"),
+           "on 2-D points (2-D Playground) and digits (Likelihood Lab); RBMs, JEM, score matching", "unnormalised"),
     Family("diffusion", "Diffusion models",
            "Forward: add Gaussian noise over $T$ steps until the image is pure noise. Reverse: a network learns "
            "to remove the noise step by step, trained on a variational bound.",
@@ -58,7 +59,8 @@ FAMILIES = (
            "A hidden state follows a Markov chain and emits each observation; the forward algorithm gives the "
            "exact likelihood.",
            "The Markov assumption forgets everything but the last state, so long-range structure is lost.",
-           "speech recognition, part-of-speech tagging", "exact likelihood"),
+           "Gaussian HMMs per class on time series (Likelihood Lab); speech recognition, part-of-speech tagging",
+           "exact likelihood"),
 )
 
 # The syllabus's table: (row, generative, discriminative).

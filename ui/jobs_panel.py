@@ -12,7 +12,8 @@ from ui.registry import FAMILY_PAGES
 from ui.text import plain
 
 PAGE_OF_FAMILY = {"gan": "gan", "dcgan": "gan", "cgan": "gan", "cyclegan": "gan", "vae": "vae",
-                  "ddpm": "diffusion", "ldm": "diffusion", "flow": "flow", "ebm": "ebm"}
+                  "ddpm": "diffusion", "ldm": "diffusion", "flow": "flow", "ebm": "ebm",
+                  "pixelcnn": "autoregressive", "rnn": "autoregressive", "glow": "autoregressive", "hmm": "hmm"}
 SHOWN = 6  # newest jobs in the panel
 
 

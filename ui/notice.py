@@ -94,6 +94,29 @@ NOTICE: dict[tuple[str, str], str] = {
         "On ring8, watch 'modes covered' and 'high quality' in the table: the VAE's samples blur between the modes, "
         "and the GAN preset 'overtrained G (collapses)' loses modes as it trains. Turn on slow motion to see one D "
         "step reshape D(x), then one G step move the samples towards where D says 'real'.",
+    # --- Likelihood Lab -----------------------------------------------------------------------------------------
+    ("likelihood", "PixelCNN"): "Watch the probability bar: on blank margins the model is nearly sure (p near 0), "
+        "and its doubt concentrates on the stroke's edges, where the digit's identity is still open. Drawing is "
+        "slow because each pixel needs its own forward pass: 64 here, 784 for MNIST, millions for a photo.",
+    ("likelihood", "Text"): "The model has only ever seen Genesis, so its continuations sound like it. Lower the "
+        "temperature: the same few high-probability phrases repeat. Raise it: spelling breaks down, because rare "
+        "characters get a real chance at every step and one bad draw derails what follows (errors compound).",
+    ("likelihood", "Series"): "The fan widens with the horizon: each step's uncertainty feeds into the next. For "
+        "the noisy sines the model has learned the period and the fan keeps the wave; for the random walk (ar1) "
+        "the band grows towards the process's own spread.",
+    ("likelihood", "HMM"): "The Viterbi colours follow the switching series' two levels almost perfectly: that "
+        "series is an HMM. On a sine the states cut the wave into bands of values, which is all a Markov chain "
+        "over a few states with independent noise can say about it.",
+    ("likelihood", "Glow"): "At T = 0 every column gives the same image, the mode of the prior; as T grows the "
+        "samples spread out and get noisier. The round trip shows the flow's defining property: z holds everything "
+        "about the image, and the inverse recovers it to rounding error.",
+    ("likelihood", "Energy model"): "Chains start as noise and become digit-like strokes in a few dozen steps: the "
+        "sampler is gradient descent on the energy. The histogram separates noise from data clearly, but the "
+        "energies of real and generated images overlap: training pushes them together, which is the point of "
+        "contrastive divergence.",
+    ("likelihood", "Likelihood table"): "Exact models and bounds can be compared only because all score the same "
+        "binary pictures. The importance-weighted bound sits below the ELBO: the VAE's ELBO understated how good it "
+        "is. Now look at the samples: the best number need not come with the best-looking samples.",
 }
 
 

@@ -24,6 +24,7 @@ PAGES = [
     PageEntry("app_pages/diffusion_theater.py", "Diffusion Theater", ":material/blur_on:", "diffusion_theater"),
     PageEntry("app_pages/gen_vs_disc.py", "Generative vs Discriminative", ":material/compare:", "gen_vs_disc"),
     PageEntry("app_pages/playground.py", "2-D Playground", ":material/grain:", "playground"),
+    PageEntry("app_pages/likelihood_lab.py", "Likelihood Lab", ":material/functions:", "likelihood_lab"),
     PageEntry("app_pages/embeddings.py", "Your embeddings", ":material/hub:", "embeddings"),
     PageEntry("app_pages/train.py", "Train", ":material/model_training:", "train"),
     PageEntry("app_pages/evaluate.py", "Evaluate", ":material/leaderboard:", "evaluate"),
@@ -36,4 +37,6 @@ FAMILY_PAGES: dict[str, str] = {
     "diffusion": "app_pages/diffusion_theater.py",
     "flow": "app_pages/playground.py",
     "ebm": "app_pages/playground.py",
+    "autoregressive": "app_pages/likelihood_lab.py",
+    "hmm": "app_pages/likelihood_lab.py",
 }

@@ -8,7 +8,10 @@
 
 Registered names: `digits`, `shapes` (procedural 28x28), the 2-D toys (`ring8`, `grid25`, `moons`, `swissroll`,
 `rings`, `checkerboard`, `spiral`), `mnist`, `fashion-mnist` (torchvision, from `data_root` or a download), and
-`folder:PATH` (one subfolder per class, resized to 32x32; `folderN:PATH` resizes to NxN, N from 8 to 128).
+`folder:PATH` (one subfolder per class, resized to 32x32; `folderN:PATH` resizes to NxN, N from 8 to 128),
+`digits-binary` / `shapes-binary` (every pixel -1 or 1: the discrete images exact likelihoods are compared on),
+and the sequences of gen_core/data/sequences.py: `text:genesis` (kind "text": windows of character codes) and
+`series` (kind "sequence": (N, T, 1) procedural time series in three classes).
 """
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ from gen_core.errors import GenLabError
 @dataclass(frozen=True, eq=False)
 class Dataset:
     name: str
-    kind: str                      # "image" or "points"
+    kind: str                      # "image", "points", "text" (character codes) or "sequence" (N, T, 1)
     x_train: torch.Tensor          # (N, C, H, W) in [-1, 1], or (N, 2) points
     y_train: torch.Tensor          # (N,) int64
     x_test: torch.Tensor
@@ -36,6 +39,7 @@ class Dataset:
     description: str
     modes: np.ndarray | None = field(default=None)  # (K, 2) mixture centres of a 2-D toy, if it has them
     mode_std: float | None = None
+    vocabulary: str = ""           # a text set's characters, in code order (gen_core/data/sequences.py)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -56,6 +60,7 @@ class Dataset:
 
 
 IMAGE_SETS = ("digits", "shapes", "mnist", "fashion-mnist")
+BINARY_SUFFIX = "-binary"  # digits-binary, shapes-binary: every pixel -1 or 1 (grey > 0 is ink), for exact likelihoods
 FOLDER_PREFIX = "folder:"
 FOLDER_NAME = re.compile(r"^folder(\d{1,3})?:(.*)$", re.S)
 FOLDER_SIZES = (8, 128)
@@ -83,7 +88,9 @@ def folder_name(path, size: int) -> str:
 def dataset_names() -> list[str]:
     """Every registered name (folders are open-ended and listed as `folder:PATH`)."""
     from gen_core.data.toys import TOYS
-    return list(IMAGE_SETS) + list(TOYS) + [FOLDER_PREFIX + "PATH", "points:NAME"]
+    from gen_core.data.sequences import text_names
+    return (list(IMAGE_SETS) + [f"{name}{BINARY_SUFFIX}" for name in IMAGE_SETS[:2]] + list(TOYS)
+            + [FOLDER_PREFIX + "PATH", "points:NAME"] + text_names() + ["series"])
 
 
 def default_data_root() -> Path:
@@ -143,6 +150,14 @@ def _load_cached(name: str, root: str | None) -> Dataset:
 
     if name == "digits":
         return images.load_digits()
+    if name in (f"{base}{BINARY_SUFFIX}" for base in IMAGE_SETS[:2]):
+        return binarised(_load_cached(name[:-len(BINARY_SUFFIX)], root))
+    if name.startswith("text:"):
+        from gen_core.data import sequences
+        return sequences.load_text(name[len("text:"):])
+    if name == "series":
+        from gen_core.data import sequences
+        return sequences.load_series()
     if name == "shapes":
         return shapes.load_shapes()
     if name in ("mnist", "fashion-mnist"):
@@ -159,6 +174,17 @@ def _load_cached(name: str, root: str | None) -> Dataset:
         from gen_core.data import point_sets
         return point_sets.load(name[len(point_sets.PREFIX):])
     raise GenLabError(f"unknown dataset {name!r}; choose one of {', '.join(dataset_names())}")
+
+
+def binarised(dataset: Dataset) -> Dataset:
+    """The same images with every pixel at -1 or 1 (ink where the grey level is above the middle): the discrete
+    data on which an autoregressive model, a flow (dequantised), a VAE and diffusion give comparable
+    log-likelihoods, as binarised MNIST does in the literature."""
+    def binary(x):
+        return torch.where(x > 0, 1.0, -1.0).to(torch.float32)
+    return Dataset(name=dataset.name + BINARY_SUFFIX, kind="image", x_train=binary(dataset.x_train),
+                   y_train=dataset.y_train, x_test=binary(dataset.x_test), y_test=dataset.y_test,
+                   class_names=dataset.class_names, description=dataset.description + ", binarised at mid-grey")
 
 
 def images_to_unit(x: torch.Tensor) -> torch.Tensor:

@@ -27,6 +27,10 @@ FAMILIES = {
     "ldm": ("gen_core.models.latent_diffusion", {}),                        # diffusion in a VAE's latent space
     "flow": ("gen_core.models.flow", {}),                                   # RealNVP normalizing flow (2-D points)
     "ebm": ("gen_core.models.ebm", {}),                                     # energy-based model, Langevin sampling
+    "pixelcnn": ("gen_core.models.pixelcnn", {}),                           # autoregressive, exact likelihood
+    "glow": ("gen_core.models.glow", {}),                                   # Glow flow on images, exact likelihood
+    "hmm": ("gen_core.models.hmm", {}),                                     # hidden Markov models (hmmlearn)
+    "rnn": ("gen_core.models.rnn", {}),                                     # autoregressive GRU on text or series
 }
 
 

@@ -1,0 +1,195 @@
+"""The Likelihood Lab's experiments, one function per view of the page, each over a checkpoint in the shared
+inference core and returning tensors or arrays (the page draws them).
+
+PixelCNN: a sample drawn pixel by pixel with the probability of each pixel as it was drawn; the receptive field
+of one pixel for the shipped model and for a plain stack of 3x3 masked convolutions of the same depth (its blind
+spot); completing the bottom half of a test image. Text and series: next-character probabilities, continuations
+at a temperature, a fan of futures. HMM: Viterbi path, posteriors, per-class likelihoods. Glow: one z at several
+temperatures, interpolation between two images' z, the round-trip error. Energy model: short-run Langevin chains
+as frames, and energies of real, generated and noise images.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from gen_core.device import make_generator
+from gen_core.models import glow, pixelcnn, rnn
+from gen_core.data import sequences
+
+# --- PixelCNN -----------------------------------------------------------------------------------------------
+
+
+def pixelcnn_drawing(core, name: str, seed: int, known: torch.Tensor | None = None,
+                     mask: torch.Tensor | None = None) -> dict:
+    """One image drawn pixel by pixel: `frames` (P, H, W) the image after each drawn pixel (unknown pixels 0.5),
+    `positions` (P, 2), `p_ink` (P,) the model's probability of ink for that pixel, and the final image."""
+    frames, positions, probabilities = [], [], []
+
+    def record(row, col, p, bits):
+        shown = bits[0, 0].clone().cpu()
+        drawn = torch.zeros_like(shown, dtype=torch.bool)
+        drawn.view(-1)[:row * shown.shape[1] + col + 1] = True
+        if mask is not None:
+            drawn |= mask
+        frames.append(torch.where(drawn, shown, torch.full_like(shown, 0.5)))
+        positions.append((row, col))
+        probabilities.append(float(p[0]))
+
+    def draw(loaded):
+        generator = make_generator(seed, core.device)
+        return pixelcnn.generate(loaded.model, 1, generator, known=known, mask=mask, on_pixel=record).cpu()
+
+    image = core.run(name, draw)
+    return {"frames": torch.stack(frames), "positions": np.array(positions), "p_ink": np.array(probabilities),
+            "image": image[0]}
+
+
+def receptive_fields(core, name: str, row: int, col: int) -> dict[str, torch.Tensor]:
+    """(H, W) bool maps of the pixels pixel (row, col) depends on: the shipped model, and a plain stack of 3x3
+    masked convolutions as deep (random weights: the field is the architecture's, not the training's)."""
+    config = core.load(name).model.config
+    with torch.random.fork_rng(devices=[]):  # built outside core.run: inference-mode weights allow no gradients
+        torch.manual_seed(0)
+        plain = pixelcnn.build(pixelcnn.Config(image_shape=config.image_shape, channels=16,
+                                               num_layers=config.num_layers, first_kernel=3))
+    return {"model": core.run(name, lambda loaded: pixelcnn.receptive_field(loaded.model, row, col)),
+            "plain": pixelcnn.receptive_field(plain, row, col)}
+
+
+def top_half_mask(shape) -> torch.Tensor:
+    """(H, W) True on the top half's rows: the pixels a completion keeps."""
+    _, height, width = shape
+    mask = torch.zeros(height, width, dtype=torch.bool)
+    mask[:height // 2] = True
+    return mask
+
+
+def complete_bottom(core, name: str, x: torch.Tensor, n: int, seed: int) -> torch.Tensor:
+    """n completions (n, 1, H, W) of one image's bottom half given its top half."""
+    mask = top_half_mask(x.shape)
+
+    def run(loaded):
+        generator = make_generator(seed, core.device)
+        return pixelcnn.generate(loaded.model, n, generator, known=x[None].expand(n, -1, -1, -1), mask=mask).cpu()
+    return core.run(name, run)
+
+# --- text and series ---------------------------------------------------------------------------------------
+
+
+def next_characters(core, name: str, prefix: str, temperature: float) -> tuple[str, np.ndarray]:
+    """The vocabulary and p(next character | prefix) at a temperature."""
+    def run(loaded):
+        vocab = loaded.model.config.vocabulary
+        codes = sequences.encode(prefix, vocab)
+        return vocab, rnn.next_distribution(loaded.model, codes, temperature).numpy()
+    return core.run(name, run)
+
+
+def continue_text(core, name: str, prefix: str, length: int, temperature: float, n: int, seed: int) -> list[str]:
+    def run(loaded):
+        vocab = loaded.model.config.vocabulary
+        codes = rnn.continue_text(loaded.model, sequences.encode(prefix, vocab), length, temperature,
+                                  make_generator(seed, torch.device("cpu")), n=n)
+        return [sequences.decode(row, vocab) for row in codes]
+    return core.run(name, run)
+
+
+def forecast(core, name: str, history: torch.Tensor, horizon: int, n: int, seed: int) -> dict:
+    """n sampled futures of a series and their 5/25/50/75/95% quantiles per step, plus the one-step fit."""
+    def run(loaded):
+        futures, mean, std = rnn.continue_series(loaded.model, history, horizon, make_generator(seed, core.device),
+                                                 n=n)
+        return futures[:, :, 0].numpy(), mean[:, 0].numpy(), std[:, 0].numpy()
+    futures, mean, std = core.run(name, run)
+    return {"futures": futures, "quantiles": np.quantile(futures, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0),
+            "fit_mean": mean, "fit_std": std}
+
+# --- HMM ---------------------------------------------------------------------------------------------------
+
+
+def hmm_view(core, name: str, series: np.ndarray, k: int) -> dict:
+    """Class k's Viterbi path and posteriors for one series, and the log-likelihood under every class's HMM."""
+    from gen_core.models import hmm
+
+    def run(loaded):
+        log_joint, path, posterior = hmm.viterbi(loaded.model, series, k)
+        per_class = loaded.model.log_likelihoods(torch.from_numpy(series[None]))[0].numpy()
+        _, class_posterior = loaded.model.classify(torch.from_numpy(series[None]))
+        means = loaded.model.means[k, :, 0].cpu().numpy()
+        return {"path": path, "posterior": posterior, "log_joint": log_joint, "per_class": per_class,
+                "class_posterior": class_posterior[0].numpy(), "state_means": means}
+    return core.run(name, run)
+
+# --- Glow --------------------------------------------------------------------------------------------------
+
+
+def glow_temperatures(core, name: str, temperatures, n: int, seed: int) -> torch.Tensor:
+    """(len(temperatures) * n) images: the same n standard-normal draws decoded at each temperature."""
+    def run(loaded):
+        model = loaded.model
+        generator = make_generator(seed, torch.device("cpu"))
+        noises = [torch.randn(n, *shape, generator=generator) for shape in model.latent_shapes()]
+        return torch.cat([glow.quantise(model.decode(noises=noises, temperature=t), model.config.levels).cpu()
+                          for t in temperatures])
+    return core.run(name, run)
+
+
+def glow_latents(model, x: torch.Tensor) -> list[torch.Tensor]:
+    """z of images x, dequantised at their cells' centres (u = 1/2): a deterministic encoding."""
+    levels = model.config.levels
+    y = (glow.to_levels(x, levels) + 0.5) / levels - 0.5
+    return model.encode(y)[0]
+
+
+def glow_interpolation(core, name: str, a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
+    """steps images decoded along the straight line between the z's of images a and b."""
+    def run(loaded):
+        model = loaded.model
+        za, zb = glow_latents(model, a[None].to(core.device)), glow_latents(model, b[None].to(core.device))
+        weights = torch.linspace(0, 1, steps, device=core.device)
+        zs = [torch.cat([(1 - w) * p + w * q for w in weights]) for p, q in zip(za, zb)]
+        return glow.quantise(model.decode(zs), model.config.levels).cpu()
+    return core.run(name, run)
+
+
+def glow_round_trip(core, name: str, x: torch.Tensor) -> dict:
+    """image -> z -> image: the largest error in the continuous values and how many pixels change level."""
+    def run(loaded):
+        model = loaded.model
+        levels = model.config.levels
+        y = (glow.to_levels(x.to(core.device), levels) + 0.5) / levels - 0.5
+        back = model.decode(model.encode(y)[0])
+        return {"max_error": float((back - y).abs().max()),
+                "pixels_changed": int((glow.quantise(back, levels) != glow.quantise(y, levels)).sum()),
+                "pixels": int(y.numel())}
+    return core.run(name, run)
+
+# --- energy model ------------------------------------------------------------------------------------------
+
+
+def langevin_frames(core, name: str, n: int, steps: int, seed: int, record_every: int = 2) -> torch.Tensor:
+    """(frames, n, C, H, W): n short-run chains from uniform noise, every `record_every` Langevin steps."""
+    from gen_core.models import ebm
+
+    def run(loaded):
+        generator = make_generator(seed, core.device)
+        start = loaded.model.noise(n, generator).to(core.device)
+        _, path = ebm.langevin(loaded.model, start, steps, generator, record_every=record_every)
+        return torch.stack(path).cpu()
+    return core.run(name, run)
+
+
+def energies(core, name: str, real: torch.Tensor, n: int, seed: int) -> dict[str, np.ndarray]:
+    """E(x) of real test images, of n generated ones and of n uniform-noise images."""
+    from gen_core.models import ebm
+
+    def run(loaded):
+        model, generator = loaded.model, make_generator(seed, core.device)
+        generated = ebm.sample(model, n, generator=generator)
+        noise = model.noise(n, generator).to(core.device)
+        with torch.inference_mode(False), torch.no_grad():
+            return {"real": model.energy(real.to(core.device)).cpu().numpy(),
+                    "generated": model.energy(generated.clone()).cpu().numpy(),
+                    "noise": model.energy(noise.clone()).cpu().numpy()}
+    return core.run(name, run)
