@@ -140,9 +140,10 @@ def histogram_figure(groups: dict[str, np.ndarray], title: str, x_title: str):
 
 
 def labelled_grid(x: torch.Tensor, tile_labels: list[str], nrow: int, tile_px: int = 72,
-                  row_labels: list[str] | None = None, font_px: int = 12) -> Image.Image:
+                  row_labels: list[str] | None = None, font_px: int = 12, outline: bool = False) -> Image.Image:
     """Images in [-1, 1] as one white sheet: `nrow` tiles per row, each tile_px square (nearest-neighbour, so
-    pixels stay crisp) with its label written under it, and an optional label at the left of each row."""
+    pixels stay crisp) with its label written under it, and an optional label at the left of each row.
+    `outline` frames each tile in grey: binary images with white ink at their edges otherwise melt into the sheet."""
     from PIL import ImageDraw, ImageFont
 
     font = ImageFont.load_default(size=font_px)
@@ -161,6 +162,8 @@ def labelled_grid(x: torch.Tensor, tile_labels: list[str], nrow: int, tile_px: i
         tile = to_pil(x[k], scale).convert("RGB").resize((tile_px, tile_px), Image.Resampling.NEAREST)
         top, x0 = gap + r * (tile_px + text_h + gap), left + gap + c * (tile_px + gap)
         sheet.paste(tile, (x0, top))
+        if outline:
+            draw.rectangle([x0 - 2, top - 2, x0 + tile_px + 1, top + tile_px + 1], outline=(140, 140, 140), width=2)
         label = tile_labels[k] if k < len(tile_labels) else ""
         width = font.getlength(label)
         draw.text((x0 + (tile_px - width) / 2, top + tile_px + 2), label, fill=(60, 60, 60), font=font)
@@ -174,7 +177,8 @@ def side_by_side(images: list[Image.Image], gap: int = 8, background: int = 255)
     """Images placed left to right with a gap, top-aligned (x_t beside the predicted x_0, say)."""
     width = sum(i.width for i in images) + gap * (len(images) - 1)
     height = max(i.height for i in images)
-    canvas = Image.new("L" if all(i.mode == "L" for i in images) else "RGB", (width, height), background)
+    mode = "L" if all(i.mode == "L" for i in images) else "RGB"
+    canvas = Image.new(mode, (width, height), background if mode == "L" else (background,) * 3)  # 255: white, not red
     left = 0
     for image in images:
         canvas.paste(image, (left, 0))

@@ -16,9 +16,9 @@ def show_grid(x: torch.Tensor, caption: str | None = None, nrow: int | None = No
 
 
 def labelled_grid(x: torch.Tensor, tile_labels: list[str], nrow: int, tile_px: int = 72,
-                  row_labels: list[str] | None = None):
+                  row_labels: list[str] | None = None, outline: bool = False):
     """render.labelled_grid with the labels at the reading size of the moment (larger tiles and text in projector
     mode: 8-12 px labels cannot be read on a projected screen)."""
     scale = 1.5 if projector() else 1.0
     return render.labelled_grid(x, tile_labels, nrow, tile_px=int(tile_px * scale), row_labels=row_labels,
-                                font_px=label_px())
+                                font_px=label_px(), outline=outline)

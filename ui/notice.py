@@ -116,7 +116,8 @@ NOTICE: dict[tuple[str, str], str] = {
         "contrastive divergence.",
     ("likelihood", "Likelihood table"): "Exact models and bounds can be compared only because all score the same "
         "binary pictures. The importance-weighted bound sits below the ELBO: the VAE's ELBO understated how good it "
-        "is. Now look at the samples: the best number need not come with the best-looking samples.",
+        "is, and with 64 samples its bound even passes the PixelCNN's exact number (a PixelCNN overfits 1,437 "
+        "training digits). Now look at the samples: the best number need not come with the best-looking samples.",
 }
 
 

@@ -37,8 +37,8 @@ def show() -> None:
     seed = st.number_input("Seed", 0, 2**31 - 1, global_seed(), key="ll_glow_seed", bind="query-params")
     grid = temperatures(name, str(core.device), int(seed))
     n = len(grid) // len(TEMPERATURES)
-    st.image(labelled_grid(grid, [f"T = {t:g}" if k == 0 else "" for t in TEMPERATURES for k in range(n)], n,
-                           tile_px=72, row_labels=[f"T = {t:g}" for t in TEMPERATURES]), output_format="PNG")
+    st.image(labelled_grid(grid, [], n,
+                           tile_px=72, outline=True, row_labels=[f"T = {t:g}" for t in TEMPERATURES]), output_format="PNG")
     st.caption("Each column keeps its standard-normal draw; each row scales it by T before the inverse flow. T = 0 "
                "is every prior's mean (the model's 'average' image); T = 1 samples the model itself, with all its "
                "spread; Glow's authors sampled at T = 0.7 for cleaner images.")
@@ -48,7 +48,7 @@ def show() -> None:
     a = c[0].number_input("From test image #", 0, len(dataset.x_test) - 1, 0, key="ll_glow_a", bind="query-params")
     b = c[1].number_input("To test image #", 0, len(dataset.x_test) - 1, 5, key="ll_glow_b", bind="query-params")
     path = lab.glow_interpolation(core, name, dataset.x_test[int(a)], dataset.x_test[int(b)], 10)
-    st.image(labelled_grid(path, ["from"] + [""] * 8 + ["to"], 10, tile_px=72), output_format="PNG")
+    st.image(labelled_grid(path, ["from"] + [""] * 8 + ["to"], 10, tile_px=72, outline=True), output_format="PNG")
     st.caption("Both ends are the images themselves, recovered exactly: a flow's z loses nothing, unlike a VAE's "
                "code. In between, the straight line in z passes through images the flow finds likely.")
 

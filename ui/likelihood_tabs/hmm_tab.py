@@ -44,7 +44,7 @@ def states_chart(series: np.ndarray, view: dict) -> alt.Chart:
     line = alt.Chart(frame).mark_line(color="#bbb").encode(x="t:Q", y="value:Q")
     dots = alt.Chart(frame).mark_circle(size=60).encode(x=alt.X("t:Q", title="step"), y=alt.Y("value:Q"), color=colour,
                                                         tooltip=["t", alt.Tooltip("value:Q", format=".2f"), "state"])
-    return alt.layer(line, dots).properties(height=240, title="the series, each step coloured by its Viterbi state")
+    return alt.layer(line, dots).properties(height=340, title="the series, each step coloured by its Viterbi state")
 
 
 def posterior_chart(view: dict) -> alt.Chart:
@@ -52,7 +52,7 @@ def posterior_chart(view: dict) -> alt.Chart:
     states = posterior.shape[1]
     frame = pd.DataFrame([{"t": t, "state": f"state {s}", "p": float(posterior[t, s])}
                           for t in range(len(posterior)) for s in range(states)])
-    return (alt.Chart(frame, title="p(state | whole series) per step (forward-backward)", height=160)
+    return (alt.Chart(frame, title="p(state | whole series) per step (forward-backward)", height=220)
             .mark_area().encode(x=alt.X("t:Q", title="step"), y=alt.Y("p:Q", stack="normalize", title="posterior"),
                                 color=alt.Color("state:N", scale=alt.Scale(range=STATE_COLOURS[:states]),
                                                 legend=None)))
@@ -99,11 +99,12 @@ def show() -> None:
     st.subheader("Samples from each class's HMM")
     seed = st.number_input("Seed", 0, 2**31 - 1, global_seed(), key="ll_hmm_seed", bind="query-params")
     drawn = samples(name, str(core.device), int(seed), len(classes))
-    rows = [{"t": t, "value": float(drawn[kk, j, t]), "class": classes[kk], "sample": j}
-            for kk in range(len(classes)) for j in range(drawn.shape[1]) for t in range(drawn.shape[2])]
-    st.altair_chart(alt.Chart(pd.DataFrame(rows), height=150).mark_line().encode(
-        x=alt.X("t:Q", title="step"), y="value:Q", color=alt.Color("sample:N", legend=None))
-        .facet(column=alt.Column("class:N", title=None)))
+    for kk, column in enumerate(st.columns(len(classes))):
+        rows = [{"t": t, "value": float(drawn[kk, j, t]), "sample": j}
+                for j in range(drawn.shape[1]) for t in range(drawn.shape[2])]
+        column.altair_chart(alt.Chart(pd.DataFrame(rows), title=classes[kk], height=230).mark_line().encode(
+            x=alt.X("t:Q", title="step"), y=alt.Y("value:Q", scale=alt.Scale(domain=[-3, 3])),
+            color=alt.Color("sample:N", legend=None)))
     st.caption("The switching series come out right (they are an HMM); the sines and the random walk cannot be, "
                "since a few discrete states with independent noise have no notion of a phase or of drifting values.")
 
@@ -112,7 +113,8 @@ def show() -> None:
     a[0].metric("HMM per class (generative)", f"{card['metrics'].get('accuracy', float('nan')):.1%}")
     a[1].metric("Logistic regression on values and spectrum (discriminative)",
                 f"{discriminative_accuracy(dataset.name):.1%}")
-    if st.toggle("Compare them with fewer training series (refits both, about 20 s)", key="ll_hmm_curve"):
+    if st.toggle("Compare them with fewer training series (refits both: 5 sizes, about 8 s)", key="ll_hmm_curve",
+                 bind="query-params"):
         with st.spinner("Fitting HMMs and logistic regressions on 3 to 400 series per class..."):
             curve = learning_curve(dataset.name)
         rows = [{"series per class": n, "accuracy": acc, "classifier": label}

@@ -91,7 +91,7 @@ def show() -> None:
     with st.spinner("Drawing..."):
         html = drawing_player(name, device, int(seed))
     st.caption("Left: the image so far (grey: not drawn yet), the red box the pixel being drawn. Right: the "
-               "probability of ink the model gave each pixel when its turn came (white 0, black 1), and the bar "
+               "probability of ink the model gave each pixel when its turn came (black 0, white 1, like ink), and the bar "
                "for the current one. A coin with that probability decides the pixel.")
     st.iframe(html, height="content")
 
@@ -123,6 +123,6 @@ def show() -> None:
     hidden[:, height // 2:] = 0.0
     shown = torch.cat([x[None], hidden[None], completions])
     st.image(labelled_grid(shown, ["original", "top half given"] + [f"completion {k + 1}" for k in range(8)], 10,
-                           tile_px=80), output_format="PNG")
+                           tile_px=80, outline=True), output_format="PNG")
     st.caption("Each completion draws the bottom rows given the top ones: the model's answer to 'what could this "
                "be?', several answers where the top half is ambiguous.")

@@ -67,7 +67,7 @@ def show() -> None:
     for k, name in enumerate(names):
         best = min(r["nats"] for r in rows if r["model"] == name)
         with columns[k % len(columns)]:
-            st.image(labelled_grid(samples(name, str(core.device)), [""] * 8, 4, tile_px=56), output_format="PNG",
+            st.image(labelled_grid(samples(name, str(core.device)), [""] * 8, 4, tile_px=56, outline=True), output_format="PNG",
                      caption=f"{name}: {best:.1f} nats")
     st.markdown("Likelihood and sample quality disagree: a model can give test images high probability while its "
                 "samples look poor (it spreads mass to cover every test image, including over blurry or noisy "

@@ -53,7 +53,8 @@ def show() -> None:
     top = np.argsort(probs)[::-1][:12]
     frame = pd.DataFrame({"next character": [shown_char(vocab[k]) for k in top], "probability": probs[top]})
     st.altair_chart(alt.Chart(frame, title=f"p(next character | prefix) at T = {temperature}", height=280)
-                    .mark_bar().encode(x=alt.X("next character:N", sort=None), y="probability:Q",
+                    .mark_bar().encode(x=alt.X("next character:N", sort=None, axis=alt.Axis(labelAngle=0, labelFontSize=14)),
+                                       y="probability:Q",
                                        tooltip=["next character", alt.Tooltip("probability:Q", format=".3f")]))
     st.caption(f"The 12 likeliest of {len(vocab)} characters; they hold {probs[top].sum():.0%} of the probability.")
     st.markdown("**Continuations** (each character drawn from the model, then fed back in):")
