@@ -237,3 +237,36 @@ def latent_samples(core: InferenceCore, name: str, data, n: int, seed: int) -> d
     return {"t": run["t"], "decoded": decoded, "samples": decoded[-1], "prior": prior,
             "ours": metrics.class_metrics(data, decoded[-1]), "theirs": metrics.class_metrics(data, prior),
             "class_names": data.class_names}
+
+
+# --- discrete diffusion (D3PM) ------------------------------------------------------------------------------
+
+def discrete_forward(core: InferenceCore, name: str, x0: torch.Tensor, times: list[int], seed: int) -> dict:
+    """One image's forward corruption at the given timesteps (each drawn from q(x_t | x_0), the same uniform
+    draws for every t so pixels corrupt in a fixed order), as images with [MASK] mid-grey, and q's share of
+    pixels still equal to the data at each t (abar_t plus the chance a coin lands right, for uniform)."""
+    from gen_core.models import d3pm
+
+    def run(loaded):
+        model = loaded.model
+        states = d3pm.to_states(x0[None].to(core.device))
+        u = torch.rand(states.shape, generator=torch.Generator().manual_seed(seed)).to(core.device)
+        images, kept = [], []
+        for t in times:
+            probs = d3pm.q_marginal(model, states, torch.tensor([t], device=core.device))
+            x_t = (u[..., None] > probs.cumsum(-1)).sum(-1).clamp(max=model.config.states - 1)
+            images.append(d3pm.from_states(x_t)[0].cpu())
+            kept.append(float(probs.gather(-1, states[..., None]).mean()))
+        return {"images": torch.stack(images), "expected_kept": kept}
+    return core.run(name, run)
+
+
+def discrete_reverse(core: InferenceCore, name: str, n: int, seed: int) -> dict:
+    """n reverse chains from x_T, every state and the model's expected x_0 along the way."""
+    from gen_core.models import d3pm
+    from gen_core.device import make_generator
+
+    def run(loaded):
+        final, states, guesses = d3pm.reverse(loaded.model, n, make_generator(seed, core.device), record=True)
+        return {"final": final.cpu(), "states": states, "guesses": guesses}
+    return core.run(name, run)

@@ -162,7 +162,7 @@ def test_a_shared_link_cannot_inject_markdown(server, browser):
     page.screenshot(path=str(ROOT / ".pytest_cache" / "url_injection.png"))
 
 
-PAGES = ["", "gan_studio", "vae_explorer", "diffusion_theater", "gen_vs_disc", "playground"]
+PAGES = ["", "gan_studio", "vae_explorer", "diffusion_theater", "gen_vs_disc", "playground", "likelihood_lab"]
 RUNNING = ('[data-testid="stStatusWidget"], [data-testid="stSkeleton"], [data-testid="stSpinner"], '
            '[data-stale="true"]')
 
@@ -398,3 +398,30 @@ def test_evaluate_and_own_embeddings_in_chromium(server, browser, tmp_path):
     settle(page)
     shot(page, "embeddings")
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_likelihood_lab_in_chromium(server, browser):
+    """The PixelCNN draws in the browser's player, a typed prefix is continued, and the likelihood table shows
+    one exact row among the bounds."""
+    page = browser.new_page(viewport={"width": 1400, "height": 2000})
+    page.goto(f"{server}/likelihood_lab?ll_tab=PixelCNN")
+    page.get_by_role("heading", name="Drawing, pixel by pixel").wait_for(timeout=90_000)
+    settle(page)
+    player = page.frame_locator('[data-testid="stIFrame"]').first
+    player.get_by_text("of 64").first.wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.get_by_role("tab", name="Text").click()
+    prefix = page.get_by_label("Prefix")
+    prefix.wait_for(timeout=60_000)
+    prefix.fill("Abraham went")
+    prefix.press("Enter")
+    page.locator('[data-testid="stText"]', has_text="Abraham went").first.wait_for(timeout=60_000)
+    settle(page)
+    shot(page, "likelihood_text")
+    page.get_by_role("tab", name="Likelihood table").click()
+    page.get_by_text("Samples beside each number").wait_for(timeout=90_000)
+    settle(page)
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    shot(page, "likelihood_table")

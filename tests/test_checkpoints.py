@@ -77,7 +77,7 @@ def test_truncated_weights_without_a_checksum_are_unreadable(tmp_path):
 @pytest.mark.parametrize("edit, message", [
     (lambda c: c["config"].update(latent_dim=7), "does not fit"),
     (lambda c: c["config"].update(colour="red"), "unknown field"),
-    (lambda c: c.update(family="pixelcnn"), "unknown family"),
+    (lambda c: c.update(family="wavenet"), "unknown family"),
     (lambda c: c.update(format_version=99), "format"),
     (lambda c: c.pop("dataset"), "lacks"),
     (lambda c: c["config"].update(latent_dim=-1), "not describe a valid model"),

@@ -95,4 +95,4 @@ def test_the_atlas_links_each_family_that_has_a_page():
     comparison = [page for page in links if "gen_vs_disc" in page]
     assert len(comparison) == 1  # the comparison table leads to its page
     assert sorted(label for page, label in links.items() if page not in comparison) == \
-        ["2-D Playground", "Diffusion Theater", "GAN Studio", "VAE Latent Explorer"]  # flows and EBMs: the Playground
+        ["2-D Playground", "Diffusion Theater", "GAN Studio", "Likelihood Lab", "VAE Latent Explorer"]  # flows, EBMs: Playground

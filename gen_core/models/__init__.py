@@ -31,6 +31,8 @@ FAMILIES = {
     "glow": ("gen_core.models.glow", {}),                                   # Glow flow on images, exact likelihood
     "hmm": ("gen_core.models.hmm", {}),                                     # hidden Markov models (hmmlearn)
     "rnn": ("gen_core.models.rnn", {}),                                     # autoregressive GRU on text or series
+    "d3pm": ("gen_core.models.d3pm", {}),                                   # discrete diffusion on binary images
+    "vdm": ("gen_core.models.vdm", {}),                                     # variational diffusion, learned schedule
 }
 
 
