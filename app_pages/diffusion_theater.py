@@ -6,7 +6,8 @@ A thin page: each tab is a module of ui/diffusion_tabs over gen_core/diffusion_l
 model as one frozen Theater."""
 import streamlit as st
 
-from ui.diffusion_tabs import denoise, discrete, forward, guidance, inpainting, latent, reverse, samplers, toy
+from ui.diffusion_tabs import (denoise, discrete, forward, guidance, inpainting, latent, reverse, samplers, superres,
+                               toy, variational)
 from ui.diffusion_tabs.context import Theater
 from ui.loaders import checkpoints_of, describe_checkpoint, get_core
 from ui.notice import notice
@@ -37,8 +38,10 @@ st.caption(f"U-Net of width {config['channels']}, {config['schedule']} schedule,
 TABS = {"Forward": lambda: forward.show(theater), "Reverse": lambda: reverse.show(theater),
         "Samplers": lambda: samplers.show(theater), "Guidance": lambda: guidance.show(theater),
         "Inpainting": lambda: inpainting.show(theater), "Denoising": lambda: denoise.show(theater),
+        "Super-resolution": lambda: superres.show(theater.device),
         "2-D": lambda: toy.show(theater.device),
-        "Latent diffusion": lambda: latent.show(theater.device), "Discrete": lambda: discrete.show(theater.device)}
+        "Latent diffusion": lambda: latent.show(theater.device), "Discrete": lambda: discrete.show(theater.device),
+        "Variational": lambda: variational.show(theater.device)}
 for (label, show), tab in zip(TABS.items(), st.tabs(list(TABS), key="diff_tab", on_change="rerun",
                                                       bind="query-params")):
     with tab:

@@ -264,9 +264,32 @@ def discrete_forward(core: InferenceCore, name: str, x0: torch.Tensor, times: li
 def discrete_reverse(core: InferenceCore, name: str, n: int, seed: int) -> dict:
     """n reverse chains from x_T, every state and the model's expected x_0 along the way."""
     from gen_core.models import d3pm
-    from gen_core.device import make_generator
 
     def run(loaded):
         final, states, guesses = d3pm.reverse(loaded.model, n, make_generator(seed, core.device), record=True)
         return {"final": final.cpu(), "states": states, "guesses": guesses}
     return core.run(name, run)
+
+
+# --- super-resolution and the cascade -----------------------------------------------------------------------
+
+def upscale(core: InferenceCore, sr_name: str, low: torch.Tensor, n: int, seed: int) -> torch.Tensor:
+    """n high-resolution images drawn for one low-resolution image low (C, s, s)."""
+    from gen_core.models import cascade
+
+    def run(loaded):
+        batch = low[None].expand(n, -1, -1, -1)
+        return cascade.upscale(loaded.model, batch, make_generator(seed, core.device)).cpu()
+    return core.run(sr_name, run)
+
+
+def cascade(core: InferenceCore, base_name: str, sr_name: str, n: int, seed: int) -> dict:
+    """A two-stage cascade: n low-resolution samples of the base model, then the super-resolution model on each."""
+    from gen_core.models import cascade as sr
+
+    low = core.sample(base_name, n, seed=seed)
+
+    def run(loaded):
+        return sr.upscale(loaded.model, low, make_generator(seed + 1, core.device)).cpu()
+    high = core.run(sr_name, run)
+    return {"low": low, "high": high, "bilinear": sr.upsample(low, high.shape[-1]).clamp(-1, 1)}

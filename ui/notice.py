@@ -94,6 +94,17 @@ NOTICE: dict[tuple[str, str], str] = {
         "On ring8, watch 'modes covered' and 'high quality' in the table: the VAE's samples blur between the modes, "
         "and the GAN preset 'overtrained G (collapses)' loses modes as it trains. Turn on slow motion to see one D "
         "step reshape D(x), then one G step move the samples towards where D says 'real'.",
+    ("diffusion", "Super-resolution"): "Every upscale shrinks back to the same blocky input, yet they differ from "
+        "each other: the detail the low-resolution image leaves open is drawn, not averaged. Bilinear "
+        "interpolation only blurs the blocks; over 256 test digits its squared error is 0.215 against 0.058 for "
+        "the diffusion upscales, because the model knows what digits look like.",
+    ("diffusion", "Discrete"): "No Gaussian noise anywhere: absorbing diffusion masks pixels, and the reverse process "
+        "unmasks them, committing to ink or blank one pixel at a time in a random order. The right panel is the "
+        "model's belief about the clean digit: grey (unsure) everywhere at first, then sharpening as pixels appear. "
+        "Its bound is a true bound on the binary digits' probability, comparable with the PixelCNN's.",
+    ("diffusion", "Variational"): "The learned curve is not the hand-made ones: it spends its steps where the "
+        "denoiser's error changes fastest. Its bound on the same binary digits is far below the fixed-schedule "
+        "DDPM's, mostly because its end points and its decoder were trained for the bound, not for sample quality.",
     # --- Likelihood Lab -----------------------------------------------------------------------------------------
     ("likelihood", "PixelCNN"): "Watch the probability bar: on blank margins the model is nearly sure (p near 0), "
         "and its doubt concentrates on the stroke's edges, where the digit's identity is still open. Drawing is "

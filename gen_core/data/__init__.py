@@ -10,6 +10,7 @@ Registered names: `digits`, `shapes` (procedural 28x28), the 2-D toys (`ring8`, 
 `rings`, `checkerboard`, `spiral`), `mnist`, `fashion-mnist` (torchvision, from `data_root` or a download), and
 `folder:PATH` (one subfolder per class, resized to 32x32; `folderN:PATH` resizes to NxN, N from 8 to 128),
 `digits-binary` / `shapes-binary` (every pixel -1 or 1: the discrete images exact likelihoods are compared on),
+`digits-4x4` (the digits averaged down, a diffusion cascade's first stage),
 and the sequences of gen_core/data/sequences.py: `text:genesis` (kind "text": windows of character codes) and
 `series` (kind "sequence": (N, T, 1) procedural time series in three classes).
 """
@@ -89,7 +90,7 @@ def dataset_names() -> list[str]:
     """Every registered name (folders are open-ended and listed as `folder:PATH`)."""
     from gen_core.data.toys import TOYS
     from gen_core.data.sequences import text_names
-    return (list(IMAGE_SETS) + [f"{name}{BINARY_SUFFIX}" for name in IMAGE_SETS[:2]] + list(TOYS)
+    return (list(IMAGE_SETS) + [f"{name}{BINARY_SUFFIX}" for name in IMAGE_SETS[:2]] + ["digits-4x4"] + list(TOYS)
             + [FOLDER_PREFIX + "PATH", "points:NAME"] + text_names() + ["series"])
 
 
@@ -152,6 +153,8 @@ def _load_cached(name: str, root: str | None) -> Dataset:
         return images.load_digits()
     if name in (f"{base}{BINARY_SUFFIX}" for base in IMAGE_SETS[:2]):
         return binarised(_load_cached(name[:-len(BINARY_SUFFIX)], root))
+    if name == "digits-4x4":  # the low-resolution stage of a diffusion cascade (gen_core/models/cascade.py)
+        return downsampled(_load_cached("digits", root), 4)
     if name.startswith("text:"):
         from gen_core.data import sequences
         return sequences.load_text(name[len("text:"):])
@@ -185,6 +188,16 @@ def binarised(dataset: Dataset) -> Dataset:
     return Dataset(name=dataset.name + BINARY_SUFFIX, kind="image", x_train=binary(dataset.x_train),
                    y_train=dataset.y_train, x_test=binary(dataset.x_test), y_test=dataset.y_test,
                    class_names=dataset.class_names, description=dataset.description + ", binarised at mid-grey")
+
+
+def downsampled(dataset: Dataset, side: int) -> Dataset:
+    """The same images averaged down to side x side (2x2 pooling of the 8x8 digits: 4x4)."""
+    import torch.nn.functional as F
+
+    return Dataset(name=f"{dataset.name}-{side}x{side}", kind="image",
+                   x_train=F.adaptive_avg_pool2d(dataset.x_train, side), y_train=dataset.y_train,
+                   x_test=F.adaptive_avg_pool2d(dataset.x_test, side), y_test=dataset.y_test,
+                   class_names=dataset.class_names, description=dataset.description + f", averaged to {side}x{side}")
 
 
 def images_to_unit(x: torch.Tensor) -> torch.Tensor:

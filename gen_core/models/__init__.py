@@ -33,6 +33,7 @@ FAMILIES = {
     "rnn": ("gen_core.models.rnn", {}),                                     # autoregressive GRU on text or series
     "d3pm": ("gen_core.models.d3pm", {}),                                   # discrete diffusion on binary images
     "vdm": ("gen_core.models.vdm", {}),                                     # variational diffusion, learned schedule
+    "srdiff": ("gen_core.models.cascade", {}),                              # super-resolution stage of a cascade
 }
 
 

@@ -9,7 +9,7 @@ from gen_core import likelihood
 from ui.images import labelled_grid
 from ui.loaders import checkpoint_listing, core_on, get_core
 
-SCORED_FAMILIES = ("pixelcnn", "glow", "vae", "ddpm")
+SCORED_FAMILIES = ("pixelcnn", "glow", "vae", "ddpm", "d3pm", "vdm")
 
 
 def candidates() -> list[str]:
@@ -63,7 +63,7 @@ def show() -> None:
                "wrote them). The diffusion bound runs the network once per timestep, T = 1000 times per batch.")
 
     st.subheader("Samples beside each number")
-    columns = st.columns(min(4, len(names)))
+    columns = st.columns(min(3, len(names)))
     for k, name in enumerate(names):
         best = min(r["nats"] for r in rows if r["model"] == name)
         with columns[k % len(columns)]:
