@@ -36,6 +36,10 @@ def one_forward_seconds(core, name: str, x: torch.Tensor) -> float:
             model.decode_logits(model.encode(x)[0])
         elif family == "ddpm":
             model.predict_eps(x, torch.zeros(len(x), dtype=torch.long))
+        elif family == "d3pm":
+            model.x0_logits((x[:, 0] > 0).long(), torch.ones(len(x), dtype=torch.long))
+        elif family == "vdm":
+            model.eps_hat(x, torch.full((len(x),), 0.5))
         return time.perf_counter() - started
     core.run(name, forward)  # warm
     return min(core.run(name, forward) for _ in range(3))

@@ -120,8 +120,8 @@ def bound_terms(model: VDM, x: torch.Tensor, generator: torch.Generator, t: torc
     # diffusion term: 1/2 gamma'(t) |eps - eps_hat|^2 with gamma' by autograd
     if t is None:
         t = torch.rand(n, generator=generator, device=generator.device).to(device)
-    with torch.enable_grad():
-        t = t.detach().requires_grad_(True)
+    with torch.inference_mode(False), torch.enable_grad():  # gamma' by autograd, even under the core's inference mode
+        t = t.detach().clone().requires_grad_(True)
         gamma = model.schedule(t)
         gamma_prime, = torch.autograd.grad(gamma.sum(), t, create_graph=model.training)
     alpha_t, sigma_t = alpha_sigma(gamma)
