@@ -27,7 +27,7 @@ def reverse_player(name: str, device: str, seed: int) -> tuple[str, torch.Tensor
             right = render.grid(run["guesses"][k - 1][:, None] * 2 - 1, nrow=8, scale=10)
         frames.append(render.side_by_side([left, right], gap=16))
         captions.append(f"t = {total - k} of {total}: x_t (grey: [MASK]) and the model's p(ink) for x_0")
-    return player_html(frames, captions, fps=8, label="D3PM reverse process"), run["final"]
+    return player_html(frames, captions, fps=10, label="D3PM reverse process"), run["final"]
 
 
 @st.fragment
@@ -63,8 +63,8 @@ def show(device: str) -> None:
                + ", ".join(f"{k:.2f}" for k in forward["expected_kept"])
                + (" ([MASK] is mid-grey)" if config["transition"] == "absorbing" else
                   " (including coins that land on the right value)")
-               + ": the closed form Qbar_t = Q_1...Q_t, which tests/test_d3pm.py checks against the product of the "
-                 "step matrices and against simulated chains.")
+               + ": the closed form Qbar_t = Q_1...Q_t, which tests/test_discrete_and_variational_diffusion.py checks against the "
+                 "product of the step matrices and against simulated chains.")
 
     st.subheader("Reverse: from all [MASK] to digits" if config["transition"] == "absorbing"
                  else "Reverse: from coin flips to digits")

@@ -64,8 +64,11 @@ def show(device: str) -> None:
     card = models[name]["card"]
     frame = schedules(name, device)
     st.altair_chart(alt.Chart(frame, title="log SNR(t): the learned schedule against the fixed ones", height=320)
-                    .mark_line().encode(x=alt.X("t:Q", title="t (0: data, 1: noise)"), y="log SNR:Q",
-                                        color=alt.Color("schedule:N", legend=alt.Legend(orient="bottom"))))
+                    .mark_line(strokeWidth=2.5).encode(
+                        x=alt.X("t:Q", title="t (0: data, 1: noise)"), y="log SNR:Q",
+                        color=alt.Color("schedule:N", legend=alt.Legend(orient="bottom"), scale=alt.Scale(
+                            domain=["learned (VDM)", "linear (T = 1000)", "cosine (T = 1000)"],
+                            range=["#d62728", "#7f7f7f", "#1f77b4"]))))
     metrics = card.get("metrics", {})
     m = st.columns(3)
     m[0].metric("Its bound", f"{metrics.get('test_nll_nats', float('nan')):.2f} nats",
