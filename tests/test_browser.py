@@ -411,7 +411,7 @@ def test_likelihood_lab_in_chromium(server, browser):
     player.get_by_text("of 64").first.wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.get_by_role("tab", name="Text").click()
-    prefix = page.get_by_label("Prefix")
+    prefix = page.get_by_label("Prefix").filter(visible=True).first  # the tab switch can leave a stale copy
     prefix.wait_for(timeout=60_000)
     prefix.fill("Abraham went")
     prefix.press("Enter")

@@ -34,7 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gen_core.models.common import check_fields
+from gen_core.models.common import check_fields, likelihood_metrics
 
 DATA_KINDS = ("image",)
 TRANSITIONS = ("absorbing", "uniform")
@@ -277,5 +277,4 @@ def bound(model: D3PM, x: torch.Tensor, generator: torch.Generator) -> torch.Ten
 def evaluate(model: D3PM, dataset, generator: torch.Generator) -> dict:
     model.eval()
     device = next(model.parameters()).device
-    nats = float(bound(model, dataset.x_test.to(device), generator).mean())
-    return {"test_nll_nats": round(nats, 3), "bits_per_dim": round(nats / (math.prod(dataset.shape) * math.log(2)), 4)}
+    return likelihood_metrics(float(bound(model, dataset.x_test.to(device), generator).mean()), dataset.shape)

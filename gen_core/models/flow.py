@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from gen_core.models.common import check_fields
+from gen_core.models.common import MaximumLikelihoodTrainer, check_fields
 
 DATA_KINDS = ("points",)
 
@@ -119,20 +119,8 @@ def config_for(dataset, **overrides) -> Config:
     return Config(**{"data_scale": round(float(dataset.x_train.std()), 4), **overrides})
 
 
-class Trainer:
-    def __init__(self, model: RealNVP, config: Config):
-        self.model = model
-        self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-
-    def step(self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None = None) -> dict:
-        """One maximum-likelihood step: minimise -mean log p(x)."""
-        self.model.train()
-        nll = -self.model.log_prob(x).mean()
-        self.optimizer.zero_grad(set_to_none=True)
-        nll.backward()
-        nn.utils.clip_grad_norm_(self.model.parameters(), 10.0)  # a bad batch early on can send exp(s) far
-        self.optimizer.step()
-        return {"nll": float(nll.detach())}
+class Trainer(MaximumLikelihoodTrainer):
+    clip = 10.0  # a bad batch early on can send exp(s) far
 
 
 def sample(model: RealNVP, n: int, *, generator: torch.Generator, label: int | None = None) -> torch.Tensor:

@@ -34,7 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gen_core.models.common import check_fields
+from gen_core.models.common import check_fields, likelihood_metrics
 
 DATA_KINDS = ("image",)
 LOG_2PI = math.log(2 * math.pi)
@@ -307,5 +307,4 @@ def evaluate(model: Glow, dataset, generator: torch.Generator) -> dict:
     for start in range(0, len(dataset.x_test), 256):
         x = dataset.x_test[start:start + 256].to(device)
         total += float(-model.log_prob_bound(x, generator, samples=8).sum())
-    nats = total / len(dataset.x_test)
-    return {"test_nll_nats": round(nats, 3), "bits_per_dim": round(nats / (math.prod(dataset.shape) * math.log(2)), 4)}
+    return likelihood_metrics(total / len(dataset.x_test), dataset.shape)

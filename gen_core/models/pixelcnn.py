@@ -25,14 +25,13 @@ Sampling is sequential: H x W forward passes, one pixel each.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gen_core.models.common import check_fields
+from gen_core.models.common import MaximumLikelihoodTrainer, check_fields, likelihood_metrics
 
 DATA_KINDS = ("image",)
 
@@ -121,19 +120,8 @@ def config_for(dataset, **overrides) -> Config:
     return Config(**{"image_shape": tuple(dataset.shape), **overrides})
 
 
-class Trainer:
-    def __init__(self, model: PixelCNN, config: Config):
-        self.model = model
-        self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-
-    def step(self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None = None) -> dict:
-        """One maximum-likelihood step: minimise the mean -log p(x) (nats per image)."""
-        self.model.train()
-        nll = -self.model.log_prob(x).mean()
-        self.optimizer.zero_grad(set_to_none=True)
-        nll.backward()
-        self.optimizer.step()
-        return {"nll": float(nll.detach())}
+class Trainer(MaximumLikelihoodTrainer):
+    """One maximum-likelihood step: minimise the mean -log p(x) (nats per image)."""
 
 
 @torch.no_grad()
@@ -190,5 +178,4 @@ def evaluate(model: PixelCNN, dataset, generator: torch.Generator) -> dict:
     total = 0.0
     for start in range(0, len(dataset.x_test), 256):
         total += float(-model.log_prob(dataset.x_test[start:start + 256].to(device)).sum())
-    nats = total / len(dataset.x_test)
-    return {"test_nll_nats": round(nats, 3), "bits_per_dim": round(nats / (math.prod(dataset.shape) * math.log(2)), 4)}
+    return likelihood_metrics(total / len(dataset.x_test), dataset.shape)

@@ -18,14 +18,13 @@ The decoder p(x | z_0) is a softmax over the data's `levels` grey levels around 
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gen_core.models.common import check_fields
+from gen_core.models.common import check_fields, likelihood_metrics
 from gen_core.models import diffusion
 
 DATA_KINDS = ("image",)
@@ -218,5 +217,5 @@ def evaluate(model: VDM, dataset, generator: torch.Generator) -> dict:
     device = next(model.parameters()).device
     nats = float(bound(model, dataset.x_test.to(device), generator).mean())
     ends = model.schedule(torch.tensor([0.0, 1.0], device=device))
-    return {"test_nll_nats": round(nats, 3), "bits_per_dim": round(nats / (math.prod(dataset.shape) * math.log(2)), 4),
+    return {**likelihood_metrics(nats, dataset.shape),
             "log_snr_0": round(float(-ends[0]), 3), "log_snr_1": round(float(-ends[1]), 3)}
