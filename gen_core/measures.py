@@ -112,3 +112,39 @@ def classifier_lab_data(dataset_name: str, task: tuple | None = None):
     """A dataset as the Generative vs Discriminative page prepares it (classifier_lab.load_task)."""
     X_train, y_train, X_test, y_test, _, _ = classifier_lab.load_task(dataset_name, *(task or ()))
     return X_train, y_train, X_test, y_test
+
+
+def blind_spot(core: InferenceCore, name: str, row: int, col: int) -> dict:
+    """How many earlier pixels (raster order) a plain stack of 3x3 masked convolutions as deep as the PixelCNN
+    `name` never reaches from pixel (row, col): its blind spot, found by gradients."""
+    from gen_core import likelihood_lab
+
+    fields = likelihood_lab.receptive_fields(core, name, row, col)
+    width = fields["plain"].shape[1]
+    earlier = row * width + col
+    missed = int((~fields["plain"]).reshape(-1)[:earlier].sum())
+    return {"value": missed, "of": earlier,
+            "text": f"a plain masked stack misses {missed} of the {earlier} earlier pixels from ({row}, {col})"}
+
+
+def few_series_winner(dataset_name: str, per_class: int, seed: int = 0) -> dict:
+    """With `per_class` training series of each class: the more accurate of HMMs per class and logistic regression
+    on the test series (gen_core/sequence_lab.py)."""
+    from gen_core import sequence_lab
+
+    curve = sequence_lab.learning_curve(load_card_dataset(dataset_name), sizes=(per_class,), seed=seed)
+    hmm, logistic = curve["hmm"][0], curve["logistic"][0]
+    winner = "HMMs per class" if hmm > logistic else "Logistic regression" if logistic > hmm else "the same"
+    return {"value": winner, "text": f"with {per_class} series per class: HMMs {hmm:.0%}, logistic regression "
+                                     f"{logistic:.0%}"}
+
+
+def most_likely_model(core: InferenceCore, names: tuple[str, ...]) -> dict:
+    """Of the likelihood table's rows for `names`, the family whose number (-log P of the binarised test digits,
+    exact or a bound) is lowest."""
+    from gen_core import likelihood
+
+    rows = likelihood.cached_table(core, names)
+    best = min(rows, key=lambda r: r.nats)
+    return {"value": best.family, "text": f"{best.model} ({best.kind}): {best.nats:.2f} nats per digit; "
+                                          + ", ".join(f"{r.model} {r.nats:.2f}" for r in rows if r is not best)}

@@ -13,7 +13,7 @@ from typing import Callable
 
 import streamlit as st
 
-from gen_core import measures
+from gen_core import likelihood, measures
 from gen_core.classifier_lab import SYNTHETIC
 from ui import links
 from ui.loaders import core_on, get_core
@@ -21,6 +21,7 @@ from ui.loaders import core_on, get_core
 GAN, VAE, DIFFUSION, GVD, PLAYGROUND = ("app_pages/gan_studio.py", "app_pages/vae_explorer.py",
                                         "app_pages/diffusion_theater.py", "app_pages/gen_vs_disc.py",
                                         "app_pages/playground.py")
+LIKELIHOOD = "app_pages/likelihood_lab.py"
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,43 @@ LESSONS = (
         Step("The field in 2-D", DIFFUSION, {"diff_tab": "2-D", "diff_toy_t": 20},
              "At small t the arrows point to the nearest part of the data. Slide t up: they all point to the middle. "
              "DDPM's paths (grey) jitter, DDIM's are smooth."),
+    )),
+    Lesson("likelihood", "Likelihood: how probable is the data?", "Autoregressive models pixel by pixel and word by "
+           "word, HMMs against a discriminative classifier, a flow's temperature, an energy model, and one table of "
+           "likelihoods with the samples beside them.", (
+        Step("One pixel at a time", LIKELIHOOD, {"ll_tab": "PixelCNN", "ll_pix_model": "pixelcnn-digits-binary",
+                                                 "ll_pix_seed": 0},
+             "Press Play: the PixelCNN draws a digit in raster order, and the bar shows the probability of ink it "
+             "gave each pixel before the coin decided. Its likelihood is exact: the product, over the 64 pixels, of the "
+             "probability of the value each one took."),
+        Step("Predict: the blind spot", LIKELIHOOD, {"ll_tab": "PixelCNN", "ll_pix_row": 4, "ll_pix_col": 4},
+             "A stack of masked 3x3 convolutions widens what a pixel sees by one pixel per layer, but only through "
+             "pixels above it or to its left.",
+             counted("From pixel (4, 4), how many of the 36 earlier pixels can a plain stack of that depth never see?",
+                     ((0, 0, "none"), (1, 5, "1 to 5"), (6, 36, "6 or more")),
+                     lambda core: measures.blind_spot(core, "pixelcnn-digits-binary", 4, 4),
+                     {"ll_tab": "PixelCNN", "ll_pix_row": 4, "ll_pix_col": 4})),
+        Step("Temperature", LIKELIHOOD, {"ll_tab": "Text", "ll_text_model": "rnn-genesis", "ll_text_temp": 0.2},
+             "At T = 0.2 the character model repeats its safest phrases. Move the temperature to 1.5: spelling "
+             "breaks, since every unlikely character now gets a real chance at every step."),
+        Step("Predict: HMMs with few examples", LIKELIHOOD, {"ll_tab": "HMM", "ll_hmm_model": "hmm-series"},
+             "One HMM per class (generative) against logistic regression on the same series (discriminative).",
+             Predict("Trained on only 3 series per class, which classifies the test series better?",
+                     ("HMMs per class", "Logistic regression", "the same"),
+                     lambda core: measures.few_series_winner("series", 3), lambda m: m["value"],
+                     {"ll_tab": "HMM", "ll_hmm_curve": True})),
+        Step("A flow's temperature", LIKELIHOOD, {"ll_tab": "Glow", "ll_glow_model": "glow-digits-binary"},
+             "Each column keeps one z; each row scales it. A flow loses nothing between image and z: the round trip "
+             "at the bottom comes back to rounding error."),
+        Step("An energy, not a probability", LIKELIHOOD, {"ll_tab": "Energy model", "ll_ebm_model": "ebm-digits"},
+             "The chains walk downhill on E(x) from noise. E ranks images (real and generated low, noise high), but "
+             "its normaliser is unknown, so it gives no likelihood to put in a table."),
+        Step("Predict: the most probable", LIKELIHOOD, {"ll_tab": "Likelihood table"},
+             "Exact numbers and bounds, all on the same binarised test digits.",
+             Predict("Which kind of model gives the test digits the highest probability (the lowest number)?",
+                    ("pixelcnn", "glow", "vae", "ddpm", "d3pm", "vdm"),
+                    lambda core: measures.most_likely_model(core, likelihood.DEFAULT_MODELS), lambda m: m["value"],
+                    {"ll_tab": "Likelihood table", "ll_table_models": None})),
     )),
     Lesson("gvd", "Generative vs discriminative, row by row", "Each row of the syllabus's table tested on real "
            "data: objective, generation, use cases, data needed, missing data, irrelevant features.", (
