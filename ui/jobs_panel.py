@@ -13,7 +13,9 @@ from ui.text import plain
 
 PAGE_OF_FAMILY = {"gan": "gan", "dcgan": "gan", "cgan": "gan", "cyclegan": "gan", "vae": "vae",
                   "ddpm": "diffusion", "ldm": "diffusion", "flow": "flow", "ebm": "ebm",
-                  "pixelcnn": "autoregressive", "rnn": "autoregressive", "glow": "autoregressive", "hmm": "hmm"}
+                  "pixelcnn": "autoregressive", "rnn": "autoregressive", "hmm": "hmm",
+                  "glow": "autoregressive",  # Glow has its tab in the Likelihood Lab, the autoregressive models' page
+                  "d3pm": "diffusion", "vdm": "diffusion", "srdiff": "diffusion"}
 SHOWN = 6  # newest jobs in the panel
 
 
@@ -68,7 +70,10 @@ def show_job(queue: J.JobQueue, job: J.Job) -> None:
             took = (job.finished or 0) - (job.started or 0)
             st.success(plain(f"Saved {path.name} in {took:.0f} s: "
                              f"{', '.join(f'{k} {v:.4g}' for k, v in card['metrics'].items() if isinstance(v, float))[:200]}"))
-            page = FAMILY_PAGES.get(PAGE_OF_FAMILY.get(card["family"], ""))
+            key = PAGE_OF_FAMILY.get(card["family"], "")
+            if card["family"] == "ebm" and card["dataset"].get("kind") == "image":
+                key = "autoregressive"  # an image energy model is shown in the Likelihood Lab, points in the Playground
+            page = FAMILY_PAGES.get(key)
             if page:
                 st.page_link(page, label=f"Open it in its page (pick {path.name} in the model list)")
 
