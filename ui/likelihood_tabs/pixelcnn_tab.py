@@ -108,8 +108,10 @@ def show() -> None:
                 caption=f"A plain stack of 3x3 masked convolutions as deep: red pixels come earlier in raster "
                         f"order yet never reach ({row}, {col}), the blind spot above and to the right")
     missed = int(((~fields["plain"]).view(-1)[:row * width + col]).sum())
-    st.caption(f"The plain stack misses {missed} of the {row * width + col} earlier pixels; the gated PixelCNN "
-               f"with vertical and horizontal stacks (van den Oord et al., 2016) was designed to remove them.")
+    st.caption(f"The plain stack misses {missed} of the {row * width + col} earlier pixels: those beyond the reach "
+               f"of {card['config']['num_layers'] + 1} layers, and the blind spot above and to the right, which no "
+               f"depth fills. The gated PixelCNN's vertical and horizontal stacks (van den Oord et al., 2016) remove "
+               f"the blind spot.")
 
     st.subheader("Completing the bottom half")
     c = st.columns(2)
