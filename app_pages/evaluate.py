@@ -47,7 +47,8 @@ def results():
 
 
 names = [c["name"] for c in checkpoint_listing()
-         if c["card"].get("dataset", {}).get("kind", "image") == "image" and c["card"].get("family") != "cyclegan"]
+         if c["card"].get("dataset", {}).get("kind", "image") == "image"
+         and c["card"].get("family") not in ("cyclegan", "srdiff")]  # these transform an input image instead
 left, right = st.columns([3, 2], gap="large")
 with left:
     picked = st.multiselect("Checkpoints", names, default=[n for n in ("gan-digits", "gan-digits-collapsed",

@@ -132,7 +132,7 @@ class Settings:
 
 def sampling_options(card: dict) -> dict:
     """Diffusion models sample with DDIM in DIFFUSION_STEPS steps; other families need no options."""
-    return {"sampler": "ddim", "steps": DIFFUSION_STEPS} if "timesteps" in card["config"] else {}
+    return {"sampler": "ddim", "steps": DIFFUSION_STEPS} if card["family"] in ("ddpm", "ldm") else {}
 
 
 def draw(core: InferenceCore, name: str, n: int, seed: int, conditional: bool, classes: int):
@@ -244,14 +244,15 @@ def table(rows: list[dict]) -> str:
 
 
 def image_checkpoints() -> list[str]:
-    """Every listed checkpoint evaluate() accepts: image models that sample (no CycleGAN translators)."""
+    """Every listed checkpoint evaluate() accepts: image models that sample (no CycleGAN translators, no
+    super-resolution stages: both transform an input image rather than sample)."""
     out = []
     for info in checkpoints.list_checkpoints():
         try:
             card = checkpoints.read_card(info.path)
         except GenLabError:
             continue
-        if card["dataset"].get("kind", "image") == "image" and card["family"] != "cyclegan":
+        if card["dataset"].get("kind", "image") == "image" and card["family"] not in ("cyclegan", "srdiff"):
             out.append(info.name)
     return out
 

@@ -58,8 +58,9 @@ def diffusion_options(args, card: dict) -> dict:
     given = {k: getattr(args, k) for k in ("steps", "guidance", "sampler", "eta") if getattr(args, k) is not None}
     if not given:
         return {}
-    if "timesteps" not in card["config"]:  # every diffusion family's config has T; no other family's does
-        raise GenLabError(f"--{'/--'.join(given)} apply to diffusion models; this checkpoint is a {card['family']}")
+    if card["family"] not in ("ddpm", "ldm"):  # the families sampled by diffusion.reverse (d3pm, srdiff: their own)
+        raise GenLabError(f"--{'/--'.join(given)} apply to diffusion models sampled by DDPM/DDIM (ddpm, ldm); this "
+                          f"checkpoint is a {card['family']}")
     if "guidance" in given and args.label is None:
         raise GenLabError("--guidance steers towards a class: give --label too")
     total = card["config"]["timesteps"]

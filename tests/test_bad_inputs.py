@@ -420,6 +420,7 @@ SAMPLE = [
     (["cgan-digits", "--label", "10"], "out of range"),
     (["cgan-digits", "--label", "-1"], "out of range"),
     (["vae-digits", "--steps", "10"], "apply to diffusion models"),
+    (["d3pm-digits-binary", "--steps", "10"], "apply to diffusion models"),  # D3PM has T steps, not DDIM's
     (["ddpm-digits", "--guidance", "3"], "give --label too"),
     (["ddpm-digits", "--steps", "0"], "--steps must be between 1"),
     (["ddpm-digits", "--steps", "5000"], "--steps must be between 1"),
