@@ -46,9 +46,7 @@ def results():
                          "table from the command line: python -m gen_core.evaluate NAME ..."))
 
 
-names = [c["name"] for c in checkpoint_listing()
-         if c["card"].get("dataset", {}).get("kind", "image") == "image"
-         and c["card"].get("family") not in ("cyclegan", "srdiff")]  # these transform an input image instead
+names = [c["name"] for c in checkpoint_listing() if E.is_evaluable(c["card"])]
 left, right = st.columns([3, 2], gap="large")
 with left:
     picked = st.multiselect("Checkpoints", names, default=[n for n in ("gan-digits", "gan-digits-collapsed",

@@ -12,9 +12,7 @@ super-resolution model, the squared error of its upscales and of bilinear interp
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -24,18 +22,9 @@ import torch  # noqa: E402
 from gen_core import diffusion_lab, metrics  # noqa: E402
 from gen_core.core import InferenceCore  # noqa: E402
 from gen_core.data import load_dataset  # noqa: E402
+from bench.diffusion_speed import median_seconds  # noqa: E402  (median of repeats after a warm-up)
 
 MODELS = ("ddpm-digits-binary", "d3pm-digits-binary", "vdm-digits-binary", "srdiff-digits", "ddpm-digits-4x4")
-
-
-def median_seconds(fn, repeats: int = 3) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def forward_seconds(core: InferenceCore, name: str, n: int) -> float:
@@ -74,7 +63,7 @@ def main() -> int:
             sample = lambda: diffusion_lab.cascade(core, "ddpm-digits-4x4", name, args.n, 0)["high"]  # noqa: E731
         else:
             sample = lambda: core.sample(name, args.n, seed=0)  # noqa: E731
-        seconds = median_seconds(sample)
+        seconds = median_seconds(sample, 3)
         forward = forward_seconds(core, name, args.n)
         images = sample()
         covered = "-" if images.shape[-1] != 8 else str(metrics.class_metrics(digits, images).get("classes_covered", "-"))

@@ -254,7 +254,7 @@ def discrete_forward(core: InferenceCore, name: str, x0: torch.Tensor, times: li
         images, kept = [], []
         for t in times:
             probs = d3pm.q_marginal(model, states, torch.tensor([t], device=core.device))
-            x_t = (u[..., None] > probs.cumsum(-1)).sum(-1).clamp(max=model.config.states - 1)
+            x_t = d3pm.categorical_from_uniform(probs, u)
             images.append(d3pm.from_states(x_t)[0].cpu())
             kept.append(float(probs.gather(-1, states[..., None]).mean()))
         return {"images": torch.stack(images), "expected_kept": kept}

@@ -39,6 +39,7 @@ from gen_core import checkpoints, metrics
 from gen_core.core import InferenceCore
 from gen_core.device import make_generator
 from gen_core.errors import GenLabError
+from gen_core.models import SAMPLER_OPTION_FAMILIES
 
 TRAIN_ON_GENERATED = 10_000  # the issue's figure: a classifier trained on 10,000 generated samples
 METRIC_SAMPLES = 2000        # samples for FD, precision/recall, coverage and memorisation
@@ -132,7 +133,7 @@ class Settings:
 
 def sampling_options(card: dict) -> dict:
     """Diffusion models sample with DDIM in DIFFUSION_STEPS steps; other families need no options."""
-    return {"sampler": "ddim", "steps": DIFFUSION_STEPS} if card["family"] in ("ddpm", "ldm") else {}
+    return {"sampler": "ddim", "steps": DIFFUSION_STEPS} if card["family"] in SAMPLER_OPTION_FAMILIES else {}
 
 
 def draw(core: InferenceCore, name: str, n: int, seed: int, conditional: bool, classes: int):
@@ -243,16 +244,21 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines + notes)
 
 
-def image_checkpoints() -> list[str]:
-    """Every listed checkpoint evaluate() accepts: image models that sample (no CycleGAN translators, no
+def is_evaluable(card: dict) -> bool:
+    """Whether evaluate() accepts a checkpoint: an image model that samples (no CycleGAN translators, no
     super-resolution stages: both transform an input image rather than sample)."""
+    return card.get("dataset", {}).get("kind", "image") == "image" and card.get("family") not in ("cyclegan", "srdiff")
+
+
+def image_checkpoints() -> list[str]:
+    """Every listed checkpoint evaluate() accepts."""
     out = []
     for info in checkpoints.list_checkpoints():
         try:
             card = checkpoints.read_card(info.path)
         except GenLabError:
             continue
-        if card["dataset"].get("kind", "image") == "image" and card["family"] not in ("cyclegan", "srdiff"):
+        if is_evaluable(card):
             out.append(info.name)
     return out
 

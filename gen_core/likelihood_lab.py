@@ -108,17 +108,23 @@ def forecast(core, name: str, history: torch.Tensor, horizon: int, n: int, seed:
 # --- HMM ---------------------------------------------------------------------------------------------------
 
 
-def hmm_view(core, name: str, series: np.ndarray, k: int) -> dict:
-    """Class k's Viterbi path and posteriors for one series, and the log-likelihood under every class's HMM."""
+def hmm_scores(core, name: str, series: np.ndarray) -> dict:
+    """log p(x | class) under every class's HMM (forward algorithm) and p(class | x) by Bayes' rule."""
+    def run(loaded):
+        x = torch.from_numpy(series[None])
+        _, posterior = loaded.model.classify(x)
+        return {"per_class": loaded.model.log_likelihoods(x)[0].numpy(), "class_posterior": posterior[0].numpy()}
+    return core.run(name, run)
+
+
+def hmm_decode(core, name: str, series: np.ndarray, k: int) -> dict:
+    """Class k's Viterbi path, log p(x, path), the posterior per step and its states' means for one series."""
     from gen_core.models import hmm
 
     def run(loaded):
         log_joint, path, posterior = hmm.viterbi(loaded.model, series, k)
-        per_class = loaded.model.log_likelihoods(torch.from_numpy(series[None]))[0].numpy()
-        _, class_posterior = loaded.model.classify(torch.from_numpy(series[None]))
-        means = loaded.model.means[k, :, 0].cpu().numpy()
-        return {"path": path, "posterior": posterior, "log_joint": log_joint, "per_class": per_class,
-                "class_posterior": class_posterior[0].numpy(), "state_means": means}
+        return {"path": path, "posterior": posterior, "log_joint": log_joint,
+                "state_means": loaded.model.means[k, :, 0].cpu().numpy()}
     return core.run(name, run)
 
 # --- Glow --------------------------------------------------------------------------------------------------
@@ -188,8 +194,6 @@ def energies(core, name: str, real: torch.Tensor, n: int, seed: int) -> dict[str
         model, generator = loaded.model, make_generator(seed, core.device)
         generated = ebm.sample(model, n, generator=generator)
         noise = model.noise(n, generator).to(core.device)
-        with torch.inference_mode(False), torch.no_grad():
-            return {"real": model.energy(real.to(core.device)).cpu().numpy(),
-                    "generated": model.energy(generated.clone()).cpu().numpy(),
-                    "noise": model.energy(noise.clone()).cpu().numpy()}
+        return {"real": model.energy(real.to(core.device)).cpu().numpy(),
+                "generated": model.energy(generated).cpu().numpy(), "noise": model.energy(noise).cpu().numpy()}
     return core.run(name, run)

@@ -19,6 +19,7 @@ from gen_core.core import InferenceCore
 from gen_core.data import images_to_unit
 from gen_core.device import check_seed
 from gen_core.errors import GenLabError
+from gen_core.models import SAMPLER_OPTION_FAMILIES
 
 SUFFIXES = (".png", ".npy", ".txt")
 KIND_SUFFIXES = {"image": (".png", ".npy"), "points": (".png", ".npy"), "sequence": (".npy",), "text": (".txt", ".npy")}
@@ -58,7 +59,7 @@ def diffusion_options(args, card: dict) -> dict:
     given = {k: getattr(args, k) for k in ("steps", "guidance", "sampler", "eta") if getattr(args, k) is not None}
     if not given:
         return {}
-    if card["family"] not in ("ddpm", "ldm"):  # the families sampled by diffusion.reverse (d3pm, srdiff: their own)
+    if card["family"] not in SAMPLER_OPTION_FAMILIES:
         raise GenLabError(f"--{'/--'.join(given)} apply to diffusion models sampled by DDPM/DDIM (ddpm, ldm); this "
                           f"checkpoint is a {card['family']}")
     if "guidance" in given and args.label is None:

@@ -37,6 +37,11 @@ FAMILIES = {
 }
 
 
+# families sampled by diffusion.reverse, whose sample() takes sampler / steps / eta / guidance (d3pm and srdiff run
+# their own T steps)
+SAMPLER_OPTION_FAMILIES = ("ddpm", "ldm")
+
+
 def get_family(name: str) -> ModuleType:
     """The module implementing family `name`; a GenLabError names the choices for an unknown one."""
     if name not in FAMILIES:

@@ -157,11 +157,15 @@ def q_marginal(model: D3PM, x0: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         3, x0[..., None, None].expand(*x0.shape, 1, model.config.states)).squeeze(3)
 
 
+def categorical_from_uniform(probs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """The category each uniform u in [0, 1) picks by the inverse CDF of its row of `probs` (last axis)."""
+    return (u[..., None] > probs.cumsum(-1)).sum(-1).clamp(max=probs.shape[-1] - 1)
+
+
 def sample_categorical(probs: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """One draw per row of the last axis (Gumbel-free: inverse CDF with uniform noise from the generator)."""
+    """One draw per row of the last axis, with uniform noise from the generator."""
     u = torch.rand(probs.shape[:-1], generator=generator, device=generator.device).to(probs.device)
-    cdf = probs.cumsum(-1)
-    return (u[..., None] > cdf).sum(-1).clamp(max=probs.shape[-1] - 1)
+    return categorical_from_uniform(probs, u)
 
 
 def posterior(model: D3PM, x_t: torch.Tensor, x0_probs: torch.Tensor, t: torch.Tensor) -> torch.Tensor:

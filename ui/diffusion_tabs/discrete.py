@@ -14,7 +14,7 @@ from ui.settings import global_seed
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def reverse_player(name: str, device: str, seed: int) -> tuple[str, torch.Tensor]:
+def reverse_player(name: str, device: str, seed: int) -> str:
     run = lab.discrete_reverse(core_on(device), name, 16, seed)
     from gen_core.models.d3pm import from_states
     total = len(run["states"]) - 1
@@ -27,7 +27,7 @@ def reverse_player(name: str, device: str, seed: int) -> tuple[str, torch.Tensor
             right = render.grid(run["guesses"][k - 1][:, None] * 2 - 1, nrow=8, scale=10)
         frames.append(render.side_by_side([left, right], gap=16))
         captions.append(f"t = {total - k} of {total}: x_t (grey: [MASK]) and the model's p(ink) for x_0")
-    return player_html(frames, captions, fps=10, label="D3PM reverse process"), run["final"]
+    return player_html(frames, captions, fps=10, label="D3PM reverse process")
 
 
 @st.fragment
@@ -69,7 +69,7 @@ def show(device: str) -> None:
     st.subheader("Reverse: from all [MASK] to digits" if config["transition"] == "absorbing"
                  else "Reverse: from coin flips to digits")
     with st.spinner(f"Running {T} reverse steps for 16 images..."):
-        html, final = reverse_player(name, device, int(seed))
+        html = reverse_player(name, device, int(seed))
     st.iframe(html, height="content")
     metrics = card.get("metrics", {})
     st.caption(f"Left: x_t; right: the model's probability of ink for every pixel of x_0 given x_t. Test bound: "

@@ -76,12 +76,12 @@ def show() -> None:
                               bind="query-params")
     series = dataset.x_test[int(index)].numpy()
     truth = classes[int(dataset.y_test[int(index)])]
-    first = lab.hmm_view(core, name, series.astype(np.float64), 0)
-    decided = classes[int(np.argmax(first["class_posterior"]))]
+    scores = lab.hmm_scores(core, name, series.astype(np.float64))
+    decided = classes[int(np.argmax(scores["class_posterior"]))]
     choice = c[1].selectbox("Decode with the HMM of class", ["the classifier's choice"] + classes,
                             key="ll_hmm_class", bind="query-params")
     k = classes.index(decided if choice == "the classifier's choice" else choice)
-    view = lab.hmm_view(core, name, series.astype(np.float64), k)
+    view = {**lab.hmm_decode(core, name, series.astype(np.float64), k), **scores}
     st.altair_chart(states_chart(series[:, 0], view))
     st.altair_chart(posterior_chart(view))
     m = st.columns(3)

@@ -10,18 +10,12 @@ from gen_core import likelihood_lab as lab
 from gen_core.render import side_by_side
 from ui.images import labelled_grid
 from ui.likelihood_tabs.common import big, mark_cells, pick
-from ui.loaders import get_core, get_dataset
+from ui.loaders import core_on, get_core, get_dataset
 from ui.player import player_html
 from ui.settings import global_seed
 
 SIDE = 224
 MAX_FRAMES = 200  # frames sent to the browser's player; larger images show every k-th pixel drawn
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def drawing(name: str, device: str, seed: int) -> dict:
-    from ui.loaders import core_on
-    return lab.pixelcnn_drawing(core_on(device), name, seed)
 
 
 def probability_bar(p: float, width: int = SIDE, height: int = 34) -> Image.Image:
@@ -36,7 +30,7 @@ def probability_bar(p: float, width: int = SIDE, height: int = 34) -> Image.Imag
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def drawing_player(name: str, device: str, seed: int) -> str:
-    run = drawing(name, device, seed)
+    run = lab.pixelcnn_drawing(core_on(device), name, seed)
     frames, captions = [], []
     height, width = run["frames"].shape[1:]
     probabilities = torch.full((height, width), 0.5)
