@@ -65,7 +65,7 @@ def training_form() -> None:
                       bind="query-params")
     data_root = None
     if source == BUNDLED:
-        names = ([n for n in ("digits", "shapes", "digits-binary", "shapes-binary") if "image" in kinds]
+        names = ([n for n in ("digits", "shapes", "digits-binary", "shapes-binary", "digits-4x4") if "image" in kinds]
                  + ([*TOYS] if "points" in kinds else []) + (text_names() if "text" in kinds else [])
                  + (["series"] if "sequence" in kinds else []))
         dataset = st.selectbox("Data set", names, key="train_bundled")

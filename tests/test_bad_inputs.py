@@ -829,6 +829,24 @@ def test_an_unavailable_device_warns_once():
     assert len([w for w in at.sidebar.warning if "cuda is not available" in w.value]) == 1
 
 
+TYPED_PREFIXES = ["**Abraham** [x](http://evil/p)", "<img src=x onerror=alert(1)>", "$\\LaTeX$ :red[red]", "\x00\u202e"]
+
+
+@pytest.mark.parametrize("prefix", TYPED_PREFIXES, ids=["markdown", "html", "latex", "control"])
+def test_a_typed_text_prefix_the_model_cannot_read_is_one_plain_line(prefix):
+    """The Likelihood Lab's Text tab: characters outside the model's vocabulary are named in one error line, with
+    every Markdown character escaped, and the page keeps running."""
+    from tests.apptest import open_page, open_tab
+    at = open_tab(open_page("app_pages/likelihood_lab.py"), "ll_tab", "Text")
+    at.text_input(key="ll_text_prefix").set_value(prefix).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "are not among them" in errors[0]
+    for active in ("](", "**", "<img", ":red[", "$\\L"):
+        assert active not in errors[0]
+    assert not at.text  # nothing was continued
+
+
 def test_an_uploaded_file_name_is_plain_text():
     import io
 

@@ -121,3 +121,48 @@ def test_the_shipped_super_resolution_model_agrees_with_its_input_and_varies_the
     consistency = (cascade.downsample(samples, 4) - low[None]).pow(2).mean()
     spread = samples.std(0).mean()
     assert consistency < 0.02 and spread > 0.05
+
+
+# --- the Diffusion Theater's tabs for them, through AppTest ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def theater():
+    from tests.apptest import open_page
+    return open_page("app_pages/diffusion_theater.py")
+
+
+def first_image_url(at) -> str:
+    return at.get("image")[0].proto.imgs[0].url
+
+
+def test_discrete_tab_corrupts_the_chosen_digit_and_plays_the_reverse_chain(theater):
+    from tests.apptest import open_tab
+    at = open_tab(theater, "diff_tab", "Discrete")
+    assert any("t = 0 of 64" in e.proto.srcdoc for e in at.get("iframe"))
+    assert any("keeps a pixel with probability 1.00" in c.value for c in at.caption)
+    before = first_image_url(at)
+    at.number_input(key="diff_d3pm_index").set_value(9).run()
+    assert not at.exception and first_image_url(at) != before
+
+
+def test_variational_tab_shows_its_bound_beside_the_fixed_schedule(theater):
+    from tests.apptest import open_tab
+    at = open_tab(theater, "diff_tab", "Variational")
+    metrics = {m.label: m.value for m in at.metric}
+    learned = float(metrics["Its bound"].split()[0])
+    fixed = float(metrics["DDPM, fixed linear schedule, same digits"].split()[0])
+    assert learned < fixed
+    before = first_image_url(at)
+    at.number_input(key="diff_vdm_seed").set_value(3).run()
+    assert not at.exception and first_image_url(at) != before
+
+
+def test_super_resolution_tab_upscales_the_chosen_image_and_runs_the_cascade(theater):
+    from tests.apptest import open_tab
+    at = open_tab(theater, "diff_tab", "Super-resolution")
+    consistency = [c.value for c in at.caption if c.value.startswith("Shrunk back")]
+    image_captions = [i.caption for e in at.get("image") for i in e.proto.imgs]
+    assert consistency and any("super-resolution model's" in c for c in image_captions)
+    before = first_image_url(at)
+    at.number_input(key="diff_sr_index").set_value(20).run()
+    assert not at.exception and first_image_url(at) != before

@@ -54,7 +54,8 @@ FAMILIES = (
            "to remove the noise step by step, trained on a variational bound.",
            "Slow sampling (hundreds of network evaluations per sample) and heavy compute; "
            "latent diffusion runs in a VAE's latent space to cut it.",
-           "DDPM, DDIM, latent diffusion", "a lower bound"),
+           "DDPM, DDIM, latent diffusion, discrete (D3PM), variational (VDM), a super-resolution cascade (all in "
+           "the Diffusion Theater)", "a lower bound"),
     Family("hmm", "Hidden Markov models (HMM)",
            "A hidden state follows a Markov chain and emits each observation; the forward algorithm gives the "
            "exact likelihood.",
