@@ -11,6 +11,7 @@ from gen_core.device import make_generator
 from gen_core.errors import GenLabError
 from gen_core.models import cyclegan, gan
 from ui.charts import histogram_chart
+from ui.gan_tabs import attention, style_mixing, truncation
 from ui.images import labelled_grid, show_grid
 from ui.loaders import checkpoints_of, core_on, describe_checkpoint, get_core, get_dataset, pick_checkpoint
 from ui.notice import notice
@@ -19,6 +20,7 @@ from ui.settings import MAX_SEED, clamp_state, global_seed, next_seed, reproduce
 from ui.text import plain
 
 GAN_FAMILIES = ("gan", "dcgan", "cgan")
+VARIANT_FAMILIES = ("biggan", "sagan", "stylegan")  # listed after the others: each has a tab of its own too
 CLASS_ROWS = "one row per class"
 RANDOM_CLASSES = "random classes"
 
@@ -27,7 +29,7 @@ st.markdown(r"A generator $G$ turns noise $z \sim \mathcal{N}(0, I)$ into data; 
             r"it looks. Pick a trained model, steer its samples, and look at what each network learned.")
 
 by_name, name, loaded = pick_checkpoint(
-    GAN_FAMILIES, "gan_model", resets=("gan_count", "gan_classes", "gan_inspect", "gan_from", "gan_to", "gan_snapshot"),
+    GAN_FAMILIES + VARIANT_FAMILIES, "gan_model", last=VARIANT_FAMILIES, resets=("gan_count", "gan_classes", "gan_inspect", "gan_from", "gan_to", "gan_snapshot"),
     train_hint="python -m gen_core.train dcgan --dataset digits")
 models = list(by_name.values())
 core = get_core()
@@ -39,9 +41,9 @@ st.caption(f"{card['family']} · {config['arch']} networks · {config['loss']} o
            f"{card['steps']} steps on {plain(dataset.name)}" + reproduce(card.get('command', '?')))
 
 # Stateful tabs: only the open tab runs, and ?gan_tab=Interpolation links to one.
-samples_tab, interpolation_tab, history_tab, collapse_tab, cycle_tab = st.tabs(
-    ["Samples", "Interpolation", "Training history", "Mode collapse", "CycleGAN"], key="gan_tab",
-    on_change="rerun", bind="query-params")
+samples_tab, interpolation_tab, history_tab, collapse_tab, cycle_tab, mixing_tab, attention_tab, truncation_tab = \
+    st.tabs(["Samples", "Interpolation", "Training history", "Mode collapse", "CycleGAN", "Style mixing",
+             "Self-attention", "Truncation trade-off"], key="gan_tab", on_change="rerun", bind="query-params")
 
 
 def batch_labels(count: int, classes: str):
@@ -375,7 +377,10 @@ def train_your_translator(data, index, truth: list[str]) -> None:
 for label, tab, section in (("Samples", samples_tab, samples_section),
                            ("Interpolation", interpolation_tab, interpolation_section),
                            ("Training history", history_tab, history_section),
-                           ("Mode collapse", collapse_tab, collapse_section), ("CycleGAN", cycle_tab, cyclegan_section)):
+                           ("Mode collapse", collapse_tab, collapse_section), ("CycleGAN", cycle_tab, cyclegan_section),
+                           ("Style mixing", mixing_tab, lambda: style_mixing.show(str(core.device))),
+                           ("Self-attention", attention_tab, lambda: attention.show(str(core.device))),
+                           ("Truncation trade-off", truncation_tab, lambda: truncation.show(str(core.device)))):
     if tab.open:
         with tab:
             notice("gan", label)

@@ -184,3 +184,24 @@ def side_by_side(images: list[Image.Image], gap: int = 8, background: int = 255)
         canvas.paste(image, (left, 0))
         left += image.width + gap
     return canvas
+
+
+def attention_overlay(image: torch.Tensor, weights: torch.Tensor, pixel: tuple[int, int], scale: int = 8,
+                      marker=(0, 200, 255)) -> Image.Image:
+    """A grey image (1, H, W) in [-1, 1] with an attention map (s, s) laid over it in orange (opacity = weight /
+    the map's largest weight, stretched to H x W by nearest neighbour) and the chosen pixel framed in `marker`."""
+    from PIL import ImageDraw
+
+    grey = (image.detach().float().cpu()[0] + 1) / 2                                    # (H, W) in [0, 1]
+    h, w = grey.shape
+    heat = weights.detach().float().cpu()
+    heat = (heat / heat.max().clamp_min(1e-12))[None, None]
+    heat = torch.nn.functional.interpolate(heat, size=(h, w), mode="nearest")[0, 0]
+    colour = torch.tensor([1.0, 0.45, 0.0])
+    rgb = grey[..., None] * (1 - 0.8 * heat[..., None]) + 0.8 * heat[..., None] * colour
+    picture = Image.fromarray((rgb.clamp(0, 1) * 255).round().to(torch.uint8).numpy(), "RGB")
+    picture = picture.resize((w * scale, h * scale), Image.Resampling.NEAREST)
+    row, col = pixel
+    ImageDraw.Draw(picture).rectangle([col * scale - 1, row * scale - 1, (col + 1) * scale, (row + 1) * scale],
+                                      outline=marker, width=2)
+    return picture

@@ -1,4 +1,6 @@
 """GAN Studio through AppTest, on the shipped GAN checkpoints: every control changes what is shown."""
+import math
+
 import pytest
 
 from tests.apptest import captions, open_page, open_tab
@@ -178,3 +180,55 @@ def test_training_your_own_translator_shows_what_it_learned(studio):
     assert trained["history"]["step"][-1] == 120 and trained["history"]["cycle"][-1] < trained["history"]["cycle"][0]
     studio.number_input(key="cyc_seed").set_value(3).run()  # the trained model stays while the page reruns
     assert "Cycle error, yours" in {m.label for m in studio.metric}
+
+
+def captioned(at, contains):
+    return [im for e in at.get("image") for im in e.proto.imgs if contains in im.caption]
+
+
+def test_style_mixing_tab_mixes_and_follows_its_controls(studio):
+    open_tab(studio, "gan_tab", "Style mixing")
+    assert not studio.exception, [e.value for e in studio.exception]
+    sheet = captioned(studio, "Top row: the sources of the fine styles")
+    assert len(sheet) == 1 and "(4x4, 4x4)" in sheet[0].caption  # the coarse layers by default
+    follows = {m.label: m.value for m in studio.metric}
+    assert int(follows["Class follows the row source"].rstrip("%")) >= 90
+    studio.slider(key="sty_crossover").set_value(1).run()
+    moved = captioned(studio, "Top row: the sources of the fine styles")[0]
+    assert moved.url != sheet[0].url and "styles (4x4)" in moved.caption
+    assert int({m.label: m.value for m in studio.metric}["Class follows the row source"].rstrip("%")) < 90
+    noise = captioned(studio, "eight draws of the per-pixel noise in every layer")
+    studio.radio(key="sty_noise_layers").set_value("fine").run()
+    assert captioned(studio, "per-pixel noise in the fine layers only")[0].url != noise[0].url
+
+
+def test_self_attention_tab_draws_the_map_of_the_chosen_pixel(studio):
+    open_tab(studio, "gan_tab", "Self-attention")
+    assert not studio.exception, [e.value for e in studio.exception]
+    first = captioned(studio, "looked")
+    assert len(first) == 1 and "pixel (7, 14)" in first[0].caption
+    entropy = {m.label: m.value for m in studio.metric}
+    assert float(entropy["Entropy, all positions"].split()[0]) < math.log(14 * 14)
+    studio.slider(key="att_row").set_value(20).run()
+    moved = captioned(studio, "looked")[0]
+    assert "pixel (20, 14)" in moved.caption and moved.url != first[0].url
+    studio.selectbox(key="att_class").set_value("ring").run()
+    assert "(ring, ring, ring" in captioned(studio, "looked")[0].caption
+
+
+def test_truncation_tab_shows_the_curve_samples_by_threshold_and_the_batch_sizes(studio):
+    open_tab(studio, "gan_tab", "Truncation trade-off")
+    assert not studio.exception, [e.value for e in studio.exception]
+    sheet = captioned(studio, "at each threshold")
+    assert len(sheet) == 1 and "class 3" in sheet[0].caption
+    assert len(studio.get("plotly_chart")) == 2
+    table = studio.dataframe[0].value
+    assert {64, 8} <= set(table["batch size"])
+    studio.selectbox(key="trunc_class").set_value("7").run()
+    assert captioned(studio, "at each threshold")[0].url != sheet[0].url
+
+
+def test_the_variants_sample_in_the_samples_tab_too(studio):
+    for name in ("biggan-digits", "stylegan-digits", "sagan-shapes"):
+        pick_model(studio, name)
+        assert grid(studio)[1].split(",")[0].endswith("samples")

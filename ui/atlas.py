@@ -35,8 +35,8 @@ FAMILIES = (
            r"+ \mathbb{E}[\log(1-D(G(z)))]$.",
            "Mode collapse and mode dropping, unstable training, one network overpowering the other, "
            "and no likelihood to evaluate by.",
-           "vanilla GAN, DCGAN, conditional GAN, Progressive GAN and CycleGAN (all in the GAN Studio); "
-           "StyleGAN, BigGAN, SAGAN",
+           "vanilla GAN, DCGAN, conditional GAN, Progressive GAN, CycleGAN, StyleGAN, BigGAN and the "
+           "self-attention GAN (all in the GAN Studio)",
            "none (implicit)"),
     Family("flow", "Normalizing flows",
            r"A chain of invertible maps turns a Gaussian into the data; the change of variables gives "

@@ -12,6 +12,7 @@ from ui.registry import FAMILY_PAGES
 from ui.text import plain
 
 PAGE_OF_FAMILY = {"gan": "gan", "dcgan": "gan", "cgan": "gan", "cyclegan": "gan", "vae": "vae",
+                  "biggan": "gan", "sagan": "gan", "stylegan": "gan",
                   "ddpm": "diffusion", "ldm": "diffusion", "flow": "flow", "ebm": "ebm",
                   "pixelcnn": "autoregressive", "rnn": "autoregressive", "hmm": "hmm",
                   "glow": "autoregressive",  # Glow has its tab in the Likelihood Lab, the autoregressive models' page

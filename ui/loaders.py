@@ -62,14 +62,16 @@ def describe_checkpoint(entry: dict) -> str:
     return f"{entry['name']}  ({', '.join(facts)})"
 
 
-def pick_checkpoint(families: tuple[str, ...], key: str, resets: tuple[str, ...], train_hint: str):
+def pick_checkpoint(families: tuple[str, ...], key: str, resets: tuple[str, ...], train_hint: str,
+                    last: tuple[str, ...] = ()):
     """The page's model picker: a selectbox over the checkpoints of `families`, the chosen model loaded through
-    the shared core. Switching models forgets the widget values in `resets` (their options depend on the model).
+    the shared core; checkpoints of the families in `last` come after the others (the first is the default).
+    Switching models forgets the widget values in `resets` (their options depend on the model).
     With no checkpoint, or one that cannot be loaded, says so and stops the page. Returns (models by name, name,
     the loaded model)."""
     from ui.settings import forget
 
-    models = checkpoints_of(*families)
+    models = sorted(checkpoints_of(*families), key=lambda m: m["card"].get("family") in last)  # stable
     if not models:
         st.warning(f"No {' / '.join(families)} checkpoints found. Train one: `{train_hint}`.")
         st.stop()

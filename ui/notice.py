@@ -25,6 +25,18 @@ NOTICE: dict[tuple[str, str], str] = {
         "loss F(G(a)) ≈ a. Compare the inversion translator (G(a) matches the true answer and the digit's class is "
         "kept) with rotation by 90°: the cycle closes, yet G(a) need not be the rotation, since cycle consistency "
         "does not fix which mapping is learned.",
+    ("gan", "Style mixing"): "Each cell takes the coarse styles (the lowest resolution's layers) from its row's "
+        "source and the fine styles from its column's. Read across a row: the digit stays the row's, while stroke "
+        "weight and small details follow the columns. The metric counts it over 500 pairs. The noise inputs change "
+        "only where an edge falls: stochastic detail that no style controls.",
+    ("gan", "Self-attention"): "Convolutions only see neighbours; the attention layer lets each position gather "
+        "features from anywhere in the image, with weights that sum to one. Put the pixel on a shape's edge: its "
+        "orange map follows the shape's other parts, far outside a 3x3 window, and its entropy stays well below the "
+        "uniform log N.",
+    ("gan", "Truncation trade-off"): "Shrinking the truncation threshold moves up and to the left on the curve: "
+        "samples become more typical (precision and the classifier's agreement rise) and less varied (recall and "
+        "the spread within a class fall). No threshold wins both; you choose the trade. The table compares the "
+        "same model trained for the same number of steps with a batch of 8 and of 64.",
     # --- VAE Latent Explorer ------------------------------------------------------------------------------------
     ("vae", "Map"): "Each dot is a test image at its code μ. Same digits gather although the VAE never saw a label: "
         "the latent space organises itself. Click empty space between clusters: the decoder still produces an image, "

@@ -22,6 +22,10 @@ FAMILIES = {
     "gan": ("gen_core.models.gan", {"arch": "mlp"}),                       # vanilla GAN: MLPs
     "dcgan": ("gen_core.models.gan", {"arch": "dcgan"}),                   # deep convolutional GAN
     "cgan": ("gen_core.models.gan", {"arch": "dcgan", "conditional": True}),  # class-conditional (AC-GAN)
+    "biggan": ("gen_core.models.gan", {"arch": "biggan", "conditional": True}),  # shared-embedding CBN, truncation
+    "sagan": ("gen_core.models.gan", {"arch": "biggan", "conditional": True,   # self-attention GAN
+                                      "attention": True, "ortho_weight": 0.0}),
+    "stylegan": ("gen_core.models.gan", {"arch": "stylegan"}),             # mapping network, styles, noise
     "cyclegan": ("gen_core.models.cyclegan", {}),                           # unpaired image-to-image translation
     "ddpm": ("gen_core.models.diffusion", {}),                              # denoising diffusion (DDPM/DDIM samplers)
     "ldm": ("gen_core.models.latent_diffusion", {}),                        # diffusion in a VAE's latent space

@@ -38,10 +38,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gen_core.models import gan_variants
 from gen_core.models.common import check_fields, num_downsamples
 
 DATA_KINDS = ("image", "points")
-ARCHS = ("mlp", "dcgan", "progressive")
+ARCHS = ("mlp", "dcgan", "progressive", "biggan", "stylegan")
 LOSSES = ("minimax", "nonsaturating", "hinge", "wgan-gp")
 
 
@@ -62,6 +63,12 @@ class Config:
     anneal_steps: int = 0       # > 0: learning rates constant for anneal_steps / 2, then linearly to 0 here
     grow_steps: int = 500       # progressive: iterations at each resolution, and again to fade in the next
     data_scale: float = 1.0     # points only: D sees x / data_scale and G's output is multiplied by it
+    embed_dim: int = 16         # biggan: size of the class embedding shared by all of G's batch norms
+    attention: bool = False     # biggan: a self-attention layer in G and D at half the image side (SAGAN)
+    ortho_weight: float = 0.0   # beta of BigGAN's orthogonal regularisation of G's weights (1e-4 there)
+    mapping_layers: int = 4     # stylegan: layers of the mapping network z -> w
+    mixing: float = 0.0         # stylegan: share of training batches whose styles mix two w's (0.9 there)
+    r1_weight: float = 0.0      # gamma of the R1 penalty gamma/2 E||grad_x l(x)||^2 on real data (Mescheder 2018)
     lr_g: float = 2e-4          # Adam learning rates (Radford et al. 2016 use 2e-4, beta1 = 0.5)
     lr_d: float = 2e-4
     beta1: float = 0.5
@@ -83,6 +90,16 @@ class Config:
                              "num_classes and anneal_steps >= 0")
         if not 0 <= self.beta1 < 1 or self.aux_weight < 0 or self.gp_weight < 0 or self.data_scale <= 0:
             raise ValueError("beta1 must be in [0, 1), aux_weight and gp_weight >= 0, data_scale > 0")
+        if self.arch in ("biggan", "stylegan") and (self.pack > 1 or self.d_steps < 1):
+            raise ValueError(f"the {self.arch} networks judge one sample at a time (pack = 1)")
+        if self.arch == "stylegan" and self.num_classes:
+            raise ValueError("the StyleGAN here is unconditional")
+        if self.attention and (self.arch != "biggan" or min(self.data_shape[1:]) < 8):
+            raise ValueError("attention is a layer of the biggan networks, on images of side 8 or more")
+        if self.ortho_weight < 0 or self.r1_weight < 0 or not 0 <= self.mixing <= 1 or self.embed_dim < 1 \
+                or self.mapping_layers < 1:
+            raise ValueError("ortho_weight and r1_weight must be >= 0, mixing in [0, 1], embed_dim and "
+                             "mapping_layers >= 1")
         if self.pack > 1 and (self.arch != "mlp" or self.num_classes or self.batch_size % self.pack):
             raise ValueError("packing needs the unconditional mlp and a batch_size divisible by pack")
 
@@ -247,17 +264,30 @@ class ConvDiscriminator(nn.Module):
         return self.real_fake(h).squeeze(1), (self.classify(h) if self.classify else None)
 
 
+NETWORKS = {"mlp": (MLPGenerator, MLPDiscriminator), "dcgan": (ConvGenerator, ConvDiscriminator),
+            "progressive": (ProgressiveGenerator, ProgressiveDiscriminator),
+            "biggan": (gan_variants.BigGANGenerator, gan_variants.ProjectionDiscriminator),
+            "stylegan": (gan_variants.StyleGenerator, gan_variants.StyleDiscriminator)}
+
+
 class GAN(nn.Module):
     def __init__(self, config: Config):
         super().__init__()
         self.config = config
-        self.generator = {"mlp": MLPGenerator, "dcgan": ConvGenerator, "progressive": ProgressiveGenerator}[
-            config.arch](config)
-        self.discriminator = {"mlp": MLPDiscriminator, "dcgan": ConvDiscriminator,
-                              "progressive": ProgressiveDiscriminator}[config.arch](config)
+        make_generator, make_discriminator = NETWORKS[config.arch]
+        self.generator, self.discriminator = make_generator(config), make_discriminator(config)
 
-    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """G(z, y): (B, z_dim) -> samples (B, *data_shape)."""
+    @property
+    def truncates_in_w(self) -> bool:
+        """StyleGAN truncates in W, towards the mean w; the others scale z."""
+        return self.config.arch == "stylegan"
+
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None, *, truncation: float = 1.0,
+                 noise_generator: torch.Generator | None = None) -> torch.Tensor:
+        """G(z, y): (B, z_dim) -> samples (B, *data_shape). `truncation` applies in W for StyleGAN (z is scaled
+        by draw_latents for the others); `noise_generator` draws StyleGAN's per-pixel noise (None: fixed noise)."""
+        if self.truncates_in_w:
+            return self.generator(z, truncation=truncation, noise_generator=noise_generator)
         return self.generator(z, one_hot(labels, self.config.num_classes))
 
     def discriminate(self, x: torch.Tensor, labels: torch.Tensor | None = None):
@@ -277,7 +307,17 @@ def config_for(dataset, conditional: bool = False, **overrides) -> Config:
                         data_scale=round(float(dataset.x_train.std()), 4))
     if conditional:
         defaults["num_classes"] = dataset.num_classes
+    defaults.update(ARCH_DEFAULTS.get(overrides.get("arch", ""), {}))
     return Config(**{**defaults, **overrides})
+
+
+# What each variant's paper trains with, at this scale: BigGAN/SAGAN the hinge loss, Adam with beta1 = 0 and D
+# faster than G (the two time-scale rule); StyleGAN the non-saturating loss with R1, mixing regularisation and
+# Adam with beta1 = 0.
+ARCH_DEFAULTS = {
+    "biggan": dict(loss="hinge", beta1=0.0, lr_g=1e-4, lr_d=4e-4, ortho_weight=1e-4),
+    "stylegan": dict(loss="nonsaturating", beta1=0.0, lr_g=1e-3, lr_d=1e-3, r1_weight=0.5, mixing=0.9),
+}
 
 
 # --- the game -------------------------------------------------------------------------------------------------
@@ -322,9 +362,22 @@ def gradient_penalty(model: GAN, real, fake, labels, generator) -> torch.Tensor:
 
 
 def draw_latents(model: GAN, n: int, generator: torch.Generator, truncation: float = 1.0) -> torch.Tensor:
-    """z ~ N(0, I), shrunk towards the mean 0 by `truncation` (psi): psi < 1 trades diversity for quality."""
+    """z ~ N(0, I), shrunk towards the mean 0 by `truncation` (psi): psi < 1 trades diversity for quality.
+    (StyleGAN's z is left whole: its generate() truncates in W.)"""
     z = torch.randn(n, model.config.z_dim, generator=generator, device=generator.device)
-    return (z * truncation).to(next(model.parameters()).device)
+    return (z if model.truncates_in_w else z * truncation).to(next(model.parameters()).device)
+
+
+def truncated_latents(model: GAN, n: int, threshold: float, generator: torch.Generator) -> torch.Tensor:
+    """BigGAN's truncation trick: z from N(0, I) truncated to [-threshold, threshold] in each coordinate (values
+    outside are redrawn, Brock et al. 2019, sec. 3.1). Drawn by the inverse CDF from one set of uniforms, so
+    the same generator state gives the same z for every threshold, each coordinate moving monotonically with it:
+    a curve over thresholds compares like with like."""
+    u = torch.rand(n, model.config.z_dim, generator=generator, device=generator.device, dtype=torch.float64)
+    normal = torch.distributions.Normal(0.0, 1.0)
+    low = normal.cdf(torch.tensor(-float(threshold), dtype=torch.float64))
+    z = normal.icdf(low + u * (1 - 2 * low)).clamp(-threshold, threshold)
+    return z.float().to(next(model.parameters()).device)
 
 
 def draw_labels(model: GAN, n: int, generator: torch.Generator, label: int | None = None):
@@ -368,7 +421,7 @@ class Trainer:
 
     def generate_batch(self, n: int, generator: torch.Generator):
         labels = draw_labels(self.model, n, generator)
-        return self.model.generate(draw_latents(self.model, n, generator), labels), labels
+        return self.model.generate(draw_latents(self.model, n, generator), labels, noise_generator=generator), labels
 
     def discriminator_step(self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator,
                            fake: torch.Tensor | None = None, fake_labels: torch.Tensor | None = None) -> dict:
@@ -381,12 +434,17 @@ class Trainer:
         fake = fake.detach()
         # Real and generated through D in one call: half the kernel launches, which is what small MLPs pay for.
         both_labels = None if real_labels is None else torch.cat([real_labels, fake_labels])
+        if c.r1_weight:
+            x = x.detach().requires_grad_(True)  # R1 needs D's gradient with respect to the real images
         logits, classes = model.discriminate(torch.cat([x, fake]), both_labels)
         real_logits, fake_logits = logits.chunk(2)
         loss_d = discriminator_loss(c.loss, real_logits, fake_logits)
         if c.loss == "wgan-gp":
             loss_d = loss_d + c.gp_weight * gradient_penalty(model, x, fake, real_labels, generator)
-        if c.num_classes:
+        if c.r1_weight:  # R1: gamma/2 E||grad_x l(x)||^2 on real data only (Mescheder et al., 2018, eq. 9)
+            grad, = torch.autograd.grad(real_logits.sum(), x, create_graph=True)
+            loss_d = loss_d + c.r1_weight / 2 * grad.square().flatten(1).sum(1).mean()
+        if classes is not None:
             real_class, fake_class = classes.chunk(2)
             loss_d = loss_d + c.aux_weight * (F.cross_entropy(real_class, y) + F.cross_entropy(fake_class, fake_labels))
         self.opt_d.zero_grad(set_to_none=True)
@@ -406,8 +464,10 @@ class Trainer:
             fake, fake_labels = self.generate_batch(n, generator)
         g_logits, g_class = model.discriminate(fake, fake_labels)
         loss_g = generator_loss(c.loss, g_logits)
-        if c.num_classes:
+        if g_class is not None:
             loss_g = loss_g + c.aux_weight * F.cross_entropy(g_class, fake_labels)
+        if c.ortho_weight:
+            loss_g = loss_g + c.ortho_weight * orthogonal_penalty(model.generator)
         # Gradients for G's weights only: backward() would also fill D's, which nobody uses here.
         parameters = [p for group in self.opt_g.param_groups for p in group["params"]]
         # (allow_unused: a progressive G's finer blocks take no part before they are grown; their grad stays None)
@@ -439,11 +499,33 @@ class Trainer:
         return {"loss_d": d_metrics["loss_d"], **g_metrics, **d_metrics}  # the losses first, for progress bars
 
 
+def orthogonal_penalty(network: nn.Module) -> torch.Tensor:
+    """BigGAN's orthogonal regularisation, sum over weights W (rows = output units) of ||W W^T * (1 - I)||_F^2:
+    it pushes the filters towards orthogonal directions without constraining their norms (Brock et al. 2019,
+    eq. 3), which is what keeps G smooth enough for the truncation trick."""
+    total = 0.0
+    for name, weight in network.named_parameters():
+        if weight.dim() < 2 or name.endswith("embed.weight"):
+            continue
+        rows = weight.flatten(1)
+        # the Gram matrix of the filters, or of the inputs' weight vectors where those are fewer (G's first
+        # layer has thousands of outputs from 32 inputs): the smaller matrix, the same push towards orthogonality
+        gram = rows @ rows.T if len(rows) <= rows.shape[1] else rows.T @ rows
+        total = total + (gram * (1 - torch.eye(len(gram), device=gram.device))).square().sum()
+    return torch.as_tensor(total)
+
+
+def has_truncation_curve(model: GAN) -> bool:
+    """A conditional model with BigGAN's networks (BigGAN and the self-attention GAN): it has a truncation curve."""
+    return model.config.arch == "biggan" and bool(model.config.num_classes)
+
+
 def sample(model: GAN, n: int, *, generator: torch.Generator, label: int | None = None,
            truncation: float = 1.0) -> torch.Tensor:
-    """n samples G(psi * z, y): images (n, C, H, W) in [-1, 1] or points (n, 2)."""
+    """n samples G(psi * z, y) (StyleGAN: psi in W): images (n, C, H, W) in [-1, 1] or points (n, 2)."""
     labels = draw_labels(model, n, generator, label)
-    return model.generate(draw_latents(model, n, generator, truncation), labels)
+    return model.generate(draw_latents(model, n, generator, truncation), labels, truncation=truncation,
+                          noise_generator=generator)
 
 
 @torch.no_grad()
@@ -474,6 +556,15 @@ def evaluate(model: GAN, dataset, generator: torch.Generator) -> dict:
                                                 dataset)
         if accuracy is not None:  # None: no reference classifier for this data
             out["label_accuracy"] = accuracy
+    if has_truncation_curve(model) and metrics.reference_classifier(dataset) is not None:
+        from gen_core.gan_lab import truncation_curve  # BigGAN's trade-off, kept with the model (a few seconds)
+        rows = truncation_curve(model, dataset)
+        out["truncation_curve"] = {key: [row[key] for row in rows] for key in rows[0]}
+    if model.truncates_in_w:  # StyleGAN: does the class follow the coarse styles when two samples are mixed?
+        from gen_core.gan_lab import mixing_agreement
+        agreement = mixing_agreement(model, dataset, 500, generator)
+        if agreement is not None:
+            out.update(mixing_follows_coarse=agreement.follows_coarse, mixing_follows_fine=agreement.follows_fine)
     return out
 
 
@@ -487,7 +578,7 @@ def sample_batch(model: GAN, n: int, *, generator: torch.Generator, truncation: 
     device = next(model.parameters()).device
     z = draw_latents(model, n, generator, truncation)
     labels = labels.to(device) if labels is not None else draw_labels(model, n, generator)
-    x = model.generate(z, labels)
+    x = model.generate(z, labels, truncation=truncation, noise_generator=generator)
     logits, _ = model.discriminate(x, labels)
     return {"z": z.cpu(), "labels": None if labels is None else labels.cpu(), "x": x.float().cpu(),
             "d": torch.sigmoid(logits.float()).cpu()}
