@@ -27,7 +27,7 @@ NOTICE: dict[tuple[str, str], str] = {
         "does not fix which mapping is learned.",
     ("gan", "Style mixing"): "Each cell takes the coarse styles (the lowest resolution's layers) from its row's "
         "source and the fine styles from its column's. Read across a row: the digit stays the row's, while stroke "
-        "weight and small details follow the columns. The metric counts it over 500 pairs. The noise inputs change "
+        "weight and small details follow the columns. The metric counts it over 1000 pairs. The noise inputs change "
         "only where an edge falls: stochastic detail that no style controls.",
     ("gan", "Self-attention"): "Convolutions only see neighbours; the attention layer lets each position gather "
         "features from anywhere in the image, with weights that sum to one. Put the pixel on a shape's edge: its "

@@ -561,8 +561,8 @@ def evaluate(model: GAN, dataset, generator: torch.Generator) -> dict:
         rows = truncation_curve(model, dataset)
         out["truncation_curve"] = {key: [row[key] for row in rows] for key in rows[0]}
     if model.truncates_in_w:  # StyleGAN: does the class follow the coarse styles when two samples are mixed?
-        from gen_core.gan_lab import mixing_agreement
-        agreement = mixing_agreement(model, dataset, 500, generator)
+        from gen_core.gan_lab import MIXING_PAIRS, mixing_agreement
+        agreement = mixing_agreement(model, dataset, MIXING_PAIRS, generator)
         if agreement is not None:
             out.update(mixing_follows_coarse=agreement.follows_coarse, mixing_follows_fine=agreement.follows_fine)
     return out

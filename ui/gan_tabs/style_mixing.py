@@ -30,8 +30,8 @@ def mixing_sheet(name: str, device: str, seed: int, crossover: int, truncation: 
 @st.cache_data(show_spinner=False, max_entries=16)
 def agreement(name: str, device: str, dataset_name: str, crossover: int, seed: int):
     core = core_on(device)
-    return core.run(name, lambda m: gan_lab.mixing_agreement(m.model, get_dataset(dataset_name), 500,
-                                                             make_generator(seed, core.device), crossover))
+    return core.run(name, lambda m: gan_lab.mixing_agreement(
+        m.model, get_dataset(dataset_name), gan_lab.MIXING_PAIRS, make_generator(seed, core.device), crossover))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -86,7 +86,8 @@ def show(device: str) -> None:
     if found is not None:
         m = st.columns(3)
         m[0].metric("Class follows the row source", f"{found.follows_coarse:.0%}",
-                    help="Among 500 random pairs whose sources the reference classifier reads as different classes.")
+                    help=f"Among {gan_lab.MIXING_PAIRS} random pairs whose sources the reference classifier reads "
+                         f"as different classes.")
         m[1].metric("Class follows the column source", f"{found.follows_fine:.0%}")
         m[2].metric("Pairs of different classes", found.pairs)
         st.caption("The digit (what the reference classifier reads) is decided by the coarse layers; the fine layers "
