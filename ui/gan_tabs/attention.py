@@ -79,5 +79,5 @@ def show(device: str) -> None:
     st.caption(f"Maps below log N = {spread['uniform_entropy']:.2f} nats are focused: the position gathers from "
                f"some places and not others, often along the shape it is part of, far beyond the 3x3 reach of one "
                f"convolution. Move the pixel onto the background and onto a stroke and compare. The layer's weight "
-               f"γ = {float(loaded.model.generator.attention.gamma):.3f} (it starts at 0: the network chose to use "
+               f"γ = {float(loaded.model.generator.attention.gamma.detach()):.3f} (it starts at 0: the network chose to use "
                f"attention as it trained).")

@@ -67,8 +67,10 @@ def show(device: str) -> None:
                                        bind="query-params"))
     curve = card["metrics"]["truncation_curve"]
     left, right = st.columns(2)
-    same_data = {n: m["card"]["metrics"]["truncation_curve"] for n, m in models.items()
-                 if m["card"]["dataset"]["name"] == card["dataset"]["name"]}
+    # the same family on the same data: the models the curve and the table compare
+    alike = {n: m for n, m in models.items() if m["card"]["dataset"]["name"] == card["dataset"]["name"]
+             and m["card"]["family"] == card["family"]}
+    same_data = {n: m["card"]["metrics"]["truncation_curve"] for n, m in alike.items()}
     left.plotly_chart(curve_figure(same_data), key="trunc_curve")
     right.plotly_chart(measures_figure(curve), key="trunc_measures")
     images = sheet(name, device, label, global_seed())
@@ -78,7 +80,7 @@ def show(device: str) -> None:
                      f"(each column is one z, pulled in as the threshold shrinks).")
     st.subheader("Scaling up: the same model, trained with another batch size")
     rows = []
-    for other, entry in models.items():
+    for other, entry in alike.items():
         cfg, metrics = entry["card"]["config"], entry["card"]["metrics"]
         curve_of = metrics["truncation_curve"]
         last = len(curve_of["threshold"]) - 1  # the widest threshold: practically no truncation
