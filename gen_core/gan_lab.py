@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from gen_core import metrics
 from gen_core.models import gan
@@ -132,6 +133,15 @@ def attention_of_pixel(beta: torch.Tensor, side: int, image_side: int, row: int,
         raise ValueError(f"pixel ({row}, {col}) is outside the {image_side}x{image_side} image")
     scale = image_side // side
     return beta[(row // scale) * side + col // scale].view(side, side)
+
+
+def attention_on_shape(maps: torch.Tensor, images: torch.Tensor) -> dict:
+    """Where the attention goes: the weight the maps (B, s, s) put on the positions whose pixels hold ink (the
+    images (B, 1, H, W) average-pooled to s x s, above mid-grey), against the share of such positions, which is what
+    uniform attention would put there."""
+    side = maps.shape[-1]
+    ink = F.adaptive_avg_pool2d(images.float(), side)[:, 0] > 0                         # (B, s, s)
+    return {"weight_on_shape": float((maps * ink).sum((1, 2)).mean()), "shape_share": float(ink.float().mean())}
 
 
 def attention_spread(beta: torch.Tensor) -> dict:

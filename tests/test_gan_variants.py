@@ -184,3 +184,14 @@ def test_minibatch_spread_keeps_gradients_finite_for_identical_samples():
     logits, _ = model.discriminate(x)
     grad, = torch.autograd.grad(logits.sum(), x)
     assert torch.isfinite(grad).all()
+
+
+def test_attention_on_the_shape_counts_the_weight_on_inked_positions():
+    images = -torch.ones(1, 1, 8, 8)
+    images[0, 0, :4, :4] = 1.0                      # ink in the top-left quarter
+    uniform = torch.full((1, 4, 4), 1 / 16)
+    found = gan_lab.attention_on_shape(uniform, images)
+    assert found["shape_share"] == pytest.approx(0.25) and found["weight_on_shape"] == pytest.approx(0.25)
+    on_ink = torch.zeros(1, 4, 4)
+    on_ink[0, 0, 1] = 1.0                           # all the weight on one inked position
+    assert gan_lab.attention_on_shape(on_ink, images)["weight_on_shape"] == pytest.approx(1.0)

@@ -59,25 +59,31 @@ def show(device: str) -> None:
     result = attended(name, device, int(seed), label)
     maps = [gan_lab.attention_of_pixel(result["beta"][k], result["side"], side, int(row), int(col))
             for k in range(SAMPLES)]
-    pictures = [render.attention_overlay(result["x"][k], maps[k], (int(row), int(col)), scale=6)
+    pictures = [render.attention_overlay(result["x"][k], maps[k], (int(row), int(col)), scale=4)
                 for k in range(SAMPLES)]
-    st.image(render.side_by_side(pictures[:4]), output_format="PNG")
-    st.image(render.side_by_side(pictures[4:]), output_format="PNG",
+    st.image(render.side_by_side(pictures), output_format="PNG", width="stretch",
              caption=f"{SAMPLES} samples" + ("" if result["labels"] is None else " (" + ", ".join(
                  names[int(k)] for k in result["labels"]) + ")") + f": where pixel ({row}, {col}), framed in blue, "
              f"looked. The attention layer works at {result['side']}x{result['side']}; each of its positions covers "
              f"{side // result['side']}x{side // result['side']} pixels.")
     spread = gan_lab.attention_spread(torch.stack([m.flatten() for m in maps]))
     whole = gan_lab.attention_spread(result["beta"])
-    m = st.columns(3)
+    on_shape = gan_lab.attention_on_shape(torch.stack(maps), result["x"])
+    m = st.columns(4)
     m[0].metric("Entropy of this pixel's maps", f"{spread['entropy']:.2f} nats",
                 help=f"log N = {spread['uniform_entropy']:.2f} nats would be uniform attention over all "
                      f"{result['side'] ** 2} positions.")
     m[1].metric("Entropy, all positions", f"{whole['entropy']:.2f} nats")
     m[2].metric("Weight on its own position", f"{whole['self_weight']:.3f}",
                 help=f"Uniform would give 1/N = {1 / result['side'] ** 2:.4f}.")
+    m[3].metric("This pixel's weight on the shape", f"{on_shape['weight_on_shape']:.0%}",
+                delta=f"{on_shape['weight_on_shape'] - on_shape['shape_share']:+.0%} against uniform",
+                delta_color="off", help=f"Positions with ink hold {on_shape['shape_share']:.0%} of the grid: what "
+                                        f"uniform attention would give them.")
     st.caption(f"Maps below log N = {spread['uniform_entropy']:.2f} nats are focused: the position gathers from "
-               f"some places and not others, often along the shape it is part of, far beyond the 3x3 reach of one "
-               f"convolution. Move the pixel onto the background and onto a stroke and compare. The layer's weight "
-               f"γ = {float(loaded.model.generator.attention.gamma.detach()):.3f} (it starts at 0: the network chose to use "
-               f"attention as it trained).")
+               f"a few places and not others, anywhere in the image, far beyond the 3x3 reach of one convolution. "
+               f"In this model much of the weight often lands on a few background positions (a 'sink', common in "
+               f"trained attention layers), and the rest on the shape. Move the pixel onto the background and onto a "
+               f"stroke and compare. The layer's weight γ = "
+               f"{float(loaded.model.generator.attention.gamma.detach()):.3f} (it starts at 0: training chose how "
+               f"much to use attention).")

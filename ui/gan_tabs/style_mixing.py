@@ -78,8 +78,8 @@ def show(device: str) -> None:
     coarse_of = ", ".join(layers[:crossover])
     fine_of = ", ".join(layers[crossover:])
     st.image(labelled_grid(sheet, ["", *[f"fine {j + 1}" for j in range(6)]] +
-                           sum(([f"coarse {r + 1}"] + [""] * 6 for r in range(5)), []), 7, tile_px=72),
-             output_format="PNG",
+                           sum(([f"coarse {r + 1}"] + [""] * 6 for r in range(5)), []), 7, tile_px=64),
+             output_format="PNG", width="content",
              caption=f"Top row: the sources of the fine styles ({fine_of}). Left column: the sources of the coarse "
                      f"styles ({coarse_of}). Each other cell: its row's coarse styles with its column's fine ones.")
     found = agreement(name, device, dataset.name, int(crossover), int(seed))
@@ -95,17 +95,16 @@ def show(device: str) -> None:
                    "source, even more of the picture comes from it; with k = 1, the column source begins to win.")
 
     st.subheader("What the noise inputs change")
-    n = st.columns([2, 3])
-    where = n[0].radio("Fresh noise in", list(NOISE_LAYERS), format_func=NOISE_LAYERS.get, key="sty_noise_layers",
-                       bind="query-params", horizontal=True)
+    where = st.radio("Fresh noise in", list(NOISE_LAYERS), format_func=NOISE_LAYERS.get, key="sty_noise_layers",
+                     bind="query-params", horizontal=True)
     drawn = noise_draws(name, device, int(seed), where)
     tiles = torch.cat([drawn["noiseless"][None], drawn["images"]])
     std = drawn["std"]
     std_image = (std / std.max().clamp_min(1e-6) * 2 - 1)[None, None]
-    n[1].image(labelled_grid(torch.cat([tiles, std_image]), ["no noise"] + [f"noise {k + 1}" for k in range(8)] +
-                             ["where (std)"], 10, tile_px=64), output_format="PNG",
-               caption=f"One w, eight draws of the per-pixel noise in {NOISE_LAYERS[where]}, and the same w with no "
-                       f"noise at all. Last tile: the standard deviation over the draws, per pixel (white = most "
-                       f"change; largest {float(std.max()):.3f}, mean {float(std.mean()):.3f}).")
+    st.image(labelled_grid(torch.cat([tiles, std_image]), ["no noise"] + [f"noise {k + 1}" for k in range(8)] +
+                           ["where (std)"], 10, tile_px=64), output_format="PNG",
+             caption=f"One w, eight draws of the per-pixel noise in {NOISE_LAYERS[where]}, and the same w with no "
+                     f"noise at all. Last tile: the standard deviation over the draws, per pixel (white = most "
+                     f"change; largest {float(std.max()):.3f}, mean {float(std.mean()):.3f}).")
     st.caption("The digit and its style stay; the noise moves small things: where a stroke's edge falls. That is "
                "what the noise inputs are for (StyleGAN, section 3.2): stochastic detail, kept out of the styles.")
