@@ -76,11 +76,11 @@ def main() -> int:
         print(f"{name:24} {seconds:9.3f} {base:10.3f} {seconds / base:6.1f} {q.get('classes_covered', '?'):>8} "
               f"{accuracy:>9} {q['fd']:7.2f} {q['precision']:6.3f} {q['recall']:6.3f}")
 
-    print("\nStyleGAN: class of 500 mixed pairs (sources of different classes) by crossover layer")
+    print(f"\nStyleGAN: class of {gan_lab.MIXING_PAIRS} mixed pairs (sources of different classes) by crossover layer")
     digits = load_dataset("digits")
     for k in range(1, 4):
         found = core.run("stylegan-digits", lambda m: gan_lab.mixing_agreement(
-            m.model, digits, 500, torch.Generator().manual_seed(1), k))
+            m.model, digits, gan_lab.MIXING_PAIRS, torch.Generator().manual_seed(1), k))
         print(f"  first {k} styles from the coarse source: follows coarse {found.follows_coarse:.3f}, fine "
               f"{found.follows_fine:.3f} ({found.pairs} pairs)")
 

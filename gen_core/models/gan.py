@@ -39,7 +39,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gen_core.models import gan_variants
-from gen_core.models.common import check_fields, num_downsamples
+from gen_core.models.common import check_fields
 
 DATA_KINDS = ("image", "points")
 ARCHS = ("mlp", "dcgan", "progressive", "biggan", "stylegan")
@@ -151,8 +151,8 @@ class MLPDiscriminator(nn.Module):
 
 
 def _conv_widths(c: Config) -> tuple[int, list[int], int]:
-    ups = num_downsamples(min(c.data_shape[1:]))
-    return ups, [c.width * 2 ** (ups - k) for k in range(ups + 1)], c.data_shape[1] // 2 ** ups
+    widths, side = gan_variants.widths_and_side(c)  # one rule for every convolutional GAN's channel widths
+    return len(widths) - 1, widths, side
 
 
 class ConvGenerator(nn.Module):
