@@ -44,6 +44,28 @@ PLAN = [
 ]
 
 
+def cache_memory(base: str) -> dict[tuple[str, str], int]:
+    """Streamlit's own account of what it holds, from /_stcore/metrics: bytes per (cache type, cache), for
+    st.cache_data / st.cache_resource functions, media files (pictures sent to browsers), uploaded files and
+    session state (counted in bytes when the server runs with server.enableExpensiveMemoryStats)."""
+    import re
+
+    text = urllib.request.urlopen(base + "/_stcore/metrics", timeout=60).read().decode()
+    held: dict[tuple[str, str], int] = defaultdict(int)
+    for match in re.finditer(r'cache_memory_bytes\{cache_type="([^"]*)",cache="([^"]*)"\} (\d+)', text):
+        held[(match[1], match[2].rsplit(".", 1)[-1])] += int(match[3])
+    return held
+
+
+def print_cache_memory(held: dict[tuple[str, str], int], label: str, top: int = 8) -> None:
+    by_type: dict[str, int] = defaultdict(int)
+    for (kind, _), size in held.items():
+        by_type[kind] += size
+    print(f"  Streamlit holds {label}: " + ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in sorted(by_type.items())))
+    for (kind, name), size in sorted(held.items(), key=lambda item: -item[1])[:top]:
+        print(f"    {size / 1e6:7.1f} MB  {kind} {name}")
+
+
 def rss_mb(pids: list[int]) -> float:
     """Resident memory of these processes together, in MB (from /proc)."""
     total = 0
@@ -154,15 +176,25 @@ async def visitor(url: str, pause: tuple[float, float], timings: dict, errors: l
         errors.append(f"{type(error).__name__}: {str(error)[:80]}")
 
 
-async def one_round(url: str, sessions: int, pause, seed: int, pids: list[int]) -> tuple[dict, list, float]:
-    timings, errors, peak = defaultdict(list), [], 0.0
+async def one_round(url: str, sessions: int, pause, seed: int, pids: list[int],
+                    base: str | None = None) -> tuple[dict, list, float, dict]:
+    """Timings, errors, peak memory, and (given the server's base URL) Streamlit's largest account of what it
+    held, sampled every ten seconds while the sessions were open."""
+    timings, errors, peak, held = defaultdict(list), [], 0.0, {}
     rng = random.Random(seed)
     tasks = [asyncio.create_task(visitor(url, pause, timings, errors, random.Random(rng.random())))
              for _ in range(sessions)]
+    last_sample = time.perf_counter()
     while not all(t.done() for t in tasks):
         peak = max(peak, rss_mb(pids))
+        if base and time.perf_counter() - last_sample > 10:
+            last_sample = time.perf_counter()
+            with contextlib.suppress(OSError):
+                sample = await asyncio.to_thread(cache_memory, base)
+                if sum(sample.values()) > sum(held.values()):
+                    held = sample
         await asyncio.sleep(0.5)
-    return timings, errors, peak
+    return timings, errors, peak, held
 
 
 @contextlib.contextmanager
@@ -205,6 +237,8 @@ def main(argv=None) -> int:
     low, _, high = args.pause.partition("-")
     pause = (float(low), float(high or low))
 
+    # Session state counted in bytes in /_stcore/metrics (only computed when the bench asks for it)
+    os.environ.setdefault("STREAMLIT_SERVER_ENABLE_EXPENSIVE_MEMORY_STATS", "true")
     with serving(args.replicas) as (base, pids):
         url = base.replace("http://", "ws://") + "/_stcore/stream"
         print(f"{args.sessions} sessions, pause {args.pause} s between interactions, {args.rounds} rounds")
@@ -212,7 +246,8 @@ def main(argv=None) -> int:
         for k in range(args.rounds):
             cpu_before = cpu_seconds(pids)
             started = time.perf_counter()
-            timings, errors, peak = asyncio.run(one_round(url, args.sessions, pause, k, pids))
+            timings, errors, peak, held = asyncio.run(
+                one_round(url, args.sessions, pause, k, pids, None if args.replicas else base))
             wall = time.perf_counter() - started
             cpu = cpu_seconds(pids) - cpu_before
             time.sleep(args.settle)
@@ -227,6 +262,10 @@ def main(argv=None) -> int:
             for error in sorted(set(errors))[:10]:
                 print(f"  error: {error} (x{errors.count(error)})")
             print(f"  server memory: peak {peak:.0f} MB during, {rss_mb(pids):.0f} MB {args.settle:.0f} s after")
+            if not args.replicas:
+                print_cache_memory(held, "at most, while the sessions were open")
+                with contextlib.suppress(OSError):
+                    print_cache_memory(cache_memory(base), f"{args.settle:.0f} s after")
     return 0
 
 

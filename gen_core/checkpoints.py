@@ -383,9 +383,13 @@ def load_snapshots(path: str | os.PathLike) -> dict[int, torch.Tensor]:
     return dict(sorted((int(k.split("_")[-1]), v) for k, v in raw.items()))
 
 
-def list_checkpoints() -> list[CheckpointInfo]:
+def list_checkpoints(history: bool = True) -> list[CheckpointInfo]:
     """Shipped checkpoints, then the user's own; folders that are not checkpoints are passed over, and
-    damaged ones are listed with the card {"error": ...} so they can be reported rather than hidden."""
+    damaged ones are listed with the card {"error": ...} so they can be reported rather than hidden.
+    `history=False` leaves each card's training history out (a picker needs the rest: the histories are 99% of the
+    cards' size, 8.8 MB for the shipped ones, and a server that re-read them for every page run spent its memory
+    on them: DEVELOPERS.md, "Serving many visitors")."""
+    read = read_card if history else _card_without_history
     found = []
     for source, root in (("shipped", SHIPPED_DIR), ("user", user_dir())):
         if not root.is_dir():
@@ -395,17 +399,37 @@ def list_checkpoints() -> list[CheckpointInfo]:
             if not (folder / CARD).exists():
                 continue
             try:
-                card = read_card(folder)
+                card = read(folder)
             except CheckpointError as error:
                 card = {"error": str(error)}
             found.append(CheckpointInfo(folder.name, folder, source, card))
     for folder in registered():  # saved with --out elsewhere
         try:
-            card = read_card(folder)
+            card = read(folder)
         except CheckpointError as error:
             card = {"error": str(error)}
         found.append(CheckpointInfo(folder.name, folder, "user", card))
     return found
+
+
+# folder -> ((the card file's mtime, size, inode), its card without the history): a card is parsed and checked once
+# per change, not once per listing (a listing of 48 cards parsed ~1.1 million JSON values)
+_LIGHT_CARDS: dict[Path, tuple[tuple[int, int, int], dict]] = {}
+
+
+def _card_without_history(folder: Path) -> dict:
+    """read_card(folder) less its "history", cached on the card file's stat; a copy, so callers may change it."""
+    try:
+        stat = (folder / CARD).stat()
+    except OSError:
+        return read_card(folder)  # gone or unreadable: read_card says which
+    key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    cached = _LIGHT_CARDS.get(folder)
+    if cached is None or cached[0] != key:
+        card = read_card(folder)
+        card.pop("history", None)
+        cached = _LIGHT_CARDS[folder] = (key, card)
+    return json.loads(json.dumps(cached[1]))
 
 
 def resolve(ref: str | os.PathLike) -> Path:

@@ -113,6 +113,33 @@ def test_listing_finds_shipped_and_user_checkpoints_and_flags_damage(genlab_home
         checkpoints.resolve("nope")
 
 
+def test_the_light_listing_leaves_out_histories_and_follows_changed_cards(genlab_home):
+    """Pickers list cards without their training histories (99% of the shipped cards' bytes); the rest of each card
+    is the card, a changed card file is read again, and a caller's change to a listed card stays its own."""
+    _, mine = make(checkpoints.user_dir(), name="mine")
+    card = json.loads((mine / checkpoints.CARD).read_text())
+    card["history"] = {"step": list(range(1000)), "loss": [0.5] * 1000}
+    (mine / checkpoints.CARD).write_text(json.dumps(card))
+    full = {i.name: i.card for i in checkpoints.list_checkpoints()}
+    light = {i.name: i.card for i in checkpoints.list_checkpoints(history=False)}
+    assert full.keys() == light.keys()
+    assert len(full["mine"]["history"]["step"]) == 1000 and "history" not in light["mine"]
+    assert {k: v for k, v in full["mine"].items() if k != "history"} == light["mine"]
+    shipped = sum(len(json.dumps(c)) for n, c in full.items() if n != "mine")
+    shipped_light = sum(len(json.dumps(c)) for n, c in light.items() if n != "mine")
+    assert shipped_light < shipped / 20, (shipped_light, shipped)
+
+    light["mine"]["metrics"]["test_elbo"] = 123.0  # a caller's own copy
+    again = {i.name: i.card for i in checkpoints.list_checkpoints(history=False)}
+    assert again["mine"]["metrics"]["test_elbo"] == -30.0
+    card["metrics"]["test_elbo"] = -25.0  # the card changes on disk: the listing reads it again
+    (mine / checkpoints.CARD).write_text(json.dumps(card, indent=2))
+    relisted = {i.name: i.card for i in checkpoints.list_checkpoints(history=False)}
+    assert relisted["mine"]["metrics"]["test_elbo"] == -25.0
+    (mine / checkpoints.CARD).write_text("[]")  # damaged since: listed as damaged, not from the cache
+    assert "error" in {i.name: i.card for i in checkpoints.list_checkpoints(history=False)}["mine"]
+
+
 def test_loading_never_unpickles(tmp_path):
     """A pickle in place of the weights is refused, never executed."""
     _, path = make(tmp_path)
@@ -129,3 +156,16 @@ def test_loading_never_unpickles(tmp_path):
     with pytest.raises(CheckpointError):
         checkpoints.load(path)
     assert not marker.exists()
+
+
+def test_the_pages_listing_is_light():
+    """st.cache_data unpickles a fresh copy of the listing for every page run that asks for it; with the training
+    histories that was 8.8 MB and about a million objects per run, and thirty sessions at once held 1.9 GB of
+    them (bench/load.py). The listing the pages share carries no history."""
+    import pickle
+
+    from ui.loaders import checkpoint_listing
+
+    listing = checkpoint_listing()
+    assert len(listing) >= 24 and not any("history" in entry["card"] for entry in listing)
+    assert len(pickle.dumps(listing)) < 500_000

@@ -41,9 +41,13 @@ def get_dataset(name: str) -> Dataset:
 
 @st.cache_data(ttl=30, show_spinner=False)
 def checkpoint_listing() -> list[dict]:
-    """Every checkpoint found, shipped and user's, as plain dicts (re-read at most every 30 s)."""
+    """Every checkpoint found, shipped and user's, as plain dicts (re-read at most every 30 s). The cards come
+    without their training histories: st.cache_data unpickles a fresh copy for every call, and with the histories
+    that was 8.8 MB and 1.1 million Python objects per page run, which under thirty sessions at once took the server
+    1.9 GB of small-object memory that it never gave back (bench/load.py). A page that shows a history reads it from
+    the loaded model's card."""
     return [{"name": i.name, "path": str(i.path), "source": i.source, "card": i.card}
-            for i in checkpoints.list_checkpoints()]
+            for i in checkpoints.list_checkpoints(history=False)]
 
 
 def checkpoints_of(*families: str) -> list[dict]:
