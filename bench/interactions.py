@@ -149,7 +149,7 @@ INTERACTIONS = [
     Interaction("diffusion_theater", "Diffusion Theater: forward t slider", slider_step("Timestep t")),
     Interaction("diffusion_theater", "Diffusion Theater: forward random image", click_button("Random image")),
     Interaction("diffusion_theater?diff_tab=Samplers", "Diffusion Theater: samplers, DDIM steps",
-                slider_step("DDIM steps")),
+                slider_step("DDIM / ODE steps")),
     Interaction("diffusion_theater?diff_tab=Guidance", "Diffusion Theater: guidance, class", choose("Class", ["3", "4"])),
     Interaction("diffusion_theater?diff_tab=Inpainting", "Diffusion Theater: inpainting, test image +1",
                 step_up("Test image")),

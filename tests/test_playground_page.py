@@ -9,7 +9,7 @@ PAGE = "app_pages/playground.py"
 
 
 def table(at):
-    return at.dataframe[0].value
+    return at.table[0].value
 
 
 @pytest.fixture(scope="module")
