@@ -14,6 +14,7 @@ from ui.loaders import get_dataset
 from ui import point_frames as frames
 from ui.point_figures import curves_figure, inside_figure, metrics_table, samples_figure
 from ui.notice import notice
+from ui.interrupts import rerun_waiting
 from ui.settings import global_seed
 from ui.text import plain
 
@@ -241,8 +242,9 @@ def control_row() -> None:
 @st.fragment
 def live_view():
     """The models' pictures, drawn into placeholders. While playing, a loop trains every model `speed` steps
-    and redraws, up to 10 times a second; any click (Pause, a setting) interrupts the loop with a rerun, so the
-    controls stay live. The loop stops by itself at the 'Pause at step' step."""
+    and redraws, up to 10 times a second. Between frames it returns as soon as a click (Pause, a setting) is
+    waiting, so the click's rerun comes next and the loop starts again if still playing (see ui/interrupts.py).
+    The loop stops by itself at the 'Pause at step' step."""
     if "pg_diverged" in st.session_state or "pg_rebuild" in st.session_state:
         st.rerun()  # the page builds the models and shows the message: rerun all of it (it clears both flags)
     control_row()
@@ -301,7 +303,7 @@ def live_view():
     stop_at = st.session_state.get("pg_stop_at", MAX_PLAY_STEPS)
     redraw_seconds = 0.05  # the last redraw's time, left out of the next frame's training time at 'max' speed
     waited = []  # of the last ten frames, those that waited for a training slot (other sessions held them all)
-    while st.session_state.get("pg_playing", False):
+    while st.session_state.get("pg_playing", False) and not rerun_waiting():
         started = time.perf_counter()
         steps = 0
         with P.LIVE_TRAINING.slot(timeout=P.FRAME_SECONDS) as (got, wait):
@@ -336,7 +338,16 @@ def live_view():
         time.sleep(max(0.0, P.FRAME_SECONDS - (time.perf_counter() - started)))
 
 
-live_view()
+# The live view goes into this container, drawn last: while playing, its loop holds the run, and anything the page
+# drew after it (GAN slow motion) would wait for Pause.
+live_view_box = st.container()
+
+
+def rerun_page_if_playing():
+    """Callback of a widget outside the live view: its click ends the live view's loop (ui/interrupts.py), and
+    only a rerun of the whole page starts it again."""
+    if st.session_state.get("pg_playing", False):
+        st.rerun()
 
 
 @st.fragment
@@ -347,7 +358,8 @@ def slow_motion() -> None:
     if not gans:
         return
     st.subheader("GAN slow motion")
-    if not st.toggle("One D step, then one G step, each with what it changed", key="pg_slow", bind="query-params"):
+    if not st.toggle("One D step, then one G step, each with what it changed", key="pg_slow", bind="query-params",
+                     on_change=rerun_page_if_playing):
         return
     key = next(iter(gans))
     model = gans[key]
@@ -358,12 +370,14 @@ def slow_motion() -> None:
     g_pressed = buttons[1].button("G step", key="pg_slow_g", width="stretch")
     pressed = "D" if d_pressed else "G" if g_pressed else None
     if pressed:
-        st.session_state["pg_playing"] = False
         try:
             st.session_state["pg_slow_last"] = model.half_step(pressed, extent)
         except TrainingDiverged as error:
             diverged(error)
             st.rerun()
+        if st.session_state.get("pg_playing", False):
+            st.session_state["pg_playing"] = False
+            st.rerun()  # the whole page, so the live view stops and its button says Play
     buttons[2].caption(f"{model.label}: {model.half_steps['D']} D steps and {model.half_steps['G']} G steps taken "
                        f"here, on top of {model.steps} training iterations. Each is one half of an iteration: D "
                        f"learns to tell the data (white) from G's samples (red); then G moves its samples towards "
@@ -378,4 +392,5 @@ def slow_motion() -> None:
 
 
 slow_motion()
-
+with live_view_box:
+    live_view()

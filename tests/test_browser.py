@@ -4,6 +4,7 @@ Needs `apt-get install -y chromium chromium-driver` (CI's .ci/run does it) and n
 Skipped on a developer machine without Chromium; fails in CI (CI=true), where it must run.
 """
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -279,6 +280,33 @@ def test_a_click_on_the_playground_canvas_adds_a_blob(server, browser):
     page.mouse.click(*marker)
     added = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="30 points.")
     added.first.wait_for(timeout=30_000)
+
+
+def test_pause_stops_the_playground_while_it_plays(server, browser):
+    """Play trains live; Pause stops it within a frame, and GAN slow motion answers while playing. (The play loop
+    runs inside a fragment, which Streamlit lets no click interrupt: ui/interrupts.py. Before it, Pause waited for
+    'Pause at step'.)"""
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    page.goto(f"{server}/playground?pg_families=GAN")
+    play = page.get_by_role("button", name="Play", exact=True)
+    play.wait_for(timeout=90_000)
+    settle(page)
+    steps = page.locator('[data-testid="stTable"] tbody tr td').nth(0)  # the GAN row's step
+    play.click()
+    page.get_by_text(re.compile(r"Playing: [0-9.]+ frames a second")).wait_for(timeout=30_000)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    play.wait_for(timeout=10_000)
+    paused_at = int(steps.inner_text().replace(",", ""))
+    assert paused_at > 0
+    time.sleep(1.5)
+    assert int(steps.inner_text().replace(",", "")) == paused_at  # no training after Pause
+    play.click()
+    page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=10_000)
+    page.locator('[data-testid="stCheckbox"]', has_text="One D step").locator("label").click()
+    page.get_by_role("button", name="D step", exact=True).click(timeout=10_000)
+    play.wait_for(timeout=10_000)  # a D step pauses playing
+    page.get_by_text("the last D step").wait_for(timeout=10_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
 
 
 def shot(page, name: str) -> None:
