@@ -397,7 +397,7 @@ def test_the_playground_page_says_so_and_starts_again(monkeypatch):
     at.button(key="pg_step").click().run()
     assert not at.exception
     assert any("Flow (RealNVP) diverged at step 1" in shown(e.value) and "start again" in e.value for e in at.error)
-    assert (at.dataframe[0].value["step"] == 0).all()  # every model afresh, none drawn from NaN
+    assert (at.table[0].value["step"] == 0).all()  # every model afresh, none drawn from NaN
 
 
 # --- 5. python -m gen_core.sample ---------------------------------------------------------------------------------
