@@ -171,6 +171,24 @@ def test_classifier_free_guidance_extrapolates_from_unconditional_to_conditional
     assert torch.equal(model.predict_eps(x, t, y, guidance=3.0), torch.full((3, 1), 3.0))
     assert torch.equal(model.predict_eps(x, t, y, guidance=0.0), torch.zeros(3, 1))
     assert torch.equal(model.predict_eps(x, t, None), torch.zeros(3, 1))
+    # one scale per sample: the Guidance tab samples every scale in one batch
+    assert torch.equal(model.predict_eps(x, t, y, guidance=torch.tensor([0.0, 1.0, 3.0])),
+                       torch.tensor([[0.0], [1.0], [3.0]]))
+
+
+def test_the_guidance_grid_in_one_batch_matches_one_run_per_scale():
+    from gen_core import diffusion_lab as lab
+    from gen_core.core import InferenceCore
+    from gen_core.data import load_card_dataset
+    core, scales = InferenceCore("cpu"), (0.0, 1.0, 3.0)
+    grid = lab.guidance_grid(core, "ddpm-digits", load_card_dataset("digits"), 7, scales, 4, 5, 10)
+    model = core.load("ddpm-digits").model
+    x_T = D.initial_noise(model, 4, torch.Generator().manual_seed(5))
+    for row, scale in zip(grid["x"], scales):
+        alone = D.run_to_end(D.reverse(model, x_T, sampler="ddim", steps=10, labels=torch.full((4,), 7),
+                                       guidance=scale))
+        assert torch.allclose(row, alone.float(), atol=1e-5)
+    assert grid["x"].shape == (3, 4, *x_T.shape[1:])
 
 
 def test_denoising_field_points_towards_the_data():

@@ -246,9 +246,10 @@ class Diffusion(nn.Module):
         return net(x, t, labels)
 
     def predict_eps(self, x: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None = None,
-                    guidance: float = 1.0, net: nn.Module | None = None) -> torch.Tensor:
-        """eps_theta(x_t, t, y) with classifier-free guidance of scale `guidance` (module docstring).
-        Unconditional models and labels=None ignore guidance."""
+                    guidance: float | torch.Tensor = 1.0, net: nn.Module | None = None) -> torch.Tensor:
+        """eps_theta(x_t, t, y) with classifier-free guidance of scale `guidance` (module docstring): one number,
+        or one per sample (a tensor of len(x): several scales in one batch). Unconditional models and labels=None
+        ignore guidance."""
         net = net or self.ema
         if not self.config.num_classes:
             return self.call(net, x, t)
@@ -256,7 +257,9 @@ class Diffusion(nn.Module):
         if labels is None:
             return self.call(net, x, t, null)
         labels = labels.to(x.device)
-        if guidance == 1.0:
+        if torch.is_tensor(guidance):
+            guidance = guidance.to(x.device, x.dtype).view(-1, *[1] * (x.dim() - 1))
+        elif guidance == 1.0:
             return self.call(net, x, t, labels)
         both = self.call(net, torch.cat([x, x]), torch.cat([t, t]), torch.cat([labels, null]))  # one batched forward
         conditional, unconditional = both.chunk(2)
