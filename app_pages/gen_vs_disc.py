@@ -393,9 +393,18 @@ def outlier_section(data_key):
 data_key = (data_name, dim, separation, correlation)
 sections = [boundaries_section, curves_section, missing_section, irrelevant_section, generation_section,
             outlier_section]
+
+
+@st.fragment
+def experiment(section, data_key):
+    """One tab's controls and pictures: a control reruns this section only, not the page above it (the outline
+    table's two dozen elements and the data controls)."""
+    with st.spinner("Fitting the models..."):
+        section(data_key)
+
+
 for label, tab, section in zip(TABS, tabs, sections):
     with tab:
         if tab.open:
             notice("gvd", label)
-            with st.spinner("Fitting the models..."):
-                section(data_key)
+            experiment(section, data_key)
