@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -48,8 +49,6 @@ def cache_memory(base: str) -> dict[tuple[str, str], int]:
     """Streamlit's own account of what it holds, from /_stcore/metrics: bytes per (cache type, cache), for
     st.cache_data / st.cache_resource functions, media files (pictures sent to browsers), uploaded files and
     session state (counted in bytes when the server runs with server.enableExpensiveMemoryStats)."""
-    import re
-
     text = urllib.request.urlopen(base + "/_stcore/metrics", timeout=60).read().decode()
     held: dict[tuple[str, str], int] = defaultdict(int)
     for match in re.finditer(r'cache_memory_bytes\{cache_type="([^"]*)",cache="([^"]*)"\} (\d+)', text):

@@ -23,6 +23,7 @@ so a damaged checkpoint is listed as damaged, with its reason, instead of breaki
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import functools
 import hashlib
@@ -429,7 +430,7 @@ def _card_without_history(folder: Path) -> dict:
         card = read_card(folder)
         card.pop("history", None)
         cached = _LIGHT_CARDS[folder] = (key, card)
-    return json.loads(json.dumps(cached[1]))
+    return copy.deepcopy(cached[1])
 
 
 def resolve(ref: str | os.PathLike) -> Path:
