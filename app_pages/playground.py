@@ -261,7 +261,8 @@ def live_view():
                "uniform) in nats (0 is perfect, log K is one mode); **precision / recall**: k-NN (k = 5) manifold "
                "overlap with held-out points. Mode metrics need a toy with known modes (ring8, grid25). Curves: "
                "the losses (while playing, each scaled to its own range: D's in the model's colour, G's grey) and, "
-               "in black, the high-quality share from 0 to 1. Pause and turn on interactive charts to hover, zoom and "
+               "in black, the high-quality share from 0 to 1. While playing, the table and the curves refresh three "
+               "times a second, the samples at every frame. Pause and turn on interactive charts to hover, zoom and "
                "read the axes.")
     curves_slot = st.empty()
     inside = st.radio("Look inside", list(models), horizontal=True, key="pg_inside", bind="query-params",
@@ -279,18 +280,21 @@ def live_view():
 
     diffusion_t = st.session_state.get("pg_diff_t", 50)
 
-    def draw(live: bool):
+    def draw(live: bool, metrics: bool = True):
         """Pillow images while playing (a changed Plotly chart remounts and blinks, see ui/point_frames.py) and
-        when paused, unless interactive charts are on: then the same pictures as Plotly figures."""
+        when paused, unless interactive charts are on: then the same pictures as Plotly figures. `metrics`: also
+        measure the samples and redraw the table and the curves (while playing, every METRICS_SECONDS)."""
         samples = {f: m.view_samples() for f, m in models.items()}
-        found = {f: m.record_metrics(samples[f]) for f, m in models.items()}
-        # A static table: st.dataframe's grid is a separate script the browser loads and starts on the page's first
-        # view, and it held the pictures back with it (first load 2.2 s against 1.9 s; bench/interactions.py)
-        table_slot.table(metrics_table(models, found))
+        if metrics:
+            found = {f: m.record_metrics(samples[f]) for f, m in models.items()}
+            # A static table: st.dataframe's grid is a separate script the browser loads and starts on the page's
+            # first view, and it held the pictures back (first load 2.2 s against 1.9 s; bench/interactions.py)
+            table_slot.table(metrics_table(models, found))
         view = P.inside_view(looked_at, real, extent, diffusion_t)  # computed once, whichever draws it
         if live:
             samples_slot.image(frames.samples_frame(models, samples, real, extent))
-            curves_slot.image(frames.curves_frame(models))
+            if metrics:
+                curves_slot.image(frames.curves_frame(models))
             inside_slot.image(frames.inside_frame(view, real, samples, extent))
             return
         plot = dict(config={"displayModeBar": False})
@@ -302,6 +306,7 @@ def live_view():
     speed = st.session_state.get("pg_speed", MAX_SPEED)
     stop_at = st.session_state.get("pg_stop_at", MAX_PLAY_STEPS)
     redraw_seconds = 0.05  # the last redraw's time, left out of the next frame's training time at 'max' speed
+    measured = time.perf_counter()  # the metrics were just drawn above
     waited = []  # of the last ten frames, those that waited for a training slot (other sessions held them all)
     while st.session_state.get("pg_playing", False) and not rerun_waiting():
         started = time.perf_counter()
@@ -319,7 +324,9 @@ def live_view():
                 st.rerun()  # the whole page: the button says Play again and the message shows
         waited = (waited + [not got or wait > 0.01])[-10:]
         drawing = time.perf_counter()
-        draw(live=True)
+        measure = drawing - measured >= P.METRICS_SECONDS
+        draw(live=True, metrics=measure)
+        measured = drawing if measure else measured
         redraw_seconds = time.perf_counter() - drawing
         frame_times.append((time.perf_counter() - started, steps))
         recent = frame_times[-10:]

@@ -41,6 +41,10 @@ FAMILY_LABELS = {"gan": "GAN", "vae": "VAE", "ddpm": "Diffusion", "flow": "Flow 
 # 10 frames a second while playing (GAN Lab's feel), with room for the loop's own overhead; views too slow for
 # that fall back gracefully (see training_seconds)
 FRAME_SECONDS = 0.09
+# While playing, the metrics (k-NN precision / recall, the mode histogram), their table and the loss curves are
+# refreshed at most this often: the samples and the look-inside view move at every frame, and the numbers read just
+# as well three times a second, at a third of their cost (the training gets the time).
+METRICS_SECONDS = 0.3
 VIEW_SAMPLES = 500  # per model and frame: enough for the metrics, cheap enough for 10 frames a second
 DRAWN_MIN_POINTS = 20
 METRIC_REAL_POINTS = 1000  # held-out points the live precision / recall compare with
@@ -292,21 +296,23 @@ def training_seconds(redraw_seconds: float) -> float:
 
 
 def train_for(models, seconds: float, stop_at: int | None = None, chunk: int = 5) -> int:
-    """Train every model in turns of `chunk` steps until `seconds` have passed (one turn at least) or the models
-    reach step `stop_at`; returns the steps each model took. The page's 'max' speed: the frame's time left after
-    a redraw goes to training, so the models keep in step with each other and the view still redraws on time."""
+    """Train every model `chunk` steps, then, while time is left, as many more steps as fit in what is left of
+    `seconds` at the pace measured so far, until the models reach step `stop_at`; returns the steps each model
+    took (one turn at least). The page's 'max' speed: the frame's time left after a redraw goes to training, so
+    the models keep in step with each other and the view still redraws on time. (Turns of a fixed 5 steps left a
+    turn's worth of each frame unused: up to a third of it at 10 frames a second.)"""
     models = list(models)
-    started, taken, turns = time.perf_counter(), 0, 0
+    started, taken, steps = time.perf_counter(), 0, chunk
     while True:
-        steps = chunk if stop_at is None else min(chunk, stop_at - min(m.steps for m in models))
+        if stop_at is not None:
+            steps = min(steps, stop_at - min(m.steps for m in models))
         if steps <= 0:
             return taken
         for model in models:
             model.train(steps)
-        taken, turns = taken + steps, turns + 1
+        taken += steps
         elapsed = time.perf_counter() - started
-        if elapsed + elapsed / turns > seconds:  # another turn would overrun the frame
-            return taken
+        steps = int((seconds - elapsed) / (elapsed / taken))  # the steps the time left holds; <= 0: none
 
 
 # --- views ----------------------------------------------------------------------------------------------------
@@ -330,6 +336,11 @@ def latent_lines(count: int = 11, limit: float = 2.5, resolution: int = 60, dim:
             z[:, 0], z[:, 1] = (torch.tensor(along), v) if horizontal else (v, torch.tensor(along))
             lines.append(z.float())
     return lines
+
+
+def split_like(points: np.ndarray, lines: list[torch.Tensor]) -> list[np.ndarray]:
+    """Rows of one batched pass over the concatenated `lines`, cut back into one array per line."""
+    return np.split(points, np.cumsum([len(line) for line in lines])[:-1])
 
 
 @torch.no_grad()
@@ -359,21 +370,23 @@ def generator_arrows(model, z: torch.Tensor) -> dict:
 @torch.no_grad()
 def generator_grid(model, count: int = 11) -> list[np.ndarray]:
     """The image under G of a grid of z (first two coordinates; the rest 0): one (resolution, 2) line each."""
-    return [model.generate(z).numpy() for z in latent_lines(count, dim=model.config.z_dim)]
+    lines = latent_lines(count, dim=model.config.z_dim)
+    return split_like(model.generate(torch.cat(lines)).numpy(), lines)  # one batch: the view is redrawn 10x/s
 
 
 @torch.no_grad()
 def vae_decoder_grid(model, count: int = 11) -> list[np.ndarray]:
     """The decoder's mean mu(z) over a grid of z: the curve the VAE's samples scatter around."""
-    return [model.decode(z).numpy() for z in latent_lines(count, dim=model.config.latent_dim)]
+    lines = latent_lines(count, dim=model.config.latent_dim)
+    return split_like(model.decode(torch.cat(lines)).numpy(), lines)
 
 
 @torch.no_grad()
 def flow_layers(model, count: int = 11) -> list[list[np.ndarray]]:
     """A grid of z carried through the flow: for each stage (0 = the Gaussian, then after each coupling layer)
     the grid's lines (resolution, 2) in data units."""
-    stages = [model.trajectory(z) for z in latent_lines(count, limit=2.5)]
-    return [[stage[k].numpy() for stage in stages] for k in range(len(stages[0]))]
+    lines = latent_lines(count, limit=2.5)
+    return [split_like(stage.numpy(), lines) for stage in model.trajectory(torch.cat(lines))]
 
 
 def energy_map(model, extent, resolution: int = 60) -> dict:

@@ -262,6 +262,24 @@ def test_a_slow_redraw_still_leaves_half_of_each_frame_to_training():
     assert P.training_seconds(0.4) == pytest.approx(0.4)  # slow view: as long as the redraw
 
 
+def test_train_for_fills_the_time_it_is_given_at_the_pace_it_measures(monkeypatch):
+    """On a clock where a step of a model takes 4 ms, two models and 0.1 s hold 12 steps each (12 x 2 x 4 ms =
+    96 ms; a 13th would overrun): the first turn of 5 measures the pace, the second takes the 7 that still fit."""
+    clock = [0.0]
+    monkeypatch.setattr(P.time, "perf_counter", lambda: clock[0])
+
+    class Model:
+        steps = 0
+
+        def train(self, steps):
+            self.steps += steps
+            clock[0] += 0.004 * steps
+
+    models = [Model(), Model()]
+    assert P.train_for(models, 0.1, chunk=5) == 12 and [m.steps for m in models] == [12, 12]
+    assert P.train_for(models, 0.1, stop_at=20, chunk=5) == 8  # the pause step comes first
+
+
 def test_train_for_keeps_models_in_step_and_stops_at_the_pause_step():
     ring = load_dataset("ring8")
     models = [P.LiveModel.from_preset("GAN: vanilla", ring), P.LiveModel.from_preset("Flow (RealNVP)", ring)]
@@ -294,3 +312,25 @@ def test_live_training_slots_make_sessions_take_turns():
     with slots.slot(timeout=0.05) as (got, waited):
         assert got and waited < 0.05 and slots.training == 1
     assert slots.training == 0
+
+
+def test_panel_rasterises_lines_and_dots_where_the_plane_puts_them():
+    """Known answers on a 101-pixel panel of [0, 1]^2: a horizontal line at y = 0.5 fills row 50 edge to edge, a
+    segment from inside to a point a billion units away is cut at the edge (and costs no more than the plot), NaN
+    gaps separate polylines, and a dot lands on its pixel and the brush around it."""
+    from ui.point_frames import Panel
+    red, blue = (255, 0, 0), (0, 0, 255)
+    panel = Panel((0.0, 1.0, 0.0, 1.0), size=101)
+    panel.lines(np.array([0.0, 1.0]), np.array([0.5, 0.5]), red)
+    assert (panel.pixels[50] == red).all() and (panel.pixels[49] == 255).all() and (panel.pixels[51] == 255).all()
+    panel = Panel((0.0, 1.0, 0.0, 1.0), size=101)
+    panel.lines(np.array([0.5, 1e9]), np.array([0.0, 0.0]), blue)  # along the bottom row, far off to the right
+    assert (panel.pixels[100, 50:] == blue).all() and (panel.pixels[100, :50] == 255).all()
+    panel = Panel((0.0, 1.0, 0.0, 1.0), size=101)
+    panel.lines(np.array([0.0, 0.2, np.nan, 0.8, 1.0]), np.array([0.0, 0.0, np.nan, 0.0, 0.0]), red)
+    assert (panel.pixels[100, :21] == red).all() and (panel.pixels[100, 21:80] == 255).all()
+    assert (panel.pixels[100, 80:] == red).all()
+    panel = Panel((0.0, 1.0, 0.0, 1.0), size=101)
+    panel.dots(np.array([[0.3, 0.7], [5.0, 5.0], [np.nan, 0.1]]), blue, radius=2)  # one inside, two not drawn
+    painted = np.argwhere((panel.pixels == blue).all(-1))
+    assert sorted(map(tuple, painted)) == [(v, u) for v in range(29, 33) for u in range(29, 33)]

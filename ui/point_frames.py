@@ -7,6 +7,8 @@ models are paused the page shows the interactive Plotly figures of `ui.point_fig
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
@@ -27,7 +29,9 @@ VIRIDIS = np.array([(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (
 ENERGY = np.array([(8, 48, 107), (66, 146, 198), (198, 219, 239), (247, 251, 255)], float)
 
 
+@functools.lru_cache(maxsize=8)
 def font(size: int = 13):
+    """Pillow's bundled font at `size` px, loaded once (loading it decodes the font file: 0.1 ms a title)."""
     return ImageFont.load_default(size=size)
 
 
@@ -50,15 +54,41 @@ def colour_map(values: np.ndarray, anchors: np.ndarray, low: float, high: float)
     return rgb.astype(np.uint8)
 
 
+def clip_segments(a: np.ndarray, b: np.ndarray, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
+    """Segments a -> b (N, 2) cut to the square [low, high]^2 (Liang-Barsky: the part of a + s (b - a), s in
+    [0, 1], inside all four edges), dropping those wholly outside. A sample diverging to 1e6 would otherwise be
+    rasterised pixel by pixel up to a million pixels away."""
+    d = b - a
+    s0, s1 = np.zeros(len(a)), np.ones(len(a))
+    for axis in (0, 1):
+        for p, q in ((-d[:, axis], a[:, axis] - low), (d[:, axis], high - a[:, axis])):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = q / p
+            entering, leaving = p < 0, p > 0
+            s0 = np.where(entering, np.maximum(s0, r), s0)
+            s1 = np.where(leaving, np.minimum(s1, r), s1)
+            s1 = np.where((p == 0) & (q < 0), -1.0, s1)  # parallel to this edge and outside it
+    keep = s0 <= s1
+    a, d, s0, s1 = a[keep], d[keep], s0[keep, None], s1[keep, None]
+    return a + s0 * d, a + s1 * d
+
+
 class Panel:
     """A square plot of the plane `extent` (x0, x1, y0, y1) with a title strip on top. Drawing happens on the
-    plot alone, so whatever leaves the extent is clipped at its edge."""
+    plot alone, so whatever leaves the extent is clipped at its edge.
+
+    Dots and lines are rasterised with NumPy into the plot's pixel array, all points of a call at once: the
+    Playground redraws these panels ten times a second while it trains, and Pillow's draw calls (one per
+    polyline, with a Python tuple per point) took most of a frame's drawing time."""
 
     def __init__(self, extent, size: int = 250, title: str = "", font_px: int | None = None):
         self.extent, self.size, self.title = extent, size, title
         self.font_px = font_px or label_px()  # 13 px, or 22 in projector mode
-        self.plot = Image.new("RGB", (size, size), "white")
-        self.draw = ImageDraw.Draw(self.plot)
+        self.pixels = np.full((size, size, 3), 255, np.uint8)  # rows top to bottom, as on screen
+
+    @property
+    def plot(self) -> Image.Image:
+        return Image.fromarray(self.pixels)
 
     @property
     def image(self) -> Image.Image:
@@ -85,25 +115,40 @@ class Panel:
 
     def picture(self, rgb: np.ndarray):
         """An (R, R, 3) uint8 picture of the extent as the background, rows along y (first row = lowest y)."""
-        self.plot.paste(Image.fromarray(np.ascontiguousarray(rgb[::-1])).resize((self.size, self.size),
-                                                                                Image.BILINEAR), (0, 0))
+        background = Image.fromarray(np.ascontiguousarray(rgb[::-1])).resize((self.size, self.size), Image.BILINEAR)
+        self.pixels[:] = np.asarray(background.convert("RGB"))
+
+    def paint(self, u: np.ndarray, v: np.ndarray, colour, brush: int = 1):
+        """Pixels (u, v) (rounded to whole pixels) and the brush x brush square below-right of each, in `colour`;
+        whatever falls outside the plot is left out."""
+        u, v = np.rint(u).astype(np.int64), np.rint(v).astype(np.int64)
+        for du in range(brush):
+            for dv in range(brush):
+                uu, vv = u + du, v + dv
+                inside = (uu >= 0) & (uu < self.size) & (vv >= 0) & (vv < self.size)
+                self.pixels[vv[inside], uu[inside]] = colour
 
     def dots(self, xy: np.ndarray, colour, radius: int = 1):
-        """Square dots of side 2 * radius: one C call per offset, not one per point."""
+        """Square dots of side 2 * radius around each point."""
         px = self.to_px(xy)
-        px = px[np.isfinite(px).all(1)].round().astype(int)
-        for du in range(-radius + 1, radius + 1):
-            for dv in range(-radius + 1, radius + 1):
-                self.draw.point([tuple(p) for p in (px + (du, dv)).tolist()], fill=colour)
+        px = px[np.isfinite(px).all(1)]
+        px = px[(np.abs(px) < 4 * self.size).all(1)]  # far outside: not drawn, and no overflow when rounding
+        self.paint(px[:, 0] - radius + 1, px[:, 1] - radius + 1, colour, brush=2 * radius)
 
     def lines(self, xs: np.ndarray, ys: np.ndarray, colour, width: int = 1):
-        """Polylines given as coordinates with NaN gaps between them (as `ui.point_figures.joined` makes)."""
-        px = self.to_px(np.stack([xs, ys], 1))
-        breaks = ~np.isfinite(px).all(1)
-        for part in np.split(px, np.flatnonzero(breaks)):
-            part = part[np.isfinite(part).all(1)]
-            if len(part) >= 2:
-                self.draw.line([tuple(p) for p in part.tolist()], fill=colour, width=width)
+        """Polylines given as coordinates with NaN gaps between them (as `ui.point_figures.joined` makes), one
+        pixel per step along the longer axis of each segment (as a Bresenham line)."""
+        px = self.to_px(np.stack([np.asarray(xs, float), np.asarray(ys, float)], 1))
+        joins = np.isfinite(px[:-1]).all(1) & np.isfinite(px[1:]).all(1)  # consecutive points of one polyline
+        a, b = clip_segments(px[:-1][joins], px[1:][joins], -1.0, float(self.size))
+        if not len(a):
+            return
+        steps = np.ceil(np.abs(b - a).max(1)).astype(np.int64)  # at most ~1.4 x size + 2 each, after clipping
+        segment = np.repeat(np.arange(len(a)), steps + 1)
+        starts = np.cumsum(steps + 1) - (steps + 1)
+        s = (np.arange(len(segment)) - starts[segment]) / np.maximum(steps[segment], 1)
+        points = a[segment] + s[:, None] * (b - a)[segment]
+        self.paint(points[:, 0] - (width - 1) / 2, points[:, 1] - (width - 1) / 2, colour, brush=width)
 
 
 def side_by_side(panels: list[Panel], gap: int = 8, columns: int | None = None) -> Image.Image:
