@@ -11,7 +11,7 @@ from gen_core import classifier_lab as lab
 from gen_core import classifiers
 from gen_core.data import dataset_names
 from gen_core.data.toys import TOYS
-from ui.images import show_grid
+from ui.images import fast_png, show_grid
 from ui.point_frames import Panel, side_by_side
 from ui.notice import notice
 from ui.settings import global_seed
@@ -158,7 +158,7 @@ def boundaries_section(data_key):
             panel.dots(points, (0, 0, 0), radius=3)  # a dark rim, so points read on their own class's colour
             panel.dots(points, tuple(int(v) for v in COLOURS[int(k) % len(COLOURS)]), radius=2)
         panels.append(panel)
-    st.image(side_by_side(panels, gap=12, columns=min(3, len(panels))), output_format="PNG",
+    st.image(fast_png(side_by_side(panels, gap=12, columns=min(3, len(panels)))),
              caption=" · ".join(f"{n}: test acc {result['models'][n]['accuracy']:.1%}" for n in names))
     st.caption(f"Colour: p(y | x), faded where the model is unsure; dots: the {len(result['y'])} training points. "
                f"Computed in {seconds:.2f} s (cached after). Generative models draw boundaries where their class "

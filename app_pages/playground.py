@@ -12,6 +12,7 @@ from gen_core.data.toys import TOYS
 from gen_core.errors import GenLabError, TrainingDiverged
 from ui.loaders import get_dataset
 from ui import point_frames as frames
+from ui.images import inline_jpeg
 from ui.point_figures import curves_figure, inside_figure, metrics_table, samples_figure
 from ui.notice import notice
 from ui.interrupts import rerun_waiting
@@ -291,11 +292,11 @@ def live_view():
             # first view, and it held the pictures back (first load 2.2 s against 1.9 s; bench/interactions.py)
             table_slot.table(metrics_table(models, found))
         view = P.inside_view(looked_at, real, extent, diffusion_t)  # computed once, whichever draws it
-        if live:
-            samples_slot.image(frames.samples_frame(models, samples, real, extent))
+        if live:  # inline pictures: no media file and no HTTP request per frame (ui/images.py)
+            samples_slot.image(inline_jpeg(frames.samples_frame(models, samples, real, extent)))
             if metrics:
-                curves_slot.image(frames.curves_frame(models))
-            inside_slot.image(frames.inside_frame(view, real, samples, extent))
+                curves_slot.image(inline_jpeg(frames.curves_frame(models)))
+            inside_slot.image(inline_jpeg(frames.inside_frame(view, real, samples, extent)))
             return
         plot = dict(config={"displayModeBar": False})
         samples_slot.plotly_chart(samples_figure(models, samples, real, extent), **plot)

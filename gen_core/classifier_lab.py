@@ -12,6 +12,7 @@ Everything is NumPy in, NumPy out, seeded, and cheap enough to run on first view
 from __future__ import annotations
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -28,6 +29,18 @@ def quiet_fit(model, X, y):
         warnings.simplefilter("ignore", UserWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         return model.fit(X, y)
+
+
+# Two threads for predicting over a grid, shared by every caller in the process (so bounded however many sessions ask)
+_GRID_THREADS = ThreadPoolExecutor(2, thread_name_prefix="genlab-grid")
+
+
+def predict_proba_in_parts(model, X: np.ndarray, parts: int = 2) -> np.ndarray:
+    """model.predict_proba(X), X cut in `parts` row blocks predicted on two threads. scikit-learn's SVM predicts in
+    libsvm with the GIL released, so the RBF SVM's p(y | x) over the page's 70 x 70 grid takes about half the time
+    on two cores (0.17-0.24 -> 0.095 s on the 10-class digits); rows are independent, so the result is the same."""
+    blocks = np.array_split(X, parts)
+    return np.concatenate(list(_GRID_THREADS.map(model.predict_proba, blocks)))
 
 
 def subsample(y: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -67,7 +80,7 @@ def decision_surfaces(names, X_train, y_train, X_test, y_test, n_train: int, see
         except ValueError as error:  # e.g. QDA with one point in a class: its covariance is undefined
             out["models"][name] = {"error": f"{name} cannot be fitted on these {len(ys)} points: {error}"}
             continue
-        proba = model.predict_proba(grid).T.reshape(-1, resolution, resolution)
+        proba = predict_proba_in_parts(model, grid).T.reshape(-1, resolution, resolution)
         out["models"][name] = {"proba": proba, "accuracy": float((model.predict(X_test) == y_test).mean())}
     return out
 

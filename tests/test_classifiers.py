@@ -106,6 +106,20 @@ def test_experiments_shapes_and_the_missing_data_story():
     assert out["QDA"]["auroc"] > 0.95 and out["QDA"]["auroc"] > out["Logistic regression"]["auroc"]
 
 
+def test_decision_surfaces_predict_the_grid_in_parts_with_the_same_answer(blobs):
+    """The grid is predicted in two blocks on two threads: the same p(y | x) as one call, a distribution per grid
+    point, and the fitted models' test accuracy on well separated blobs."""
+    Xtr, ytr, Xte, yte = blobs
+    out = lab.decision_surfaces(("QDA", "RBF SVM"), Xtr, ytr, Xte, yte, n_train=150, seed=0, resolution=30)
+    for name in ("QDA", "RBF SVM"):
+        proba = out["models"][name]["proba"]
+        assert proba.shape == (3, 30, 30) and np.allclose(proba.sum(0), 1)
+        assert out["models"][name]["accuracy"] > 0.9
+    svm = lab.quiet_fit(classifiers.make("RBF SVM", 0), Xtr, ytr)
+    grid = np.random.default_rng(1).uniform(-2, 5, (1001, 2))  # an odd count: blocks of unequal length
+    assert np.array_equal(lab.predict_proba_in_parts(svm, grid, parts=3), svm.predict_proba(grid))
+
+
 def test_hide_hides_the_asked_share_per_row():
     X = lab.hide(np.zeros((5, 10)), 0.3, np.random.default_rng(0))
     assert (np.isnan(X).sum(1) == 3).all()

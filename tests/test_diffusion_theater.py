@@ -130,6 +130,9 @@ def test_inpainting_section_fills_the_hidden_part(theater):
     assert first and "top half hidden" in first[0]
     run(theater.selectbox(key="diff_inp_mask").set_value("left half"))
     assert any("left half hidden" in c for c in captions(theater))
+    before = image_urls(theater)
+    run(theater.select_slider(key="diff_inp_steps").set_value(25))  # another run of the sampler: other fills
+    assert image_urls(theater) != before
 
 
 def test_two_d_section_draws_trajectories_and_field(theater):
