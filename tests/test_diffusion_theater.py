@@ -121,6 +121,9 @@ def test_guidance_section_shows_a_row_per_scale(theater):
     before = image_urls(theater)
     run(theater.selectbox(key="diff_guide_label").set_value("7"))
     assert image_urls(theater) != before
+    before = image_urls(theater)
+    run(theater.select_slider(key="diff_guide_steps").set_value(10))  # a shorter run of the sampler: other samples
+    assert image_urls(theater) != before
 
 
 def test_inpainting_section_fills_the_hidden_part(theater):

@@ -13,6 +13,11 @@ from ui.images import labelled_grid
 from ui.settings import global_seed
 
 SCALES = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0]
+# DDIM steps per sample. 25 by default: on the digits the classifier recognises the class as often as at 50 steps at
+# every scale (10 classes x 5 scales x 8 samples) and the rows look alike, in half the time (0.34 -> 0.18 s a class
+# on a 2-core CPU)
+STEP_CHOICES = [10, 25, 50, 100]
+DEFAULT_STEPS = 25
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -32,18 +37,20 @@ def show(theater: Theater) -> None:
                 r"(\epsilon(x_t,t,y) - \epsilon(x_t,t,\varnothing))$: $s=0$ ignores the class, $s=1$ is the plain "
                 r"conditional model, $s>1$ pushes past it. Same noise in every column.")
     names = theater.class_names
-    c = st.columns([1, 2, 1, 1])
+    c = st.columns([1, 2, 1, 1, 1])
     label_name = c[0].selectbox("Class", names, index=min(3, len(names) - 1), key="diff_guide_label", bind="query-params")
     scales = c[1].multiselect("Scales", SCALES, [0.0, 1.0, 2.0, 3.0, 5.0], key="diff_guide_scales", bind="query-params")
     n = c[2].select_slider("Samples per scale", [4, 8, 12], 8, key="diff_guide_n", bind="query-params")
-    seed = c[3].number_input("Seed", 0, 2**31 - 1, global_seed(), key="diff_guide_seed", bind="query-params")
+    steps = c[3].select_slider("DDIM steps", STEP_CHOICES, DEFAULT_STEPS, key="diff_guide_steps", bind="query-params",
+                               help="reverse steps per sample (deterministic DDIM): the time grows with them")
+    seed = c[4].number_input("Seed", 0, 2**31 - 1, global_seed(), key="diff_guide_seed", bind="query-params")
     if not scales:
         st.info("Choose at least one scale.")
         return
     scales = tuple(sorted(scales))
     with st.spinner("Sampling at each guidance scale..."):
         result = guidance_grid(theater.name, theater.device, theater.dataset_name, names.index(label_name), scales,
-                               n, seed, 50)
+                               n, seed, steps)
     tiles = result["x"].flatten(0, 1)
     st.image(labelled_grid(tiles, [""] * len(tiles), n, tile_px=56, row_labels=[f"s = {s:g}" for s in scales]),
              output_format="PNG")
