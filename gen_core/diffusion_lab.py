@@ -122,6 +122,11 @@ def forward_seconds(core: InferenceCore, name: str, n: int) -> float:
 
 # --- Guidance --------------------------------------------------------------------------------------------------
 
+# The Guidance tab's DDIM steps by default (and what the lesson measures): on the digits the class is recognised as
+# often as at 50 steps at every scale (10 classes x 5 scales x 8 samples), in half the time (0.34 -> 0.18 s a class)
+GUIDANCE_STEPS = 25
+
+
 def guidance_grid(core: InferenceCore, name: str, dataset, label: int, scales: tuple[float, ...], n: int, seed: int,
                   steps: int) -> dict:
     """n samples of one class at each guidance scale s, all from the same noise (DDIM, eta = 0), with

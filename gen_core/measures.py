@@ -65,9 +65,10 @@ def signal_kept(T: int, t: int) -> dict:
 
 def guided_hits(core: InferenceCore, name: str, label: int, scale: float, n: int = 8, seed: int = 0) -> dict:
     """The share of n class-`label` samples at guidance scale `scale` that a classifier trained on real data
-    recognises as that class (DDIM, 50 steps, as the Guidance tab draws them)."""
+    recognises as that class (DDIM, GUIDANCE_STEPS steps, as the Guidance tab draws them by default)."""
     dataset = load_card_dataset(core.load(name).card["dataset"]["name"])
-    found = diffusion_lab.guidance_grid(core, name, dataset, label, (scale,), n, seed, 50)
+    found = diffusion_lab.guidance_grid(core, name, dataset, label, (scale,), n, seed,
+                                       diffusion_lab.GUIDANCE_STEPS)
     hits = float(found["hits"][0])
     return {"value": round(hits * n), "of": n, "text": f"{round(hits * n)} of {n} samples read as class {label}"}
 

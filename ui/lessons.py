@@ -13,7 +13,7 @@ from typing import Callable
 
 import streamlit as st
 
-from gen_core import likelihood, measures
+from gen_core import diffusion_lab, likelihood, measures
 from gen_core.classifier_lab import SYNTHETIC
 from ui import links
 from ui.loaders import core_on, get_core
@@ -182,7 +182,7 @@ LESSONS = (
                      HITS_OF_8,
                      lambda core: measures.guided_hits(core, "ddpm-digits", 7, 0.0),
                      {"diff_tab": "Guidance", "diff_guide_label": "7", "diff_guide_scales": [0.0, 1.0, 3.0, 5.0],
-                      "diff_guide_n": 8, "diff_guide_seed": 0})),
+                      "diff_guide_n": 8, "diff_guide_steps": diffusion_lab.GUIDANCE_STEPS, "diff_guide_seed": 0})),
         Step("Inpainting", DIFFUSION, {"diff_tab": "Inpainting"},
              "Hide the top half: only the hidden part is generated, the known pixels are put back at every step. "
              "Different noise, different plausible fills: sometimes a different digit."),

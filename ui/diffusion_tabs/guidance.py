@@ -13,11 +13,7 @@ from ui.images import labelled_grid
 from ui.settings import global_seed
 
 SCALES = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0]
-# DDIM steps per sample. 25 by default: on the digits the classifier recognises the class as often as at 50 steps at
-# every scale (10 classes x 5 scales x 8 samples) and the rows look alike, in half the time (0.34 -> 0.18 s a class
-# on a 2-core CPU)
-STEP_CHOICES = [10, 25, 50, 100]
-DEFAULT_STEPS = 25
+STEP_CHOICES = [10, 25, 50, 100]  # DDIM steps per sample; lab.GUIDANCE_STEPS by default (why: there)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -41,7 +37,7 @@ def show(theater: Theater) -> None:
     label_name = c[0].selectbox("Class", names, index=min(3, len(names) - 1), key="diff_guide_label", bind="query-params")
     scales = c[1].multiselect("Scales", SCALES, [0.0, 1.0, 2.0, 3.0, 5.0], key="diff_guide_scales", bind="query-params")
     n = c[2].select_slider("Samples per scale", [4, 8, 12], 8, key="diff_guide_n", bind="query-params")
-    steps = c[3].select_slider("DDIM steps", STEP_CHOICES, DEFAULT_STEPS, key="diff_guide_steps", bind="query-params",
+    steps = c[3].select_slider("DDIM steps", STEP_CHOICES, lab.GUIDANCE_STEPS, key="diff_guide_steps", bind="query-params",
                                help="reverse steps per sample (deterministic DDIM): the time grows with them")
     seed = c[4].number_input("Seed", 0, 2**31 - 1, global_seed(), key="diff_guide_seed", bind="query-params")
     if not scales:
