@@ -468,6 +468,22 @@ def inside_view(live: "LiveModel", real: np.ndarray, extent, diffusion_t: int = 
     return InsideView(live.family_name, compute(live, real, extent, diffusion_t))
 
 
+def outside(points: np.ndarray, extent) -> int:
+    """How many points lie outside the box (x0, x1, y0, y1) or are not finite: the views show the data's box, and an
+    untrained or diverging model's samples can all fall outside it (the panel would look empty, not broken)."""
+    x0, x1, y0, y1 = extent
+    p = np.asarray(points, dtype=float)
+    with np.errstate(invalid="ignore"):
+        inside = (p[:, 0] >= x0) & (p[:, 0] <= x1) & (p[:, 1] >= y0) & (p[:, 1] <= y1)
+    return int((~inside).sum())
+
+
+def sample_title(label: str, steps: int, samples: np.ndarray, extent, separator: str = " · ") -> str:
+    """A samples panel's title: the model, its step, and how many samples lie outside the view, if any."""
+    away = outside(samples, extent)
+    return f"{label}{separator}step {steps}" + (f" · {away} outside" if away else "")
+
+
 def data_extent(points: np.ndarray, margin: float = 0.25) -> tuple[float, float, float, float]:
     """A square box around the points with a margin: (x0, x1, y0, y1)."""
     lo, hi = np.asarray(points).min(0), np.asarray(points).max(0)

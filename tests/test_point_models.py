@@ -334,3 +334,21 @@ def test_panel_rasterises_lines_and_dots_where_the_plane_puts_them():
     panel.dots(np.array([[0.3, 0.7], [5.0, 5.0], [np.nan, 0.1]]), blue, radius=2)  # one inside, two not drawn
     painted = np.argwhere((panel.pixels == blue).all(-1))
     assert sorted(map(tuple, painted)) == [(v, u) for v in range(29, 33) for u in range(29, 33)]
+
+
+def test_a_samples_panel_says_how_many_samples_lie_outside_its_view():
+    """An untrained or diverging model's samples can all leave the data's box: both renderers' titles count them
+    (NaN included), and say nothing when every sample is in view."""
+    from ui import point_figures, point_frames
+    extent = (-1.0, 1.0, -1.0, 1.0)
+    samples = np.array([[0.0, 0.0], [0.5, -0.5], [3.0, 0.0], [0.0, -7.0], [np.nan, 0.0]])
+    assert P.outside(samples, extent) == 3 and P.outside(samples[:2], extent) == 0
+    assert P.sample_title("GAN", 0, samples, extent) == "GAN · step 0 · 3 outside"
+    assert P.sample_title("GAN", 5, samples[:2], extent) == "GAN · step 5"
+
+    class Model:
+        label, steps = "GAN", 0
+    figure = point_figures.samples_figure({"gan": Model()}, {"gan": samples}, samples[:2], extent)
+    assert "3 outside" in figure.layout.annotations[0].text
+    picture = point_frames.samples_frame({"gan": Model()}, {"gan": samples}, samples[:2], extent)
+    assert picture.width == 250  # drawn with the title (its text is checked above)

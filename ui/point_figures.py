@@ -60,7 +60,8 @@ def square_axes(figure: go.Figure, extent, rows: int = 1, cols: int = 1):
 def samples_figure(models: dict, samples: dict, real: np.ndarray, extent) -> go.Figure:
     families = list(models)
     figure = make_subplots(rows=1, cols=len(families), horizontal_spacing=0.02,
-                           subplot_titles=[f"{models[f].label}<br>step {models[f].steps}" for f in families])
+                           subplot_titles=[P.sample_title(models[f].label, models[f].steps, samples[f], extent, "<br>")
+                                           for f in families])
     for col, family in enumerate(families, start=1):
         figure.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", showlegend=col == 1, name="data",
                                     marker=dict(size=3, color="rgba(120,120,120,0.35)")), row=1, col=col)

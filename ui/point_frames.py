@@ -166,7 +166,7 @@ def side_by_side(panels: list[Panel], gap: int = 8, columns: int | None = None) 
 def samples_frame(models: dict, samples: dict, real: np.ndarray, extent, size: int = 250) -> Image.Image:
     panels = []
     for family, model in models.items():
-        panel = Panel(extent, size, f"{model.label} · step {model.steps}")
+        panel = Panel(extent, size, P.sample_title(model.label, model.steps, samples[family], extent))
         panel.dots(real, DATA_GREY)
         panel.dots(samples[family], rgb(family))
         panels.append(panel)
