@@ -80,3 +80,14 @@ def test_bad_map_clicks_are_refused(text):
     from ui.latent_map import decode_picks
     with pytest.raises(ValueError):
         decode_picks(text, 100)
+
+
+@pytest.mark.parametrize("tab, key, default", [("Inpainting", "diff_inp_steps", 50), ("Guidance", "diff_guide_steps", 25)])
+def test_a_step_count_a_control_does_not_offer_is_refused_in_one_line(tab, key, default):
+    """The DDIM step controls take their listed counts only: 7 or a huge count from a link gets one plain notice
+    and the default, so a link cannot start a run of a million steps."""
+    for bad in ("7", "1000000", "<b>x</b>"):
+        at = open_link("app_pages/diffusion_theater.py", {"diff_tab": tab, key: bad})
+        from ui.text import shown
+        notices = [shown(w.value) for w in at.warning if f"Ignored {key}=" in shown(w.value)]
+        assert len(notices) == 1 and at.select_slider(key=key).value == default
