@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 import threading
 import time
@@ -325,22 +326,21 @@ def plane_grid(extent, resolution: int) -> tuple[np.ndarray, np.ndarray, torch.T
     return xs, ys, torch.as_tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32)
 
 
-def latent_lines(count: int = 11, limit: float = 2.5, resolution: int = 60, dim: int = 2) -> list[torch.Tensor]:
-    """Lines of a square grid in the first two coordinates of z (others 0): `count` horizontal, `count` vertical,
-    each (resolution, dim)."""
+@functools.lru_cache(maxsize=8)
+def latent_grid(count: int = 11, limit: float = 2.5, resolution: int = 60, dim: int = 2) -> torch.Tensor:
+    """Lines of a square grid in the first two coordinates of z (others 0), for each of `count` values a horizontal
+    then a vertical line of `resolution` points, stacked line after line: (2 * count * resolution, dim). Built once
+    and shared (the views redraw ten times a second): callers read it, never write to it."""
     values, along = np.linspace(-limit, limit, count), np.linspace(-limit, limit, resolution)
-    lines = []
-    for v in values:
-        for horizontal in (True, False):
-            z = torch.zeros(resolution, dim)
-            z[:, 0], z[:, 1] = (torch.tensor(along), v) if horizontal else (v, torch.tensor(along))
-            lines.append(z.float())
-    return lines
+    z = np.zeros((count, 2, resolution, dim))
+    z[:, 0, :, 0], z[:, 0, :, 1] = along, values[:, None]  # horizontal: x runs, y = v
+    z[:, 1, :, 0], z[:, 1, :, 1] = values[:, None], along  # vertical: x = v, y runs
+    return torch.as_tensor(z.reshape(-1, dim), dtype=torch.float32)
 
 
-def split_like(points: np.ndarray, lines: list[torch.Tensor]) -> list[np.ndarray]:
-    """Rows of one batched pass over the concatenated `lines`, cut back into one array per line."""
-    return np.split(points, np.cumsum([len(line) for line in lines])[:-1])
+def as_lines(points: np.ndarray, resolution: int = 60) -> list[np.ndarray]:
+    """One batched pass over latent_grid's points, cut back into its lines: (resolution, D) each."""
+    return list(points.reshape(-1, resolution, points.shape[-1]))
 
 
 @torch.no_grad()
@@ -370,23 +370,20 @@ def generator_arrows(model, z: torch.Tensor) -> dict:
 @torch.no_grad()
 def generator_grid(model, count: int = 11) -> list[np.ndarray]:
     """The image under G of a grid of z (first two coordinates; the rest 0): one (resolution, 2) line each."""
-    lines = latent_lines(count, dim=model.config.z_dim)
-    return split_like(model.generate(torch.cat(lines)).numpy(), lines)  # one batch: the view is redrawn 10x/s
+    return as_lines(model.generate(latent_grid(count, dim=model.config.z_dim)).numpy())  # one batch, not a line each
 
 
 @torch.no_grad()
 def vae_decoder_grid(model, count: int = 11) -> list[np.ndarray]:
     """The decoder's mean mu(z) over a grid of z: the curve the VAE's samples scatter around."""
-    lines = latent_lines(count, dim=model.config.latent_dim)
-    return split_like(model.decode(torch.cat(lines)).numpy(), lines)
+    return as_lines(model.decode(latent_grid(count, dim=model.config.latent_dim)).numpy())
 
 
 @torch.no_grad()
 def flow_layers(model, count: int = 11) -> list[list[np.ndarray]]:
     """A grid of z carried through the flow: for each stage (0 = the Gaussian, then after each coupling layer)
     the grid's lines (resolution, 2) in data units."""
-    lines = latent_lines(count, limit=2.5)
-    return [split_like(stage.numpy(), lines) for stage in model.trajectory(torch.cat(lines))]
+    return [as_lines(stage.numpy()) for stage in model.trajectory(latent_grid(count, limit=2.5))]
 
 
 def energy_map(model, extent, resolution: int = 60) -> dict:
@@ -476,12 +473,6 @@ def outside(points: np.ndarray, extent) -> int:
     with np.errstate(invalid="ignore"):
         inside = (p[:, 0] >= x0) & (p[:, 0] <= x1) & (p[:, 1] >= y0) & (p[:, 1] <= y1)
     return int((~inside).sum())
-
-
-def sample_title(label: str, steps: int, samples: np.ndarray, extent, separator: str = " · ") -> str:
-    """A samples panel's title: the model, its step, and how many samples lie outside the view, if any."""
-    away = outside(samples, extent)
-    return f"{label}{separator}step {steps}" + (f" · {away} outside" if away else "")
 
 
 def data_extent(points: np.ndarray, margin: float = 0.25) -> tuple[float, float, float, float]:

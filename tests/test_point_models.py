@@ -343,8 +343,8 @@ def test_a_samples_panel_says_how_many_samples_lie_outside_its_view():
     extent = (-1.0, 1.0, -1.0, 1.0)
     samples = np.array([[0.0, 0.0], [0.5, -0.5], [3.0, 0.0], [0.0, -7.0], [np.nan, 0.0]])
     assert P.outside(samples, extent) == 3 and P.outside(samples[:2], extent) == 0
-    assert P.sample_title("GAN", 0, samples, extent) == "GAN · step 0 · 3 outside"
-    assert P.sample_title("GAN", 5, samples[:2], extent) == "GAN · step 5"
+    assert point_figures.sample_title("GAN", 0, samples, extent) == "GAN · step 0 · 3 outside"
+    assert point_figures.sample_title("GAN", 5, samples[:2], extent) == "GAN · step 5"
 
     class Model:
         label, steps = "GAN", 0

@@ -34,7 +34,7 @@ def inline_jpeg(image: Image.Image, quality: int = 90) -> str:
     pictures, ten times a second) would otherwise cost the server's event loop, the same thread that answers every
     session. (Given a PIL picture, st.image encodes it as JPEG at quality 100: three times the bytes of 90.)"""
     buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="JPEG", quality=quality)
+    (image if image.mode == "RGB" else image.convert("RGB")).save(buffer, format="JPEG", quality=quality)
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

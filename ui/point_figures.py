@@ -57,10 +57,16 @@ def square_axes(figure: go.Figure, extent, rows: int = 1, cols: int = 1):
                             scaleanchor=f"x{k if k > 1 else ''}", **where)
 
 
+def sample_title(label: str, steps: int, samples: np.ndarray, extent, separator: str = " · ") -> str:
+    """A samples panel's title (both renderers): the model, its step, and how many samples lie outside the view."""
+    away = P.outside(samples, extent)
+    return f"{label}{separator}step {steps}" + (f" · {away} outside" if away else "")
+
+
 def samples_figure(models: dict, samples: dict, real: np.ndarray, extent) -> go.Figure:
     families = list(models)
     figure = make_subplots(rows=1, cols=len(families), horizontal_spacing=0.02,
-                           subplot_titles=[P.sample_title(models[f].label, models[f].steps, samples[f], extent, "<br>")
+                           subplot_titles=[sample_title(models[f].label, models[f].steps, samples[f], extent, "<br>")
                                            for f in families])
     for col, family in enumerate(families, start=1):
         figure.add_trace(go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", showlegend=col == 1, name="data",

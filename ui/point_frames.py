@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from gen_core import playground as P
-from ui.point_figures import COLORS, arrows, colour, joined, loss_colours, loss_keys
+from ui.point_figures import COLORS, arrows, colour, joined, loss_colours, loss_keys, sample_title
 from ui.settings import label_px
 
 
@@ -166,7 +166,7 @@ def side_by_side(panels: list[Panel], gap: int = 8, columns: int | None = None) 
 def samples_frame(models: dict, samples: dict, real: np.ndarray, extent, size: int = 250) -> Image.Image:
     panels = []
     for family, model in models.items():
-        panel = Panel(extent, size, P.sample_title(model.label, model.steps, samples[family], extent))
+        panel = Panel(extent, size, sample_title(model.label, model.steps, samples[family], extent))
         panel.dots(real, DATA_GREY)
         panel.dots(samples[family], rgb(family))
         panels.append(panel)
