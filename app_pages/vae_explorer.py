@@ -141,11 +141,12 @@ def map_section():
             return
         index = point["index"]
         selection_id = (index, round(point["x"], 4), round(point["y"], 4))
-        # a click this session has not taken up yet (a pick restored from the URL is not a click)
+        # a click this session has not taken up yet (a pick restored from the URL is not a click). Only the open tab
+        # runs, and opening the Walk or Traverse tab reruns the page, so they start from the new pick without a
+        # page rerun here (that doubled the time from a click to its image).
         if clicked is not None and st.session_state.get("vae_selection_seen") != selection_id:
             st.session_state["vae_selection_seen"] = selection_id
             pick(index if index >= 0 else (point["x"], point["y"]))
-            st.rerun()  # the whole page: the Walk and Traverse tabs start from the new pick
         if index >= 0:
             show_test_point(index)
         else:
