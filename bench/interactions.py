@@ -29,7 +29,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.map_first_render import chromium, streamlit_server  # noqa: E402
+from bench.map_first_render import chromium, find_on_map, streamlit_server  # noqa: E402
 
 BARE_PAGE = ROOT / "bench" / "bare_page.py"
 # While a script runs: Streamlit's status widget (hidden with toolbarMode "minimal", as GenLab sets it), the skeletons
@@ -46,6 +46,7 @@ class Interaction:
     act: Callable                 # act(page): the click or key press
     explicit_long: bool = False   # long work the user asked for (listed apart from the targets)
     images_only: bool = False     # the answer is an image: changes to charts (a selection's ring) do not count
+    prepare: Callable | None = None  # prepare(page), untimed, before each act (finding a dot on the map)
 
 
 def say(text: str) -> None:
@@ -64,6 +65,7 @@ PICTURE_MUTATION_JS = """
 const PICTURES = 'img, iframe, .js-plotly-plot .main-svg, [data-testid="stVegaLiteChart"] svg';
 const CHART = '.js-plotly-plot .main-svg, [data-testid="stVegaLiteChart"] svg';
 const changesPicture = (record, oldSources, imagesOnly = false) => {
+  if (record.type === 'canvas') return !imagesOnly;
   const main = document.querySelector('[data-testid="stMain"]') || document.body;
   const target = record.target.nodeType === 1 ? record.target : record.target.parentElement;
   if (!target || !main.contains(target)) return false;
@@ -83,12 +85,23 @@ const changesPicture = (record, oldSources, imagesOnly = false) => {
   return false;
 };
 const observeAll = (callback) => {
-  const observer = new MutationObserver(callback);
+  const observer = new MutationObserver(callback), onCanvas = () => callback([{type: 'canvas'}]);
   observer.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true,
                                    attributeOldValue: true, characterDataOldValue: true});
-  return observer;
+  (window.__canvasWatchers = window.__canvasWatchers || new Set()).add(onCanvas);
+  return {disconnect: () => { observer.disconnect(); window.__canvasWatchers.delete(onCanvas); }};
 };
 """
+# A chart drawn on a <canvas> changes no DOM: every page gets this before its scripts, and a canvas in a Vega-Lite chart
+# that draws (each restore() of its context) tells the watchers.
+CANVAS_HOOK_JS = """(() => {
+  const restore = CanvasRenderingContext2D.prototype.restore;
+  CanvasRenderingContext2D.prototype.restore = function () {
+    restore.call(this);
+    if (window.__canvasWatchers && this.canvas.closest && this.canvas.closest('[data-testid="stVegaLiteChart"]'))
+      window.__canvasWatchers.forEach(watch => watch());
+  };
+})();"""
 # Timing one action: window.__changedAt is set at the first animation frame after a mutation that changes a picture
 # (with imagesOnly, an <img> only: a click on the VAE map rings the dot at once, the answer is the image).
 WATCH_CHANGE_JS = """(imagesOnly) => {
@@ -110,7 +123,8 @@ WATCH_QUIET_JS = """() => {
   observeAll(records => { if (records.some(r => changesPicture(r, none))) state.changedAt = performance.now(); });
 }""" % PICTURE_MUTATION_JS
 HAS_PICTURES_JS = """() => (document.querySelector('[data-testid="stMain"]') || document.body).querySelectorAll(
-  'img, .js-plotly-plot .main-svg, [data-testid="stVegaLiteChart"] svg, iframe').length > 0"""
+  'img, .js-plotly-plot .main-svg, [data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas, iframe'
+  ).length > 0"""
 
 
 def settle(page, timeout: float = 120.0, quiet: float = 0.5) -> None:
@@ -177,11 +191,20 @@ def radio(options: list[str]):
     return act
 
 
-def click_map_dot(page):
-    dots = page.locator('[data-testid="stVegaLiteChart"] .mark-symbol path')
-    dots.nth(int(time.perf_counter() * 1000) % max(1, min(300, dots.count()))).click(force=True)
+def map_dot_clicker():
+    """Click another dot of the VAE map each time (found by hovering before the clock starts)."""
+    state = {"k": 0}
+
+    def prepare(page):
+        state["k"] += 7
+        state["at"] = find_on_map(page, "dot", skip=state["k"])[:2]
+
+    def act(page):
+        page.mouse.click(*state["at"])
+    return prepare, act
 
 
+MAP_DOT = map_dot_clicker()
 INTERACTIONS = [
     Interaction("", "Home: New samples", click_button("New samples")),
     Interaction("", "Home: sample seed +1", step_up("Sample seed")),
@@ -190,7 +213,7 @@ INTERACTIONS = [
     Interaction("gan_studio", "GAN Studio: classes", choose("Classes", ["one row per class", "random classes"])),
     Interaction("gan_studio?gan_tab=Training+history", "GAN Studio: training step", slider_step("Training step")),
     Interaction("gan_studio?gan_tab=CycleGAN", "GAN Studio: CycleGAN other images", click_button("Other images")),
-    Interaction("vae_explorer", "VAE Explorer: click a dot", click_map_dot, images_only=True),
+    Interaction("vae_explorer", "VAE Explorer: click a dot", MAP_DOT[1], images_only=True, prepare=MAP_DOT[0]),
     Interaction("vae_explorer", "VAE Explorer: change projection", radio(["UMAP", "PCA"])),
     Interaction("vae_explorer?vae_tab=Impute+%26+anomalies", "VAE Explorer: imputation steps", slider_step("Steps")),
     Interaction("diffusion_theater", "Diffusion Theater: forward t slider", slider_step("Timestep t")),
@@ -217,9 +240,15 @@ PAGES = [("", "GenLab"), ("gan_studio", "GAN Studio"), ("vae_explorer", "VAE Lat
          ("playground", "2-D Playground")]
 
 
+def new_page(browser, height: int = 1000):
+    page = browser.new_page(viewport={"width": 1400, "height": height})
+    page.add_init_script(CANVAS_HOOK_JS)
+    return page
+
+
 def first_load(browser, url: str) -> float:
     """A new tab: seconds until the page has pictures and has stopped running."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = new_page(browser)
     started = time.perf_counter()
     page.goto(url)
     page.wait_for_function(HAS_PICTURES_JS, timeout=180_000, polling=20)
@@ -241,7 +270,7 @@ def bare_figures(browser, repeats: int, sidebar: bool) -> tuple[float, float]:
     os.environ["BARE_SIDEBAR"] = "1" if sidebar else "0"
     with streamlit_server(str(BARE_PAGE)) as (base, _):
         loads = [first_load(browser, base) for _ in range(repeats)]
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = new_page(browser)
         page.goto(base)
         page.get_by_role("button", name="New image").wait_for(timeout=60_000)
         settle(page)
@@ -279,7 +308,7 @@ def main(argv=None) -> int:
                 say(f"  {title:<56}{median:>7.2f}s  {median / side_load:>13.1f}x")
             say(f"\n{'interaction (target: median <= %.2f s, p95 <= 1 s)' % target:<58}{'median':>8}{'p95':>8}"
                   f"  {'x bare':>7}")
-            page, current = browser.new_page(viewport={"width": 1400, "height": 1200}), None
+            page, current = new_page(browser, 1200), None
             for item in INTERACTIONS:
                 if only and (item.page.split("?")[0] or "home") not in only:
                     continue
@@ -291,6 +320,8 @@ def main(argv=None) -> int:
                 times = []
                 try:
                     for _ in range(1 if item.explicit_long else args.repeats):
+                        if item.prepare:
+                            item.prepare(page)
                         times.append(timed_change(page, item.act, images_only=item.images_only))
                         settle(page)
                 except Exception as error:  # a control that moved or a page that changed: say so, go on

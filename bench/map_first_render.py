@@ -26,7 +26,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-MAP_DOTS = '[data-testid="stVegaLiteChart"] .mark-symbol path'  # the map's points, drawn by Vega-Lite
+MAP_DOTS = '[data-testid="stVegaLiteChart"] canvas'  # the map, drawn by Vega-Lite on a canvas (ui/latent_map.py)
+# Where to look for dots (coloured pixels) or empty space (the rest) on the map's canvas, every `step` pixels.
+MAP_CANDIDATES_JS = """([wanted, step]) => {
+  const canvas = document.querySelector('[data-testid="stVegaLiteChart"] canvas');
+  const box = canvas.getBoundingClientRect(), width = canvas.width, height = canvas.height;
+  const pixels = canvas.getContext('2d').getImageData(0, 0, width, height).data, found = [];
+  for (let y = 0; y < height; y += step) for (let x = 0; x < width; x += step) {
+    const i = 4 * (y * width + x);
+    const coloured = pixels[i + 3] > 0 && Math.max(pixels[i], pixels[i + 1], pixels[i + 2]) -
+                     Math.min(pixels[i], pixels[i + 1], pixels[i + 2]) > 60;
+    if (coloured === (wanted === 'dot')) found.push([box.x + x * box.width / width, box.y + y * box.height / height]);
+  }
+  return found;
+}"""
+TOOLTIP_JS = """() => { const tip = document.querySelector('.vg-tooltip.visible'); return tip ? tip.textContent : ''; }"""
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -78,6 +92,23 @@ def streamlit_server(script: str, cwd: Path = ROOT, with_process: bool = False):
 
 def chromium(p):
     return p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+
+
+def find_on_map(page, wanted: str, skip: int = 0) -> tuple[float, float, str]:
+    """A place on the VAE map's canvas to click, found as a visitor finds one, by hovering: a dot (`wanted` "dot",
+    the tooltip names a test image) or empty space ("place", the tooltip says "decode here"). Vega-Lite's tooltip and
+    its click pick the same point (the one nearest the pointer), so a click there picks what the tooltip said.
+    `skip` passes over that many matches (another dot each time). Returns (x, y, tooltip)."""
+    matches = 0
+    step = 6 if wanted == "dot" else 23
+    for x, y in page.evaluate(MAP_CANDIDATES_JS, [wanted, step]):
+        page.mouse.move(x, y)
+        tip = page.evaluate(TOOLTIP_JS)
+        if ("test #" in tip) if wanted == "dot" else (tip == "decode here"):
+            if matches == skip:
+                return x, y, tip
+            matches += 1
+    raise LookupError(f"no {wanted} found on the map")
 
 
 def visit(browser, url: str, heading: str, marks: str | None) -> tuple[float, float | None]:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.map_first_render import find_on_map
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -107,26 +109,27 @@ def test_new_samples_button_redraws_in_chromium(server, browser):
     assert page.get_by_text("with seed 1").count() == 1
 
 
-MAP_MARKS = '[data-testid="stVegaLiteChart"] g.mark-symbol.role-mark path'
+MAP_MARKS = '[data-testid="stVegaLiteChart"] g.mark-symbol.role-mark path'  # an SVG map's dots (Your embeddings)
+MAP_CANVAS = '[data-testid="stVegaLiteChart"] canvas'  # the VAE map, drawn on a canvas
 
 
-def centres_of_map_marks(page, grid: bool) -> list[tuple[float, float]]:
-    """Screen centres of the map's dots (grid=False) or of the invisible grid of places behind them (grid=True)."""
-    return page.evaluate("""([selector, grid]) => [...document.querySelectorAll(selector)]
-        .filter(p => (p.getAttribute('fill') === 'transparent') === grid)
+def centres_of_map_dots(page) -> list[tuple[float, float]]:
+    """Screen centres of an SVG map's dots."""
+    return page.evaluate("""(selector) => [...document.querySelectorAll(selector)]
         .map(p => { const r = p.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })""",
-                         [MAP_MARKS, grid])
+                         MAP_MARKS)
 
 
 def test_clicking_the_vae_map_in_chromium(server, browser):
     """A click on a dot shows that test image; a click on empty space decodes the place (the Vega-Lite selection
-    really reaches Python); a drag picks nothing."""
+    really reaches Python); a drag picks nothing. The map is a canvas: dots and empty space are found by hovering,
+    as a visitor finds them (the tooltip names what a click there picks)."""
     page = browser.new_page(viewport={"width": 1400, "height": 1400})
     page.goto(f"{server}/vae_explorer")
-    page.locator(MAP_MARKS).first.wait_for(timeout=90_000)
-    dots = centres_of_map_marks(page, grid=False)
-    assert len(dots) == 360  # the digits test set
-    x, y = dots[len(dots) // 2]
+    page.locator(MAP_CANVAS).first.wait_for(timeout=90_000)
+    settle(page)
+    x, y, tip = find_on_map(page, "dot", skip=40)
+    index = int(tip.split("test #")[1])
     # A plain drag (no shift) neither pans nor picks: its closing click would otherwise land on a point.
     page.mouse.move(x, y)
     page.mouse.down()
@@ -136,11 +139,9 @@ def test_clicking_the_vae_map_in_chromium(server, browser):
     page.wait_for_timeout(3000)
     assert page.get_by_text("Click the map.").count() == 1
     page.mouse.click(x, y)
-    page.get_by_text("reconstruction").first.wait_for(timeout=60_000)
-    assert page.get_by_text("test #").count() >= 1
-    places = centres_of_map_marks(page, grid=True)
-    # A grid point, clicked at its centre, is the nearest point to the click: "empty space" even near dots.
-    page.mouse.click(*max(places, key=lambda p: (p[0] - x) ** 2 + (p[1] - y) ** 2))
+    page.get_by_text(f"test #{index}, class").wait_for(timeout=60_000)  # the dot the tooltip named, its image shown
+    assert page.get_by_test_id("stMetricLabel").get_by_text("ELBO", exact=True).count() == 1
+    page.mouse.click(*find_on_map(page, "place")[:2])
     page.get_by_test_id("stMetricLabel").get_by_text("Distance to the nearest real point").wait_for(timeout=60_000)
     assert page.get_by_text("the place (").count() == 1
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -417,7 +418,7 @@ def test_evaluate_and_own_embeddings_in_chromium(server, browser, tmp_path):
     page.get_by_role("button", name="Add", exact=True).click()
     page.locator(MAP_MARKS).first.wait_for(timeout=90_000)
     settle(page)
-    dots = centres_of_map_marks(page, grid=False)
+    dots = centres_of_map_dots(page)
     assert len(dots) == 120
     page.mouse.click(*dots[5])
     page.get_by_text("of the 10 nearest share its label").wait_for(timeout=60_000)

@@ -37,6 +37,7 @@ def test_the_chart_selects_the_nearest_point_on_click(points):
     assert zoom[0]["select"]["clear"] == "dblclick[event.shiftKey]"
     assert spec["title"] == "a map"
     assert spec["config"]["aria"] is False
+    assert spec["usermeta"]["embedOptions"]["renderer"] == "canvas"  # ~4,000 marks and cells: no SVG elements
 
 
 def test_a_walk_adds_its_path_and_labelled_ends(points):
@@ -45,6 +46,7 @@ def test_a_walk_adds_its_path_and_labelled_ends(points):
                                 marks={"A": (0, 0), "B": (3, 1)}).to_dict()
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
     assert marks == ["circle", "line", "point", "text"]
+    assert spec["usermeta"]["embedOptions"]["renderer"] == "svg"  # no grid: a few hundred marks
 
 
 def test_reading_a_click():

@@ -8,7 +8,8 @@ on the page, a fresh server's first map moved from 5.5-5.9 s to 3.4-3.6 s (`pyth
 Clicking anywhere picks something: behind the dots lies a grid of invisible points (index -1), and the selection
 takes the point nearest the click (Vega-Lite's `nearest`, a Voronoi over dots and grid), so a click on empty space
 picks that place. The picked point gets a black ring. The wheel zooms; with shift held, a drag pans and a double click
-resets the view (without shift, each would end in a pick).
+resets the view (without shift, each would end in a pick). A map with that grid is drawn on a canvas, not as SVG
+(`map_chart` says why); browser tests find its dots by hovering (`bench/map_first_render.find_on_map`).
 """
 from __future__ import annotations
 
@@ -79,7 +80,13 @@ def map_chart(coords: np.ndarray, labels: np.ndarray, class_names, title: str, *
                    .encode(text="label:N")]
     # aria off: Vega would otherwise write a screen-reader label for each of the ~2,000 marks (the invisible grid
     # included) before drawing; the chart keeps its accessible name, the title.
-    return alt.layer(*layers).properties(title=title, height=height).configure(aria=False)
+    # With the grid behind the dots the map is drawn on a canvas: as SVG its ~2,000 marks and their ~2,000 Voronoi
+    # cells were ~4,000 elements for Chromium to style and lay out on every new projection (a change of projection
+    # 0.40 -> 0.28 s median, the page's first load 1.7x -> 1.4x the bare page; `python bench/interactions.py --only
+    # vae_explorer`). Hover, tooltips, clicks and zoom are Vega's own on either renderer.
+    renderer = "canvas" if grid_steps >= 2 else "svg"
+    return alt.layer(*layers).properties(title=title, height=height, usermeta={"embedOptions": {"renderer": renderer}}) \
+        .configure(aria=False)
 
 
 def picked(event) -> dict | None:
