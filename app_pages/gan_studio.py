@@ -10,7 +10,7 @@ from gen_core.checkpoints import load_snapshots
 from gen_core.device import make_generator
 from gen_core.errors import GenLabError
 from gen_core.models import cyclegan, gan
-from ui.charts import histogram_chart
+from ui.charts import histogram_picture
 from ui.gan_tabs import attention, style_mixing, truncation
 from ui.images import labelled_grid, show_grid
 from ui.loaders import checkpoints_of, core_on, describe_checkpoint, get_core, get_dataset, pick_checkpoint
@@ -119,9 +119,9 @@ def samples_section():
                     f"training image; these samples lie **{float(distance.median()):.2f}**. A sample much closer "
                     f"than real held-out data is a near-copy: the overfitting a small dataset invites.")
     with right:
-        st.altair_chart(histogram_chart(
-            {"samples": distance.numpy(), "held-out real": baseline.numpy()},
-            "Distance to the nearest training image", "Euclidean distance in pixel space"), key="gan_nn_hist")
+        st.image(histogram_picture({"samples": distance.numpy(), "held-out real": baseline.numpy()},
+                                   "Distance to the nearest training image", "Euclidean distance in pixel space"),
+                 output_format="PNG")
 
 
 @st.fragment

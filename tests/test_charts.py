@@ -1,19 +1,38 @@
-"""ui/charts.py: the Vega-Lite histogram the GAN Studio's first tab draws instead of a Plotly one."""
+"""ui/charts.py: the pictures drawn instead of Vega-Lite or Plotly charts on a page's first view."""
 import numpy as np
 
-from ui.charts import histogram_chart
+from ui.charts import HISTOGRAM_COLOURS, densities_on_shared_bins, histogram_picture, nice_ticks
 
 
 def test_each_group_is_a_density_on_shared_bins():
     rng = np.random.default_rng(0)
-    chart = histogram_chart({"samples": rng.normal(0, 1, 500), "held-out real": rng.normal(2, 1, 50)}, "t", "x",
-                            bins=20)
-    data = chart.data
-    assert set(data["group"]) == {"samples", "held-out real"} and len(data) == 40
-    for _, rows in data.groupby("group"):
-        assert np.isclose(((rows["end"] - rows["start"]) * rows["density"]).sum(), 1.0)  # area 1 each
-    spec = chart.to_dict()
-    assert spec["mark"]["type"] == "rect" and spec["encoding"]["y2"] == {"datum": 0}
+    edges, densities = densities_on_shared_bins({"samples": rng.normal(0, 1, 500), "held-out": rng.normal(2, 1, 50)},
+                                                bins=20)
+    assert len(edges) == 21 and set(densities) == {"samples", "held-out"}
+    for density in densities.values():
+        assert np.isclose((np.diff(edges) * density).sum(), 1.0)  # area 1 each, whatever the group's size
+
+
+def test_nice_ticks_are_round_and_inside_the_range():
+    assert nice_ticks(0, 1).tolist() == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    ticks = nice_ticks(3.7, 42.1)
+    assert ticks[0] >= 3.7 and ticks[-1] <= 42.1 and np.allclose(np.diff(ticks), 10)
+
+
+def test_the_histogram_picture_puts_each_group_where_its_values_are():
+    """Two groups in separate halves of the range: the first group's colour fills the plot's left, the second's its
+    right, and no pixel mixes both (they do not overlap)."""
+    picture = np.asarray(histogram_picture({"low": np.full(100, 1.0), "high": np.full(10, 9.0)}, "t", "x", bins=8,
+                                           size=(520, 330))).astype(int)
+    assert picture.shape == (330, 520, 3)
+
+    def columns_tinted(colour):
+        # translucent over white: the colour's hue, lightened (alpha 140 / 255)
+        tint = np.array(colour) * 140 / 255 + 255 * (1 - 140 / 255)
+        return np.flatnonzero((np.abs(picture - tint).sum(-1) < 12).any(0))
+    low, high = columns_tinted(HISTOGRAM_COLOURS[0]), columns_tinted(HISTOGRAM_COLOURS[1])
+    assert len(low) and len(high)
+    assert low.max() < 260 < high.min()  # left half, right half (the legend sits below the plot)
 
 
 def test_the_schedule_picture_marks_t_on_each_curve():

@@ -1,32 +1,72 @@
-"""Small charts for a page's first view: Vega-Lite (Altair), or a picture where even Vega-Lite costs too much.
-Streamlit loads Plotly's 4.7 MB bundle with the first Plotly chart a browser tab shows; a page whose first tab needs
-none opens faster (the VAE map moved to Vega-Lite for the same reason, see DEVELOPERS.md)."""
+"""Small charts for a page's first view, drawn as pictures with Pillow: Streamlit loads Plotly's 4.7 MB bundle with
+the first Plotly chart a browser tab shows, Vega's 0.8 MB with the first Vega-Lite chart; a page whose first tab
+needs neither opens faster (the VAE map needs Vega-Lite for its clicks, see DEVELOPERS.md)."""
 from __future__ import annotations
 
-import altair as alt
 import numpy as np
-import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
 
-def histogram_chart(groups: dict[str, np.ndarray], title: str, x_title: str, bins: int = 30) -> alt.Chart:
-    """Overlaid histograms of several samples of one quantity, each normalised to a density (area 1), on shared
-    bins, so groups of different sizes compare."""
+HISTOGRAM_COLOURS = ((214, 39, 40), (31, 119, 180), (44, 160, 44), (148, 103, 189))
+
+
+def densities_on_shared_bins(groups: dict[str, np.ndarray], bins: int = 30) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Each group's histogram normalised to a density (area 1) on bins shared by all, so groups of different sizes
+    compare: (edges (bins + 1,), {name: density (bins,)})."""
     values = np.concatenate([np.asarray(v, float) for v in groups.values()])
     edges = np.histogram_bin_edges(values, bins=bins)
-    rows = []
-    for name, v in groups.items():
-        density, _ = np.histogram(np.asarray(v, float), bins=edges, density=True)
-        rows += [{"group": name, "start": a, "end": b, "density": d} for a, b, d in zip(edges[:-1], edges[1:], density)]
-    names = list(groups)
-    palette = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd"][:len(names)]
-    return (alt.Chart(pd.DataFrame(rows), title=title, height=300)
-            .mark_rect(opacity=0.55)
-            .encode(x=alt.X("start:Q", title=x_title), x2="end:Q",
-                    y=alt.Y("density:Q", title="probability density"), y2=alt.datum(0),
-                    color=alt.Color("group:N", title=None, scale=alt.Scale(domain=names, range=palette),
-                                    legend=alt.Legend(orient="bottom")),
-                    tooltip=["group:N", alt.Tooltip("start:Q", format=".2f"), alt.Tooltip("density:Q", format=".3f")]))
+    return edges, {name: np.histogram(np.asarray(v, float), bins=edges, density=True)[0] for name, v in groups.items()}
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> np.ndarray:
+    """Round tick values (steps of 1, 2 or 5 times a power of ten) inside [low, high], about `count` of them."""
+    span = max(high - low, 1e-12)
+    raw = span / max(count - 1, 1)
+    power = 10 ** np.floor(np.log10(raw))
+    step = power * min((1, 2, 5, 10), key=lambda m: abs(m * power - raw))
+    return np.round(np.arange(np.ceil(low / step) * step, high + step * 1e-9, step), 12)
+
+
+def histogram_picture(groups: dict[str, np.ndarray], title: str, x_title: str, bins: int = 30, font_px: int = 13,
+                      size: tuple[int, int] = (520, 330)) -> Image.Image:
+    """Overlaid, translucent histograms of several samples of one quantity (`densities_on_shared_bins`), with axes,
+    a title and a legend, as one picture. (As a Vega-Lite chart it was the only one on the GAN Studio's first tab,
+    and Streamlit loads Vega's 0.8 MB bundle for the first Vega-Lite chart a browser tab shows.)"""
+    edges, densities = densities_on_shared_bins(groups, bins)
+    font, small = ImageFont.load_default(size=font_px), ImageFont.load_default(size=max(10, font_px - 2))
+    width, height = size
+    x0, x1, y0, y1 = int(3.4 * font_px) + 10, width - font_px, 2 * font_px + 8, height - 4 * font_px - 14
+    top = max(float(max(d.max() for d in densities.values())), 1e-12) * 1.05
+    to_u = lambda v: x0 + (np.asarray(v, float) - edges[0]) / max(edges[-1] - edges[0], 1e-12) * (x1 - x0)  # noqa: E731
+    to_v = lambda d: y1 - np.asarray(d, float) / top * (y1 - y0)  # noqa: E731
+    sheet = Image.new("RGBA", size, "white")
+    draw = ImageDraw.Draw(sheet)
+    for value in nice_ticks(0, top):
+        v = float(to_v(value))
+        draw.line((x0, v, x1, v), fill=(238, 238, 238))
+        draw.text((x0 - 4, v), f"{value:g}", fill=(90, 90, 90), font=small, anchor="rm")
+    for value in nice_ticks(edges[0], edges[-1]):
+        u = float(to_u(value))
+        draw.line((u, y1, u, y1 + 4), fill=(150, 150, 150))
+        draw.text((u, y1 + 6), f"{value:g}", fill=(90, 90, 90), font=small, anchor="mt")
+    for (name, density), colour in zip(densities.items(), HISTOGRAM_COLOURS):  # translucent: overlaps stay visible
+        layer = Image.new("RGBA", size, (0, 0, 0, 0))
+        bars = ImageDraw.Draw(layer)
+        for a, b, d in zip(to_u(edges[:-1]), to_u(edges[1:]), density):
+            if d > 0:
+                bars.rectangle((float(a), float(to_v(d)), float(b), y1), fill=(*colour, 140))
+        sheet.alpha_composite(layer)
+    draw = ImageDraw.Draw(sheet)
+    draw.rectangle((x0, y0, x1, y1), outline=(200, 200, 200))
+    draw.text(((x0 + x1) / 2, 4), title, fill=(40, 40, 40), font=font, anchor="mt")
+    draw.text(((x0 + x1) / 2, y1 + font_px + 10), x_title, fill=(60, 60, 60), font=small, anchor="mt")
+    draw.text((x0, y0 - 3), "probability density", fill=(60, 60, 60), font=small, anchor="ls")
+    x, y = x0, height - font_px - 4
+    for name, colour in zip(densities, HISTOGRAM_COLOURS):  # the legend
+        draw.rectangle((x, y - 6, x + 14, y + 6), fill=colour)
+        draw.text((x + 20, y), name, fill=(40, 40, 40), font=font, anchor="lm")
+        x += 40 + int(font.getlength(name))
+    return sheet.convert("RGB")
 
 
 # ASCII titles: Pillow's default font has no Greek letters

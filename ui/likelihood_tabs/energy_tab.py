@@ -6,7 +6,7 @@ import streamlit as st
 
 from gen_core import likelihood_lab as lab
 from gen_core import render
-from ui.charts import histogram_chart
+from ui.charts import histogram_picture
 from ui.likelihood_tabs.common import pick
 from ui.loaders import core_on, get_core, get_dataset
 from ui.player import player_html
@@ -51,8 +51,8 @@ def show() -> None:
                f"can over-saturate).")
     with st.spinner("Scoring..."):
         groups = energies(name, str(core.device), card["dataset"]["name"], int(seed))
-    st.altair_chart(histogram_chart({"real test images": groups["real"], "generated": groups["generated"],
-                                     "uniform noise": groups["noise"]}, "energies E(x)", "energy"))
+    st.image(histogram_picture({"real test images": groups["real"], "generated": groups["generated"],
+                                "uniform noise": groups["noise"]}, "energies E(x)", "energy"), output_format="PNG")
     st.caption(f"Mean energy: real {groups['real'].mean():.3f}, generated {groups['generated'].mean():.3f}, noise "
                f"{groups['noise'].mean():.3f}. Low energy means likely; training keeps data and the model's own "
                f"samples close, and noise far above.")
