@@ -17,7 +17,7 @@ from ui.point_figures import curves_figure, inside_figure, metrics_table, sample
 from ui.notice import notice
 from ui.interrupts import rerun_waiting
 from ui.settings import global_seed
-from ui.text import plain
+from ui.text import markdown_table, plain
 
 DRAW = "draw your own"
 FAMILIES = list(P.FAMILY_LABELS)
@@ -288,9 +288,10 @@ def live_view():
         samples = {f: m.view_samples() for f, m in models.items()}
         if metrics:
             found = {f: m.record_metrics(samples[f]) for f, m in models.items()}
-            # A static table: st.dataframe's grid is a separate script the browser loads and starts on the page's
-            # first view, and it held the pictures back (first load 2.2 s against 1.9 s; bench/interactions.py)
-            table_slot.table(metrics_table(models, found))
+            # A Markdown table: st.dataframe's grid is a separate script the browser loads and starts on the page's
+            # first view, and it held the pictures back (first load 2.2 s against 1.9 s; bench/interactions.py);
+            # st.table loads a 0.7 MB one for Arrow tables.
+            table_slot.markdown(markdown_table(metrics_table(models, found)))
         view = P.inside_view(looked_at, real, extent, diffusion_t)  # computed once, whichever draws it
         if live:  # inline pictures: no media file and no HTTP request per frame (ui/images.py)
             samples_slot.image(inline_jpeg(frames.samples_frame(models, samples, real, extent)))

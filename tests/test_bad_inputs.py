@@ -862,6 +862,21 @@ def test_an_uploaded_file_name_is_plain_text():
     assert upload.name in shown(markdown)
 
 
+def test_a_markdown_table_shows_every_cell_as_written():
+    """ui.text.markdown_table: a cell with a pipe, a link or markup stays inside its cell and reads as written; a
+    missing number reads "—"."""
+    import pandas as pd
+
+    from ui.text import markdown_table
+    frame = pd.DataFrame({"steps": [3, 4], "note": ["a | b", "**x** [l](http://evil/p)"], "score": [0.5, float("nan")]},
+                         index=pd.Index(["GAN", "VAE"], name="model"))
+    lines = markdown_table(frame).splitlines()
+    assert len(lines) == 4 and lines[1] == "|---|---|---|---|"
+    cells = [[shown(cell.strip()) for cell in line.strip().strip("|").split(" | ")] for line in lines[2:]]
+    assert cells == [["GAN", "3", "a | b", "0.5"], ["VAE", "4", "**x** [l](http://evil/p)", "—"]]
+    assert "](" not in markdown_table(frame) and "**" not in markdown_table(frame)
+
+
 @pytest.mark.parametrize("damage", [("family", ["vae"]), ("dataset", "digits"), ("metrics", "oops"),
                                     ("created", 5)], ids=lambda d: d[0])
 def test_a_malformed_card_never_breaks_a_page(damage, home):
