@@ -24,6 +24,7 @@ import functools
 import os
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -274,9 +275,7 @@ class LiveModel:
 
     def record_metrics(self, samples: np.ndarray) -> dict:
         """Mode metrics and precision/recall of the view samples, appended to metric_history."""
-        if not hasattr(self, "_real_radii"):  # the held-out points' k-NN radii never change: compute them once
-            self._real_radii = knn_radii(self.dataset.x_test[:METRIC_REAL_POINTS])
-        found = point_metrics(samples, self.dataset, max_real=METRIC_REAL_POINTS, real_radii=self._real_radii)
+        found = point_metrics(samples, self.dataset, max_real=METRIC_REAL_POINTS, real_radii=real_radii(self.dataset))
         self.metric_history["step"].append(self.steps)
         for key, value in found.items():
             self.metric_history.setdefault(key, []).append(value)
@@ -287,6 +286,19 @@ class LiveModel:
         changed = {f.name: getattr(c, f.name) for f in dataclasses.fields(c)
                    if f.name not in ("data_shape", "image_shape", "data_scale")}
         return ", ".join(f"{k}={v}" for k, v in changed.items())
+
+
+_REAL_RADII: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def real_radii(dataset) -> torch.Tensor:
+    """The held-out points' k-NN radii for precision / recall, computed once per dataset: datasets are shared and
+    never modified (ui.loaders.get_dataset), so every model and every session on the same points measures against
+    the same radii (a page of five models computed them five times, 7 ms each here)."""
+    radii = _REAL_RADII.get(dataset)
+    if radii is None:
+        radii = _REAL_RADII[dataset] = knn_radii(dataset.x_test[:METRIC_REAL_POINTS])
+    return radii
 
 
 def training_seconds(redraw_seconds: float) -> float:
