@@ -3,8 +3,8 @@
     python bench/map_first_render.py [--checkpoint vae-digits] [--floor]
 
 1. Starts `streamlit run app.py` fresh (its warm-up, ui/warmup.py, runs before the health check answers: "up in"
-   includes it), opens /vae_explorer in Chromium (Debian's, via Playwright) and times until the map's points (SVG
-   marks drawn by Vega-Lite) are drawn, then until the page has finished running.
+   includes it), opens /vae_explorer in Chromium (Debian's, via Playwright) and times until the map (a canvas drawn
+   by Vega-Lite) is there, then until the page has finished running.
 2. In a fresh Python process, times what the page would cost without shipped maps: fitting UMAP (with its JIT
    compile) on the same latents.
 3. Times decoding one clicked latent (median of 200).

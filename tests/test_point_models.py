@@ -165,6 +165,19 @@ def test_view_samples_are_fixed_noise_so_only_training_moves_them(ring8):
     assert not np.array_equal(first, live.view_samples())
 
 
+def test_models_on_the_same_points_measure_against_radii_computed_once(ring8):
+    """Precision / recall need the held-out points' k-NN radii: every model on the same dataset object uses one
+    tensor (equal to computing them afresh), a dataset of other points gets its own."""
+    from gen_core.mode_metrics import knn_radii
+    a, b = P.LiveModel.from_preset("VAE", ring8), P.LiveModel.from_preset("Flow (RealNVP)", ring8)
+    a.record_metrics(a.view_samples())
+    b.record_metrics(b.view_samples())
+    assert P.real_radii(ring8) is P.real_radii(a.dataset) is P.real_radii(b.dataset)
+    assert torch.equal(P.real_radii(ring8), knn_radii(ring8.x_test[:P.METRIC_REAL_POINTS]))
+    other = load_dataset("moons")
+    assert not torch.equal(P.real_radii(other)[:10], P.real_radii(ring8)[:10])
+
+
 def test_gan_views(ring8):
     live = P.LiveModel.from_preset("GAN: packed + annealed (fix)", ring8)
     d_map = P.discriminator_map(live.model, (-1.5, 1.5, -1.5, 1.5), resolution=20, companions=ring8.x_test[:8])

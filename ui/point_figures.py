@@ -86,8 +86,8 @@ def metrics_table(models: dict, found: dict) -> pd.DataFrame:
     rows = []
     for family, model in models.items():
         m = found[family]
-        # Text cells: "—" before any training, and "∞" for the KL of a histogram with no sample on a mode. (st.table
-        # reads cells as Markdown, where a lone "-" is a list bullet.)
+        # Text cells: "—" before any training, and "∞" for the KL of a histogram with no sample on a mode. (The page
+        # shows the table as Markdown, where a lone "-" would be a list bullet.)
         row = {"model": model.label, "step": model.steps,
                "steps/s training": f"{model.steps / model.seconds:.0f}" if model.seconds else "—"}
         if "modes_covered" in m:
