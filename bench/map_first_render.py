@@ -40,7 +40,7 @@ MAP_CANDIDATES_JS = """([wanted, step]) => {
   }
   return found;
 }"""
-TOOLTIP_JS = """() => { const tip = document.querySelector('.vg-tooltip.visible'); return tip ? tip.textContent : ''; }"""
+TOOLTIP_JS = "() => { const tip = document.querySelector('.vg-tooltip.visible'); return tip ? tip.textContent : ''; }"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 

@@ -41,7 +41,8 @@ def markdown_table(frame) -> str:
     with the page's own Markdown renderer, where st.table would load a 0.7 MB script for Arrow tables on the first
     view of a page (the 2-D Playground's)."""
     def row(cells) -> str:  # plain escapes "|" too, as GitHub's tables want; a missing number reads "—"
-        return "| " + " | ".join("—" if isinstance(cell, float) and cell != cell else plain(cell) for cell in cells) + " |"
+        shown_cells = ("—" if isinstance(cell, float) and cell != cell else plain(cell) for cell in cells)
+        return "| " + " | ".join(shown_cells) + " |"
     header = [frame.index.name or ""] + [str(c) for c in frame.columns]
     lines = [row(header), "|" + "---|" * len(header)]
     lines += [row([index] + list(values)) for index, values in zip(frame.index, frame.itertuples(index=False))]
