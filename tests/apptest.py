@@ -1,7 +1,10 @@
 """Opening GenLab pages in Streamlit's AppTest, the way every page test does."""
 from pathlib import Path
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
+
+from ui.text import shown
 
 APP = Path(__file__).resolve().parent.parent / "frame.py"
 TIMEOUT = 90
@@ -31,3 +34,17 @@ def open_tab(at, key: str, label: str):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def markdown_table_shown(at, first_header: str = "model") -> pd.DataFrame:
+    """The Markdown table (ui.text.markdown_table) whose first header is `first_header`, as the page shows it, read
+    back into a DataFrame indexed by that column, numbers as numbers (the 2-D Playground's metrics)."""
+    text = next(m.value for m in at.markdown if m.value.startswith(f"| {first_header} |"))
+    rows = [[shown(cell.strip()) for cell in line.strip().strip("|").split(" | ")]
+            for line in text.splitlines() if not line.startswith("|---")]
+    frame = pd.DataFrame(rows[1:], columns=rows[0]).set_index(first_header)
+    for column in frame.columns:
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        if numbers.notna().all():
+            frame[column] = numbers
+    return frame

@@ -391,13 +391,13 @@ def test_the_playground_says_when_a_live_model_diverges(monkeypatch):
 
 def test_the_playground_page_says_so_and_starts_again(monkeypatch):
     from gen_core.models import flow
-    from tests.apptest import open_page
+    from tests.apptest import markdown_table_shown, open_page
     at = open_page("app_pages/playground.py")
     monkeypatch.setattr(flow.Trainer, "step", lambda self, x, y, g=None: {"nll": float("inf")})
     at.button(key="pg_step").click().run()
     assert not at.exception
     assert any("Flow (RealNVP) diverged at step 1" in shown(e.value) and "start again" in e.value for e in at.error)
-    assert (at.table[0].value["step"] == 0).all()  # every model afresh, none drawn from NaN
+    assert (markdown_table_shown(at)["step"] == 0).all()  # every model afresh, none drawn from NaN
 
 
 # --- 5. python -m gen_core.sample ---------------------------------------------------------------------------------

@@ -292,7 +292,7 @@ def test_pause_stops_the_playground_while_it_plays(server, browser):
     play = page.get_by_role("button", name="Play", exact=True)
     play.wait_for(timeout=90_000)
     settle(page)
-    steps = page.locator('[data-testid="stTable"] tbody tr td').nth(0)  # the GAN row's step
+    steps = page.locator('[data-testid="stMarkdownContainer"] table tbody tr td').nth(1)  # the GAN row's step
     play.click()
     page.get_by_text(re.compile(r"Playing: [0-9.]+ frames a second")).wait_for(timeout=30_000)
     page.get_by_role("button", name="Pause", exact=True).click()

@@ -1,26 +1,11 @@
 """The 2-D Playground page through AppTest: it loads with every family, Step trains them, settings and presets
 rebuild the GAN, the data choice changes what is measured, drawing your own points works."""
 import numpy as np
-import pandas as pd
 import pytest
 
-from tests.apptest import captions, open_page
-from ui.text import shown
+from tests.apptest import captions, markdown_table_shown as table, open_page
 
 PAGE = "app_pages/playground.py"
-
-
-def table(at) -> pd.DataFrame:
-    """The metrics table as the page shows it (a Markdown table), read back into a DataFrame indexed by model."""
-    text = next(m.value for m in at.markdown if m.value.startswith("| model |"))
-    rows = [[shown(cell.strip()) for cell in line.strip().strip("|").split(" | ")]
-            for line in text.splitlines() if not line.startswith("|---")]
-    frame = pd.DataFrame(rows[1:], columns=rows[0]).set_index("model")
-    for column in frame.columns:
-        numbers = pd.to_numeric(frame[column], errors="coerce")
-        if numbers.notna().all():
-            frame[column] = numbers
-    return frame
 
 
 @pytest.fixture(scope="module")
