@@ -16,7 +16,7 @@ from ui.images import labelled_grid, show_grid
 from ui.loaders import checkpoints_of, core_on, describe_checkpoint, get_core, get_dataset, pick_checkpoint
 from ui.notice import notice
 from ui.player import player_html
-from ui.settings import MAX_SEED, clamp_state, global_seed, next_seed, reproduce, seed_input
+from ui.settings import MAX_SEED, clamp_state, global_seed, label_px, next_seed, reproduce, seed_input
 from ui.text import plain
 
 GAN_FAMILIES = ("gan", "dcgan", "cgan")
@@ -119,9 +119,10 @@ def samples_section():
                     f"training image; these samples lie **{float(distance.median()):.2f}**. A sample much closer "
                     f"than real held-out data is a near-copy: the overfitting a small dataset invites.")
     with right:
+        # drawn near the column's width, so its labels stay readable (larger in projector mode)
         st.image(histogram_picture({"samples": distance.numpy(), "held-out real": baseline.numpy()},
-                                   "Distance to the nearest training image", "Euclidean distance in pixel space"),
-                 output_format="PNG")
+                                   "Distance to the nearest training image", "Euclidean distance in pixel space",
+                                   font_px=label_px() + 2, size=(440, 330)), output_format="PNG")
 
 
 @st.fragment

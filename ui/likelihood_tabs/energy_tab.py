@@ -10,7 +10,7 @@ from ui.charts import histogram_picture
 from ui.likelihood_tabs.common import pick
 from ui.loaders import core_on, get_core, get_dataset
 from ui.player import player_html
-from ui.settings import global_seed
+from ui.settings import global_seed, label_px
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -52,7 +52,8 @@ def show() -> None:
     with st.spinner("Scoring..."):
         groups = energies(name, str(core.device), card["dataset"]["name"], int(seed))
     st.image(histogram_picture({"real test images": groups["real"], "generated": groups["generated"],
-                                "uniform noise": groups["noise"]}, "energies E(x)", "energy"), output_format="PNG")
+                                "uniform noise": groups["noise"]}, "energies E(x)", "energy", font_px=label_px() + 2,
+                               size=(600, 360)), output_format="PNG")
     st.caption(f"Mean energy: real {groups['real'].mean():.3f}, generated {groups['generated'].mean():.3f}, noise "
                f"{groups['noise'].mean():.3f}. Low energy means likely; training keeps data and the model's own "
                f"samples close, and noise far above.")
