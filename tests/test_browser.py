@@ -140,7 +140,7 @@ def test_clicking_the_vae_map_in_chromium(server, browser):
     assert page.get_by_text("Click the map.").count() == 1
     page.mouse.click(x, y)
     page.get_by_text(f"test #{index}, class").wait_for(timeout=60_000)  # the dot the tooltip named, its image shown
-    assert page.get_by_test_id("stMetricLabel").get_by_text("ELBO", exact=True).count() == 1
+    page.get_by_test_id("stMetricLabel").get_by_text("ELBO", exact=True).wait_for(timeout=30_000)  # and its ELBO
     page.mouse.click(*find_on_map(page, "place")[:2])
     page.get_by_test_id("stMetricLabel").get_by_text("Distance to the nearest real point").wait_for(timeout=60_000)
     assert page.get_by_text("the place (").count() == 1
