@@ -33,23 +33,15 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from gen_core.bayes import bayes_posterior
+from gen_core.cvae_classifier import CVAEClassifier
+from gen_core.estimator_contract import MissingFeaturesTag, validated_fit_data, validated_input
 
 RIDGE = 1e-3  # added to covariance diagonals for densities: digits has always-blank pixels (zero variance)
 
 
-# --- scikit-learn's estimator contract (sklearn.utils.estimator_checks.check_estimator passes for every class) --
-
-def validated_fit_data(estimator, X, y) -> tuple[np.ndarray, np.ndarray]:
-    """X and y checked as scikit-learn checks them (dense, 2-D, no infinities, as many labels as rows, class
-    labels rather than a continuous target), setting `n_features_in_`. NaN (a missing feature) passes."""
-    X, y = validate_data(estimator, X, y, dtype=np.float64, ensure_all_finite="allow-nan")
-    check_classification_targets(y)
-    return X, y
-
+# --- training data with missing features ---------------------------------------------------------------------
 
 def class_mean_filled(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Training data with each missing (NaN) feature filled with its class's mean of that feature (the overall
@@ -67,22 +59,6 @@ def class_mean_filled(X: np.ndarray, y: np.ndarray) -> np.ndarray:
         means[seen] = np.nanmean(part[:, seen], 0)
         X[rows] = np.where(np.isnan(part), means, part)
     return X
-
-
-def validated_input(estimator, X) -> np.ndarray:
-    """X for a fitted estimator's predict: NotFittedError before fit, the fitted number of features, infinities
-    refused, NaN allowed (a missing feature, integrated out or imputed)."""
-    check_is_fitted(estimator)
-    return validate_data(estimator, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan")
-
-
-class MissingFeaturesTag:
-    """Declares to scikit-learn that NaN (a missing feature) is accepted, in fit and in predict."""
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        return tags
 
 
 # --- Gaussian densities with missing features ----------------------------------------------------------------
@@ -402,7 +378,6 @@ def make(name: str, seed: int = 0):
     if name == "Gaussian mixture":
         return ClassGMM(n_components=3, random_state=seed)
     if name == "Deep generative (CVAE)":
-        from gen_core.cvae_classifier import CVAEClassifier
         return CVAEClassifier(random_state=seed)
     # scikit-learn's defaults, as the accuracy bar compares with (logistic regression and the net on scaled inputs)
     discriminative = {

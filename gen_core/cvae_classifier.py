@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from gen_core.bayes import bayes_posterior
-from gen_core.classifiers import MissingFeaturesTag, validated_fit_data, validated_input
+from gen_core.estimator_contract import MissingFeaturesTag, validated_fit_data, validated_input
 
 
 class _CVAE(nn.Module):
