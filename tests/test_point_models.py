@@ -178,6 +178,30 @@ def test_models_on_the_same_points_measure_against_radii_computed_once(ring8):
     assert not torch.equal(P.real_radii(other)[:10], P.real_radii(ring8)[:10])
 
 
+def test_an_untrained_models_first_view_is_drawn_and_measured_once(ring8, monkeypatch):
+    """Models built from the same preset and seed start from the same samples and metrics: the second draws and
+    measures nothing; a trained model draws its own; what a caller does to its samples never reaches the record."""
+    first = P.LiveModel.from_preset("Diffusion", ring8, seed=3)
+    samples = first.view_samples()
+    found = first.record_metrics(samples)
+    drawn, measured = [], []
+    monkeypatch.setattr(P.LiveModel, "_draw_view_samples", lambda self: drawn.append(1) or np.zeros((2, 2)))
+    monkeypatch.setattr(P, "point_metrics", lambda *a, **k: measured.append(1) or {})
+    second = P.LiveModel.from_preset("Diffusion", ring8, seed=3)
+    again = second.view_samples()
+    assert np.array_equal(again, samples) and second.record_metrics(again) == found
+    assert not drawn and not measured and second.metric_history["step"] == [0]
+    again[:] = 99.0  # the caller's copy
+    assert np.array_equal(P.LiveModel.from_preset("Diffusion", ring8, seed=3).view_samples(), samples)
+    other_seed = P.LiveModel.from_preset("Diffusion", ring8, seed=4)
+    other_seed.view_samples()
+    assert drawn == [1]  # another seed is another model
+    monkeypatch.undo()
+    second.train(1)
+    assert not second.untrained and not np.array_equal(second.view_samples(), samples)
+    assert np.array_equal(P.LiveModel.from_preset("Diffusion", ring8, seed=3).view_samples(), samples)
+
+
 def test_gan_views(ring8):
     live = P.LiveModel.from_preset("GAN: packed + annealed (fix)", ring8)
     d_map = P.discriminator_map(live.model, (-1.5, 1.5, -1.5, 1.5), resolution=20, companions=ring8.x_test[:8])
