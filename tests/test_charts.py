@@ -15,6 +15,7 @@ def test_each_group_is_a_density_on_shared_bins():
 
 def test_nice_ticks_are_round_and_inside_the_range():
     assert nice_ticks(0, 1).tolist() == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert [f"{t:g}" for t in nice_ticks(-0.001, 0.09)][0] == "0"  # not "-0"
     ticks = nice_ticks(3.7, 42.1)
     assert ticks[0] >= 3.7 and ticks[-1] <= 42.1 and np.allclose(np.diff(ticks), 10)
 

@@ -24,7 +24,7 @@ def nice_ticks(low: float, high: float, count: int = 5) -> np.ndarray:
     raw = span / max(count - 1, 1)
     power = 10 ** np.floor(np.log10(raw))
     step = power * min((1, 2, 5, 10), key=lambda m: abs(m * power - raw))
-    return np.round(np.arange(np.ceil(low / step) * step, high + step * 1e-9, step), 12)
+    return np.round(np.arange(np.ceil(low / step) * step, high + step * 1e-9, step), 12) + 0.0  # + 0.0: no "-0"
 
 
 def histogram_picture(groups: dict[str, np.ndarray], title: str, x_title: str, bins: int = 30, font_px: int = 13,
