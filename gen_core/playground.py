@@ -255,12 +255,16 @@ class LiveModel:
         """Not a step taken, not even a slow-motion half step: the model is still what its seed built."""
         return self.steps == 0 and not any(self.half_steps.values())
 
+    def _first_view(self) -> dict:
+        """This model's shared first-view record (`first_views`): same family, settings and seed, same record."""
+        return first_views(self.dataset, (self.family_name, repr(self.config), self.seed))
+
     def view_samples(self) -> np.ndarray:
         """VIEW_SAMPLES samples from fixed noise (the energy model: its persistent chains), (N, 2). An untrained
         model's come from `first_views` when a model with the same family, settings and seed drew them before."""
         if not self.untrained:
             return self._draw_view_samples()
-        entry = first_views(self.dataset, (self.family_name, repr(self.config), self.seed))
+        entry = self._first_view()
         if "samples" not in entry:
             entry["samples"] = self._draw_view_samples()
         return entry["samples"].copy()
@@ -291,13 +295,14 @@ class LiveModel:
     def record_metrics(self, samples: np.ndarray) -> dict:
         """Mode metrics and precision/recall of the view samples, appended to metric_history (an untrained model's
         first view's, measured once, like its samples)."""
-        entry = first_views(self.dataset, (self.family_name, repr(self.config), self.seed)) if self.untrained else {}
-        if "metrics" in entry and np.array_equal(samples, entry["samples"]):
+        entry = self._first_view() if self.untrained else {}
+        first = "samples" in entry and np.array_equal(samples, entry["samples"])  # the first view's own samples
+        if first and "metrics" in entry:
             found = dict(entry["metrics"])
         else:
             found = point_metrics(samples, self.dataset, max_real=METRIC_REAL_POINTS,
                                   real_radii=real_radii(self.dataset))
-            if "samples" in entry and np.array_equal(samples, entry["samples"]):
+            if first:
                 entry["metrics"] = dict(found)
         self.metric_history["step"].append(self.steps)
         for key, value in found.items():
