@@ -8,7 +8,8 @@ from gen_core import own_embeddings as O
 from gen_core.embed import cached_projection
 from gen_core.errors import GenLabError
 from ui.background import start_once
-from ui.latent_map import map_chart, picked
+from ui.latent_map import map_data, show_map
+from ui.settings import label_px
 from ui.text import plain
 
 METHODS = {"PCA": "pca", "UMAP": "umap", "t-SNE": "tsne"}
@@ -101,10 +102,10 @@ def explorer():
         if query:
             st.caption(plain(f"{len(hits)} match '{query}'" + (f"; the first {MARKED} are marked" if len(hits) > MARKED
                                                                   else "; marked with crosses")))
-        chart = map_chart(coords, codes, categories, f"{emb.name}: {len(coords)} points, {emb.vectors.shape[1]}-D, "
-                          f"{shown.upper()}", grid_steps=0, marks=marks, tips=tips, height=520)
-        event = st.altair_chart(chart, on_select="rerun", key=f"emb_map_{emb.id}_{shown}", width="stretch")
-    click = picked(event)
+        click = show_map(map_data(coords, codes, categories, f"{emb.name}: {len(coords)} points, "
+                                  f"{emb.vectors.shape[1]}-D, {shown.upper()}", places=False, marks=marks, tips=tips,
+                                  height=520, font=label_px(), legend_title=str(colour_by),
+                                  view_id=f"{emb.id}:{shown}"), key=f"emb_map_{emb.id}_{shown}")
     if click is not None and click["index"] >= 0:
         st.query_params["emb_point"] = str(click["index"])
     try:

@@ -15,7 +15,7 @@ from ui.images import labelled_grid, show_grid
 from ui.loaders import get_core, get_dataset, pick_checkpoint
 from ui.notice import notice
 from ui.player import player_html
-from ui.settings import clamp_state, reproduce
+from ui.settings import clamp_state, label_px, reproduce
 from ui.text import plain
 
 METHOD_LABELS = {"latent": "the latent itself (exact)", "umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
@@ -110,10 +110,10 @@ def map_title(method: str) -> str:
     return f"{dataset.name} test set, {METHOD_LABELS[method]} of the latent means"
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def map_chart(checkpoint: str, method: str, _coords, _labels, class_names, title: str):
-    """The clickable map, built once per model and projection (a click reruns the page; the chart is the same)."""
-    return latent_map.map_chart(_coords, _labels, class_names, title)
+@st.cache_data(show_spinner=False, max_entries=16)
+def map_data(checkpoint: str, method: str, _coords, _labels, class_names, title: str, font: int) -> dict:
+    """What the clickable map draws, built once per model, projection and label size (a click reruns the map)."""
+    return latent_map.map_data(_coords, _labels, class_names, title, font=font, view_id=f"{checkpoint}:{method}")
 
 
 @st.fragment
@@ -121,14 +121,15 @@ def map_section():
     projection, inverse = current_map()
     left, right = st.columns([3, 2])
     with left:
-        event = st.altair_chart(
-            map_chart(name, projection.method, projection.coords, labels, class_names, map_title(projection.method)),
-            on_select="rerun", selection_mode=latent_map.SELECTION, width="stretch",
-            key=f"vae_map_{name}_{projection.method}")
+        data = map_data(name, projection.method, projection.coords, labels, class_names, map_title(projection.method),
+                        label_px())
+        last = (st.session_state.get("vae_picks") or [None])[-1]
+        if isinstance(last, (int, np.integer)):  # a dot picked before (or in a link) is ringed on any projection
+            data["picked"] = {"index": int(last), "x": data["x"][last], "y": data["y"][last]}
+        clicked = latent_map.show_map(data, key=f"vae_map_{name}_{projection.method}")
         st.caption(f"{len(mu)} test images · map from {projection.source} in {projection.seconds * 1000:.0f} ms · "
                    f"click a dot for its image, or empty space to decode that place; scroll to zoom, shift-drag to "
                    f"pan, shift-double-click to reset.")
-    clicked = latent_map.picked(event)
     point, picks = clicked, st.session_state.get("vae_picks", [])
     if point is None and picks:  # no click in this browser yet, but the session (or its link) has one: show it
         last = picks[-1]
@@ -235,9 +236,11 @@ def walk_section():
                               label="The walk from A to B"), height="content")
     left.download_button("Download GIF", gif, file_name=f"{name}-walk.gif", mime="image/gif")
     right.caption(f"The walk on the {METHOD_LABELS[projection.method]} map, {note}.")
-    right.altair_chart(latent_map.map_chart(projection.coords, labels, class_names, "the walk from A to B", grid_steps=0,
-                                            path=drawn, marks={"A": tuple(places[0]), "B": tuple(places[1])},
-                                            height=460), width="stretch", key="vae_walk_map")
+    with right:
+        latent_map.show_map(latent_map.map_data(projection.coords, labels, class_names, "the walk from A to B",
+                                                clickable=False, path=drawn, height=460, font=label_px(),
+                                                marks={"A": tuple(places[0]), "B": tuple(places[1])},
+                                                view_id=f"{name}:{projection.method}"), key="vae_walk_map")
 
 
 @st.fragment

@@ -93,12 +93,12 @@ const observeAll = (callback) => {
 };
 """
 # A chart drawn on a <canvas> changes no DOM: every page gets this before its scripts, and a canvas in a Vega-Lite chart
-# that draws (each restore() of its context) tells the watchers.
+# or in GenLab's map (ui/latent_map.js) that draws (each restore() of its context) tells the watchers.
 CANVAS_HOOK_JS = """(() => {
   const restore = CanvasRenderingContext2D.prototype.restore;
   CanvasRenderingContext2D.prototype.restore = function () {
     restore.call(this);
-    if (window.__canvasWatchers && this.canvas.closest && this.canvas.closest('[data-testid="stVegaLiteChart"]'))
+    if (window.__canvasWatchers && this.canvas.closest && this.canvas.closest('[data-testid="stVegaLiteChart"], .genlab-map'))
       window.__canvasWatchers.forEach(watch => watch());
   };
 })();"""
@@ -123,7 +123,8 @@ WATCH_QUIET_JS = """() => {
   observeAll(records => { if (records.some(r => changesPicture(r, none))) state.changedAt = performance.now(); });
 }""" % PICTURE_MUTATION_JS
 HAS_PICTURES_JS = """() => (document.querySelector('[data-testid="stMain"]') || document.body).querySelectorAll(
-  'img, .js-plotly-plot .main-svg, [data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas, iframe'
+  'img, .js-plotly-plot .main-svg, [data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas, ' +
+  '.genlab-map canvas, iframe'
   ).length > 0"""
 
 

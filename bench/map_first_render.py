@@ -4,7 +4,7 @@
 
 1. Starts `streamlit run app.py` fresh (its warm-up, ui/warmup.py, runs before the health check answers: "up in"
    includes it), opens /vae_explorer in Chromium (Debian's, via Playwright) and times until the map (a canvas drawn
-   by Vega-Lite) is there, then until the page has finished running.
+   by ui/latent_map.js) is there, then until the page has finished running.
 2. In a fresh Python process, times what the page would cost without shipped maps: fitting UMAP (with its JIT
    compile) on the same latents.
 3. Times decoding one clicked latent (median of 200).
@@ -26,10 +26,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-MAP_DOTS = '[data-testid="stVegaLiteChart"] canvas'  # the map, drawn by Vega-Lite on a canvas (ui/latent_map.py)
+MAP_DOTS = '.genlab-map canvas'  # the map, drawn on a canvas by GenLab's map component (ui/latent_map.js)
 # Where to look for dots (coloured pixels) or empty space (the rest) on the map's canvas, every `step` pixels.
 MAP_CANDIDATES_JS = """([wanted, step]) => {
-  const canvas = document.querySelector('[data-testid="stVegaLiteChart"] canvas');
+  const canvas = document.querySelector('.genlab-map canvas');
   const box = canvas.getBoundingClientRect(), width = canvas.width, height = canvas.height;
   const pixels = canvas.getContext('2d').getImageData(0, 0, width, height).data, found = [];
   for (let y = 0; y < height; y += step) for (let x = 0; x < width; x += step) {
@@ -40,7 +40,7 @@ MAP_CANDIDATES_JS = """([wanted, step]) => {
   }
   return found;
 }"""
-TOOLTIP_JS = "() => { const tip = document.querySelector('.vg-tooltip.visible'); return tip ? tip.textContent : ''; }"
+TOOLTIP_JS = "() => { const tip = document.querySelector('.genlab-map-tip.visible'); return tip ? tip.textContent : ''; }"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -95,16 +95,17 @@ def chromium(p):
 
 
 def find_on_map(page, wanted: str, skip: int = 0) -> tuple[float, float, str]:
-    """A place on the VAE map's canvas to click, found as a visitor finds one, by hovering: a dot (`wanted` "dot",
-    the tooltip names a test image) or empty space ("place", the tooltip says "decode here"). Vega-Lite's tooltip and
-    its click pick the same point (the one nearest the pointer), so a click there picks what the tooltip said.
-    `skip` passes over that many matches (another dot each time). Returns (x, y, tooltip)."""
+    """A place on a map's canvas to click, found as a visitor finds one, by hovering: a dot (`wanted` "dot", the
+    tooltip names it: "3 · test #12" on the VAE map, "label · #5" on Your embeddings) or empty space ("place", the
+    tooltip says "decode here"). The map's tooltip and its click pick the same dot (ui/latent_map.js), so a click
+    there picks what the tooltip said. `skip` passes over that many matches (another dot each time). Returns (x, y,
+    tooltip)."""
     matches = 0
     step = 6 if wanted == "dot" else 23
     for x, y in page.evaluate(MAP_CANDIDATES_JS, [wanted, step]):
         page.mouse.move(x, y)
         tip = page.evaluate(TOOLTIP_JS)
-        if ("test #" in tip) if wanted == "dot" else (tip == "decode here"):
+        if (" #" in tip) if wanted == "dot" else (tip == "decode here"):
             if matches == skip:
                 return x, y, tip
             matches += 1
@@ -168,9 +169,9 @@ def chart():
     projection = embed.cached_projection(loaded.path, card["weights_sha256"],
                                          embed.test_set_id(card["dataset"]["name"]), codes["mu"], "umap",
                                          compute=False)
-    return latent_map.map_chart(projection.coords, codes["labels"], card["dataset"]["class_names"], "map")
+    return latent_map.map_data(projection.coords, codes["labels"], card["dataset"]["class_names"], "map")
 
-st.altair_chart(chart(), on_select="rerun", selection_mode=latent_map.SELECTION, key="map")
+latent_map.show_map(chart(), key="map")
 """
 
 # GenLab's frame (frame.py) around the bare map page: the page config, a six-page navigation and the sidebar settings
@@ -187,7 +188,7 @@ navigation.run()
 
 
 def browser_floor(checkpoint: str) -> dict[str, tuple]:
-    """What Streamlit and Vega-Lite alone cost in this browser on this machine: a page with only a title; with a
+    """What Streamlit and the map alone cost in this browser on this machine: a page with only a title; with a
     title and the same map; and that inside GenLab's frame. Each on a fresh server: the first visit, then a second
     tab (the first visit of the map pages also imports torch and gen_core, which app.py's warm-up does beforehand)."""
     from playwright.sync_api import sync_playwright

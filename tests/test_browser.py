@@ -109,20 +109,12 @@ def test_new_samples_button_redraws_in_chromium(server, browser):
     assert page.get_by_text("with seed 1").count() == 1
 
 
-MAP_MARKS = '[data-testid="stVegaLiteChart"] g.mark-symbol.role-mark path'  # an SVG map's dots (Your embeddings)
-MAP_CANVAS = '[data-testid="stVegaLiteChart"] canvas'  # the VAE map, drawn on a canvas
-
-
-def centres_of_map_dots(page) -> list[tuple[float, float]]:
-    """Screen centres of an SVG map's dots."""
-    return page.evaluate("""(selector) => [...document.querySelectorAll(selector)]
-        .map(p => { const r = p.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })""",
-                         MAP_MARKS)
+MAP_CANVAS = '.genlab-map canvas'  # a map (the VAE Explorer's, Your embeddings'), drawn by ui/latent_map.js
 
 
 def test_clicking_the_vae_map_in_chromium(server, browser):
-    """A click on a dot shows that test image; a click on empty space decodes the place (the Vega-Lite selection
-    really reaches Python); a drag picks nothing. The map is a canvas: dots and empty space are found by hovering,
+    """A click on a dot shows that test image; a click on empty space decodes the place (the map's pick really
+    reaches Python); a drag picks nothing; the wheel zooms and a shift double click resets the view. The map is a canvas: dots and empty space are found by hovering,
     as a visitor finds them (the tooltip names what a click there picks)."""
     page = browser.new_page(viewport={"width": 1400, "height": 1400})
     page.goto(f"{server}/vae_explorer")
@@ -144,6 +136,19 @@ def test_clicking_the_vae_map_in_chromium(server, browser):
     page.mouse.click(*find_on_map(page, "place")[:2])
     page.get_by_test_id("stMetricLabel").get_by_text("Distance to the nearest real point").wait_for(timeout=60_000)
     assert page.get_by_text("the place (").count() == 1
+    settle(page)
+    # The wheel zooms in around the pointer (the picture changes, the pick does not); shift + double click resets.
+    drawn = "() => document.querySelector('.genlab-map canvas').toDataURL()"
+    before, caption = page.evaluate(drawn), page.get_by_text("the place (").inner_text()
+    page.mouse.move(x, y)
+    page.mouse.wheel(0, -300)
+    page.wait_for_function(f"before => ({drawn})() !== before", arg=before, timeout=10_000)
+    page.keyboard.down("Shift")
+    page.mouse.dblclick(x, y)
+    page.keyboard.up("Shift")
+    page.wait_for_function(f"before => ({drawn})() === before", arg=before, timeout=10_000)
+    settle(page)
+    assert page.get_by_text("the place (").inner_text() == caption  # neither zoom nor reset picked anything
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
@@ -416,11 +421,11 @@ def test_evaluate_and_own_embeddings_in_chromium(server, browser, tmp_path):
     files.nth(1).set_input_files(str(tmp_path / "labels.txt"))
     settle(page)
     page.get_by_role("button", name="Add", exact=True).click()
-    page.locator(MAP_MARKS).first.wait_for(timeout=90_000)
+    page.locator(MAP_CANVAS).first.wait_for(timeout=90_000)
     settle(page)
-    dots = centres_of_map_dots(page)
-    assert len(dots) == 120
-    page.mouse.click(*dots[5])
+    x, y, tip = find_on_map(page, "dot", skip=5)
+    assert tip.split(" · #")[0] in ("red", "green", "blue")  # the point's own label, as the visitor's file gave it
+    page.mouse.click(x, y)
     page.get_by_text("of the 10 nearest share its label").wait_for(timeout=60_000)
     assert page.get_by_text("100% of the 10 nearest share its label").count() == 1  # well-separated blobs
     assert "emb_point=" in page.url

@@ -1,4 +1,7 @@
-"""The VAE Explorer's clickable map (ui/latent_map.py): its rows, its Vega-Lite spec, and reading a click back."""
+"""The clickable map (ui/latent_map.py): what it sends its component (ui/latent_map.js, driven in Chromium by
+tests/test_browser.py), and reading a click back."""
+import json
+
 import numpy as np
 import pytest
 
@@ -11,58 +14,42 @@ def points():
     return coords, np.array([0, 1, 1]), ["zero", "one"]
 
 
-def test_rows_are_the_dots_and_cells_of_places_tile_the_map(points):
+def test_the_map_gets_its_dots_classes_and_what_a_click_may_pick(points):
     coords, labels, names = points
-    dots = latent_map.map_rows(coords, labels, names)
-    assert list(dots["index"]) == [0, 1, 2] and list(dots["class"]) == ["zero", "one", "one"]
-    assert list(dots["tip"]) == ["zero · test #0", "one · test #1", "one · test #2"]
-    cells = latent_map.place_cells(coords, steps=5)
-    assert len(cells) == 25 and (cells["index"] == latent_map.PLACE).all()
-    # the cells cover the dots with a 5% margin, edge to edge, and a click on one decodes its centre
-    assert cells["x0"].min() == pytest.approx(-0.15) and cells["x1"].max() == pytest.approx(3.15)
-    assert cells["y0"].min() == pytest.approx(-0.1) and cells["y1"].max() == pytest.approx(2.1)
-    assert np.allclose(cells["x"], (cells["x0"] + cells["x1"]) / 2)
-    assert np.allclose(cells["y"], (cells["y0"] + cells["y1"]) / 2)
-    assert np.allclose((cells["x1"] - cells["x0"]) * (cells["y1"] - cells["y0"]), 3.3 * 2.2 / 25)  # 25 equal tiles
-    assert len(cells[["x", "y"]].drop_duplicates()) == 25
+    data = latent_map.map_data(coords, labels, names, "a map", view_id="m:umap")
+    assert data["x"] == [0.0, 1.0, 3.0] and data["y"] == [0.0, 2.0, 1.0] and data["c"] == [0, 1, 1]
+    assert data["names"] == ["zero", "one"] and data["tips"] is None  # tooltips "class · test #i", built in JS
+    assert data["places"] and data["clickable"] and data["title"] == "a map" and data["view_id"] == "m:umap"
+    assert data["path"] is None and data["marks"] == [] and data["picked"] is None
+    json.dumps(data, allow_nan=False)  # what Streamlit sends the component: plain JSON
+    # coordinates keep 5 significant digits (the payload stays small), a visitor's tooltips are text
+    data = latent_map.map_data([[1 / 3, -123456.789]], [0], ["a"], "t", tips=[b"<b>x</b>"], places=False)
+    assert data["x"] == [0.33333] and data["y"] == [-123460.0] and data["tips"] == ["b'<b>x</b>'"]
+    assert data["places"] is False
 
 
-def test_the_chart_picks_what_a_click_lands_on(points):
-    spec = latent_map.map_chart(*points, "a map").to_dict()
-    pick = [p for p in spec["params"] if p["name"] == latent_map.SELECTION][0]
-    assert pick["select"] == {"type": "point", "fields": ["index", "x", "y"], "on": "click[!event.shiftKey]",
-                              "nearest": False, "clear": False, "toggle": False}
-    cells, dots = spec["layer"]
-    assert (cells["mark"]["type"], dots["mark"]["type"]) == ("rect", "circle")  # the dots drawn over the cells
-    assert cells["encoding"]["x2"] == {"field": "x1"} and cells["encoding"]["tooltip"] == {"value": "decode here"}
-    for layer in (cells, dots):  # the picked dot or cell gets a black outline
-        assert layer["encoding"]["stroke"]["condition"] == {"param": latent_map.SELECTION, "value": "black",
-                                                            "empty": False}
-    zoom = [p for p in spec["params"] if p.get("bind") == "scales"]
-    assert zoom and zoom[0]["views"] == pick["views"]  # the wheel zooms, shift-drag pans (a plain drag would click)
-    assert zoom[0]["select"]["translate"].startswith("[pointerdown[event.shiftKey]")
-    assert zoom[0]["select"]["clear"] == "dblclick[event.shiftKey]"
-    assert spec["title"] == "a map"
-    assert spec["config"]["aria"] is False
-    assert spec["usermeta"]["embedOptions"]["renderer"] == "canvas"  # ~2,000 marks: no SVG elements
-    # without cells, a click picks the nearest dot
-    bare = latent_map.map_chart(*points, "dots", grid_steps=0).to_dict()
-    assert [p for p in bare["params"] if p["name"] == latent_map.SELECTION][0]["select"]["nearest"] is True
+def test_a_map_refuses_coordinates_it_cannot_draw(points):
+    _, labels, names = points
+    for bad in (np.array([[0.0, np.nan], [1, 2], [3, 1]]), np.zeros((3, 3)), np.zeros(3)):
+        with pytest.raises(ValueError, match="finite"):
+            latent_map.map_data(bad, labels, names, "bad")
 
 
 def test_a_walk_adds_its_path_and_labelled_ends(points):
     coords, labels, names = points
-    spec = latent_map.map_chart(coords, labels, names, "walk", grid_steps=0, path=np.zeros((6, 2)),
-                                marks={"A": (0, 0), "B": (3, 1)}).to_dict()
-    marks = [layer["mark"]["type"] for layer in spec["layer"]]
-    assert marks == ["circle", "line", "point", "text"]
-    assert spec["usermeta"]["embedOptions"]["renderer"] == "svg"  # no grid: a few hundred marks
+    path = np.linspace([0, 0], [3, 1], 6)
+    data = latent_map.map_data(coords, labels, names, "walk", clickable=False, path=path,
+                               marks={"A": (0, 0), "B": (3, 1)})
+    assert data["clickable"] is False and len(data["path"]) == 6 and data["path"][-1] == [3.0, 1.0]
+    assert data["marks"] == [{"label": "A", "x": 0.0, "y": 0.0}, {"label": "B", "x": 3.0, "y": 1.0}]
 
 
 def test_reading_a_click():
-    assert latent_map.picked(None) is None
-    assert latent_map.picked({"selection": {latent_map.SELECTION: []}}) is None
-    event = {"selection": {latent_map.SELECTION: [{"index": 7, "x": 1.5, "y": -2}]}}
-    assert latent_map.picked(event) == {"index": 7, "x": 1.5, "y": -2.0}
-    place = {"selection": {latent_map.SELECTION: [{"index": latent_map.PLACE, "x": 0.25, "y": 4}]}}
-    assert latent_map.picked(place)["index"] == latent_map.PLACE
+    assert latent_map.picked(None, 10) is None
+    assert latent_map.picked({"index": 7, "x": 1.5, "y": -2}, 10) == {"index": 7, "x": 1.5, "y": -2.0}
+    assert latent_map.picked({"index": latent_map.PLACE, "x": 0.25, "y": 4}, 10)["index"] == latent_map.PLACE
+    # what a tampered browser could send instead is no pick at all (the page says "Click the map")
+    for bad in ({"index": 10, "x": 0, "y": 0}, {"index": -2, "x": 0, "y": 0}, {"index": 1, "x": "nan", "y": 0},
+                {"index": 1, "x": 1e300, "y": 0}, {"index": "one", "x": 0, "y": 0}, {"index": 1, "x": 0},
+                {"index": [1], "x": 0, "y": 0}, "7", [7, 0, 0]):
+        assert latent_map.picked(bad, 10) is None, bad

@@ -1,20 +1,26 @@
-"""VAE Latent Explorer through AppTest, with map clicks injected as the browser sends them (a Vega-Lite selection)."""
+"""VAE Latent Explorer through AppTest, with map clicks injected as the browser sends them (the map component's
+state value `pick`, ui/latent_map.js)."""
 import json
 
 import pytest
 
 from tests.apptest import captions, open_page, open_tab
-from ui.latent_map import PLACE, SELECTION
+from ui.latent_map import PLACE
+
+
+def maps(at) -> list:
+    """The map components on the page, with their data (what ui/latent_map.js draws)."""
+    return [(m, json.loads(m.proto.json)) for m in at.get("bidi_component") if m.proto.component_name == "genlab.latent_map"]
 
 
 def click_map(at, index: int, x: float = 0.0, y: float = 0.0):
-    """Send the selection event Chromium sends when the map is clicked: the nearest point's fields (a test index,
-    or PLACE for the grid behind the dots, with its x and y)."""
-    chart = [c for c in at.get("vega_lite_chart") if "vae_map_" in c.proto.id][0]
+    """Send what Chromium sends when the map is clicked: the component's state with the pick (a test index, or
+    PLACE for empty space, with its x and y)."""
+    chart = [m for m, _ in maps(at) if "vae_map_" in m.proto.id][0]
     states = at._tree.get_widget_states()
     state = states.widgets.add()
     state.id = chart.proto.id
-    state.string_value = json.dumps({"selection": {SELECTION: [{"index": index, "x": x, "y": y}]}})
+    state.json_value = json.dumps({"pick": {"index": index, "x": x, "y": y}})
     at._run(states)
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -132,4 +138,27 @@ def test_a_model_switch_shows_the_new_models_projection(explorer):
 
 
 def map_titles(at) -> list[str]:
-    return [json.loads(c.proto.spec)["title"] for c in at.get("vega_lite_chart")]
+    return [data["title"] for _, data in maps(at)]
+
+
+def test_the_map_rings_the_last_dot_picked_and_the_walk_map_draws_the_walk(explorer):
+    use(explorer, "vae-digits-z2")
+    click_map(explorer, 5)
+    click_map(explorer, 77)
+    explorer.run()  # the session now holds both picks: the map is drawn with the last one ringed (links restore it)
+    data = [d for m, d in maps(explorer) if "vae_map_" in m.proto.id][0]
+    assert data["picked"] == {"index": 77, "x": data["x"][77], "y": data["y"][77]}
+    open_tab(explorer, "vae_tab", "Walk")
+    walk = [d for m, d in maps(explorer) if "vae_walk_map" in m.proto.id][0]
+    assert walk["clickable"] is False and [m["label"] for m in walk["marks"]] == ["A", "B"]
+    # on the 2-d latent the walk is drawn where it goes: from test #5's code to test #77's
+    assert walk["path"][0] == pytest.approx([walk["x"][5], walk["y"][5]], abs=1e-3)
+    assert walk["path"][-1] == pytest.approx([walk["x"][77], walk["y"][77]], abs=1e-3)
+
+
+def test_a_pick_the_map_could_not_have_sent_is_ignored(explorer):
+    use(explorer, "vae-digits")
+    for index, x, y in ((10 ** 6, 0.0, 0.0), (-7, 0.0, 0.0), (PLACE, float("inf"), 0.0)):
+        click_map(explorer, index, x, y)
+        assert any("Click the map." in m.value for m in explorer.markdown)
+        assert "vae_picks" not in explorer.query_params

@@ -1,116 +1,88 @@
-"""The VAE Explorer's map of latent space: a Vega-Lite (Altair) scatter whose clicks come back as selections.
+"""The map of a latent space (the VAE Explorer's, and Your embeddings'): dots coloured by class to click, drawn on a
+canvas by GenLab's own small component (ui/latent_map.js, through Streamlit's components v2, in the page itself).
 
-Vega-Lite rather than Plotly, for speed where people feel it: the map is the first thing the page shows, and
-Streamlit loads Plotly's 4.7 MB bundle on the first Plotly chart of a visit. In headless Chromium on a 2-core VM a bare
-app's 2,000-point Plotly scatter was drawn 3.4 s after its title, the same points through Vega-Lite 0.9-1.2 s after;
-on the page, a fresh server's first map moved from 5.5-5.9 s to 3.4-3.6 s (`python bench/map_first_render.py`).
+Not Vega-Lite, which drew it until December 2026, for speed where people feel it: the map is the first thing the
+VAE Explorer shows, and a Vega-Lite chart costs every new visitor Vega's ~1 MB of scripts to load, compile and run
+before the first dot appears: ~0.5 s of Chromium's main thread on this 2-core VM, whatever the number of dots (a
+3-point chart cost the same as the 1,960-point map). It held the page's first load at 1.6-1.7x a bare Streamlit
+page with the same sidebar (the issue's bar: 1.5x); a bare page with the same dots drawn by this component loads
+like the bare page itself (1.34 s against 1.29 s, `python bench/interactions.py` and the session notes). Plotly
+costs more (its 4.7 MB bundle). Before Vega-Lite the map was Plotly: 5.5-5.9 s to a fresh server's first map.
 
-Clicking anywhere picks something: behind the dots lies a grid of invisible cells (index -1), so a click on empty
-space picks the cell under it and decodes its centre. The picked dot gets a black ring, a picked cell a black
-outline. The wheel zooms; with shift held, a drag pans and a double click resets the view (without shift, each
-would end in a pick). A map with that grid is drawn on a canvas, not as SVG (`map_chart` says why); browser tests
-find its dots by hovering (`bench/map_first_render.find_on_map`).
+What a visitor does is what Vega-Lite's map let them do: hovering shows what a click there picks ("3 · test #12",
+or "decode here" over empty space); a click picks the dot under the pointer (within 7 px of its centre) or, where
+the map takes places, the place itself (index PLACE), exactly where it was clicked; the picked dot gets a black
+ring, a picked place a black square. The wheel zooms; with shift held, a drag pans and a double click resets the
+view (without shift, each would end in a pick). The pick comes back to Python as the component's state value.
 """
 from __future__ import annotations
 
-import altair as alt
+import math
+from pathlib import Path
+
 import numpy as np
-import pandas as pd
+import streamlit as st
 
-SELECTION = "pick"  # the selection parameter's name: Streamlit reports clicks under it
-PLACE = -1          # the index of a grid point: "empty space here"
-PICK_ON = "click[!event.shiftKey]"
-PAN_ON = "[pointerdown[event.shiftKey], window:pointerup] > window:pointermove!"
-RESET_ON = "dblclick[event.shiftKey]"  # a plain double click is two picks
+PLACE = -1          # the index of a picked place: "empty space here"
+MAP_CLASS = "genlab-map"  # the map's element in the page (bench and browser tests find it by this class)
+# The tooltip's look; the canvas draws everything else. Not isolated in a shadow root, so that Playwright's and the
+# bench's page scripts find the canvas and its tooltip as visitors' browsers show them.
+CSS = """
+.genlab-map { position: relative; width: 100%; }
+.genlab-map canvas { display: block; cursor: crosshair; touch-action: none; }
+.genlab-map-tip { position: absolute; display: none; pointer-events: none; padding: 3px 7px; border-radius: 4px;
+  background: rgba(255, 255, 255, 0.95); border: 1px solid #ccc; font-size: 13px; white-space: nowrap; z-index: 2; }
+.genlab-map-tip.visible { display: block; }
+"""
+_COMPONENT = st.components.v2.component("genlab.latent_map", js=(Path(__file__).with_suffix(".js")).read_text(),
+                                        css=CSS, isolate_styles=False)
 
 
-def map_rows(coords: np.ndarray, labels: np.ndarray, class_names, tips=None) -> pd.DataFrame:
-    """One row per test point: x, y, class name, index, tooltip (`tips`, one text per point, or "class · test #i")."""
+def map_data(coords: np.ndarray, labels: np.ndarray, class_names, title: str, *, places: bool = True,
+             clickable: bool = True, path: np.ndarray | None = None,
+             marks: dict[str, tuple[float, float]] | None = None, tips=None, height: int = 560, font: int = 13,
+             legend_title: str = "class", view_id: str = "", picked: dict | None = None) -> dict:
+    """What the component draws, as plain lists (coordinates rounded to 5 significant digits: ~40 KB for 2,000 dots):
+    dots at `coords` (N, 2) coloured by `labels` (indices into `class_names`); `tips`, one text per dot, or the
+    component's own "class · test #i"; an optional walk `path` (T, 2) and `marks` (label -> place) as crosses;
+    `picked` drawn as picked. A new `view_id` resets the visitor's zoom."""
     coords = np.asarray(coords, dtype=np.float64)
-    names = np.asarray([str(n) for n in class_names], dtype=object)
-    dots = pd.DataFrame({"x": coords[:, 0], "y": coords[:, 1], "class": names[np.asarray(labels)],
-                         "index": np.arange(len(coords))})
-    dots["tip"] = dots["class"] + " · test #" + dots["index"].astype(str) if tips is None else \
-        pd.Series(tips, dtype=object).astype(str).to_numpy()
-    return dots
+    if coords.ndim != 2 or coords.shape[1] != 2 or not np.isfinite(coords).all():
+        raise ValueError("a map needs finite (N, 2) coordinates")
+    labels = np.asarray(labels)
+
+    def rounded(values) -> list[float]:
+        return [float(f"{v:.5g}") for v in np.asarray(values, dtype=np.float64).ravel()]
+
+    return {"x": rounded(coords[:, 0]), "y": rounded(coords[:, 1]), "c": [int(v) for v in labels],
+            "names": [str(n) for n in class_names], "tips": None if tips is None else [str(t) for t in tips],
+            "title": str(title), "height": int(height), "font": int(font), "legend_title": legend_title,
+            "places": bool(places), "clickable": bool(clickable), "view_id": str(view_id),
+            "path": None if path is None else [rounded(p) for p in np.asarray(path)],
+            "marks": [{"label": str(k), "x": float(x), "y": float(y)} for k, (x, y) in (marks or {}).items()],
+            "picked": picked}
 
 
-def place_cells(coords: np.ndarray, steps: int) -> pd.DataFrame:
-    """A steps x steps grid of cells covering the dots with a 5% margin, one row per cell: its centre (x, y, the
-    place a click there decodes), its edges (x0, x1, y0, y1) and index PLACE."""
-    coords = np.asarray(coords, dtype=np.float64)
-    low, high = coords.min(0), coords.max(0)
-    pad = (high - low) * 0.05
-    ex, ey = (np.linspace(low[a] - pad[a], high[a] + pad[a], steps + 1) for a in (0, 1))
-    i, j = (g.ravel() for g in np.meshgrid(np.arange(steps), np.arange(steps)))
-    return pd.DataFrame({"x": (ex[i] + ex[i + 1]) / 2, "y": (ey[j] + ey[j + 1]) / 2, "x0": ex[i], "x1": ex[i + 1],
-                         "y0": ey[j], "y1": ey[j + 1], "index": PLACE})
+def show_map(data: dict, *, key: str) -> dict | None:
+    """Draw the map (`map_data`) and return the last pick in this browser ({"index": dot or PLACE, "x", "y"}), or
+    None before any. A click reruns the fragment the map is in."""
+    result = _COMPONENT(data=data, key=key, on_pick_change=lambda: None, width="stretch")
+    return picked(result.get("pick"), len(data["x"]))
 
 
-def map_chart(coords: np.ndarray, labels: np.ndarray, class_names, title: str, *, grid_steps: int = 40,
-              path: np.ndarray | None = None, marks: dict[str, tuple[float, float]] | None = None,
-              height: int = 560, tips=None) -> alt.LayerChart:
-    """The map: dots coloured by class over a grid_steps x grid_steps grid of invisible cells of places (both
-    clickable, with the SELECTION parameter; no grid when grid_steps < 2), an optional walk `path` (T, 2) as a black
-    line, and `marks` (label -> place) as labelled crosses."""
-    names = [str(n) for n in class_names]
-    # The view moves with shift held: a plain drag keeps the same point under the pointer, so its closing click
-    # would pick it. Clicks with shift (the end of a pan, a reset) are not picks.
-    # Without cells of places, a click picks the dot nearest to it (a Voronoi over the dots); with them, what it hits.
-    pick = alt.selection_point(name=SELECTION, fields=["index", "x", "y"], on=PICK_ON, nearest=grid_steps < 2,
-                               clear=False, toggle=False)
-    view = alt.selection_interval(bind="scales", translate=PAN_ON, zoom="wheel!", clear=RESET_ON)
-    x = alt.X("x:Q", title=None, scale=alt.Scale(zero=False))
-    y = alt.Y("y:Q", title=None, scale=alt.Scale(zero=False))
-    picked_stroke = alt.condition(pick, alt.value("black"), alt.value("transparent"), empty=False)
-    # A dot's transparent stroke, 5 px wide until it is picked, widens what a click on it must hit (a 7 px disc).
-    dots = alt.Chart(map_rows(coords, labels, names, tips)).mark_circle(clip=True).encode(
-        x=x, y=y,
-        color=alt.Color("class:N", scale=alt.Scale(domain=names), title="class",
-                        legend=alt.Legend(orient="right", symbolStrokeWidth=0)),
-        size=alt.value(42), opacity=alt.value(0.8), stroke=picked_stroke,
-        strokeWidth=alt.condition(pick, alt.value(2.5), alt.value(5), empty=False),
-        tooltip=alt.Tooltip("tip:N"),  # one field, not a list: the tooltip shows the text without a "tip" key
-    )
-    layers = [dots]
-    if grid_steps >= 2:
-        cells = alt.Chart(place_cells(coords, grid_steps)).mark_rect(fill="transparent", clip=True) \
-            .encode(x=alt.X("x0:Q", title=None, scale=alt.Scale(zero=False)), x2="x1:Q",
-                    y=alt.Y("y0:Q", title=None, scale=alt.Scale(zero=False)), y2="y1:Q",
-                    stroke=picked_stroke, strokeWidth=alt.value(2), tooltip=alt.value("decode here"))
-        layers = [cells, dots]  # the cells first: the dots are drawn on top
-    if path is not None:
-        walk = pd.DataFrame({"x": path[:, 0], "y": path[:, 1], "step": np.arange(len(path))})
-        layers.append(alt.Chart(walk).mark_line(color="black", strokeWidth=2, clip=True, point=alt.OverlayMarkDef(
-            color="black", size=16)).encode(x=x, y=y, order="step:Q"))
-    if marks:
-        placed = pd.DataFrame([{"x": float(px), "y": float(py), "label": label} for label, (px, py) in marks.items()])
-        base = alt.Chart(placed).encode(x=x, y=y)
-        layers += [base.mark_point(shape="cross", size=220, filled=True, color="black", clip=True),
-                   base.mark_text(dy=-14, fontSize=15, fontWeight="bold", color="black", clip=True)
-                   .encode(text="label:N")]
-    # Altair attaches both parameters to the first layer, and that is enough: a point selection takes whatever item
-    # a click lands on in the chart, a dot or a cell (one selection over two layers is refused by Vega-Lite).
-    chart = alt.layer(*layers).add_params(pick, view)
-    # aria off: Vega would otherwise write a screen-reader label for each of the ~2,000 marks (the invisible grid
-    # included) before drawing; the chart keeps its accessible name, the title.
-    # With the grid of places behind the dots the map is drawn on a canvas: as SVG its ~2,000 marks were ~2,000
-    # elements for Chromium to style and lay out on every new projection (with the Voronoi cells of Vega-Lite's
-    # `nearest` that the grid used to be picked by, a change of projection 0.40 s as SVG, 0.25-0.28 s on a canvas;
-    # `python bench/interactions.py --only vae_explorer`). Hover, tooltips, clicks and zoom are Vega's own on either.
-    renderer = "canvas" if grid_steps >= 2 else "svg"
-    return chart.properties(title=title, height=height, usermeta={"embedOptions": {"renderer": renderer}}) \
-        .configure(aria=False)
-
-
-def picked(event) -> dict | None:
-    """The clicked point from st.altair_chart's event: {"index": test index or PLACE, "x": ..., "y": ...}, or
-    None before any click."""
-    chosen = (event or {}).get("selection", {}).get(SELECTION) or []
-    if not chosen:
+def picked(value, size: int) -> dict | None:
+    """A pick as the browser sent it, checked (it comes from outside): a dot's index below `size` or PLACE, finite
+    x and y of a sensible size; None for anything else."""
+    if not isinstance(value, dict):
         return None
-    point = chosen[0]
-    return {"index": int(point["index"]), "x": float(point["x"]), "y": float(point["y"])}
+    try:
+        index, x, y = int(value["index"]), float(value["x"]), float(value["y"])
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None
+    if not (index == PLACE or 0 <= index < size) or not (math.isfinite(x) and math.isfinite(y)) or \
+            max(abs(x), abs(y)) > 1e6:
+        return None
+    return {"index": index, "x": x, "y": y}
 
 
 def encode_picks(picks: list) -> str | None:
