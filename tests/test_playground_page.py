@@ -37,9 +37,9 @@ def test_step_trains_every_model_once_and_moves_the_samples():
 
 def test_play_trains_live_until_the_pause_step():
     at = open_page(PAGE)
-    at.multiselect(key="pg_families").set_value(["gan", "flow"]).run()
+    at.pills(key="pg_families").set_value(["gan", "flow"]).run()
     at.number_input(key="pg_stop_at").set_value(30).run()
-    at.select_slider(key="pg_speed").set_value(10).run()
+    at.segmented_control(key="pg_speed").set_value(10).run()
     at.button(key="pg_play").click().run()  # plays 10 steps a frame and pauses itself at step 30
     assert not at.exception, [e.value for e in at.exception]
     assert (table(at)["step"] == 30).all() and not at.session_state["pg_playing"]
@@ -48,8 +48,8 @@ def test_play_trains_live_until_the_pause_step():
 
 def test_max_speed_fills_each_frame_and_stops_exactly_at_the_pause_step():
     at = open_page(PAGE)
-    at.multiselect(key="pg_families").set_value(["gan"]).run()
-    assert at.select_slider(key="pg_speed").value == "max"
+    at.pills(key="pg_families").set_value(["gan"]).run()
+    assert at.segmented_control(key="pg_speed").value == "max"
     at.number_input(key="pg_stop_at").set_value(337).run()
     at.button(key="pg_play").click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -71,7 +71,7 @@ def test_preset_writes_the_gan_settings_and_rebuilds_the_gan():
 
 def test_compared_presets_train_beside_the_gan_with_their_own_rows():
     at = open_page(PAGE)
-    at.multiselect(key="pg_families").set_value(["gan"]).run()
+    at.pills(key="pg_families").set_value(["gan"]).run()
     at.multiselect(key="pg_gan_compare").set_value(["GAN: overtrained G (collapses)", "GAN: annealed (fix)"]).run()
     assert not at.exception, [e.value for e in at.exception]
     assert list(table(at).index) == ["GAN", "GAN: overtrained G (collapses)", "GAN: annealed (fix)"]
@@ -101,7 +101,7 @@ def test_each_look_inside_view_draws(page, family, label):
 
 def test_grid25_measures_25_modes_and_moons_has_no_mode_columns():
     at = open_page(PAGE)
-    at.multiselect(key="pg_families").set_value(["gan", "flow"]).run()
+    at.pills(key="pg_families").set_value(["gan", "flow"]).run()
     at.selectbox(key="pg_data").set_value("grid25").run()
     assert list(table(at)["modes covered"].str.split("/").str[1]) == ["25", "25"]
     at.selectbox(key="pg_data").set_value("moons").run()
@@ -110,7 +110,7 @@ def test_grid25_measures_25_modes_and_moons_has_no_mode_columns():
 
 def test_drawing_your_own_points():
     at = open_page(PAGE)
-    at.multiselect(key="pg_families").set_value(["flow"]).run()
+    at.pills(key="pg_families").set_value(["flow"]).run()
     at.selectbox(key="pg_data").set_value("draw your own").run()
     assert not at.exception
     assert any("at least 20 points" in i.value for i in at.info)  # an empty canvas asks for points
