@@ -29,7 +29,7 @@ MAP_CLASS = "genlab-map"  # the map's element in the page (bench and browser tes
 # bench's page scripts find the canvas and its tooltip as visitors' browsers show them.
 CSS = """
 .genlab-map { position: relative; width: 100%; }
-.genlab-map canvas { display: block; cursor: crosshair; touch-action: none; }
+.genlab-map canvas { display: block; cursor: crosshair; touch-action: manipulation; }  /* a finger still scrolls the page */
 .genlab-map-tip { position: absolute; display: none; pointer-events: none; padding: 3px 7px; border-radius: 4px;
   background: rgba(255, 255, 255, 0.95); border: 1px solid #ccc; font-size: 13px; white-space: nowrap; z-index: 2; }
 .genlab-map-tip.visible { display: block; }
