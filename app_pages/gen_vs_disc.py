@@ -130,6 +130,26 @@ def probability_image(proba: np.ndarray) -> np.ndarray:
     return (white + (mix - white) * (confidence - 1 / len(proba)) / (1 - 1 / len(proba))).clip(0, 255).astype(np.uint8)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def boundaries_picture(data_key: tuple, names: tuple, n_train: int, seed: int) -> bytes:
+    """The models' p(y | x) with the training points, side by side, as PNG bytes: drawing and encoding it took most
+    of this page's server run (~80 of 116 ms, py-spy), for a picture every visitor with the same settings shares.
+    A model that failed to fit is left out (the page says why)."""
+    result = surfaces(data_key, names, n_train, seed)
+    gx, gy = result["gx"], result["gy"]
+    extent = (gx[0], gx[-1], gy[0], gy[-1])
+    panels = []
+    for name in [n for n in names if "error" not in result["models"][n]]:
+        panel = Panel(extent, 300, f"{name}: test acc {result['models'][name]['accuracy']:.1%}")
+        panel.picture(probability_image(result["models"][name]["proba"]))
+        for k in np.unique(result["y"]):
+            points = result["X"][result["y"] == k]
+            panel.dots(points, (0, 0, 0), radius=3)  # a dark rim, so points read on their own class's colour
+            panel.dots(points, tuple(int(v) for v in COLOURS[int(k) % len(COLOURS)]), radius=2)
+        panels.append(panel)
+    return fast_png(side_by_side(panels, gap=12, columns=min(3, len(panels))))
+
+
 def boundaries_section(data_key):
     if X_train.shape[1] != 2:
         st.info(f"Boundaries are drawn in a plane: these {X_train.shape[1]}-feature inputs are projected onto their "
@@ -140,26 +160,15 @@ def boundaries_section(data_key):
     if not names:
         return
     result, seconds = timed(surfaces, data_key, tuple(names), n_train, global_seed())
-    # One picture, not a Plotly chart: this is the page's first view, and a Plotly chart there made every new
-    # browser tab load Plotly's 4.7 MB bundle first (and each change redraw 4 heat maps in the browser).
-    gx, gy = result["gx"], result["gy"]
-    extent = (gx[0], gx[-1], gy[0], gy[-1])
     for name in [n for n in names if "error" in result["models"][n]]:
         st.warning(plain(result["models"][name]["error"]))
-    names = [n for n in names if "error" not in result["models"][n]]
-    if not names:
+    fitted = [n for n in names if "error" not in result["models"][n]]
+    if not fitted:
         return
-    panels = []
-    for name in names:
-        panel = Panel(extent, 300, f"{name}: test acc {result['models'][name]['accuracy']:.1%}")
-        panel.picture(probability_image(result["models"][name]["proba"]))
-        for k in np.unique(result["y"]):
-            points = result["X"][result["y"] == k]
-            panel.dots(points, (0, 0, 0), radius=3)  # a dark rim, so points read on their own class's colour
-            panel.dots(points, tuple(int(v) for v in COLOURS[int(k) % len(COLOURS)]), radius=2)
-        panels.append(panel)
-    st.image(fast_png(side_by_side(panels, gap=12, columns=min(3, len(panels)))),
-             caption=" · ".join(f"{n}: test acc {result['models'][n]['accuracy']:.1%}" for n in names))
+    # One picture, not a Plotly chart: this is the page's first view, and a Plotly chart there made every new
+    # browser tab load Plotly's 4.7 MB bundle first (and each change redraw 4 heat maps in the browser).
+    st.image(boundaries_picture(data_key, tuple(names), n_train, global_seed()),
+             caption=" · ".join(f"{n}: test acc {result['models'][n]['accuracy']:.1%}" for n in fitted))
     st.caption(f"Colour: p(y | x), faded where the model is unsure; dots: the {len(result['y'])} training points. "
                f"Computed in {seconds:.2f} s (cached after). Generative models draw boundaries where their class "
                "densities cross (naive Bayes: axis-aligned ellipses; QDA: conics); discriminative ones fit the "
