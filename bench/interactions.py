@@ -157,12 +157,19 @@ def click_button(label: str):
 
 
 def slider_step(label: str):
-    """Focus the slider labelled `label` and press an arrow key, towards the side with room (what a keyboard user
-    does; a drag ends the same way, in one value sent to the server)."""
+    """Focus the slider labelled `label` and press an arrow key (what a keyboard user does; a drag ends the same way,
+    in one value sent to the server): the same way as last time until the thumb stops at an end, then back. (A
+    select slider's aria-valuenow is its value, its aria-valuemax an index: comparing them ran the thumb into an end
+    with --repeats 5, and the last steps changed nothing.)"""
+    state = {"key": "ArrowRight"}
+
     def act(page):
         thumb = page.locator(f'{MAIN} [data-testid="stSlider"]', has_text=label).first.get_by_role("slider").first
-        now, top = (float(thumb.get_attribute(a) or 0) for a in ("aria-valuenow", "aria-valuemax"))
-        thumb.press("ArrowLeft" if now >= top else "ArrowRight")
+        before = thumb.get_attribute("aria-valuenow")
+        thumb.press(state["key"])
+        if thumb.get_attribute("aria-valuenow") == before:  # at that end: the other way
+            state["key"] = "ArrowLeft" if state["key"] == "ArrowRight" else "ArrowRight"
+            thumb.press(state["key"])
     return act
 
 
