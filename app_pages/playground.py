@@ -57,8 +57,7 @@ data_choice = top[0].selectbox("Data", list(TOYS) + [DRAW], key="pg_data", bind=
                                format_func=lambda n: n if n == DRAW else f"{n}: {TOYS[n][1].split(':')[0]}")
 # Pills, not a multiselect; below, the speed is a segmented control, not a select slider: the page's first view
 # drew a multiselect's tags and a slider (with its number-formatting scripts) that the browser took ~0.2 s to load
-# and lay out (first load 1.81 -> 1.55 s, medians of 5 in Chromium). One click
-# toggles a model.
+# and lay out (first load 1.81 -> 1.55 s, medians of 5 in Chromium). One click toggles a model.
 chosen = top[1].pills("Models", FAMILIES, selection_mode="multi", default=FAMILIES, key="pg_families",
                       bind="query-params", format_func=P.FAMILY_LABELS.get)
 

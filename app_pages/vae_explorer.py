@@ -123,14 +123,14 @@ def map_section():
     with left:
         data = map_data(name, projection.method, projection.coords, labels, class_names, map_title(projection.method),
                         label_px())
-        last = (st.session_state.get("vae_picks") or [None])[-1]
-        if isinstance(last, (int, np.integer)):  # a dot picked before (or in a link) is ringed on any projection
-            data["picked"] = {"index": int(last), "x": data["x"][last], "y": data["y"][last]}
+        picks = st.session_state.get("vae_picks", [])
+        if picks and isinstance(picks[-1], (int, np.integer)):  # a dot picked before (or in a link) is ringed
+            data["picked"] = {"index": int(picks[-1]), "x": data["x"][picks[-1]], "y": data["y"][picks[-1]]}
         clicked = latent_map.show_map(data, key=f"vae_map_{name}_{projection.method}")
         st.caption(f"{len(mu)} test images · map from {projection.source} in {projection.seconds * 1000:.0f} ms · "
                    f"click a dot for its image, or empty space to decode that place; scroll to zoom, shift-drag to "
                    f"pan, shift-double-click to reset.")
-    point, picks = clicked, st.session_state.get("vae_picks", [])
+    point = clicked
     if point is None and picks:  # no click in this browser yet, but the session (or its link) has one: show it
         last = picks[-1]
         point = {"index": int(last), "x": 0.0, "y": 0.0} if isinstance(last, (int, np.integer)) else \

@@ -24,8 +24,7 @@ import numpy as np
 import streamlit as st
 
 PLACE = -1          # the index of a picked place: "empty space here"
-MAP_CLASS = "genlab-map"  # the map's element in the page (bench and browser tests find it by this class)
-# The tooltip's look; the canvas draws everything else. Not isolated in a shadow root, so that Playwright's and the
+# The tooltip's look; the canvas draws everything else (bench and browser tests find both by these classes). Not isolated in a shadow root, so that Playwright's and the
 # bench's page scripts find the canvas and its tooltip as visitors' browsers show them.
 CSS = """
 .genlab-map { position: relative; width: 100%; }
@@ -79,10 +78,14 @@ def picked(value, size: int) -> dict | None:
         index, x, y = int(value["index"]), float(value["x"]), float(value["y"])
     except (KeyError, TypeError, ValueError, OverflowError):
         return None
-    if not (index == PLACE or 0 <= index < size) or not (math.isfinite(x) and math.isfinite(y)) or \
-            max(abs(x), abs(y)) > 1e6:
+    if not (index == PLACE or 0 <= index < size) or not sensible_place(x, y):
         return None
     return {"index": index, "x": x, "y": y}
+
+
+def sensible_place(x: float, y: float) -> bool:
+    """A place a map can have come from: finite, within a million of the origin (a click, or a link's x,y)."""
+    return math.isfinite(x) and math.isfinite(y) and max(abs(x), abs(y)) <= 1e6
 
 
 def encode_picks(picks: list) -> str | None:
@@ -105,7 +108,7 @@ def decode_picks(text: str, test_size: int) -> list:
                 x, y = (float(v) for v in part.split(","))
             except ValueError:
                 raise ValueError(f"a place is two numbers, x,y (not {part[:30]!r})") from None
-            if not (np.isfinite(x) and np.isfinite(y)) or max(abs(x), abs(y)) > 1e6:
+            if not sensible_place(x, y):
                 raise ValueError("a place's coordinates must be finite numbers of a sensible size")
             picks.append((x, y))
         else:
