@@ -92,5 +92,5 @@ st.header("Generative vs discriminative")
 table = "| | Generative | Discriminative |\n|---|---|---|\n" + "\n".join(
     f"| **{row}** | {gen} | {disc} |" for row, gen, disc in COMPARISON)
 st.markdown(table)
-st.page_link("app_pages/gen_vs_disc.py", label="Put each row to the test on real data",
+st.page_link("app_pages/gen_vs_disc/page.py", label="Put each row to the test on real data",
              icon=":material/arrow_forward:")

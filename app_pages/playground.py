@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from gen_core import playground as P
+from gen_core.labs import playground as P
 from gen_core.data.toys import TOYS
 from gen_core.errors import GenLabError, TrainingDiverged
 from ui.loaders import get_dataset

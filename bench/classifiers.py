@@ -21,7 +21,7 @@ from sklearn.naive_bayes import GaussianNB  # noqa: E402
 from sklearn.svm import SVC  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 
-from gen_core import classifier_lab as lab  # noqa: E402
+from gen_core.labs import classifiers as lab  # noqa: E402
 
 REFERENCE = {"Naive Bayes": GaussianNB(), "LDA": LinearDiscriminantAnalysis(),
              "QDA": QuadraticDiscriminantAnalysis(reg_param=0.1), "Logistic regression": LogisticRegression(max_iter=5000),

@@ -19,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from gen_core import diffusion_lab, metrics  # noqa: E402
+from gen_core import metrics  # noqa: E402
+from gen_core.labs import diffusion as diffusion_lab
 from gen_core.core import InferenceCore  # noqa: E402
 from gen_core.data import load_dataset  # noqa: E402
 from bench.diffusion_speed import median_seconds  # noqa: E402  (median of repeats after a warm-up)

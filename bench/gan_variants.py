@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch  # noqa: E402
 
 from bench.diffusion_speed import median_seconds  # noqa: E402
-from gen_core import gan_lab, metrics  # noqa: E402
+from gen_core import metrics  # noqa: E402
+from gen_core.labs import gan as gan_lab
 from gen_core.core import InferenceCore  # noqa: E402
 from gen_core.data import load_dataset  # noqa: E402
 from gen_core.evaluate import frechet_distance, precision_recall, reference_features  # noqa: E402

@@ -27,7 +27,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gen_core import playground as P  # noqa: E402
+from gen_core.labs import playground as P  # noqa: E402
 from gen_core.data import load_dataset  # noqa: E402
 from gen_core.mode_metrics import point_metrics  # noqa: E402
 from gen_core.models import get_family  # noqa: E402

@@ -41,7 +41,6 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from gen_core import memory
 from gen_core.data import genlab_home
 from gen_core.errors import CheckpointError, GenLabError
 
@@ -132,7 +131,7 @@ class CheckpointInfo:
     card: dict
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -245,7 +244,7 @@ def save(path: str | os.PathLike, model: torch.nn.Module, card: dict,
         save_file(state, str(tmp / WEIGHTS))
         if snapshots:
             save_file({k: v.detach().to("cpu").contiguous() for k, v in snapshots.items()}, str(tmp / SNAPSHOTS))
-        card = {**card, "weights_sha256": _sha256(tmp / WEIGHTS)}
+        card = {**card, "weights_sha256": file_sha256(tmp / WEIGHTS)}
         with open(tmp / CARD, "w") as f:
             json.dump(card, f, indent=1)
             f.flush()
@@ -267,7 +266,7 @@ def save(path: str | os.PathLike, model: torch.nn.Module, card: dict,
     return final
 
 
-def _folder(path: str | os.PathLike) -> Path:
+def folder_of(path: str | os.PathLike) -> Path:
     folder = Path(path).expanduser()
     if folder.is_file() and folder.name in (CARD, WEIGHTS, SNAPSHOTS):
         folder = folder.parent
@@ -279,7 +278,7 @@ def _folder(path: str | os.PathLike) -> Path:
 
 def read_card(path: str | os.PathLike) -> dict:
     """The card of the checkpoint at `path`, checked for the keys every card has."""
-    folder = _folder(path)
+    folder = folder_of(path)
     try:
         with open(folder / CARD) as f:
             card = json.load(f)
@@ -331,50 +330,9 @@ def config_from_card(config_cls, config: dict, where: str):
         raise CheckpointError(f"{where}: config does not describe a valid model ({error})") from None
 
 
-def load(path: str | os.PathLike, device: torch.device | str = "cpu"):
-    """Rebuild the model a checkpoint describes and load its weights: returns (model in eval mode, card).
-
-    Every way a checkpoint can be bad (no card, bad JSON, unknown family, truncated or altered weights, weights
-    that do not fit the card's config) raises CheckpointError with one line that says which."""
-    from gen_core.models import get_family
-
-    folder = _folder(path)
-    card = read_card(folder)
-    try:
-        family = get_family(card["family"])
-    except GenLabError as error:
-        raise CheckpointError(f"{folder}: {error}") from None
-    config = config_from_card(family.Config, card["config"], str(folder / CARD))
-    try:
-        memory.check_fits(family, config, training=False, what=f"the model {folder.name}'s card describes")
-    except GenLabError as error:
-        raise CheckpointError(str(error)) from None
-    weights = folder / WEIGHTS
-    if not weights.is_file():
-        raise CheckpointError(f"{folder} has a card but no {WEIGHTS}")
-    expected = card.get("weights_sha256")
-    if expected and _sha256(weights) != expected:
-        raise CheckpointError(f"{weights} does not match its card's checksum: the file is truncated or altered")
-    try:
-        state = load_file(str(weights))
-    except (SafetensorError, OSError, ValueError, RuntimeError) as error:
-        raise CheckpointError(f"{weights} is not a readable safetensors file ({error})") from None
-    bad = non_finite(state)
-    if bad:
-        raise CheckpointError(f"{weights}: {bad[0]} holds NaN or inf (the training that wrote it diverged); "
-                              f"retrain it with a smaller learning rate")
-    model = family.build(config)
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError as error:
-        first = str(error).split("\n\t")[1:2] or [str(error)]
-        raise CheckpointError(f"{weights} does not fit the model its card describes: {first[0].strip()}") from None
-    return model.to(device).eval(), card
-
-
 def load_snapshots(path: str | os.PathLike) -> dict[int, torch.Tensor]:
     """Training-time samples by step (empty when the checkpoint has none)."""
-    file = _folder(path) / SNAPSHOTS
+    file = folder_of(path) / SNAPSHOTS
     if not file.is_file():
         return {}
     try:
@@ -439,7 +397,7 @@ def resolve(ref: str | os.PathLike) -> Path:
     if not path.exists() and path.parent.is_dir():
         recover(path.parent)  # a replace killed half-way: the old checkpoint comes back under its name
     if path.exists():
-        folder = _folder(path)
+        folder = folder_of(path)
         if not (folder / CARD).is_file():
             raise CheckpointError(f"{folder} is not a checkpoint: it has no {CARD}")
         return folder

@@ -22,7 +22,7 @@ import torch
 from gen_core import checkpoints, cuda_graphs
 from gen_core.device import make_generator, pick_device
 from gen_core.errors import GenLabError
-from gen_core.models import get_family
+from gen_core.models import get_family, load_checkpoint
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class InferenceCore:
             if key in self._models:
                 self._models.move_to_end(key)
                 return self._models[key]
-        model, card = checkpoints.load(path, self.device)  # slow part outside the LRU lock
+        model, card = load_checkpoint(path, self.device)  # slow part outside the LRU lock
         if self.device.type == "cuda":
             cuda_graphs.enable(model)  # the diffusion sampler's network calls replay as CUDA graphs
         loaded = LoadedModel(path, model, card, get_family(card["family"]), threading.Lock())

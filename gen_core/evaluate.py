@@ -36,6 +36,7 @@ import numpy as np
 import torch
 
 from gen_core import checkpoints, metrics
+from gen_core.metrics import reference_features  # noqa: F401 - the features every measure here is taken in
 from gen_core.core import InferenceCore
 from gen_core.device import make_generator
 from gen_core.errors import GenLabError
@@ -92,28 +93,6 @@ def train_on_generated(x_generated: np.ndarray, y_generated: np.ndarray, x_real:
         return float(model.score(x_test, y_test))
     return {"accuracy_trained_on_generated": accuracy(x_generated, y_generated),
             "accuracy_trained_on_real": accuracy(x_real, y_real)}
-
-
-# --- reference features --------------------------------------------------------------------------------------
-
-@functools.lru_cache(maxsize=4)
-def _feature_network(dataset_name: str):
-    from sklearn.neural_network import MLPClassifier
-
-    from gen_core.data import load_dataset
-    d = load_dataset(dataset_name)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # 100 epochs reach 97-98% test accuracy; convergence is not the point
-        return MLPClassifier((128,), max_iter=100, random_state=0).fit(d.x_train.flatten(1).numpy(),
-                                                                       d.y_train.numpy())
-
-
-def reference_features(dataset, images: np.ndarray) -> np.ndarray:
-    """The hidden layer (ReLU, 128 units) of an MLP classifier fitted on the dataset's real training images;
-    images (N, ...) in [-1, 1]. Fitted once per process (digits 0.5 s, shapes 4 s)."""
-    network = _feature_network(dataset.name)
-    flat = np.clip(images.reshape(len(images), -1), -1, 1)
-    return np.maximum(flat @ network.coefs_[0] + network.intercepts_[0], 0.0)
 
 
 # --- one checkpoint ------------------------------------------------------------------------------------------

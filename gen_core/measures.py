@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from gen_core import classifier_lab, diffusion_lab, metrics
+from gen_core import metrics
+from gen_core.labs import classifiers as classifier_lab
+from gen_core.labs import diffusion as diffusion_lab
 from gen_core.core import InferenceCore
 from gen_core.data import load_card_dataset
 from gen_core.models import vae
@@ -118,7 +120,7 @@ def classifier_lab_data(dataset_name: str, task: tuple | None = None):
 def blind_spot(core: InferenceCore, name: str, row: int, col: int) -> dict:
     """How many earlier pixels (raster order) a plain stack of 3x3 masked convolutions as deep as the PixelCNN
     `name` never reaches from pixel (row, col): its blind spot, found by gradients."""
-    from gen_core import likelihood_lab
+    from gen_core.labs import likelihood as likelihood_lab
 
     fields = likelihood_lab.receptive_fields(core, name, row, col)
     width = fields["plain"].shape[1]
@@ -130,8 +132,8 @@ def blind_spot(core: InferenceCore, name: str, row: int, col: int) -> dict:
 
 def few_series_winner(dataset_name: str, per_class: int, seed: int = 0) -> dict:
     """With `per_class` training series of each class: the more accurate of HMMs per class and logistic regression
-    on the test series (gen_core/sequence_lab.py)."""
-    from gen_core import sequence_lab
+    on the test series (gen_core/labs/sequences.py)."""
+    from gen_core.labs import sequences as sequence_lab
 
     curve = sequence_lab.learning_curve(load_card_dataset(dataset_name), sizes=(per_class,), seed=seed)
     hmm, logistic = curve["hmm"][0], curve["logistic"][0]

@@ -83,6 +83,8 @@ def train(family_name: str, dataset: Dataset, *, config=None, epochs: int = 1, s
     `callback(step, total_steps, metrics)` is called after every step. Weight initialisation, data order and
     noise all derive from `seed`; the global RNG state of the caller is left as it was."""
     family = check_fits(family_name, dataset)
+    if len(dataset.x_train) == 0:
+        raise GenLabError(f"{dataset.name} has no training images on this machine ({dataset.description})")
     if epochs < 1:
         raise GenLabError(f"epochs must be at least 1, got {epochs}")
     check_seed(seed)

@@ -22,6 +22,7 @@ import pytest
 import torch
 from PIL import Image
 
+from gen_core.models import load_checkpoint
 from gen_core import checkpoints, embed, sample, train
 from gen_core.data import load_card_dataset, load_dataset
 from gen_core.errors import GenLabError, TrainingDiverged
@@ -381,7 +382,7 @@ def test_nan_weights_are_never_saved(tmp_path):
 
 
 def test_the_playground_says_when_a_live_model_diverges(monkeypatch):
-    from gen_core import playground
+    from gen_core.labs import playground
     from gen_core.models import flow
     model = playground.LiveModel.from_preset("Flow (RealNVP)", load_dataset("ring8"))
     monkeypatch.setattr(flow.Trainer, "step", lambda self, x, y, g=None: {"nll": float("nan")})
@@ -762,7 +763,7 @@ def test_a_replace_killed_between_its_renames_keeps_the_old_checkpoint(home, tmp
 
     listed = {info.name: info for info in checkpoints.list_checkpoints()}  # recovers
     assert "error" not in listed["mine"].card and listed["mine"].card["config"]["latent_dim"] == 3
-    model, card = checkpoints.load(old)
+    model, card = load_checkpoint(old)
     assert card["command"].startswith("python -m gen_core.train") and model.config.latent_dim == 3
     assert sorted(p.name for p in old.parent.iterdir()) == ["mine"]  # leftovers cleaned up
 
@@ -837,7 +838,7 @@ def test_a_typed_text_prefix_the_model_cannot_read_is_one_plain_line(prefix):
     """The Likelihood Lab's Text tab: characters outside the model's vocabulary are named in one error line, with
     every Markdown character escaped, and the page keeps running."""
     from tests.apptest import open_page, open_tab
-    at = open_tab(open_page("app_pages/likelihood_lab.py"), "ll_tab", "Text")
+    at = open_tab(open_page("app_pages/likelihood_lab/page.py"), "ll_tab", "Text")
     at.text_input(key="ll_text_prefix").set_value(prefix).run()
     assert not at.exception
     errors = [e.value for e in at.error]
@@ -888,7 +889,7 @@ def test_a_malformed_card_never_breaks_a_page(damage, home):
     at = fresh_app().run()
     assert not at.exception
     assert any("bad" in shown(w.value) and damage[0] in shown(w.value) for w in at.warning)
-    at.switch_page("app_pages/vae_explorer.py").run()
+    at.switch_page("app_pages/vae_explorer/page.py").run()
     assert not at.exception and not any("Traceback" in e.value for e in at.error)
     st.cache_data.clear()
 
@@ -898,7 +899,7 @@ def test_a_vae_whose_card_names_a_server_folder_is_refused_on_its_page(home):
     save_vae(checkpoints.user_dir() / "sneaky", dataset={"name": "folder:../../../../usr/share", "kind": "image"})
     st.cache_data.clear()
     at = fresh_app().run()
-    at.switch_page("app_pages/vae_explorer.py").run()
+    at.switch_page("app_pages/vae_explorer/page.py").run()
     at.selectbox(key="vae_model").set_value("sneaky").run()
     assert not at.exception
     assert any("outside the data folders this server reads" in shown(e.value) for e in at.error)

@@ -234,7 +234,7 @@ def walk_lesson(server, browser, key: str, width: int = 1280, height: int = 720)
     prediction answered and revealed beside the measured value."""
     from ui.lessons import BY_KEY
     from ui.registry import PAGES as REGISTERED
-    titles = {p.path: p.title for p in REGISTERED} | {"app_pages/gen_vs_disc.py": "Generative vs discriminative"}
+    titles = {p.path: p.title for p in REGISTERED} | {"app_pages/gen_vs_disc/page.py": "Generative vs discriminative"}
     lesson = BY_KEY[key]
     page = browser.new_page(viewport={"width": width, "height": height})
     page.goto(f"{server}/?projector=true&lesson={key}&step=1")

@@ -38,7 +38,7 @@ def test_the_histogram_picture_puts_each_group_where_its_values_are():
 
 def test_the_schedule_picture_marks_t_on_each_curve():
     """Three panels; the dot at t on each abar_t curve sits at that schedule's value (read back from the pixels)."""
-    from gen_core import diffusion_lab
+    from gen_core.labs import diffusion as diffusion_lab
     from ui.charts import SCHEDULE_COLOURS, schedule_picture
     curves = diffusion_lab.schedule_curves(1000)
     picture = np.asarray(schedule_picture(curves, 250, panel=(300, 230)))

@@ -4,6 +4,7 @@ import os
 import pytest
 import torch
 
+from gen_core.models import load_checkpoint
 from gen_core import checkpoints
 from gen_core.errors import CheckpointError, GenLabError
 from gen_core.models import vae
@@ -21,7 +22,7 @@ def make(tmp_path, name="ck", latent_dim=3, **save_kw):
 
 def test_round_trip_rebuilds_the_same_model(tmp_path):
     model, path = make(tmp_path, snapshots={"step_0000002": torch.ones(2, 1, 8, 8)})
-    loaded, card = checkpoints.load(path)
+    loaded, card = load_checkpoint(path)
     z = torch.randn(4, 3)
     assert torch.equal(model.decode(z), loaded.decode(z))
     assert not loaded.training
@@ -60,7 +61,7 @@ def test_truncated_weights_are_caught_by_the_checksum(tmp_path):
     weights = path / checkpoints.WEIGHTS
     weights.write_bytes(weights.read_bytes()[:1000])
     with pytest.raises(CheckpointError, match="truncated or altered"):
-        checkpoints.load(path)
+        load_checkpoint(path)
 
 
 def test_truncated_weights_without_a_checksum_are_unreadable(tmp_path):
@@ -71,7 +72,7 @@ def test_truncated_weights_without_a_checksum_are_unreadable(tmp_path):
     weights = path / checkpoints.WEIGHTS
     weights.write_bytes(weights.read_bytes()[:1000])
     with pytest.raises(CheckpointError, match="not a readable safetensors"):
-        checkpoints.load(path)
+        load_checkpoint(path)
 
 
 @pytest.mark.parametrize("edit, message", [
@@ -88,16 +89,16 @@ def test_cards_that_disagree_with_their_weights(tmp_path, edit, message):
     edit(card)
     (path / checkpoints.CARD).write_text(json.dumps(card))
     with pytest.raises(CheckpointError, match=message):
-        checkpoints.load(path)
+        load_checkpoint(path)
 
 
 def test_unreadable_card_and_missing_folder(tmp_path):
     _, path = make(tmp_path)
     (path / checkpoints.CARD).write_text("{not json")
     with pytest.raises(CheckpointError, match="not readable JSON"):
-        checkpoints.load(path)
+        load_checkpoint(path)
     with pytest.raises(CheckpointError, match="no checkpoint"):
-        checkpoints.load(tmp_path / "nothing-here")
+        load_checkpoint(tmp_path / "nothing-here")
 
 
 def test_listing_finds_shipped_and_user_checkpoints_and_flags_damage(genlab_home):
@@ -154,7 +155,7 @@ def test_loading_never_unpickles(tmp_path):
     del card["weights_sha256"]
     (path / checkpoints.CARD).write_text(json.dumps(card))
     with pytest.raises(CheckpointError):
-        checkpoints.load(path)
+        load_checkpoint(path)
     assert not marker.exists()
 
 

@@ -5,7 +5,7 @@ import pytest
 from scipy.stats import multivariate_normal, norm
 from sklearn.base import clone
 
-from gen_core import classifier_lab as lab
+from gen_core.labs import classifiers as lab
 from gen_core import classifiers
 
 ALL = classifiers.GENERATIVE + classifiers.DISCRIMINATIVE

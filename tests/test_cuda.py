@@ -14,6 +14,7 @@ import math
 import pytest
 import torch
 
+from gen_core.models import load_checkpoint
 from gen_core import checkpoints, metrics, train
 from gen_core.core import InferenceCore
 from gen_core.data import load_dataset
@@ -189,7 +190,7 @@ def test_training_on_cuda_learns_and_the_cpu_loads_the_result(family, dataset, e
         assert losses[-1] < losses[0]
     assert train.main([family, "--dataset", dataset, "--epochs", "1", "--device", "cuda",
                        "--out", str(tmp_path / "ckpt")]) == 0
-    model, card = checkpoints.load(tmp_path / "ckpt", "cpu")
+    model, card = load_checkpoint(tmp_path / "ckpt", "cpu")
     assert next(model.parameters()).device.type == "cpu" and card["family"] == family
 
 

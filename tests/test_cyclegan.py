@@ -2,6 +2,7 @@
 import pytest
 import torch
 
+from gen_core.models import load_checkpoint
 from gen_core import checkpoints, sample
 from gen_core.core import InferenceCore
 from gen_core.data import load_dataset
@@ -57,7 +58,7 @@ def digits():
 @pytest.mark.parametrize("name", ["cyclegan-digits-invert", "cyclegan-digits-invert-mlp", "cyclegan-digits-rot90"])
 def test_shipped_cards_report_what_the_weights_do(name, digits):
     """The card's figures are the model's: evaluate() on the loaded weights gives them again."""
-    model, card = checkpoints.load(checkpoints.resolve(name))
+    model, card = load_checkpoint(checkpoints.resolve(name))
     found = cyclegan.evaluate(model, digits, make_generator(0))
     for key in ("cycle_error", "target_error", "class_kept"):
         assert found[key] == pytest.approx(card["metrics"][key], abs=1e-4)

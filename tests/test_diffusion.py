@@ -7,6 +7,7 @@ import pytest
 import torch
 from torch import nn
 
+from gen_core.models import load_checkpoint
 from gen_core.models import diffusion as D
 
 
@@ -177,7 +178,7 @@ def test_classifier_free_guidance_extrapolates_from_unconditional_to_conditional
 
 
 def test_the_guidance_grid_in_one_batch_matches_one_run_per_scale():
-    from gen_core import diffusion_lab as lab
+    from gen_core.labs import diffusion as lab
     from gen_core.core import InferenceCore
     from gen_core.data import load_card_dataset
     core, scales = InferenceCore("cpu"), (0.0, 1.0, 3.0)
@@ -213,12 +214,12 @@ def test_bad_configs_are_refused():
 def test_cuda_graphs_are_enabled_on_every_diffusion_network_unless_switched_off(monkeypatch):
     from gen_core import checkpoints, cuda_graphs
 
-    ldm, _ = checkpoints.load(checkpoints.resolve("ldm-digits"))
+    ldm, _ = load_checkpoint(checkpoints.resolve("ldm-digits"))
     assert D.Diffusion.graphed is None and ldm.diffusion.graphed is None  # off until a GPU core turns them on
     cuda_graphs.enable(ldm)
     assert isinstance(ldm.diffusion.graphed, cuda_graphs.GraphedNetwork)
     monkeypatch.setenv("GENLAB_CUDA_GRAPHS", "0")
-    plain, _ = checkpoints.load(checkpoints.resolve("ddpm-ring8"))
+    plain, _ = load_checkpoint(checkpoints.resolve("ddpm-ring8"))
     cuda_graphs.enable(plain)
     assert plain.graphed is None
 
@@ -240,7 +241,7 @@ def test_a_failed_graph_capture_falls_back_to_the_eager_network_for_good():
 
 
 def test_the_theaters_forward_views_follow_the_one_jump_formula():
-    from gen_core import diffusion_lab
+    from gen_core.labs import diffusion as diffusion_lab
     x0, eps = torch.full((1, 1, 4, 4), 0.5), torch.randn(1, 1, 4, 4, generator=torch.Generator().manual_seed(0))
     views = diffusion_lab.forward_views(x0, eps, 1000, 999)
     for name, view in views.items():

@@ -5,7 +5,7 @@ import pytest
 from gen_core.models import diffusion as D
 from tests.apptest import captions, open_page, open_tab
 
-PAGE = "app_pages/diffusion_theater.py"
+PAGE = "app_pages/diffusion_theater/page.py"
 
 
 @pytest.fixture
@@ -161,7 +161,7 @@ def test_denoising_starts_at_the_matching_timestep_and_removes_noise():
     from there brings the error far below the noisy image's (digits, sigma 0.5: 0.146 -> 0.042)."""
     import torch
 
-    from gen_core import diffusion_lab as lab
+    from gen_core.labs import diffusion as lab
     from gen_core.core import InferenceCore
     from gen_core.data import load_dataset
     core = InferenceCore("cpu")
@@ -180,7 +180,7 @@ def test_denoising_starts_at_the_matching_timestep_and_removes_noise():
 
 
 def test_the_denoising_tab_shows_the_three_errors():
-    at = open_page("app_pages/diffusion_theater.py")
+    at = open_page("app_pages/diffusion_theater/page.py")
     open_tab(at, "diff_tab", "Denoising")
     at.select_slider(key="diff_dn_sigma").set_value(1.0).run()
     assert not at.exception, [e.value for e in at.exception]

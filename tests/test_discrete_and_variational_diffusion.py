@@ -112,7 +112,7 @@ def test_super_resolution_trains_and_its_upscales_keep_the_input():
 
 def test_the_shipped_super_resolution_model_agrees_with_its_input_and_varies_the_detail():
     """What the tab claims: upscales of one low-resolution digit shrink back to it, yet differ from one another."""
-    from gen_core import diffusion_lab
+    from gen_core.labs import diffusion as diffusion_lab
     from gen_core.core import InferenceCore
     from gen_core.models import cascade
     core = InferenceCore("cpu")
@@ -128,7 +128,7 @@ def test_the_shipped_super_resolution_model_agrees_with_its_input_and_varies_the
 @pytest.fixture(scope="module")
 def theater():
     from tests.apptest import open_page
-    return open_page("app_pages/diffusion_theater.py")
+    return open_page("app_pages/diffusion_theater/page.py")
 
 
 def first_image_url(at) -> str:

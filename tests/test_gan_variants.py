@@ -6,10 +6,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gen_core import gan_lab
+from gen_core.labs import gan as gan_lab
 from gen_core.data import load_dataset
 from gen_core.models import family_defaults, gan
-from gen_core.models.gan_variants import SelfAttention, adaptive_instance_norm
+from gen_core.models.gan.variants import SelfAttention, adaptive_instance_norm
 
 
 def build(family, data_shape=(1, 8, 8), **overrides):

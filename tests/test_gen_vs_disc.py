@@ -4,7 +4,7 @@ import pytest
 
 from tests.apptest import open_page, open_tab
 
-PAGE = "app_pages/gen_vs_disc.py"
+PAGE = "app_pages/gen_vs_disc/page.py"
 
 
 @pytest.fixture

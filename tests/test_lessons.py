@@ -8,7 +8,7 @@ from ui import lessons
 from ui.notice import NOTICE
 from ui.registry import PAGES
 
-PAGE_TITLES = {p.path: p.title for p in PAGES} | {"app_pages/gen_vs_disc.py": "Generative vs discriminative classifiers"}
+PAGE_TITLES = {p.path: p.title for p in PAGES} | {"app_pages/gen_vs_disc/page.py": "Generative vs discriminative classifiers"}
 
 
 def run(target):
@@ -97,7 +97,7 @@ def test_every_tab_has_a_what_to_notice_of_two_to_four_sentences():
 
 def test_what_to_notice_is_folded_on_each_tab():
     at = open_app()
-    at.switch_page("app_pages/diffusion_theater.py").run()
+    at.switch_page("app_pages/diffusion_theater/page.py").run()
     expanders = [e for e in at.expander if e.label == "What to notice"]
     assert len(expanders) == 1 and not expanders[0].proto.expanded
     assert "cosine schedule keeps far more signal" in " ".join(m.value for m in expanders[0].markdown)

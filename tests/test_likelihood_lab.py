@@ -13,7 +13,7 @@ from gen_core.data import load_dataset
 from gen_core.models import diffusion
 from tests.apptest import captions, open_page, open_tab
 
-PAGE = "app_pages/likelihood_lab.py"
+PAGE = "app_pages/likelihood_lab/page.py"
 
 
 class PointMassDiffusion:

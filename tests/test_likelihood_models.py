@@ -231,7 +231,7 @@ def test_hmm_em_raises_the_likelihood_and_the_class_hmms_classify_the_series():
 
 
 def test_the_generative_classifier_wins_with_few_examples():
-    from gen_core import sequence_lab
+    from gen_core.labs import sequences as sequence_lab
     curve = sequence_lab.learning_curve(load_dataset("series"), sizes=(3, 100))
     assert curve["hmm"][0] > curve["logistic"][0]  # 3 series per class: the HMMs already classify
     assert curve["logistic"][1] > curve["logistic"][0]

@@ -18,7 +18,7 @@ def open_link(page: str, params: dict) -> AppTest:
 
 
 def test_a_diffusion_link_restores_model_tab_image_timestep_and_seed():
-    at = open_link("app_pages/diffusion_theater.py", {
+    at = open_link("app_pages/diffusion_theater/page.py", {
         "diff_model": "ddpm-shapes  (ddpm on shapes)", "diff_tab": "Forward", "diff_fwd_index": "5",
         "diff_fwd_t": "900", "seed": "7"})
     assert at.selectbox(key="diff_model").value == "ddpm-shapes"
@@ -28,7 +28,7 @@ def test_a_diffusion_link_restores_model_tab_image_timestep_and_seed():
 
 
 def test_a_vae_link_restores_the_walk_between_two_map_clicks():
-    at = open_link("app_pages/vae_explorer.py", {"vae_tab": "Walk", "vae_picks": "12;0.5000,-1.2500",
+    at = open_link("app_pages/vae_explorer/page.py", {"vae_tab": "Walk", "vae_picks": "12;0.5000,-1.2500",
                                                  "vae_frames": "6", "vae_path": "linear"})
     assert at.session_state["vae_picks"] == [12, (0.5, -1.25)]
     texts = [m.value for m in at.markdown]
@@ -37,7 +37,7 @@ def test_a_vae_link_restores_the_walk_between_two_map_clicks():
 
 
 def test_a_gen_vs_disc_link_restores_data_tab_and_models():
-    at = open_link("app_pages/gen_vs_disc.py", {"gvd_data": "moons", "gvd_tab": "Generation",
+    at = open_link("app_pages/gen_vs_disc/page.py", {"gvd_data": "moons", "gvd_tab": "Generation",
                                                 "gvd_gen_model": "QDA"})
     assert at.selectbox(key="gvd_data").value == "moons" and at.selectbox(key="gvd_gen_model").value == "QDA"
     assert any("QDA: samples" in m.value for m in at.markdown)
@@ -48,7 +48,7 @@ GARBAGE = {"diff_model": "no-such-model", "diff_tab": "Backstage", "diff_fwd_ind
 
 
 def test_garbage_in_every_parameter_gives_one_plain_notice_each_and_a_working_page():
-    at = open_link("app_pages/diffusion_theater.py", GARBAGE)
+    at = open_link("app_pages/diffusion_theater/page.py", GARBAGE)
     from ui.text import shown
     notices = [shown(w.value) for w in at.warning]
     for key in GARBAGE:
@@ -60,7 +60,7 @@ def test_garbage_in_every_parameter_gives_one_plain_notice_each_and_a_working_pa
 
 def test_bad_map_clicks_in_a_link_are_refused_in_one_line():
     from ui.text import shown
-    at = open_link("app_pages/vae_explorer.py", {"vae_picks": "99999;**nan**,1"})
+    at = open_link("app_pages/vae_explorer/page.py", {"vae_picks": "99999;**nan**,1"})
     notices = [shown(w.value) for w in at.warning if "vae_picks" in shown(w.value)]
     assert notices == ["Ignored vae_picks='99999;**nan**,1' from the link: a test image is a number from 0 to 359 "
                        "(not '99999')."]
@@ -87,7 +87,7 @@ def test_a_step_count_a_control_does_not_offer_is_refused_in_one_line(tab, key, 
     """The DDIM step controls take their listed counts only: 7 or a huge count from a link gets one plain notice
     and the default, so a link cannot start a run of a million steps."""
     for bad in ("7", "1000000", "<b>x</b>"):
-        at = open_link("app_pages/diffusion_theater.py", {"diff_tab": tab, key: bad})
+        at = open_link("app_pages/diffusion_theater/page.py", {"diff_tab": tab, key: bad})
         from ui.text import shown
         notices = [shown(w.value) for w in at.warning if f"Ignored {key}=" in shown(w.value)]
         assert len(notices) == 1 and at.select_slider(key=key).value == default

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from gen_core import playground as P
+from gen_core.labs import playground as P
 from gen_core.data import load_dataset
 from gen_core.errors import GenLabError
 from gen_core.models import ebm, flow, gan, vae

@@ -6,7 +6,8 @@ import math
 import pytest
 import torch
 
-from gen_core import gan_lab, metrics
+from gen_core import metrics
+from gen_core.labs import gan as gan_lab
 from gen_core.core import InferenceCore
 from gen_core.data import load_dataset
 

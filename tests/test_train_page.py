@@ -199,7 +199,7 @@ def test_the_train_page_queues_a_training_that_lands_in_the_model_list(genlab_ho
     assert job.history["step"] and job.history["loss"]  # the live curve had points
     at.run()
     assert any("Saved vae\\-from\\-the\\-page" in s.value for s in at.success)  # as plain text (escaped)
-    vae = open_page("app_pages/vae_explorer.py")
+    vae = open_page("app_pages/vae_explorer/page.py")
     assert any(o.startswith("vae-from-the-page ") for o in vae.selectbox(key="vae_model").options)
 
 
@@ -332,7 +332,7 @@ def test_the_train_page_trains_a_conditional_gan_on_mnist_files_in_a_data_folder
     path, card = job.result
     assert card["config"]["num_classes"] == 10 and "evaluation_error" not in card["metrics"]
     at.run()  # the jobs panel sees the finished job and refreshes the model list
-    studio = open_page("app_pages/gan_studio.py")
+    studio = open_page("app_pages/gan_studio/page.py")
     studio.selectbox(key="gan_model").set_value(path.name).run()
     assert not studio.exception, [e.value for e in studio.exception]
     assert studio.selectbox(key="gan_model").value == path.name and len(studio.get("image")) >= 1  # samples drawn

@@ -28,7 +28,7 @@ def click_map(at, index: int, x: float = 0.0, y: float = 0.0):
 
 @pytest.fixture
 def explorer():
-    return open_page("app_pages/vae_explorer.py")
+    return open_page("app_pages/vae_explorer/page.py")
 
 
 def use(at, model):

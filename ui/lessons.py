@@ -13,15 +13,16 @@ from typing import Callable
 
 import streamlit as st
 
-from gen_core import diffusion_lab, likelihood, measures
-from gen_core.classifier_lab import SYNTHETIC
+from gen_core import likelihood, measures
+from gen_core.labs import diffusion as diffusion_lab
+from gen_core.labs.classifiers import SYNTHETIC
 from ui import links
 from ui.loaders import core_on, get_core
 
-GAN, VAE, DIFFUSION, GVD, PLAYGROUND = ("app_pages/gan_studio.py", "app_pages/vae_explorer.py",
-                                        "app_pages/diffusion_theater.py", "app_pages/gen_vs_disc.py",
+GAN, VAE, DIFFUSION, GVD, PLAYGROUND = ("app_pages/gan_studio/page.py", "app_pages/vae_explorer/page.py",
+                                        "app_pages/diffusion_theater/page.py", "app_pages/gen_vs_disc/page.py",
                                         "app_pages/playground.py")
-LIKELIHOOD = "app_pages/likelihood_lab.py"
+LIKELIHOOD = "app_pages/likelihood_lab/page.py"
 
 
 @dataclass(frozen=True)

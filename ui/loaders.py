@@ -66,6 +66,32 @@ def describe_checkpoint(entry: dict) -> str:
     return f"{entry['name']}  ({', '.join(facts)})"
 
 
+def choose_checkpoint(families: tuple[str, ...] | str, key: str, label: str, train_hint: str, *,
+                      accept=None, default: str | None = None, where=None) -> str | None:
+    """A tab's model picker, the one preamble every tab shares: a selectbox (bound to the URL) over the
+    checkpoints of `families` that `accept(card)` admits, or, when there is none, one line saying how to train one
+    and None (the tab then returns). `default` is picked first when listed; `where` is a column to draw in."""
+    families = (families,) if isinstance(families, str) else families
+    models = {c["name"]: c for c in checkpoints_of(*families) if accept is None or accept(c["card"])}
+    if not models:
+        st.info(f"No {' / '.join(families)} checkpoint for this is installed. Train one: `{train_hint}`.")
+        return None
+    names = list(models)
+    return (where or st).selectbox(label, names, index=names.index(default) if default in names else 0,
+                                   format_func=lambda n: describe_checkpoint(models[n]), key=key,
+                                   bind="query-params")
+
+
+def card_of(name: str) -> dict:
+    """The listed card (without its history) of the checkpoint `name`."""
+    return next(c["card"] for c in checkpoint_listing() if c["name"] == name)
+
+
+def image_card(card: dict) -> bool:
+    """Whether a checkpoint's card describes a model of images (the default kind)."""
+    return card["dataset"].get("kind", "image") == "image"
+
+
 def pick_checkpoint(families: tuple[str, ...], key: str, resets: tuple[str, ...], train_hint: str,
                     last: tuple[str, ...] = ()):
     """The page's model picker: a selectbox over the checkpoints of `families`, the chosen model loaded through

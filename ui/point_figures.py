@@ -1,6 +1,6 @@
 """Plotly figures of the 2-D Playground: samples against data for every model, metrics, loss curves, and the
 look inside each family (D's heat map and G's gradients, the VAE's decoder grid, the denoising field, the flow's
-layers, the energy landscape with Langevin chains). Plain functions of `gen_core.playground` models, so the
+layers, the energy landscape with Langevin chains). Plain functions of `gen_core.labs.playground` models, so the
 benchmark can time the page's redraw without Streamlit."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from gen_core import playground as P
+from gen_core.labs import playground as P
 
 COLORS = {"gan": "#d62728", "vae": "#1f77b4", "ddpm": "#2ca02c", "flow": "#9467bd", "ebm": "#ff7f0e"}
 # Compared GAN presets (keyed by preset name on the page) take the rest of Plotly's default palette, by preset.
@@ -220,9 +220,9 @@ def ebm_inside(view: P.InsideView, real: np.ndarray, samples: dict, extent) -> g
 
 
 FIGURES = {"gan": gan_inside, "vae": vae_inside, "ddpm": diffusion_inside, "flow": flow_inside,
-           "ebm": ebm_inside}  # one per family of gen_core.playground.INSIDE_VIEWS (a test checks)
+           "ebm": ebm_inside}  # one per family of gen_core.labs.playground.INSIDE_VIEWS (a test checks)
 
 
 def inside_figure(view: P.InsideView, real: np.ndarray, samples: dict, extent) -> go.Figure:
-    """The 'look inside' view (gen_core.playground.inside_view) as a Plotly figure (ui.point_frames: a picture)."""
+    """The 'look inside' view (gen_core.labs.playground.inside_view) as a Plotly figure (ui.point_frames: a picture)."""
     return FIGURES[view.family](view, real, samples, extent)

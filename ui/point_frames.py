@@ -12,7 +12,7 @@ import functools
 import numpy as np
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-from gen_core import playground as P
+from gen_core.labs import playground as P
 from ui.point_figures import COLORS, arrows, colour, joined, loss_colours, loss_keys, sample_title
 from ui.settings import label_px
 
@@ -266,11 +266,11 @@ def ebm_picture(view: P.InsideView, real, samples, extent, size: int) -> Image.I
 
 
 PICTURES = {"gan": gan_picture, "vae": vae_picture, "ddpm": diffusion_picture, "flow": flow_picture,
-            "ebm": ebm_picture}  # one per family of gen_core.playground.INSIDE_VIEWS (a test checks)
+            "ebm": ebm_picture}  # one per family of gen_core.labs.playground.INSIDE_VIEWS (a test checks)
 
 
 def inside_frame(view: P.InsideView, real: np.ndarray, samples: dict, extent, size: int = 320) -> Image.Image:
-    """The 'look inside' view (gen_core.playground.inside_view) as a picture (ui.point_figures: as a figure)."""
+    """The 'look inside' view (gen_core.labs.playground.inside_view) as a picture (ui.point_figures: as a figure)."""
     return PICTURES[view.family](view, real, samples, extent, size)
 
 
@@ -278,7 +278,7 @@ DIVERGING = np.array([(33, 102, 172), (247, 247, 247), (178, 24, 43)], float)  #
 
 
 def half_step_frame(result: dict, real: np.ndarray, extent, size: int = 300) -> Image.Image:
-    """GAN slow motion (gen_core.playground.LiveModel.half_step): a D step as D(x) before, after and the change;
+    """GAN slow motion (gen_core.labs.playground.LiveModel.half_step): a D step as D(x) before, after and the change;
     a G step as the samples moving over D's unchanged map, each sample's move drawn as a line (magnified so the
     longest is a tenth of the plot: one step moves them little)."""
     before, after, colour = result["before"], result["after"], RGB["gan"]

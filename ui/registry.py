@@ -19,12 +19,12 @@ class PageEntry:
 
 PAGES = [
     PageEntry("app_pages/home.py", "Home", ":material/home:", "home", default=True),
-    PageEntry("app_pages/gan_studio.py", "GAN Studio", ":material/swords:", "gan_studio"),
-    PageEntry("app_pages/vae_explorer.py", "VAE Latent Explorer", ":material/scatter_plot:", "vae_explorer"),
-    PageEntry("app_pages/diffusion_theater.py", "Diffusion Theater", ":material/blur_on:", "diffusion_theater"),
-    PageEntry("app_pages/gen_vs_disc.py", "Generative vs Discriminative", ":material/compare:", "gen_vs_disc"),
+    PageEntry("app_pages/gan_studio/page.py", "GAN Studio", ":material/swords:", "gan_studio"),
+    PageEntry("app_pages/vae_explorer/page.py", "VAE Latent Explorer", ":material/scatter_plot:", "vae_explorer"),
+    PageEntry("app_pages/diffusion_theater/page.py", "Diffusion Theater", ":material/blur_on:", "diffusion_theater"),
+    PageEntry("app_pages/gen_vs_disc/page.py", "Generative vs Discriminative", ":material/compare:", "gen_vs_disc"),
     PageEntry("app_pages/playground.py", "2-D Playground", ":material/grain:", "playground"),
-    PageEntry("app_pages/likelihood_lab.py", "Likelihood Lab", ":material/functions:", "likelihood_lab"),
+    PageEntry("app_pages/likelihood_lab/page.py", "Likelihood Lab", ":material/functions:", "likelihood_lab"),
     PageEntry("app_pages/embeddings.py", "Your embeddings", ":material/hub:", "embeddings"),
     PageEntry("app_pages/train.py", "Train", ":material/model_training:", "train"),
     PageEntry("app_pages/evaluate.py", "Evaluate", ":material/leaderboard:", "evaluate"),
@@ -32,11 +32,11 @@ PAGES = [
 
 # family key (as in ui.atlas.FAMILIES) -> page path
 FAMILY_PAGES: dict[str, str] = {
-    "gan": "app_pages/gan_studio.py",
-    "vae": "app_pages/vae_explorer.py",
-    "diffusion": "app_pages/diffusion_theater.py",
+    "gan": "app_pages/gan_studio/page.py",
+    "vae": "app_pages/vae_explorer/page.py",
+    "diffusion": "app_pages/diffusion_theater/page.py",
     "flow": "app_pages/playground.py",
     "ebm": "app_pages/playground.py",
-    "autoregressive": "app_pages/likelihood_lab.py",
-    "hmm": "app_pages/likelihood_lab.py",
+    "autoregressive": "app_pages/likelihood_lab/page.py",
+    "hmm": "app_pages/likelihood_lab/page.py",
 }

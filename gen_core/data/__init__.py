@@ -7,7 +7,8 @@
   from, and `modes`/`mode_std` describe the mixture where there is one (for mode-coverage metrics).
 
 Registered names: `digits`, `shapes` (procedural 28x28), the 2-D toys (`ring8`, `grid25`, `moons`, `swissroll`,
-`rings`, `checkerboard`, `spiral`), `mnist`, `fashion-mnist` (torchvision, from `data_root` or a download), and
+`rings`, `checkerboard`, `spiral`), `mnist` (torchvision, from `data_root` or a download), `fashion-mnist` (a data root, Debian's
+`dataset-fashion-mnist` or the shipped test images: gen_core/data/idx.py), and
 `folder:PATH` (one subfolder per class, resized to 32x32; `folderN:PATH` resizes to NxN, N from 8 to 128),
 `digits-binary` / `shapes-binary` (every pixel -1 or 1: the discrete images exact likelihoods are compared on),
 `digits-4x4` (the digits averaged down, a diffusion cascade's first stage),
@@ -25,65 +26,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from gen_core.data.dataset import (DATA_ROOTS_ENV, FOLDER_NAME, FOLDER_PREFIX, FOLDER_SIZES, Dataset,  # noqa: F401
+                                   allowed_data_roots, default_data_root, folder_name, genlab_home, parse_folder)
 from gen_core.errors import GenLabError
-
-
-@dataclass(frozen=True, eq=False)
-class Dataset:
-    name: str
-    kind: str                      # "image", "points", "text" (character codes) or "sequence" (N, T, 1)
-    x_train: torch.Tensor          # (N, C, H, W) in [-1, 1], or (N, 2) points
-    y_train: torch.Tensor          # (N,) int64
-    x_test: torch.Tensor
-    y_test: torch.Tensor
-    class_names: tuple[str, ...]
-    description: str
-    modes: np.ndarray | None = field(default=None)  # (K, 2) mixture centres of a 2-D toy, if it has them
-    mode_std: float | None = None
-    vocabulary: str = ""           # a text set's characters, in code order (gen_core/data/sequences.py)
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """One sample's shape: (C, H, W) for images, (2,) for points."""
-        return tuple(self.x_train.shape[1:])
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.class_names)
-
-    def batches(self, batch_size: int, generator: torch.Generator, split: str = "train"):
-        """Shuffled (x, y) mini-batches over one epoch; the last, smaller batch is kept."""
-        x, y = (self.x_train, self.y_train) if split == "train" else (self.x_test, self.y_test)
-        order = torch.randperm(len(x), generator=generator)
-        for start in range(0, len(x), batch_size):
-            index = order[start:start + batch_size]
-            yield x[index], y[index]
 
 
 IMAGE_SETS = ("digits", "shapes", "mnist", "fashion-mnist")
 BINARY_SUFFIX = "-binary"  # digits-binary, shapes-binary: every pixel -1 or 1 (grey > 0 is ink), for exact likelihoods
-FOLDER_PREFIX = "folder:"
-FOLDER_NAME = re.compile(r"^folder(\d{1,3})?:(.*)$", re.S)
-FOLDER_SIZES = (8, 128)
-
-
-def parse_folder(name: str) -> tuple[str, int] | None:
-    """(path, image side) for `folder:PATH` (32) or `folderN:PATH`, or None for any other name."""
-    match = FOLDER_NAME.match(name.strip())
-    if match is None:
-        return None
-    from gen_core.data.images import FOLDER_IMAGE_SIZE
-    size = int(match.group(1)) if match.group(1) else FOLDER_IMAGE_SIZE
-    if not FOLDER_SIZES[0] <= size <= FOLDER_SIZES[1]:
-        raise GenLabError(f"folder{size}: images can be resized to {FOLDER_SIZES[0]}..{FOLDER_SIZES[1]} pixels a "
-                          f"side, not {size}")
-    return match.group(2).strip(), size
-
-
-def folder_name(path, size: int) -> str:
-    """The data set name of an image folder at a size: folder:PATH at the default 32, else folderN:PATH."""
-    from gen_core.data.images import FOLDER_IMAGE_SIZE
-    return f"folder:{path}" if size == FOLDER_IMAGE_SIZE else f"folder{size}:{path}"
 
 
 def dataset_names() -> list[str]:
@@ -92,26 +41,6 @@ def dataset_names() -> list[str]:
     from gen_core.data.sequences import text_names
     return (list(IMAGE_SETS) + [f"{name}{BINARY_SUFFIX}" for name in IMAGE_SETS[:2]] + ["digits-4x4"] + list(TOYS)
             + [FOLDER_PREFIX + "PATH", "points:NAME"] + text_names() + ["series"])
-
-
-def default_data_root() -> Path:
-    """Where torchvision datasets are looked for and downloaded to: $GENLAB_HOME/data."""
-    return genlab_home() / "data"
-
-
-def genlab_home() -> Path:
-    """The user's own GenLab folder (checkpoints, caches, data): $GENLAB_HOME or ~/.cache/genlab."""
-    return Path(os.environ.get("GENLAB_HOME") or Path.home() / ".cache" / "genlab").expanduser()
-
-
-DATA_ROOTS_ENV = "GENLAB_DATA_ROOTS"
-
-
-def allowed_data_roots() -> list[Path]:
-    """The folders whose image sets a checkpoint card may name: $GENLAB_HOME/data, plus the folders listed in
-    $GENLAB_DATA_ROOTS (separated like PATH)."""
-    extra = [Path(p).expanduser() for p in os.environ.get(DATA_ROOTS_ENV, "").split(os.pathsep) if p.strip()]
-    return [default_data_root(), *extra]
 
 
 def load_card_dataset(name: str) -> Dataset:
@@ -163,7 +92,9 @@ def _load_cached(name: str, root: str | None) -> Dataset:
         return sequences.load_series()
     if name == "shapes":
         return shapes.load_shapes()
-    if name in ("mnist", "fashion-mnist"):
+    if name == "fashion-mnist":  # a data root, Debian's package, or the shipped test images (data/idx.py)
+        return images.load_fashion_mnist(Path(root) if root else default_data_root())
+    if name == "mnist":
         return images.load_torchvision(name, Path(root) if root else default_data_root())
     folder_set = parse_folder(name)
     if folder_set is not None:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from gen_core.data.dataset import FOLDER_IMAGE_SIZE, Dataset, folder_name, genlab_home
 from gen_core.errors import DatasetUnavailable, GenLabError
 
 DIGITS_SPLIT_SEED = 0
-FOLDER_IMAGE_SIZE = 32
 MIN_FOLDER_IMAGES = 10  # 8 to train on and 2 to test on, at the 80/20 split
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 
@@ -20,7 +20,6 @@ DIGITS_CACHE_VERSION = 1
 def _digits_split() -> dict[str, np.ndarray]:
     """scikit-learn's digits split 80/20, stratified, seed 0; cached as .npz so later processes skip importing
     scikit-learn (about 2 s of a cold start)."""
-    from gen_core.data import genlab_home
 
     cache = genlab_home() / "data" / f"digits-split-v{DIGITS_CACHE_VERSION}.npz"
     try:
@@ -48,7 +47,6 @@ def _digits_split() -> dict[str, np.ndarray]:
 
 def load_digits():
     """scikit-learn's 1,797 8x8 digits (grey levels 0..16), split 80/20, stratified, with a fixed seed."""
-    from gen_core.data import Dataset
 
     a = _digits_split()
     return Dataset(
@@ -77,12 +75,39 @@ def torchvision_root(root: Path, class_name: str) -> Path:
     return root
 
 
+def load_fashion_mnist(root: Path | None):
+    """Fashion-MNIST from wherever it lies (gen_core/data/idx.py: a data root's torchvision layout, Debian's
+    dataset-fashion-mnist, or the shipped test images alone). Without the training split the dataset has no
+    training images and says so in its description; `train` refuses it with the command to install them."""
+    from gen_core.data import idx
+
+    train_folder, test_folder = idx.find_fashion_mnist(root)
+    x_test, y_test = idx.read_split(test_folder, "test")
+    if train_folder is not None:
+        x_train, y_train = idx.read_split(train_folder, "train")
+        where = f"from {train_folder}"
+    else:
+        x_train, y_train = np.zeros((0, 28, 28), np.uint8), np.zeros((0,), np.uint8)
+        where = (f"the {len(x_test):,} test images shipped with GenLab only (no training images here: "
+                 f"{idx.INSTALL_HINT} to train on it)")
+
+    def to_tensor(images, labels):  # uint8 (N, 28, 28) -> (N, 1, 28, 28) in [-1, 1]
+        x = torch.from_numpy(images.astype(np.float32)).div_(127.5).sub_(1).unsqueeze(1)
+        return x, torch.from_numpy(labels.astype(np.int64))
+
+    x_train, y_train = to_tensor(x_train, y_train)
+    x_test, y_test = to_tensor(x_test, y_test)
+    return Dataset(name="fashion-mnist", kind="image", x_train=x_train, y_train=y_train, x_test=x_test,
+                   y_test=y_test, class_names=TORCHVISION["fashion-mnist"][1],
+                   description=f"Zalando's Fashion-MNIST, 28x28 grey, {len(x_train):,} train / {len(x_test):,} "
+                               f"test, {where}")
+
+
 def load_torchvision(name: str, root: Path):
     """MNIST or Fashion-MNIST from `root`, downloading there if the files are missing and a network exists
     (set GENLAB_OFFLINE=1 to never try)."""
     import torchvision.datasets as tvd
 
-    from gen_core.data import Dataset
 
     class_name, class_names = TORCHVISION[name]
     cls = getattr(tvd, class_name)
@@ -129,7 +154,6 @@ def load_folder(path: Path, size: int = FOLDER_IMAGE_SIZE, seed: int = 0):
     is, RGB otherwise; split 80/20 with a fixed seed. Unreadable files are skipped and counted."""
     from PIL import Image, UnidentifiedImageError
 
-    from gen_core.data import Dataset
 
     if not path.is_dir():
         raise GenLabError(f"image folder {str(path)!r} does not exist or is not a folder")
@@ -167,7 +191,6 @@ def load_folder(path: Path, size: int = FOLDER_IMAGE_SIZE, seed: int = 0):
     n_test = max(1, len(x) // 5) if len(x) > 1 else 0
     test, train = order[:n_test], order[n_test:]
     note = f"; skipped {skipped} unreadable file(s)" if skipped else ""
-    from gen_core.data import folder_name
     return Dataset(name=folder_name(path, size), kind="image", x_train=x[train], y_train=y[train],
                    x_test=x[test], y_test=y[test], class_names=tuple(d.name for d in class_dirs),
                    description=f"{len(x)} images from {path} in {len(class_dirs)} classes{note}")

@@ -10,7 +10,7 @@ import re
 import numpy as np
 import torch
 
-from gen_core.data import default_data_root
+from gen_core.data.dataset import default_data_root
 from gen_core.errors import GenLabError
 
 PREFIX = "points:"
@@ -80,7 +80,7 @@ def stored() -> list[str]:
 
 def load(name: str):
     """The data set `points:NAME`: a seeded 80/20 split, one class."""
-    from gen_core.data import Dataset
+    from gen_core.data.dataset import Dataset
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,59}", name or ""):
         raise GenLabError(f"{name[:60]!r} is not a point set's name")
     path = root() / f"{name}.npy"

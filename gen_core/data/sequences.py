@@ -64,7 +64,7 @@ def _windows(codes: torch.Tensor, stride: int) -> torch.Tensor:
 
 
 def load_text(name: str):
-    from gen_core.data import Dataset
+    from gen_core.data.dataset import Dataset
 
     text = read_text(name)
     vocab = vocabulary(text)
@@ -105,7 +105,7 @@ def draw_series(n_per_class: int, rng: np.random.Generator, length: int = SERIES
 
 
 def load_series():
-    from gen_core.data import Dataset
+    from gen_core.data.dataset import Dataset
 
     rng = np.random.default_rng(SERIES_SEED)
     x_train, y_train = draw_series(400, rng)

@@ -96,7 +96,7 @@ def build_arrays(per_class: int, rng: np.random.Generator) -> tuple[np.ndarray, 
 
 
 def _arrays() -> dict[str, np.ndarray]:
-    from gen_core.data import genlab_home
+    from gen_core.data.dataset import genlab_home
 
     cache = genlab_home() / "data" / f"shapes-v{VERSION}.npz"
     if cache.exists():
@@ -120,7 +120,7 @@ def _arrays() -> dict[str, np.ndarray]:
 
 
 def load_shapes():
-    from gen_core.data import Dataset
+    from gen_core.data.dataset import Dataset
 
     a = _arrays()
 

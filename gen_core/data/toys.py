@@ -79,7 +79,7 @@ TOYS = {
 
 
 def load_toy(name: str):
-    from gen_core.data import Dataset
+    from gen_core.data.dataset import Dataset
 
     make, description = TOYS[name]
     # Seed from the name (not hash(), which Python salts per process) so each toy is the same everywhere.

@@ -16,7 +16,7 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from gen_core.data import default_data_root
+from gen_core.data.dataset import default_data_root
 from gen_core.data.images import IMAGE_SUFFIXES
 from gen_core.errors import GenLabError
 

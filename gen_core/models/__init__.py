@@ -12,9 +12,15 @@
 from __future__ import annotations
 
 import importlib
+import os
 from types import ModuleType
 
-from gen_core.errors import GenLabError
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file
+
+from gen_core import checkpoints, memory
+from gen_core.errors import CheckpointError, GenLabError
 
 # family name -> (module, config defaults that make this family out of the module's general model)
 FAMILIES = {
@@ -57,3 +63,42 @@ def family_defaults(name: str) -> dict:
     """The config overrides that distinguish family `name` within its module (e.g. dcgan: arch="dcgan")."""
     get_family(name)
     return dict(FAMILIES[name][1])
+
+
+def load_checkpoint(path: str | os.PathLike, device: torch.device | str = "cpu"):
+    """Rebuild the model a checkpoint describes and load its weights: returns (model in eval mode, card).
+
+    Every way a checkpoint can be bad (no card, bad JSON, unknown family, truncated or altered weights, weights
+    that do not fit the card's config) raises CheckpointError with one line that says which."""
+    folder = checkpoints.folder_of(path)
+    card = checkpoints.read_card(folder)
+    try:
+        family = get_family(card["family"])
+    except GenLabError as error:
+        raise CheckpointError(f"{folder}: {error}") from None
+    config = checkpoints.config_from_card(family.Config, card["config"], str(folder / checkpoints.CARD))
+    try:
+        memory.check_fits(family, config, training=False, what=f"the model {folder.name}'s card describes")
+    except GenLabError as error:
+        raise CheckpointError(str(error)) from None
+    weights = folder / checkpoints.WEIGHTS
+    if not weights.is_file():
+        raise CheckpointError(f"{folder} has a card but no {checkpoints.WEIGHTS}")
+    expected = card.get("weights_sha256")
+    if expected and checkpoints.file_sha256(weights) != expected:
+        raise CheckpointError(f"{weights} does not match its card's checksum: the file is truncated or altered")
+    try:
+        state = load_file(str(weights))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as error:
+        raise CheckpointError(f"{weights} is not a readable safetensors file ({error})") from None
+    bad = checkpoints.non_finite(state)
+    if bad:
+        raise CheckpointError(f"{weights}: {bad[0]} holds NaN or inf (the training that wrote it diverged); "
+                              f"retrain it with a smaller learning rate")
+    model = family.build(config)
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as error:
+        first = str(error).split("\n\t")[1:2] or [str(error)]
+        raise CheckpointError(f"{weights} does not fit the model its card describes: {first[0].strip()}") from None
+    return model.to(device).eval(), card

@@ -131,7 +131,7 @@ def upscale(model: SuperResolution, low: torch.Tensor, generator: torch.Generato
 def sample(model: SuperResolution, n: int, *, generator: torch.Generator, label: int | None = None,
            low: torch.Tensor | None = None) -> torch.Tensor:
     """Upscale low-resolution images `low` (n, C, low_side, low_side), as stage 2 of a cascade whose stage 1
-    supplies them (gen_core.diffusion_lab.cascade). Without `low` (the CLI, training snapshots) it upscales a flat
+    supplies them (gen_core.labs.diffusion.cascade). Without `low` (the CLI, training snapshots) it upscales a flat
     mid-grey image: what appears then is the model's own prior over detail."""
     if label is not None:
         raise ValueError("this super-resolution model is unconditional: it cannot sample a chosen class")

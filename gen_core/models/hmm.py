@@ -8,7 +8,7 @@ step emits x_t from its state's Gaussian,
 The forward algorithm sums over all S^T state paths in O(T S^2) (Rabiner, 1989, eq. 19-21) to give the exact
 log p(x); Viterbi finds the single most probable path; forward-backward gives each step's posterior
 p(s_t | x). With one HMM per class, Bayes' rule turns them into a classifier, argmax_k log p(x | k) + log p(k):
-the generative half of the syllabus's HMM / discriminative pairing (gen_core/sequence_lab.py has the other half).
+the generative half of the syllabus's HMM / discriminative pairing (gen_core/labs/sequences.py has the other half).
 
 hmmlearn does the arithmetic (`GaussianHMM`, diagonal covariances); the parameters live here as buffers so a
 checkpoint is the usual safetensors file. One training step is one EM iteration over all of a class's training

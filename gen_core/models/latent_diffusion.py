@@ -97,9 +97,10 @@ class Trainer:
 
     def __init__(self, model: LatentDiffusion, config: Config):
         from gen_core import checkpoints
+        from gen_core.models import load_checkpoint  # the family registry, which lists this module
 
         device = model.latent_scale.device
-        trained_vae, _ = checkpoints.load(checkpoints.resolve(config.vae), device)
+        trained_vae, _ = load_checkpoint(checkpoints.resolve(config.vae), device)
         model.vae.load_state_dict(trained_vae.state_dict())
         model.vae.eval()
         self.model = model

@@ -1,0 +1,50 @@
+"""Diffusion Theater: the forward process (data to noise) with its schedules and equation, the reverse process
+(noise to data) step by step beside the model's guess of the clean image, DDPM against DDIM, classifier-free
+guidance, inpainting, a 2-D model's vector field and trajectories, and diffusion in a VAE's latent space.
+
+A thin page: each tab is a module of app_pages/diffusion_theater over gen_core/labs/diffusion.py, and gets the chosen image
+model as one frozen Theater."""
+import streamlit as st
+
+from app_pages.diffusion_theater import (denoise, discrete, forward, guidance, inpainting, latent, reverse, samplers, superres,
+                               toy, variational)
+from app_pages.diffusion_theater.context import Theater
+from ui.loaders import checkpoints_of, describe_checkpoint, get_core
+from ui.notice import notice
+from ui.settings import forget, reproduce
+
+
+st.title("Diffusion Theater")
+st.markdown(r"Diffusion models destroy data with noise in $T$ small steps, and learn to undo one step at a time. "
+            r"A network $\epsilon_\theta(x_t, t)$ predicts the noise in $x_t$, which also gives its guess of the "
+            r"clean image, $\hat x_0 = (x_t - \sqrt{1-\bar\alpha_t}\,\epsilon_\theta)/\sqrt{\bar\alpha_t}$. "
+            r"Sampling runs that network once per step, which is why diffusion is slow, and why DDIM's skipped "
+            r"steps matter.")
+
+image_models = {c["name"]: c for c in checkpoints_of("ddpm") if c["card"]["dataset"].get("kind", "image") == "image"}
+if not image_models:
+    st.warning("No image diffusion checkpoints found. Train one: "
+               "`python -m gen_core.train ddpm --dataset digits --set num_classes=10`.")
+    st.stop()
+
+name = st.selectbox("Image model", list(image_models), format_func=lambda n: describe_checkpoint(image_models[n]),
+                    key="diff_model", bind="query-params", on_change=forget, args=("diff_run", "diff_label", "diff_guide_label"))
+theater = Theater.from_card(name, str(get_core().device), image_models[name]["card"])
+config = theater.config
+st.caption(f"U-Net of width {config['channels']}, {config['schedule']} schedule, T = {theater.T}, "
+           f"{'class-conditional with classifier-free guidance' if theater.conditional else 'unconditional'}; "
+           f"{theater.training_steps} training steps on {theater.dataset.name}" + reproduce(theater.command))
+
+TABS = {"Forward": lambda: forward.show(theater), "Reverse": lambda: reverse.show(theater),
+        "Samplers": lambda: samplers.show(theater), "Guidance": lambda: guidance.show(theater),
+        "Inpainting": lambda: inpainting.show(theater), "Denoising": lambda: denoise.show(theater),
+        "Super-resolution": lambda: superres.show(theater.device),
+        "2-D": lambda: toy.show(theater.device),
+        "Latent diffusion": lambda: latent.show(theater.device), "Discrete": lambda: discrete.show(theater.device),
+        "Variational": lambda: variational.show(theater.device)}
+for (label, show), tab in zip(TABS.items(), st.tabs(list(TABS), key="diff_tab", on_change="rerun",
+                                                      bind="query-params")):
+    with tab:
+        if tab.open:
+            notice("diffusion", label)
+            show()

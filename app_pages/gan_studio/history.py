@@ -1,0 +1,68 @@
+"""Training history tab: the losses and D's opinions along training, the snapshots decoded from the same noise (and
+played in the browser), a progressive GAN's growth, and the value function V(D, G) with the numbers plugged in."""
+import numpy as np
+import streamlit as st
+
+from app_pages.gan_studio.studio import Studio
+from gen_core import render
+from gen_core.checkpoints import load_snapshots
+from gen_core.models import gan
+from ui.images import show_grid
+from ui.player import player_html
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def snapshot_player(path, weights_sha256: str) -> str:
+    """All of a checkpoint's training snapshots as one in-browser player (ui/player.py): the frames go to the
+    browser once, so playing, stepping and scrubbing need no server round trip."""
+    snapshots = load_snapshots(path)
+    frames = [render.grid(x, nrow=16, scale=3) for x in snapshots.values()]
+    return player_html(frames, [f"the same 16 noise vectors decoded at step {step}" for step in snapshots], start=0,
+                       label="Training, snapshot by snapshot")
+
+
+@st.fragment
+def show(studio: Studio) -> None:
+    card, config, loaded, dataset = studio.card, studio.config, studio.loaded, studio.dataset
+    history = card.get("history", {})
+    if not history.get("step"):
+        st.info("This checkpoint has no training history.")
+        return
+    steps = history["step"]
+    snapshots = load_snapshots(loaded.path)
+    at = st.select_slider("Training step", list(snapshots), value=list(snapshots)[-1], key="gan_snapshot", bind="query-params") \
+        if snapshots else steps[-1]
+    left, right = st.columns(2)
+    left.plotly_chart(render.line_figure(steps, {"D loss": history["loss_d"], "G loss": history["loss_g"]},
+                                         "Losses", marker=at), key="gan_losses")
+    right.plotly_chart(render.line_figure(steps, {"D(x)": history["d_real"], "D(G(z))": history["d_fake"]},
+                                          "What D says", "mean probability of 'real'", marker=at,
+                                          reference=(0.5, "equilibrium: D = 1/2")), key="gan_probs")
+    if snapshots:
+        show_grid(snapshots[at], nrow=16, caption=f"the same 16 noise vectors decoded at step {at}")
+        with st.expander("Play the training: every snapshot in the browser, at the speed you choose",
+                         icon=":material/play_circle:"):
+            st.iframe(snapshot_player(loaded.path, card["weights_sha256"]), height="content")
+    if config["arch"] == "progressive":
+        top, grow = loaded.model.generator.top, config["grow_steps"]
+        sizes = [f"{side}x{side}" for side in (dataset.shape[-1] // 2 ** (top - k) for k in range(top + 1))]
+        now, alpha = gan.split_level(gan.level_at(at, grow, top))
+        fades = ", ".join(f"{(2 * k + 1) * grow}-{(2 * k + 2) * grow}" for k in range(top))
+        state = f"working at {sizes[now]}" + (f", fading it in with alpha = {alpha:.2f} over the {sizes[now - 1]} "
+                                              f"output" if alpha > 0 else "")
+        st.markdown(f"**Progressive growing** (Karras et al., 2018): G and D started at {sizes[0]} and each finer "
+                    f"resolution was faded in over {grow} iterations after {grow} at "
+                    f"the one before (fade-ins: steps {fades}). At step {at} the networks were {state}. Move the "
+                    f"slider: the digits' rough shapes come first, their strokes later; the losses jump while a "
+                    f"resolution fades in.")
+    if "log_d_real" in history:
+        k = int(np.clip(np.searchsorted(steps, max(at, 1)), 0, len(steps) - 1))
+        window = slice(max(0, k - 20), k + 1)  # average the steps just before, to read through batch noise
+        real_term = float(np.mean(history["log_d_real"][window]))
+        fake_term = float(np.mean(history["log_1m_d_fake"][window]))
+        st.markdown(f"The value function at step {steps[k]} (training batches, averaged over the last "
+                    f"{window.stop - window.start} steps):")
+        st.latex(r"V(D,G) = \mathbb{E}_{x\sim p_{data}}[\log D(x)] + \mathbb{E}_{z\sim p_z}[\log(1-D(G(z)))]"
+                 rf" = {real_term:.3f} + ({fake_term:.3f}) = {real_term + fake_term:.3f}")
+        st.caption(r"At the game's equilibrium D(x) = 1/2 everywhere and V = 2 log(1/2) = -log 4 ≈ -1.386. "
+                   r"V near 0 means D wins; much below -1.386 means D is being fooled.")

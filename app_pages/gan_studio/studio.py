@@ -1,0 +1,63 @@
+"""What every GAN Studio tab knows about the chosen model: one frozen `Studio`, built once per rerun by the page
+and passed to each tab (no page globals), and the Samples grid that the Interpolation tab walks between."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+import torch
+
+from gen_core.core import InferenceCore
+from gen_core.data import Dataset
+from gen_core.device import make_generator
+from gen_core.models import gan
+from ui.settings import global_seed
+
+CLASS_ROWS = "one row per class"
+RANDOM_CLASSES = "random classes"
+
+
+@dataclass(frozen=True, eq=False)
+class Studio:
+    name: str                 # the chosen GAN's checkpoint name
+    core: InferenceCore       # the shared inference core (models load once per process)
+    loaded: object            # the loaded model: .model, .card (with its history), .path
+    dataset: Dataset          # the data it was trained on (shared: never modify)
+    models: tuple             # every GAN checkpoint listed in the picker (name, card), for the comparisons
+
+    @property
+    def card(self) -> dict:
+        return self.loaded.card
+
+    @property
+    def config(self) -> dict:
+        return self.loaded.card["config"]
+
+    @property
+    def class_names(self) -> list[str]:
+        return self.loaded.card["dataset"].get("class_names", [])
+
+    @property
+    def conditional(self) -> bool:
+        return bool(self.config.get("num_classes"))
+
+
+def batch_labels(studio: Studio, count: int, classes: str):
+    """The labels the grid asks for: None (the model draws them), one row per class, or one class."""
+    if not studio.conditional or classes == RANDOM_CLASSES:
+        return None
+    if classes == CLASS_ROWS:
+        return torch.arange(len(studio.class_names)).repeat_interleave(count // len(studio.class_names))
+    return torch.full((count,), studio.class_names.index(classes), dtype=torch.long)
+
+
+def current_batch(studio: Studio) -> dict:
+    """The grid the Samples tab shows, recomputed from its widgets (deterministic in the seed)."""
+    count = st.session_state.get("gan_count", 80 if studio.conditional else 32)
+    classes = st.session_state.get("gan_classes", CLASS_ROWS)
+    labels = batch_labels(studio, count, classes)
+    n = len(labels) if labels is not None else count
+    core = studio.core
+    return core.run(studio.name, lambda m: gan.sample_batch(
+        m.model, n, generator=make_generator(st.session_state.get("gan_seed", global_seed()), core.device),
+        truncation=st.session_state.get("gan_truncation", 1.0), labels=labels))

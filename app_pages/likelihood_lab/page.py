@@ -1,0 +1,24 @@
+"""Likelihood Lab: the models that give data a probability. PixelCNN (autoregressive over pixels), a character
+model and a time-series model (autoregressive in time), HMMs, Glow (a flow) and an energy model on images, and
+one table that scores the same test digits with every likelihood model GenLab has.
+
+A thin page: each tab is a module of app_pages/likelihood_lab over gen_core/labs/likelihood.py, gen_core/labs/sequences.py
+and gen_core/likelihood.py."""
+import streamlit as st
+
+from app_pages.likelihood_lab import energy, glow, hmm, pixelcnn, series, table, text
+from ui.notice import notice
+
+st.title("Likelihood Lab")
+st.markdown("Some generative models say how probable a piece of data is: autoregressive models and flows "
+            "exactly, VAEs and diffusion as a bound, energy models only up to an unknown constant. This page "
+            "runs each kind and compares their numbers on the same test images.")
+
+TABS = {"PixelCNN": pixelcnn.show, "Text": text.show, "Series": series.show, "HMM": hmm.show,
+        "Glow": glow.show, "Energy model": energy.show, "Likelihood table": table.show}
+for (label, show), tab in zip(TABS.items(), st.tabs(list(TABS), key="ll_tab", on_change="rerun",
+                                                      bind="query-params")):
+    with tab:
+        if tab.open:
+            notice("likelihood", label)
+            show()
