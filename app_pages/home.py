@@ -13,7 +13,7 @@ from ui.text import code, plain
 
 PAGE_TITLES = {p.path: p.title for p in PAGES}
 
-DEMO_CHECKPOINT = "vae-digits"
+DEMO_CHECKPOINTS = ("vae-fashion", "vae-digits")  # the first installed: Fashion-MNIST, else the digits
 
 st.title("GenLab")
 st.markdown("See generative models work: sample them, walk their latent spaces, watch them train and fail. "
@@ -47,13 +47,17 @@ for column, lesson in zip(lesson_columns, LESSONS):
 # --- the core at work ---------------------------------------------------------------------------------------
 @st.fragment
 def core_demo():
-    st.header("The core at work: a VAE trained on the bundled digits")
+    listed = {c["name"] for c in checkpoint_listing()}
+    demo = next((n for n in DEMO_CHECKPOINTS if n in listed), DEMO_CHECKPOINTS[-1])
     try:
-        loaded = core.load(DEMO_CHECKPOINT)
+        loaded = core.load(demo)
     except GenLabError as error:
         st.warning(f"{plain(error)}. Train one with `python -m gen_core.train vae --dataset digits "
-                   f"--out assets/checkpoints/{DEMO_CHECKPOINT}`.")
+                   f"--out assets/checkpoints/{demo}`.")
         return
+    data = loaded.card["dataset"]["name"]
+    st.header("The core at work: a VAE trained on " + ("Fashion-MNIST's clothes" if data == "fashion-mnist" else
+                                                        f"the bundled {plain(data)}"))
     left, right = st.columns([1, 2])
     with left:
         seed = seed_input("Sample seed", "home_demo_seed", global_seed())
@@ -66,8 +70,9 @@ def core_demo():
                     f"KL {metrics.get('test_kl', float('nan')):.1f}).")
         st.caption(f"Reproduce: {code(card.get('command', '?'))}")
     with right:
-        samples = core.sample(DEMO_CHECKPOINT, 64, seed=int(seed))
-        show_grid(samples, caption=f"64 samples, decoded from z ~ N(0, I) with seed {seed}", nrow=16)
+        count, per_row = (32, 8) if loaded.card["dataset"].get("shape", [1, 8, 8])[-1] >= 28 else (64, 16)
+        samples = core.sample(demo, count, seed=int(seed))
+        show_grid(samples, caption=f"{count} samples, decoded from z ~ N(0, I) with seed {seed}", nrow=per_row)
 
 
 core_demo()

@@ -8,6 +8,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from gen_core.labs import playground as P
+
+from gen_core.labs import playground_views as views
+
+from gen_core.labs import drawn_points
 from gen_core.data.toys import TOYS
 from gen_core.errors import GenLabError, TrainingDiverged
 from ui.loaders import get_dataset
@@ -18,6 +22,7 @@ from ui.notice import notice
 from ui.interrupts import rerun_waiting
 from ui.settings import global_seed
 from ui.text import markdown_table, plain
+from ui.widget_keys import PLAYGROUND
 
 DRAW = "draw your own"
 FAMILIES = list(P.FAMILY_LABELS)
@@ -40,25 +45,25 @@ notice("playground", "page")
 
 def apply_gan_preset():
     """Callback: write the chosen preset's settings into the GAN widgets."""
-    preset = P.PRESETS[st.session_state["pg_gan_preset"]]
-    defaults = P.preset_config(st.session_state["pg_gan_preset"], get_dataset("ring8"))
+    preset = P.PRESETS[st.session_state[PLAYGROUND.GAN_PRESET]]
+    defaults = P.preset_config(st.session_state[PLAYGROUND.GAN_PRESET], get_dataset("ring8"))
     for key, name in GAN_FIELDS.items():
         st.session_state[key] = preset.overrides.get(name, getattr(defaults, name))
 
 
-if "pg_loss" not in st.session_state:
-    st.session_state["pg_gan_preset"] = st.session_state.get("pg_gan_preset", GAN_PRESETS[0])
+if PLAYGROUND.LOSS not in st.session_state:
+    st.session_state[PLAYGROUND.GAN_PRESET] = st.session_state.get(PLAYGROUND.GAN_PRESET, GAN_PRESETS[0])
     apply_gan_preset()
 
 # --- data -------------------------------------------------------------------------------------------------------
 
 top = st.columns([1, 2])
-data_choice = top[0].selectbox("Data", list(TOYS) + [DRAW], key="pg_data", bind="query-params",
+data_choice = top[0].selectbox("Data", list(TOYS) + [DRAW], key=PLAYGROUND.DATA, bind="query-params",
                                format_func=lambda n: n if n == DRAW else f"{n}: {TOYS[n][1].split(':')[0]}")
 # Pills, not a multiselect; below, the speed is a segmented control, not a select slider: the page's first view
 # drew a multiselect's tags and a slider (with its number-formatting scripts) that the browser took ~0.2 s to load
 # and lay out (first load 1.81 -> 1.55 s, medians of 5 in Chromium). One click toggles a model.
-chosen = top[1].pills("Models", FAMILIES, selection_mode="multi", default=FAMILIES, key="pg_families",
+chosen = top[1].pills("Models", FAMILIES, selection_mode="multi", default=FAMILIES, key=PLAYGROUND.FAMILIES,
                       bind="query-params", format_func=P.FAMILY_LABELS.get)
 
 
@@ -74,7 +79,7 @@ def drawing_canvas():
             st.session_state["pg_drawn"] = drawn = np.zeros((0, 2))
         if st.button("Start from moons", key="pg_seed_moons", help="put the two moons on the canvas to edit"):
             st.session_state["pg_drawn"] = drawn = get_dataset("moons").x_train[:400].numpy().astype(float)
-    lin = np.linspace(P.CANVAS[0], P.CANVAS[1], 41)
+    lin = np.linspace(drawn_points.CANVAS[0], drawn_points.CANVAS[1], 41)
     gx, gy = np.meshgrid(lin, lin)
     figure = go.Figure([
         go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", marker=dict(size=9, color="rgba(0,0,0,0.04)"),
@@ -85,8 +90,8 @@ def drawing_canvas():
     # blob (checked against 'pan' and none, where clicks select). The lasso and box are a toolbar click away. The
     # title is a caption: inside the chart it ran under the toolbar.
     figure.update_layout(height=420, margin=dict(l=10, r=10, t=10, b=10), dragmode=False, clickmode="event+select")
-    figure.update_xaxes(range=P.CANVAS[:2], showgrid=False)
-    figure.update_yaxes(range=P.CANVAS[2:], scaleanchor="x", showgrid=False)
+    figure.update_xaxes(range=drawn_points.CANVAS[:2], showgrid=False)
+    figure.update_yaxes(range=drawn_points.CANVAS[2:], scaleanchor="x", showgrid=False)
     with cols[0]:
         st.caption(f"**{len(drawn)} points.** Click to add a blob. To fill a region, pick the lasso or the box in "
                    "the chart's toolbar and drag around it.")
@@ -100,13 +105,13 @@ def drawing_canvas():
             rng = np.random.default_rng(len(drawn))
             added = [np.zeros((0, 2))]
             for region in selection.get("lasso") or []:
-                added.append(P.fill_region(region["x"], region["y"], density, rng))
+                added.append(drawn_points.fill_region(region["x"], region["y"], density, rng))
             for region in selection.get("box") or []:
                 (x0, x1), (y0, y1) = region["x"], region["y"]
-                added.append(P.fill_region([x0, x1, x1, x0], [y0, y0, y1, y1], density, rng))
+                added.append(drawn_points.fill_region([x0, x1, x1, x0], [y0, y0, y1, y1], density, rng))
             if not (selection.get("lasso") or selection.get("box")):
                 for point in selection.get("points") or []:
-                    added.append(P.blob((point["x"], point["y"]), per_click, spread, rng))
+                    added.append(drawn_points.blob((point["x"], point["y"]), per_click, spread, rng))
             new = np.concatenate(added)
             if len(new):
                 st.session_state["pg_drawn"] = np.concatenate([drawn, new])
@@ -137,10 +142,10 @@ if not chosen and not st.session_state.get("pg_gan_compare"):
 with st.popover("GAN settings: objective, steps per iteration, learning rates, widths, packing",
                 icon=":material/tune:", width="stretch"):
     row = st.columns([2, 3])
-    row[0].selectbox("Preset", GAN_PRESETS, key="pg_gan_preset", bind="query-params", on_change=apply_gan_preset)
-    row[1].caption(P.PRESETS[st.session_state["pg_gan_preset"]].description)
+    row[0].selectbox("Preset", GAN_PRESETS, key=PLAYGROUND.GAN_PRESET, bind="query-params", on_change=apply_gan_preset)
+    row[1].caption(P.PRESETS[st.session_state[PLAYGROUND.GAN_PRESET]].description)
     a, b, c, d, e = st.columns(5)
-    a.selectbox("Objective", ("nonsaturating", "minimax", "hinge", "wgan-gp"), key="pg_loss", bind="query-params")
+    a.selectbox("Objective", ("nonsaturating", "minimax", "hinge", "wgan-gp"), key=PLAYGROUND.LOSS, bind="query-params")
     a.number_input("z size", 1, 16, key="pg_z_dim", bind="query-params")
     b.number_input("D steps per iteration", 1, 10, key="pg_d_steps", bind="query-params")
     b.number_input("G steps per iteration", 1, 10, key="pg_g_steps", bind="query-params")
@@ -166,7 +171,7 @@ def wanted_models() -> dict[str, tuple]:
     seed = global_seed()
     out = {}
     for family in chosen:
-        preset = st.session_state["pg_gan_preset"] if family == "gan" else P.DEFAULT_PRESET[family]
+        preset = st.session_state[PLAYGROUND.GAN_PRESET] if family == "gan" else P.DEFAULT_PRESET[family]
         overrides = gan_overrides if family == "gan" else {}
         out[family] = (preset, P.FAMILY_LABELS[family], overrides,
                        (data_key, seed, preset, tuple(sorted(overrides.items()))))
@@ -262,7 +267,7 @@ def live_view():
     if not models:
         return
     real = dataset.x_test[:1000].numpy()
-    extent = P.data_extent(real)
+    extent = views.data_extent(real)
     status = st.empty()
     samples_slot, table_slot = st.empty(), st.empty()
     st.caption("Over 500 samples per model from fixed noise. **Modes covered**: modes with a high-quality sample; "
@@ -300,7 +305,7 @@ def live_view():
             # first view, and it held the pictures back (first load 2.2 s against 1.9 s; bench/interactions.py);
             # st.table loads a 0.7 MB one for Arrow tables.
             table_slot.markdown(markdown_table(metrics_table(models, found)))
-        view = P.inside_view(looked_at, real, extent, diffusion_t)  # computed once, whichever draws it
+        view = views.inside_view(looked_at, real, extent, diffusion_t)  # computed once, whichever draws it
         if live:  # inline pictures: no media file and no HTTP request per frame (ui/images.py)
             samples_slot.image(inline_jpeg(frames.samples_frame(models, samples, real, extent)))
             if metrics:
@@ -381,7 +386,7 @@ def slow_motion() -> None:
     key = next(iter(gans))
     model = gans[key]
     real = dataset.x_test[:1000].numpy()
-    extent = P.data_extent(real)
+    extent = views.data_extent(real)
     buttons = st.columns([1, 1, 4])
     d_pressed = buttons[0].button("D step", key="pg_slow_d", type="primary", width="stretch")
     g_pressed = buttons[1].button("G step", key="pg_slow_g", width="stretch")

@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch  # noqa: E402
 
 from bench.diffusion_speed import median_seconds  # noqa: E402
+from gen_core.device import make_generator
 from gen_core import metrics  # noqa: E402
 from gen_core.labs import gan as gan_lab
 from gen_core.core import InferenceCore  # noqa: E402
@@ -81,13 +82,13 @@ def main() -> int:
     digits = load_dataset("digits")
     for k in range(1, 4):
         found = core.run("stylegan-digits", lambda m: gan_lab.mixing_agreement(
-            m.model, digits, gan_lab.MIXING_PAIRS, torch.Generator().manual_seed(1), k))
+            m.model, digits, gan_lab.MIXING_PAIRS, make_generator(1), k))
         print(f"  first {k} styles from the coarse source: follows coarse {found.follows_coarse:.3f}, fine "
               f"{found.follows_fine:.3f} ({found.pairs} pairs)")
 
     print("\nSelf-attention: entropy of the generator's maps (64 samples) against uniform")
     result = core.run("sagan-shapes", lambda m: gan_lab.generate_with_attention(
-        m.model, torch.randn(64, m.model.config.z_dim, generator=torch.Generator().manual_seed(0)),
+        m.model, torch.randn(64, m.model.config.z_dim, generator=make_generator(0)),
         torch.arange(64) % 10))
     spread = gan_lab.attention_spread(result["beta"])
     print(f"  {result['side']}x{result['side']} positions: mean entropy {spread['entropy']:.2f} nats, uniform "

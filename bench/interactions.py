@@ -30,7 +30,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.map_first_render import chromium, find_on_map, streamlit_server  # noqa: E402
+from tests.browser.driver import chromium, find_on_map, streamlit_server  # noqa: E402
 
 BARE_PAGE = ROOT / "bench" / "bare_page.py"
 # While a script runs: Streamlit's status widget (hidden with toolbarMode "minimal", as GenLab sets it), the skeletons

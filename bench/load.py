@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.map_first_render import free_port, streamlit_server  # noqa: E402
+from tests.browser.driver import free_port, streamlit_server  # noqa: E402
 
 # page (url path), what to change there: ("button", label) | ("radio", label, option index) | ("rerun",)
 PLAN = [

@@ -23,11 +23,14 @@ import sys
 import time
 from pathlib import Path
 
+from gen_core.device import make_generator
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gen_core.labs import playground as P  # noqa: E402
+
+from gen_core.labs import playground_views as views
 from gen_core.data import load_dataset  # noqa: E402
 from gen_core.mode_metrics import point_metrics  # noqa: E402
 from gen_core.models import get_family  # noqa: E402
@@ -48,7 +51,7 @@ def quality(preset: str, toy: str, seed: int = 0) -> dict:
     result = train(family, dataset, config=config, epochs=epochs, seed=seed, num_snapshots=0)
     result.model.eval()
     with torch.no_grad():
-        samples = get_family(family).sample(result.model, N_SAMPLES, generator=torch.Generator().manual_seed(seed + 10))
+        samples = get_family(family).sample(result.model, N_SAMPLES, generator=make_generator(seed + 10))
     found = point_metrics(samples, dataset)
     found.update(steps=result.steps, seconds=result.seconds)
     return found
@@ -117,7 +120,7 @@ def live_loop(families, seconds: float, speed, inside: str) -> dict:
     dataset = load_dataset("ring8")
     models = {f: P.LiveModel.from_preset(P.DEFAULT_PRESET[f], dataset) for f in families}
     real = dataset.x_test[:1000].numpy()
-    extent = P.data_extent(real)
+    extent = views.data_extent(real)
     frame_count, trained, redraw_seconds, total_redraw = 0, 0, 0.05, 0.0
     measured = -P.METRICS_SECONDS
     started = time.perf_counter()
@@ -130,7 +133,7 @@ def live_loop(families, seconds: float, speed, inside: str) -> dict:
         drawing = time.perf_counter()
         samples = {f: m.view_samples() for f, m in models.items()}
         images = [frames.samples_frame(models, samples, real, extent),
-                  frames.inside_frame(P.inside_view(models[inside], real, extent), real, samples, extent)]
+                  frames.inside_frame(views.inside_view(models[inside], real, extent), real, samples, extent)]
         if drawing - measured >= P.METRICS_SECONDS:  # as the page: the numbers and curves ~3 times a second
             measured = drawing
             found = {f: m.record_metrics(samples[f]) for f, m in models.items()}

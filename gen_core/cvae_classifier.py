@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from gen_core.device import make_generator
 import torch
 import torch.nn.functional as F
 from scipy.special import logsumexp
@@ -81,7 +82,7 @@ class CVAEClassifier(MissingFeaturesTag, ClassifierMixin, BaseEstimator):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.random_state)
             self.net_ = _CVAE(X.shape[1], len(self.classes_), self.hidden, self.latent)
-        generator = torch.Generator().manual_seed(self.random_state)
+        generator = make_generator(self.random_state)
         xs = torch.from_numpy(np.nan_to_num((X - self.mean_) / self.scale_))
         ys = torch.from_numpy(index).long()
         observed = torch.from_numpy(seen).float()
@@ -104,7 +105,7 @@ class CVAEClassifier(MissingFeaturesTag, ClassifierMixin, BaseEstimator):
         X = validated_input(self, X).astype(np.float32)
         observed = torch.from_numpy(~np.isnan(X)).float()
         xs = torch.from_numpy(np.nan_to_num((X - self.mean_) / self.scale_))
-        generator = torch.Generator().manual_seed(self.random_state + 1)
+        generator = make_generator(self.random_state + 1)
         out = np.empty((len(X), len(self.classes_)))
         for k in range(len(self.classes_)):
             y = torch.full((len(X),), k, dtype=torch.long)

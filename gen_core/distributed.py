@@ -11,7 +11,7 @@ is the global batch's. Only rank 0 evaluates and writes the checkpoint.
 
 Randomness inside a step (z, eps, t) is drawn per rank for its own rows, so a GAN, VAE or diffusion model trains
 on the same distribution as in one process but not on the same draws; a family without such noise (the flow)
-reproduces a single-process run on the same global batch (tests/test_distributed.py).
+reproduces a single-process run on the same global batch (tests/unit/test_distributed.py).
 """
 from __future__ import annotations
 

@@ -8,7 +8,9 @@ For each checkpoint it draws samples and measures, against the real data its car
   training images (digits: 98% test accuracy, shapes: 97%). Beside it, the **floor**: the FD between as many
   real training images and the test images, which no model can beat by much at that sample size.
 - **Precision and recall** with k-NN manifolds in the same features (Kynkäänniemi et al., 2019): the share of
-  samples inside the real manifold (fidelity), and of real images inside the generated one (variety).
+  samples inside the real manifold (fidelity), and of real images inside the generated one (variety); and beside
+  them **density and coverage** (Naeem et al., 2020), which count only the real points' balls, so outliers cannot
+  inflate them (k-NN recall gives a generator of pure noise 1.00; its coverage is near 0).
 - **Class coverage**: classes the reference classifier finds in the samples (mode collapse shows here).
 - **Memorisation**: the share of samples closer (in pixels) to their nearest training image than the closest 1%
   of held-out real images are to theirs; held-out data scores 1% by construction, copies of training images 100%.
@@ -26,7 +28,6 @@ Diffusion models are sampled with DDIM in 50 steps (stated in the table) to keep
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
 import time
 import warnings
@@ -63,8 +64,13 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def precision_recall(samples: np.ndarray, real: np.ndarray, k: int = 5) -> dict:
+    """k-NN precision and recall, and beside them density and coverage (gen_core/mode_metrics.py), on the same
+    real k-NN radii."""
+    from gen_core.mode_metrics import density_coverage, knn_radii
     from gen_core.mode_metrics import precision_recall as knn_precision_recall
-    return knn_precision_recall(samples, real, k=k)
+    radii = knn_radii(real, k)
+    return {**knn_precision_recall(samples, real, k=k, real_radii=radii),
+            **density_coverage(samples, real, k=k, real_radii=radii)}
 
 
 def memorisation_rate(samples: np.ndarray, train: np.ndarray, held_out: np.ndarray,
@@ -130,9 +136,11 @@ def draw(core: InferenceCore, name: str, n: int, seed: int, conditional: bool, c
     return x.numpy(), y, time.perf_counter() - started
 
 
-def evaluate(core: InferenceCore, name: str, settings: Settings = Settings(), progress=None) -> dict:
-    """Every measure above for one image checkpoint (a dict of plain numbers and strings)."""
-    from gen_core.data import load_card_dataset
+def evaluate(core: InferenceCore, name: str, settings: Settings = Settings(), progress=None,
+             data_root: str | None = None) -> dict:
+    """Every measure above for one image checkpoint (a dict of plain numbers and strings). `data_root` is where the
+    card's MNIST / Fashion-MNIST files are, as `train --data-root` took them (default: where GenLab looks)."""
+    from gen_core.data import load_card_dataset, load_dataset
 
     say = progress or (lambda message: None)
     loaded = core.load(name)
@@ -142,7 +150,10 @@ def evaluate(core: InferenceCore, name: str, settings: Settings = Settings(), pr
                           f"2-D ones)")
     if card["family"] == "cyclegan":
         raise GenLabError(f"{loaded.name} translates images rather than sampling them; nothing to evaluate")
-    dataset = load_card_dataset(card["dataset"]["name"])
+    dataset = load_dataset(card["dataset"]["name"], data_root) if data_root else \
+        load_card_dataset(card["dataset"]["name"])
+    if len(dataset.x_train) == 0:
+        raise GenLabError(f"{loaded.name}: {dataset.description}; evaluate needs the training images too")
     classes = dataset.num_classes or 0
     conditional = bool(card["config"].get("num_classes"))
     train = dataset.x_train.flatten(1).numpy()
@@ -164,12 +175,15 @@ def evaluate(core: InferenceCore, name: str, settings: Settings = Settings(), pr
     classifiable = dataset.name in metrics.CLASSIFIABLE  # else compare pixels: no reference network for the data
     features = (lambda x: reference_features(dataset, x)) if classifiable else (lambda x: x)
     features_real, features_fake, features_floor = features(real), features(samples), features(train[:len(real)])
-    out["features"] = "reference MLP (128)" if classifiable else "pixels"
+    out["features"] = ("reference CNN (128)" if dataset.name not in metrics.FITTED_HERE else "reference MLP (128)") \
+        if classifiable else "pixels"
     out["fd"] = frechet_distance(features_real, features_fake)
     out["fd_floor"] = frechet_distance(features_real, features_floor)
     out.update(precision_recall(features_fake, features_real))
-    out.update({k: v for k, v in metrics.class_metrics(dataset, torch.from_numpy(samples).reshape(-1, *dataset.shape))
-                .items() if k in ("classes_covered", "class_kl_from_uniform")})
+    judge = None if classifiable else metrics.fitted_classifier(dataset)  # classes wherever the data has labels
+    out.update({k: v for k, v in metrics.class_metrics(dataset, torch.from_numpy(samples).reshape(-1, *dataset.shape),
+                                                       judge).items()
+                if k in ("classes_covered", "class_kl_from_uniform", "class_histogram")})
     say(f"{loaded.name}: memorisation")
     out.update(memorisation_rate(samples, train, test))
 
@@ -200,10 +214,70 @@ def evaluate(core: InferenceCore, name: str, settings: Settings = Settings(), pr
     return out
 
 
+# --- class fidelity: the issue's bars on real data ----------------------------------------------------------
+
+CLASS_SHARE_BAND = (0.05, 0.15)  # an unconditional model's samples: every class between 5% and 15% of them
+RECALL_TOLERANCE = 0.05          # a conditional model: within 5 points of the reference's recall, per class
+
+
+def class_report(core: InferenceCore, name: str, n: int = 1000, seed: int = 0) -> dict | None:
+    """How the reference network reads n samples of a model, against how it reads the real test images.
+
+    Conditional models: for each class, the share of its n / K samples read as the class asked for, beside the
+    reference classifier's recall on real test images of that class (the best a perfect generator could score).
+    Unconditional models: the share of the n samples read as each class (a uniform data set gives 1/K each).
+    None for data without a reference network."""
+    from gen_core.data import load_card_dataset
+
+    card = core.load(name).card
+    dataset = load_card_dataset(card["dataset"]["name"])
+    judge = metrics.reference_classifier(dataset)
+    if judge is None:
+        return None
+    k = dataset.num_classes
+    truth = dataset.y_test.numpy()
+    real = judge.predict(dataset.x_test.flatten(1).numpy())
+    recall = [float((real[truth == c] == c).mean()) for c in range(k)]
+    conditional = bool(card["config"].get("num_classes"))
+    x, asked, _ = draw(core, name, n, seed, conditional, k)
+    read = judge.predict(np.clip(x.reshape(len(x), -1), -1, 1))
+    out = {"checkpoint": name, "dataset": dataset.name, "class_names": list(dataset.class_names),
+           "reference_accuracy": float((real == truth).mean()), "reference_recall": recall, "samples": len(x),
+           "conditional": conditional}
+    if conditional:
+        shares = [float((read[asked == c] == c).mean()) for c in range(k)]
+        out["share_read_as_asked"] = shares
+        out["within_tolerance"] = [bool(share >= r - RECALL_TOLERANCE) for share, r in zip(shares, recall)]
+    else:
+        shares = np.bincount(read, minlength=k) / len(read)
+        out["class_shares"] = [float(v) for v in shares]
+        out["within_band"] = [bool(CLASS_SHARE_BAND[0] <= v <= CLASS_SHARE_BAND[1]) for v in shares]
+    return out
+
+
+def class_report_text(report: dict) -> str:
+    """The report as lines: one per class, the measured share beside its bar."""
+    names = report["class_names"]
+    lines = [f"{report['checkpoint']} ({report['samples']} samples; reference test accuracy "
+             f"{report['reference_accuracy']:.3f})"]
+    if report["conditional"]:
+        lines.append("  class            read as asked   reference recall   within 5 points")
+        for c, name in enumerate(names):
+            lines.append(f"  {name:<16} {report['share_read_as_asked'][c]:>13.3f}   {report['reference_recall'][c]:>16.3f}"
+                         f"   {'yes' if report['within_tolerance'][c] else 'NO'}")
+    else:
+        lines.append("  class            share of samples   within 5-15%")
+        for c, name in enumerate(names):
+            lines.append(f"  {name:<16} {report['class_shares'][c]:>16.3f}   "
+                         f"{'yes' if report['within_band'][c] else 'NO'}")
+    return "\n".join(lines)
+
+
 # --- the table -----------------------------------------------------------------------------------------------
 
 COLUMNS = [("checkpoint", "checkpoint", "{}"), ("fd", "FD", "{:.2f}"), ("fd_floor", "floor", "{:.2f}"),
-           ("precision", "precision", "{:.2f}"), ("recall", "recall", "{:.2f}"),
+           ("precision", "precision", "{:.2f}"), ("recall", "recall", "{:.2f}"), ("density", "density", "{:.2f}"),
+           ("coverage", "coverage", "{:.2f}"), ("dataset", "data", "{}"),
            ("classes_covered", "classes", "{}"), ("memorised", "memorised", "{:.1%}"),
            ("nll_nats", "-ELBO nats", "{:.1f}"), ("nll_iwae_nats", "-IWAE nats", "{:.1f}"),
            ("bits_per_dim", "bits/dim", "{:.3f}"),
@@ -250,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-samples", type=int, default=TRAIN_ON_GENERATED,
                         help=f"generated samples to train the classifier on (default {TRAIN_ON_GENERATED}; 0: skip)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data-root", help="where mnist / fashion-mnist files are, as `train --data-root` took them")
     parser.add_argument("--device", default=None, help="auto, cpu, cuda (default: $GENLAB_DEVICE or auto)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per checkpoint instead")
     args = parser.parse_args(argv)
@@ -257,19 +332,24 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings(args.samples, args.train_samples, args.seed)
         core = InferenceCore(args.device)
         names = args.checkpoints or image_checkpoints()
-        rows = []
-        for name in names:
-            rows.append(evaluate(core, name, settings, progress=lambda m: print(m, file=sys.stderr)))
     except GenLabError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    rows, failed = [], []
+    for name in names:  # one checkpoint that cannot be scored keeps the rows already computed
+        try:
+            rows.append(evaluate(core, name, settings, progress=lambda m: print(m, file=sys.stderr),
+                                 data_root=args.data_root))
+        except GenLabError as error:
+            failed.append(str(error))
+            print(f"error: {error}", file=sys.stderr)
     if args.json:
         import json
         for row in rows:
             print(json.dumps(row))
-    else:
+    elif rows:
         print(table(rows))
-    return 0
+    return 2 if failed else 0
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ from typing import Callable
 import numpy as np
 import torch
 
+from gen_core.device import make_generator
+
 
 def nearest_neighbours(samples: torch.Tensor, reference: torch.Tensor, chunk: int = 1024):
     """For each sample, the index of its nearest reference example and the Euclidean distance to it, in the
@@ -37,7 +39,8 @@ def k_nearest(sample: torch.Tensor, reference: torch.Tensor, k: int = 4):
     return best.indices, best.values
 
 
-CLASSIFIABLE = ("digits", "shapes")
+FITTED_HERE = ("digits", "shapes")      # small: scikit-learn fits their references in seconds, once per process
+CLASSIFIABLE = FITTED_HERE + ("fashion-mnist",)  # and a shipped reference network (gen_core/reference.py)
 
 
 @functools.lru_cache(maxsize=4)
@@ -52,9 +55,13 @@ def _fit_classifier(name: str):
 
 
 def reference_classifier(dataset):
-    """An RBF SVC fitted on the dataset's real training images (digits: 0.99 test accuracy), or None for data
-    without one. Fitted once per process."""
-    return _fit_classifier(dataset.name) if dataset.name in CLASSIFIABLE else None
+    """An RBF SVC fitted on the dataset's real training images (digits: 0.99 test accuracy; fitted once per
+    process), the shipped reference CNN of a real data set (Fashion-MNIST: gen_core/reference.py), or None for
+    data without one. Each has `predict(flattened images in [-1, 1])`."""
+    if dataset.name in FITTED_HERE:
+        return _fit_classifier(dataset.name)
+    from gen_core import reference
+    return reference.load(dataset.name)
 
 
 def predict_classes(dataset, images: torch.Tensor) -> np.ndarray | None:
@@ -70,11 +77,25 @@ def class_histogram(predicted: np.ndarray, num_classes: int) -> np.ndarray:
     return counts / max(1.0, counts.sum())
 
 
-def class_metrics(dataset, samples: torch.Tensor) -> dict:
-    """How the reference classifier spreads the samples over classes: the histogram, the classes that hold at
-    least half their fair share (1 / 2K), and KL(histogram || uniform) in nats (0: every class equally often;
-    log K: all one class)."""
-    predicted = predict_classes(dataset, samples)
+def fitted_classifier(dataset, limit: int = 5000):
+    """For labelled images without a reference (MNIST from disk, an image folder): an RBF SVC fitted on at most
+    `limit` of its training images (seconds), so evaluate can still say which classes samples show. Not cached:
+    evaluate fits it once per checkpoint row."""
+    from sklearn.svm import SVC
+
+    if dataset.kind != "image" or dataset.num_classes < 2 or len(dataset.x_train) == 0:
+        return None
+    index = torch.randperm(len(dataset.x_train), generator=make_generator(0))[:limit]
+    return SVC(kernel="rbf", gamma="scale", C=10.0).fit(dataset.x_train[index].flatten(1).numpy(),
+                                                         dataset.y_train[index].numpy())
+
+
+def class_metrics(dataset, samples: torch.Tensor, classifier=None) -> dict:
+    """How the reference classifier (or `classifier`, with its `predict`) spreads the samples over classes: the
+    histogram, the classes that hold at least half their fair share (1 / 2K), and KL(histogram || uniform) in nats
+    (0: every class equally often; log K: all one class)."""
+    predicted = predict_classes(dataset, samples) if classifier is None else \
+        classifier.predict(samples.detach().float().cpu().clamp(-1, 1).flatten(1).numpy())
     if predicted is None:
         return {}
     k = dataset.num_classes
@@ -116,7 +137,12 @@ def _feature_network(dataset_name: str):
 
 def reference_features(dataset, images: np.ndarray) -> np.ndarray:
     """The hidden layer (ReLU, 128 units) of an MLP classifier fitted on the dataset's real training images;
-    images (N, ...) in [-1, 1]. Fitted once per process (digits 0.5 s, shapes 4 s)."""
+    images (N, ...) in [-1, 1]. Fitted once per process (digits 0.5 s, shapes 4 s). For a data set with a shipped
+    reference network (Fashion-MNIST), its 128 penultimate units instead."""
+    from gen_core import reference
+    shipped = reference.load(dataset.name)
+    if shipped is not None:
+        return shipped.features(images)
     network = _feature_network(dataset.name)
     flat = np.clip(images.reshape(len(images), -1), -1, 1)
     return np.maximum(flat @ network.coefs_[0] + network.intercepts_[0], 0.0)

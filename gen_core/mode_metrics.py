@@ -63,6 +63,21 @@ def precision_recall(samples: np.ndarray, real: np.ndarray, k: int = 5, real_rad
     return {"precision": float(precision), "recall": float(recall)}
 
 
+def density_coverage(samples: np.ndarray, real: np.ndarray, k: int = 5,
+                     real_radii: torch.Tensor | None = None) -> dict:
+    """Density and coverage (Naeem et al., 2020, eq. 3-4), which k-NN precision and recall overstate on outliers:
+    with r_i the distance from real point X_i to its k-th nearest real neighbour,
+        density  = 1/(kM) sum_j sum_i 1[||Y_j - X_i|| <= r_i]   (how many real balls each sample lies in, / k)
+        coverage = 1/N sum_i 1[exists j: ||Y_j - X_i|| <= r_i]  (the share of real balls holding a sample).
+    Only real points draw balls, so a generator of noise (whose own k-NN balls are huge and give k-NN recall 1) has
+    coverage near 0; the test set against the training set has density near 1 and coverage 1 - 2^-k or so."""
+    fake = torch.as_tensor(np.asarray(samples), dtype=torch.float32)
+    true = torch.as_tensor(np.asarray(real), dtype=torch.float32)
+    real_radii = knn_radii(true, k) if real_radii is None else real_radii
+    inside = torch.cdist(fake, true) <= real_radii[None]  # (n_fake, n_real)
+    return {"density": float(inside.float().sum() / (k * len(fake))), "coverage": float(inside.any(0).float().mean())}
+
+
 def point_metrics(samples: torch.Tensor, dataset, max_real: int = 2000, real_radii: torch.Tensor | None = None) -> dict:
     """Everything above for samples (N, 2) of a 2-D toy: the mode metrics where the toy has modes, and k-NN
     precision/recall against its first `max_real` held-out points (whose k-NN radii may be given)."""

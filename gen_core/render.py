@@ -28,15 +28,21 @@ def to_pil(image: torch.Tensor, scale: int = 1) -> Image.Image:
     return pil
 
 
-def auto_scale(height: int, target: int = 64) -> int:
-    """An integer upscale that makes an image about `target` pixels tall (8x8 digits -> 8x)."""
+MIN_TILE_PX = 84  # a grid's tiles are at least this many pixels a side: 28x28 clothes x3, 8x8 digits x11
+
+
+def auto_scale(height: int, target: int | None = None) -> int:
+    """An integer upscale that makes an image about `target` pixels tall, or (by default) at least MIN_TILE_PX:
+    whole pixels, drawn by nearest neighbour, so every tile stays crisp."""
+    if target is None:
+        return max(1, math.ceil(MIN_TILE_PX / height))
     return max(1, round(target / height))
 
 
 def grid(x: torch.Tensor, nrow: int | None = None, scale: int | None = None, pad: int = 1,
          pad_value: float = -1.0) -> Image.Image:
     """N images in [-1, 1] as one PIL grid of `nrow` per row (default: square), each upscaled by `scale`
-    (default: to about 64 px) and separated by `pad` pixels of `pad_value` (black)."""
+    (default: at least MIN_TILE_PX a side) and separated by `pad` pixels of `pad_value` (black)."""
     x = x.detach().float().cpu()
     n, c, h, w = x.shape
     nrow = nrow or max(1, math.ceil(math.sqrt(n)))

@@ -98,7 +98,7 @@ def train(family_name: str, dataset: Dataset, *, config=None, epochs: int = 1, s
         model = family.build(config).to(device)
     trainer = family.Trainer(model, config)
     parallel.synchronise_gradients(model)
-    order = torch.Generator().manual_seed(seed)     # data order, on the CPU where the data lives: alike on all ranks
+    order = make_generator(seed)     # data order, on the CPU where the data lives: alike on all ranks
     noise = make_generator(seed + 1 + 7919 * parallel.rank, device)  # the model's own randomness (z, eps, ...)
 
     steps_per_epoch = math.ceil(len(dataset.x_train) / config.batch_size)

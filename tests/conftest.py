@@ -40,6 +40,14 @@ def genlab_home(tmp_path, monkeypatch):
     return tmp_path / "home"
 
 
+@pytest.fixture
+def home(genlab_home, monkeypatch):
+    """A fresh GENLAB_HOME, made, and no download ever tried (the bad-input tests)."""
+    monkeypatch.setenv("GENLAB_OFFLINE", "1")
+    genlab_home.mkdir(parents=True, exist_ok=True)
+    return genlab_home
+
+
 @pytest.fixture(scope="session")
 def python():
     return sys.executable

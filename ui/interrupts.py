@@ -6,7 +6,7 @@ fragment returns ("doing so will affect elements outside of the fragment"). A fr
 must therefore look for a waiting request itself and return, so the click's callback (Pause) runs next; otherwise
 Pause waited for the loop to end on its own.
 
-Streamlit has no public call for this, so it reads ScriptRequests' state; tests/test_browser.py's Pause journey
+Streamlit has no public call for this, so it reads ScriptRequests' state; tests/browser/test_browser.py's Pause journey
 fails if a Streamlit upgrade changes it.
 """
 from streamlit.runtime.scriptrunner import get_script_run_ctx

@@ -17,12 +17,13 @@ from gen_core import likelihood, measures
 from gen_core.labs import diffusion as diffusion_lab
 from gen_core.labs.classifiers import SYNTHETIC
 from ui import links
+from ui.widget_keys import DIFFUSION, GAN, GVD, LIKELIHOOD, PLAYGROUND, VAE
 from ui.loaders import core_on, get_core
 
-GAN, VAE, DIFFUSION, GVD, PLAYGROUND = ("app_pages/gan_studio/page.py", "app_pages/vae_explorer/page.py",
+GAN_PAGE, VAE_PAGE, DIFFUSION_PAGE, GVD_PAGE, PLAYGROUND_PAGE = ("app_pages/gan_studio/page.py", "app_pages/vae_explorer/page.py",
                                         "app_pages/diffusion_theater/page.py", "app_pages/gen_vs_disc/page.py",
                                         "app_pages/playground.py")
-LIKELIHOOD = "app_pages/likelihood_lab/page.py"
+LIKELIHOOD_PAGE = "app_pages/likelihood_lab/page.py"
 
 
 @dataclass(frozen=True)
@@ -75,198 +76,198 @@ HITS_OF_8 = ((0, 2, "0 to 2"), (3, 5, "3 to 5"), (6, 8, "6 to 8"))
 LESSONS = (
     Lesson("gan", "GANs: a forger and a detective", "Sampling, truncation, the adversarial game, mode collapse, "
            "mode dropping and the generator/discriminator imbalance, on shipped GANs and one you train live.", (
-        Step("Samples from a trained GAN", GAN, {"gan_model": "gan-digits", "gan_tab": "Samples",
-                                                  "gan_truncation": 1.0},
+        Step("Samples from a trained GAN", GAN_PAGE, {GAN.MODEL: "gan-digits", GAN.TAB: "Samples",
+                                                  GAN.TRUNCATION: 1.0},
              "Each tile is G(z) for a random noise vector z; the number under it is D's probability that the image "
              "is real. Press **New samples** a few times: G never copies a training image, it draws new ones."),
-        Step("Truncation: quality against diversity", GAN, {"gan_tab": "Samples", "gan_truncation": 0.4},
+        Step("Truncation: quality against diversity", GAN_PAGE, {GAN.TAB: "Samples", GAN.TRUNCATION: 0.4},
              "ψ = 0.4 pulls every z towards the mean. Samples get cleaner and more alike: the caption's pixel spread "
              "falls. Turned down to 0, every tile is the same 'average' image."),
-        Step("A smooth map from noise to images", GAN, {"gan_tab": "Interpolation", "gan_truncation": 1.0},
+        Step("A smooth map from noise to images", GAN_PAGE, {GAN.TAB: "Interpolation", GAN.TRUNCATION: 1.0},
              "Walk a straight line between two noise vectors: every frame is a plausible digit. G learned a "
              "continuous map, not a table of training images."),
-        Step("The adversarial game", GAN, {"gan_tab": "Training history"},
+        Step("The adversarial game", GAN_PAGE, {GAN.TAB: "Training history"},
              "The two losses do not fall together: D and G take turns winning. D(x) on real images and D(G(z)) on "
              "fakes move towards each other; at the game's equilibrium both would be 1/2."),
-        Step("Predict: mode collapse", GAN, {"gan_tab": "Training history"},
+        Step("Predict: mode collapse", GAN_PAGE, {GAN.TAB: "Training history"},
              "gan-digits-collapsed was trained with settings that let G collapse. It still draws sharp digits.",
              counted("Of the 10 digit classes, how many does gan-digits-collapsed draw (each at least half its fair "
                      "share, in 500 samples)?", COUNT_OF_10,
                      lambda core: measures.classes_drawn(core, "gan-digits-collapsed"),
-                     {"gan_tab": "Mode collapse", "gan_left": "gan-digits", "gan_right": "gan-digits-collapsed"})),
-        Step("Mode dropping", GAN, {"gan_tab": "Mode collapse", "gan_left": "gan-digits",
-                                    "gan_right": "gan-digits-collapsed"},
+                     {GAN.TAB: "Mode collapse", GAN.LEFT: "gan-digits", GAN.RIGHT: "gan-digits-collapsed"})),
+        Step("Mode dropping", GAN_PAGE, {GAN.TAB: "Mode collapse", GAN.LEFT: "gan-digits",
+                                    GAN.RIGHT: "gan-digits-collapsed"},
              "The histogram shows which digits the collapsed G never draws: those modes of the data are dropped. "
              "Its samples look fine one by one; only a measure over many samples shows what is missing."),
-        Step("Predict: D far stronger than G", GAN, {"gan_tab": "Mode collapse"},
+        Step("Predict: D far stronger than G", GAN_PAGE, {GAN.TAB: "Mode collapse"},
              "gan-digits-imbalanced's discriminator learned much faster than its generator.",
              counted("How many digit classes does its generator draw?", COUNT_OF_10,
                      lambda core: measures.classes_drawn(core, "gan-digits-imbalanced"),
-                     {"gan_tab": "Mode collapse", "gan_left": "gan-digits", "gan_right": "gan-digits-imbalanced"})),
-        Step("Why the imbalance stalls G", GAN, {"gan_model": "gan-digits-imbalanced", "gan_tab": "Training history"},
+                     {GAN.TAB: "Mode collapse", GAN.LEFT: "gan-digits", GAN.RIGHT: "gan-digits-imbalanced"})),
+        Step("Why the imbalance stalls G", GAN_PAGE, {GAN.MODEL: "gan-digits-imbalanced", GAN.TAB: "Training history"},
              "D(x) on real images goes to 1 and D(G(z)) to 0: D wins outright. With D that sure, G's loss "
              "saturates and its gradient carries almost nothing, so G stops improving."),
-        Step("Watch it happen live", PLAYGROUND, {"pg_data": "ring8", "pg_families": ["gan"],
-                                                  "pg_gan_preset": "GAN: overtrained G (collapses)", "pg_loss": None},
+        Step("Watch it happen live", PLAYGROUND_PAGE, {PLAYGROUND.DATA: "ring8", PLAYGROUND.FAMILIES: ["gan"],
+                                                  PLAYGROUND.GAN_PRESET: "GAN: overtrained G (collapses)", PLAYGROUND.LOSS: None},
              "Press **Play**: a small GAN trains on eight Gaussian modes. Watch 'modes covered' in the table as G, "
              "taking five steps for each of D's, chases a few modes. Turn on slow motion to see one D step, then "
              "one G step."),
     )),
     Lesson("vae", "VAEs: a map of latent space", "The latent map, walks and traversals, posterior collapse, blurry "
            "reconstructions against blended samples, imputation and anomalies.", (
-        Step("The latent map", VAE, {"vae_model": "vae-digits", "vae_tab": "Map"},
+        Step("The latent map", VAE_PAGE, {VAE.MODEL: "vae-digits", VAE.TAB: "Map"},
              "Every test image is a dot at its code μ, coloured by its digit. The VAE never saw a label, yet the "
              "digits gather. Click a dot to see its reconstruction; click empty space to decode that place."),
-        Step("Walking between two codes", VAE, {"vae_tab": "Walk", "vae_frames": 10},
+        Step("Walking between two codes", VAE_PAGE, {VAE.TAB: "Walk", VAE.FRAMES: 10},
              "A straight line in latent space decodes to a smooth morph from A to B: the decoder is continuous, and "
              "most points between two digits still decode to something digit-like."),
-        Step("One dimension at a time", VAE, {"vae_tab": "Traverse"},
+        Step("One dimension at a time", VAE_PAGE, {VAE.TAB: "Traverse"},
              "Sliders are latent dimensions, the most used (highest KL) first. Turn one: the image changes. Turn "
              "one whose KL is about 0: nothing changes, the decoder ignores it."),
-        Step("Predict: posterior collapse", VAE, {"vae_tab": "Traverse"},
+        Step("Predict: posterior collapse", VAE_PAGE, {VAE.TAB: "Traverse"},
              "vae-digits weighs the KL term with beta = 1. vae-digits-beta8 is the same network with beta = 8.",
              counted("Of vae-digits-beta8's 16 latent dimensions, how many stay active (carry information)?",
                      COUNT_OF_16,
                      lambda core: measures.active_dimensions(core, "vae-digits-beta8"),
-                     {"vae_model": "vae-digits-beta8", "vae_tab": "Posterior collapse", "vae_compare": "vae-digits"})),
-        Step("What collapse looks like", VAE, {"vae_model": "vae-digits-beta8", "vae_tab": "Posterior collapse",
-                                               "vae_compare": "vae-digits"},
+                     {VAE.MODEL: "vae-digits-beta8", VAE.TAB: "Posterior collapse", VAE.COMPARE: "vae-digits"})),
+        Step("What collapse looks like", VAE_PAGE, {VAE.MODEL: "vae-digits-beta8", VAE.TAB: "Posterior collapse",
+                                               VAE.COMPARE: "vae-digits"},
              "Every bar of beta = 8 is at zero: the encoder tells the decoder nothing, and the decoder draws the "
              "same average blob whatever z is. The penalty for using z outweighed what z could explain."),
-        Step("Predict: blurry reconstructions", VAE, {"vae_model": "vae-digits", "vae_tab": "Map"},
+        Step("Predict: blurry reconstructions", VAE_PAGE, {VAE.MODEL: "vae-digits", VAE.TAB: "Map"},
              "vae-digits-lowkl was trained with a weak KL term, so its codes may spread out to describe each image.",
              Predict("Which reconstructs test digits more sharply (lower reconstruction error)?",
                      ("vae-digits (beta = 1)", "vae-digits-lowkl (weak KL)", "the same"),
                      lambda core: measures.sharper_reconstruction(core, ("vae-digits", "vae-digits-lowkl")),
                      lambda m: "vae-digits-lowkl (weak KL)" if m["value"] == "vae-digits-lowkl" else
                      "vae-digits (beta = 1)",
-                     {"vae_model": "vae-digits-lowkl", "vae_tab": "Map"})),
-        Step("Sharp codes, blended samples", VAE, {"vae_model": "vae-digits-lowkl", "vae_tab": "Posterior collapse",
-                                                   "vae_compare": "vae-digits"},
+                     {VAE.MODEL: "vae-digits-lowkl", VAE.TAB: "Map"})),
+        Step("Sharp codes, blended samples", VAE_PAGE, {VAE.MODEL: "vae-digits-lowkl", VAE.TAB: "Posterior collapse",
+                                                   VAE.COMPARE: "vae-digits"},
              "The weak-KL model uses all its dimensions and reconstructs sharply, but its codes do not fill "
              "N(0, I): samples drawn from the prior land between the codes of real digits and decode to blends. "
              "Beta = 1's reconstructions are blurrier (the KL term limits what z can say), its samples more "
              "digit-like: the VAE's trade-off."),
-        Step("Filling in and flagging", VAE, {"vae_model": "vae-digits", "vae_tab": "Impute & anomalies"},
+        Step("Filling in and flagging", VAE_PAGE, {VAE.MODEL: "vae-digits", VAE.TAB: "Impute & anomalies"},
              "Hide half a digit: searching z to explain the visible pixels fills in the rest. Switch to anomalies: "
              "a letter or noise gets an ELBO far below every real test digit."),
     )),
     Lesson("diffusion", "Diffusion: noise in, noise out", "The forward process and its schedules, the reverse "
            "process, DDPM against DDIM, guidance, inpainting and the 2-D field.", (
-        Step("Destroying an image", DIFFUSION, {"diff_model": "ddpm-digits", "diff_tab": "Forward", "diff_fwd_t": 250},
+        Step("Destroying an image", DIFFUSION_PAGE, {DIFFUSION.MODEL: "ddpm-digits", DIFFUSION.TAB: "Forward", DIFFUSION.FWD_T: 250},
              "x_t = sqrt(ᾱ_t) x_0 + sqrt(1 − ᾱ_t) ε: no learning, just shrinking and noise. The strip shows the "
              "whole road from t = 0 to T − 1 under each schedule, with the same ε."),
-        Step("Predict: which schedule keeps more", DIFFUSION, {"diff_tab": "Forward", "diff_fwd_t": 250},
+        Step("Predict: which schedule keeps more", DIFFUSION_PAGE, {DIFFUSION.TAB: "Forward", DIFFUSION.FWD_T: 250},
              "Two schedules spread the noise over the same T = 1000 steps.",
              Predict("At t = 500, which schedule keeps more of the original image?", ("linear", "cosine", "the same"),
                      lambda core: measures.signal_kept(1000, 500), lambda m: m["value"],
-                     {"diff_tab": "Forward", "diff_fwd_t": 500})),
-        Step("Almost pure noise", DIFFUSION, {"diff_tab": "Forward", "diff_fwd_t": 900},
+                     {DIFFUSION.TAB: "Forward", DIFFUSION.FWD_T: 500})),
+        Step("Almost pure noise", DIFFUSION_PAGE, {DIFFUSION.TAB: "Forward", DIFFUSION.FWD_T: 900},
              "At t = 900 the linear schedule keeps about 3% of x_0. The model's guess of x_0 (bottom) is now a "
              "blurry average: a very noisy input says little about which image it came from."),
-        Step("Reverse: from noise to digits", DIFFUSION, {"diff_tab": "Reverse", "diff_sampler": "ddim",
-                                                          "diff_steps": 50},
+        Step("Reverse: from noise to digits", DIFFUSION_PAGE, {DIFFUSION.TAB: "Reverse", DIFFUSION.SAMPLER: "ddim",
+                                                          DIFFUSION.STEPS: 50},
              "Press **Run the reverse process** and play it back: the right-hand guess of x_0 settles the coarse "
              "shape in the first steps and the details last."),
-        Step("Predict: DDPM against DDIM", DIFFUSION, {"diff_tab": "Reverse"},
+        Step("Predict: DDPM against DDIM", DIFFUSION_PAGE, {DIFFUSION.TAB: "Reverse"},
              "DDPM samples with all 1000 steps; DDIM can jump through 50 of them.",
              Predict("How many times fewer network calls does DDIM with 50 steps make?", ("2x", "5x", "20x", "1000x"),
                      lambda core: measures.ddim_calls(1000, 50), lambda m: f"{m['value']}x",
-                     {"diff_tab": "Samplers", "diff_cmp_steps": 50, "diff_cmp_eta": 0.0})),
-        Step("Same noise, same picture", DIFFUSION, {"diff_tab": "Samplers", "diff_cmp_steps": 10,
-                                                     "diff_cmp_eta": 0.0},
+                     {DIFFUSION.TAB: "Samplers", DIFFUSION.CMP_STEPS: 50, DIFFUSION.CMP_ETA: 0.0})),
+        Step("Same noise, same picture", DIFFUSION_PAGE, {DIFFUSION.TAB: "Samplers", DIFFUSION.CMP_STEPS: 10,
+                                                     DIFFUSION.CMP_ETA: 0.0},
              "With η = 0 DDIM is deterministic: even 10 steps from the same x_T give nearly the same digits as 50. "
              "The measured times follow steps × one network forward."),
-        Step("Predict: classifier-free guidance", DIFFUSION, {"diff_tab": "Samplers"},
+        Step("Predict: classifier-free guidance", DIFFUSION_PAGE, {DIFFUSION.TAB: "Samplers"},
              "Ask the class-conditional model for the digit 7 with guidance scale s = 0, which ignores the class.",
              counted("Of 8 samples at s = 0, how many does a classifier trained on real digits read as 7?",
                      HITS_OF_8,
                      lambda core: measures.guided_hits(core, "ddpm-digits", 7, 0.0),
-                     {"diff_tab": "Guidance", "diff_guide_label": "7", "diff_guide_scales": [0.0, 1.0, 3.0, 5.0],
-                      "diff_guide_n": 8, "diff_guide_steps": diffusion_lab.GUIDANCE_STEPS, "diff_guide_seed": 0})),
-        Step("Inpainting", DIFFUSION, {"diff_tab": "Inpainting"},
+                     {DIFFUSION.TAB: "Guidance", DIFFUSION.GUIDE_LABEL: "7", DIFFUSION.GUIDE_SCALES: [0.0, 1.0, 3.0, 5.0],
+                      DIFFUSION.GUIDE_N: 8, DIFFUSION.GUIDE_STEPS: diffusion_lab.GUIDANCE_STEPS, DIFFUSION.GUIDE_SEED: 0})),
+        Step("Inpainting", DIFFUSION_PAGE, {DIFFUSION.TAB: "Inpainting"},
              "Hide the top half: only the hidden part is generated, the known pixels are put back at every step. "
              "Different noise, different plausible fills: sometimes a different digit."),
-        Step("The field in 2-D", DIFFUSION, {"diff_tab": "2-D", "diff_toy_t": 20},
+        Step("The field in 2-D", DIFFUSION_PAGE, {DIFFUSION.TAB: "2-D", DIFFUSION.TOY_T: 20},
              "At small t the arrows point to the nearest part of the data. Slide t up: they all point to the middle. "
              "DDPM's paths (grey) jitter, DDIM's are smooth."),
     )),
     Lesson("likelihood", "Likelihood: how probable is the data?", "Autoregressive models pixel by pixel and word by "
            "word, HMMs against a discriminative classifier, a flow's temperature, an energy model, and one table of "
            "likelihoods with the samples beside them.", (
-        Step("One pixel at a time", LIKELIHOOD, {"ll_tab": "PixelCNN", "ll_pix_model": "pixelcnn-digits-binary",
-                                                 "ll_pix_seed": 0},
+        Step("One pixel at a time", LIKELIHOOD_PAGE, {LIKELIHOOD.TAB: "PixelCNN", LIKELIHOOD.PIX_MODEL: "pixelcnn-digits-binary",
+                                                 LIKELIHOOD.PIX_SEED: 0},
              "Press Play: the PixelCNN draws a digit in raster order, and the bar shows the probability of ink it "
              "gave each pixel before the coin decided. Its likelihood is exact: the product, over the 64 pixels, of the "
              "probability of the value each one took."),
-        Step("Predict: the blind spot", LIKELIHOOD, {"ll_tab": "PixelCNN", "ll_pix_row": 4, "ll_pix_col": 4},
+        Step("Predict: the blind spot", LIKELIHOOD_PAGE, {LIKELIHOOD.TAB: "PixelCNN", LIKELIHOOD.PIX_ROW: 4, LIKELIHOOD.PIX_COL: 4},
              "A stack of masked 3x3 convolutions widens what a pixel sees by one pixel per layer, but only through "
              "pixels above it or to its left.",
              counted("From pixel (4, 4), how many of the 36 earlier pixels can a plain stack of that depth never see?",
                      ((0, 0, "none"), (1, 5, "1 to 5"), (6, 36, "6 or more")),
                      lambda core: measures.blind_spot(core, "pixelcnn-digits-binary", 4, 4),
-                     {"ll_tab": "PixelCNN", "ll_pix_row": 4, "ll_pix_col": 4})),
-        Step("Temperature", LIKELIHOOD, {"ll_tab": "Text", "ll_text_model": "rnn-genesis", "ll_text_temp": 0.2},
+                     {LIKELIHOOD.TAB: "PixelCNN", LIKELIHOOD.PIX_ROW: 4, LIKELIHOOD.PIX_COL: 4})),
+        Step("Temperature", LIKELIHOOD_PAGE, {LIKELIHOOD.TAB: "Text", LIKELIHOOD.TEXT_MODEL: "rnn-genesis", LIKELIHOOD.TEXT_TEMP: 0.2},
              "At T = 0.2 the character model repeats its safest phrases. Move the temperature to 1.5: spelling "
              "breaks, since every unlikely character now gets a real chance at every step."),
-        Step("Predict: HMMs with few examples", LIKELIHOOD, {"ll_tab": "HMM", "ll_hmm_model": "hmm-series"},
+        Step("Predict: HMMs with few examples", LIKELIHOOD_PAGE, {LIKELIHOOD.TAB: "HMM", LIKELIHOOD.HMM_MODEL: "hmm-series"},
              "One HMM per class (generative) against logistic regression on the same series (discriminative).",
              Predict("Trained on only 3 series per class, which classifies the test series better?",
                      ("HMMs per class", "Logistic regression", "the same"),
                      lambda core: measures.few_series_winner("series", 3), lambda m: m["value"],
-                     {"ll_tab": "HMM", "ll_hmm_curve": True})),
-        Step("A flow's temperature", LIKELIHOOD, {"ll_tab": "Glow", "ll_glow_model": "glow-digits-binary"},
+                     {LIKELIHOOD.TAB: "HMM", LIKELIHOOD.HMM_CURVE: True})),
+        Step("A flow's temperature", LIKELIHOOD_PAGE, {LIKELIHOOD.TAB: "Glow", LIKELIHOOD.GLOW_MODEL: "glow-digits-binary"},
              "Each column keeps one z; each row scales it. A flow loses nothing between image and z: the round trip "
              "at the bottom comes back to rounding error."),
-        Step("An energy, not a probability", LIKELIHOOD, {"ll_tab": "Energy model", "ll_ebm_model": "ebm-digits"},
+        Step("An energy, not a probability", LIKELIHOOD_PAGE, {LIKELIHOOD.TAB: "Energy model", LIKELIHOOD.EBM_MODEL: "ebm-digits"},
              "The chains walk downhill on E(x) from noise. E ranks images (real and generated low, noise high), but "
              "its normaliser is unknown, so it gives no likelihood to put in a table."),
-        Step("Predict: the most probable", LIKELIHOOD, {"ll_tab": "Likelihood table"},
+        Step("Predict: the most probable", LIKELIHOOD_PAGE, {LIKELIHOOD.TAB: "Likelihood table"},
              "Exact numbers and bounds, all on the same binarised test digits.",
              Predict("Which kind of model gives the test digits the highest probability (the lowest number)?",
                     ("pixelcnn", "glow", "vae", "ddpm", "d3pm", "vdm"),
                     lambda core: measures.most_likely_model(core, likelihood.DEFAULT_MODELS), lambda m: m["value"],
-                    {"ll_tab": "Likelihood table", "ll_table_models": None})),
+                    {LIKELIHOOD.TAB: "Likelihood table", LIKELIHOOD.TABLE_MODELS: None})),
     )),
     Lesson("gvd", "Generative vs discriminative, row by row", "Each row of the syllabus's table tested on real "
            "data: objective, generation, use cases, data needed, missing data, irrelevant features.", (
-        Step("Objective: densities against boundaries", GVD, {"gvd_data": "moons", "gvd_tab": "Decision boundaries",
-                                                              "gvd_bound_n": 200},
+        Step("Objective: densities against boundaries", GVD_PAGE, {GVD.DATA: "moons", GVD.TAB: "Decision boundaries",
+                                                              GVD.BOUND_N: 200},
              "Naive Bayes and QDA model each class's density and classify where the densities cross; logistic "
              "regression and the SVM fit the boundary itself. Compare their shapes on the two moons."),
-        Step("Data generation", GVD, {"gvd_data": "digits", "gvd_tab": "Generation"},
+        Step("Data generation", GVD_PAGE, {GVD.DATA: "digits", GVD.TAB: "Generation"},
              "The generative classifier draws new digits of each class (blurry: it is a simple Gaussian model). The "
              "discriminative model has nothing to sample from."),
-        Step("Use case: anomaly detection", GVD, {"gvd_data": "digits", "gvd_tab": "Outliers",
-                                                  "gvd_out_kind": "inverted images"},
+        Step("Use case: anomaly detection", GVD_PAGE, {GVD.DATA: "digits", GVD.TAB: "Outliers",
+                                                  GVD.OUT_KIND: "inverted images"},
              "Inverted digits are unlike any training image. log p(x) from the generative models separates them "
              "almost perfectly (AUROC near 1); logistic regression's confidence does not."),
-        Step("Predict: who needs less data", GVD, {"gvd_data": "digits", "gvd_tab": "Outliers"},
+        Step("Predict: who needs less data", GVD_PAGE, {GVD.DATA: "digits", GVD.TAB: "Outliers"},
              "On two correlated Gaussian classes (20 features), train naive Bayes and unpenalised logistic "
              "regression on random subsets of growing size.",
              Predict("With 49 training examples, which is more accurate on average?",
                      ("Naive Bayes", "Logistic regression (no penalty)"),
                      lambda core: measures.few_examples_winner(SYNTHETIC, 49, task=(20, 3.0, 0.8)),
                      lambda m: m["value"],
-                     {"gvd_data": SYNTHETIC, "gvd_dim": 20, "gvd_sep": 3.0, "gvd_corr": 0.8,
-                      "gvd_tab": "Learning curves"})),
-        Step("The crossover", GVD, {"gvd_data": SYNTHETIC, "gvd_dim": 20, "gvd_sep": 3.0, "gvd_corr": 0.8,
-                                    "gvd_tab": "Learning curves"},
+                     {GVD.DATA: SYNTHETIC, GVD.DIM: 20, GVD.SEP: 3.0, GVD.CORR: 0.8,
+                      GVD.TAB: "Learning curves"})),
+        Step("The crossover", GVD_PAGE, {GVD.DATA: SYNTHETIC, GVD.DIM: 20, GVD.SEP: 3.0, GVD.CORR: 0.8,
+                                    GVD.TAB: "Learning curves"},
              "Naive Bayes plateaus early; logistic regression starts lower, overtakes it and ends higher, because "
              "naive Bayes's independence assumption is wrong for correlated features. Set the correlation to 0 and "
              "the crossover moves far to the right."),
-        Step("Predict: missing data", GVD, {"gvd_data": "digits", "gvd_tab": "Generation"},
+        Step("Predict: missing data", GVD_PAGE, {GVD.DATA: "digits", GVD.TAB: "Generation"},
              "Hide half of the pixels of every test digit, after training on complete digits.",
              Predict("Which keeps more of its accuracy?", ("LDA (generative)", "Logistic regression"),
                      lambda core: measures.missing_winner("digits"),
                      lambda m: "LDA (generative)" if m["value"] == "LDA" else "Logistic regression",
-                     {"gvd_data": "digits", "gvd_tab": "Missing data"})),
-        Step("Irrelevant features", GVD, {"gvd_data": "digits", "gvd_tab": "Irrelevant features", "gvd_irr_n": 200},
+                     {GVD.DATA: "digits", GVD.TAB: "Missing data"})),
+        Step("Irrelevant features", GVD_PAGE, {GVD.DATA: "digits", GVD.TAB: "Irrelevant features", GVD.IRR_N: 200},
              "Add pure noise features: LDA, estimating a covariance over every feature, falls furthest; logistic "
              "regression and the forest lose little. Naive Bayes stays flat: how sensitive a generative model is "
              "depends on how much it must estimate per feature."),
-        Step("Few points, many parameters", GVD, {"gvd_data": "moons", "gvd_tab": "Decision boundaries",
-                                                  "gvd_bound_n": 20},
+        Step("Few points, many parameters", GVD_PAGE, {GVD.DATA: "moons", GVD.TAB: "Decision boundaries",
+                                                  GVD.BOUND_N: 20},
              "With 20 points the flexible models' boundaries are guesses; with 4000 they are sharp. Model "
              "complexity is paid for in data."),
     )),

@@ -11,6 +11,17 @@ from gen_core.errors import GenLabError
 from ui.text import plain
 
 
+# What a page opens on a first visit: Fashion-MNIST models, people's own clothes at 28x28 rather than 8x8 digits,
+# wherever they are installed; the others stay one pick away. Keyed like ui/warmup.PICKER_FAMILIES.
+PREFERRED = {"vae": ("vae-fashion",), "gan": ("cgan-fashion", "dcgan-fashion"), "ddpm": ("ddpm-fashion",),
+             "ldm": ("ldm-fashion",)}
+
+
+def first_choice(names: list[str], family: str) -> str | None:
+    """The name a picker of `family` starts on: its preferred model when listed, else the first listed."""
+    return next((n for n in PREFERRED.get(family, ()) if n in names), names[0] if names else None)
+
+
 @st.cache_resource(show_spinner=False)
 def core_on(device_name: str) -> InferenceCore:
     """The one inference core for a device, shared by every session of this server process."""
@@ -106,7 +117,9 @@ def pick_checkpoint(families: tuple[str, ...], key: str, resets: tuple[str, ...]
         st.warning(f"No {' / '.join(families)} checkpoints found. Train one: `{train_hint}`.")
         st.stop()
     by_name = {m["name"]: m for m in models}
-    name = st.selectbox("Model", list(by_name), format_func=lambda n: describe_checkpoint(by_name[n]), key=key, bind="query-params",
+    names = list(by_name)
+    name = st.selectbox("Model", names, index=names.index(first_choice(names, families[0])),
+                        format_func=lambda n: describe_checkpoint(by_name[n]), key=key, bind="query-params",
                         on_change=forget, args=resets)
     try:
         loaded = get_core().load(name)

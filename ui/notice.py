@@ -11,7 +11,7 @@ NOTICE: dict[tuple[str, str], str] = {
         "equilibrium where D cannot tell (around 0.5), not at 1. Lower the truncation ψ: samples get cleaner and more "
         "alike (the pixel spread in the caption falls), the quality-for-diversity trade behind truncated sampling.",
     ("gan", "Interpolation"): "G maps a straight line in z to a smooth path of images: every frame is a plausible "
-        "digit, because G learned a continuous map from noise to data, not a lookup of training images. The chart "
+        "garment or digit, because G learned a continuous map from noise to data, not a lookup of training images. The chart "
         "follows D(x) along the path.",
     ("gan", "Training history"): "Two networks train against each other, so neither loss falls steadily like a "
         "classifier's. D(x) on real and D(G(z)) on fakes approach each other (the equilibrium is 1/2). Pick "
@@ -38,8 +38,8 @@ NOTICE: dict[tuple[str, str], str] = {
         "the spread within a class fall). No threshold wins both; you choose the trade. The table compares the "
         "same model trained for the same number of steps with a batch of 8 and of 64.",
     # --- VAE Latent Explorer ------------------------------------------------------------------------------------
-    ("vae", "Map"): "Each dot is a test image at its code μ. Same digits gather although the VAE never saw a label: "
-        "the latent space organises itself. Click empty space between clusters: the decoder still produces an image, "
+    ("vae", "Map"): "Each dot is a test image at its code μ. Same classes gather (shirts by shirts, 3s by 3s) "
+        "although the VAE never saw a label: the latent space organises itself. Click empty space between clusters: the decoder still produces an image, "
         "often a blend, and the distance to the nearest real point says how far it extrapolates.",
     ("vae", "Walk"): "A straight line in latent space decodes to a smooth morph from A to B. Compare 'linear' with "
         "'spherical' paths: in a high-dimensional Gaussian most mass lies near a sphere, so the linear midpoint can "
@@ -51,9 +51,9 @@ NOTICE: dict[tuple[str, str], str] = {
         "KL is about 0: the encoder says nothing about x, the decoder ignores z and draws one average image: "
         "posterior collapse. The weak-KL model (vae-digits-lowkl) uses all 16 dimensions and reconstructs sharply, "
         "but its codes do not fill N(0, I), so samples from the prior come out as blends.",
-    ("vae", "Impute & anomalies"): "Hide half a digit: optimising z to explain the visible pixels fills in the rest, "
-        "data imputation from a model of p(x). The ELBO also scores how typical an input is: letters, noise or an "
-        "inverted digit score far below real test digits, which is anomaly detection from a generative model.",
+    ("vae", "Impute & anomalies"): "Hide half an image: optimising z to explain the visible pixels fills in the rest, "
+        "data imputation from a model of p(x). The ELBO also scores how typical an input is: noise or an "
+        "inverted image score far below real test images, which is anomaly detection from a generative model.",
     # --- Diffusion Theater --------------------------------------------------------------------------------------
     ("diffusion", "Forward"): "The forward process has no learning in it: x_t is the image shrunk by sqrt(ᾱ_t) plus "
         "noise. At the same t the cosine schedule keeps far more signal than the linear one (compare the "
@@ -63,8 +63,8 @@ NOTICE: dict[tuple[str, str], str] = {
         "1000 calls: slow sampling is diffusion's price for stable, likelihood-based training.",
     ("diffusion", "Samplers"): "From the same noise, DDIM with 50 steps (20x fewer network calls) gives nearly the "
         "same images as DDPM's 1000, and the measured time follows steps × one forward. Raise η to 1 and DDIM "
-        "becomes stochastic like DDPM: the same x_T can end as a different digit.",
-    ("diffusion", "Guidance"): "Scale s = 0 ignores the class, so few samples are the digit asked for. s = 1 is the "
+        "becomes stochastic like DDPM: the same x_T can end as a different garment or digit.",
+    ("diffusion", "Guidance"): "Scale s = 0 ignores the class, so few samples are the class asked for. s = 1 is the "
         "plain conditional model; s = 3 or more hits the class nearly every time. Meanwhile the diversity bar falls: "
         "guidance trades variety for fidelity.",
     ("diffusion", "Inpainting"): "Only the hidden part is generated: the known pixels are put back at every step. "

@@ -11,6 +11,8 @@ from plotly.subplots import make_subplots
 
 from gen_core.labs import playground as P
 
+from gen_core.labs import playground_views as views
+
 COLORS = {"gan": "#d62728", "vae": "#1f77b4", "ddpm": "#2ca02c", "flow": "#9467bd", "ebm": "#ff7f0e"}
 # Compared GAN presets (keyed by preset name on the page) take the rest of Plotly's default palette, by preset.
 # (Not grey: the data points are grey.)
@@ -59,7 +61,7 @@ def square_axes(figure: go.Figure, extent, rows: int = 1, cols: int = 1):
 
 def sample_title(label: str, steps: int, samples: np.ndarray, extent, separator: str = " · ") -> str:
     """A samples panel's title (both renderers): the model, its step, and how many samples lie outside the view."""
-    away = P.outside(samples, extent)
+    away = views.outside(samples, extent)
     return f"{label}{separator}step {steps}" + (f" · {away} outside" if away else "")
 
 
@@ -126,7 +128,7 @@ def curves_figure(models: dict) -> go.Figure:
     return figure
 
 
-def gan_inside(view: P.InsideView, real: np.ndarray, samples: dict, extent) -> go.Figure:
+def gan_inside(view: views.InsideView, real: np.ndarray, samples: dict, extent) -> go.Figure:
     d = view.data
     figure = make_subplots(rows=1, cols=2, horizontal_spacing=0.12, subplot_titles=(
         "D(x) (yellow: 'real') and G's push", "a grid of z under G"))
@@ -150,7 +152,7 @@ def gan_inside(view: P.InsideView, real: np.ndarray, samples: dict, extent) -> g
     return figure
 
 
-def vae_inside(view: P.InsideView, real: np.ndarray, samples: dict, extent) -> go.Figure:
+def vae_inside(view: views.InsideView, real: np.ndarray, samples: dict, extent) -> go.Figure:
     sigma, vae_samples = view.data["sigma"], samples["vae"]
     figure = go.Figure([go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="data",
                                    marker=dict(size=3, color="rgba(120,120,120,0.35)")),
@@ -166,7 +168,7 @@ def vae_inside(view: P.InsideView, real: np.ndarray, samples: dict, extent) -> g
     return figure
 
 
-def diffusion_inside(view: P.InsideView, real: np.ndarray, samples: dict, extent) -> go.Figure:
+def diffusion_inside(view: views.InsideView, real: np.ndarray, samples: dict, extent) -> go.Figure:
     field = view.data["field"]
     ax, ay = arrows(field["x"], field["pull"], 0.5)
     figure = go.Figure([go.Scatter(x=real[:, 0], y=real[:, 1], mode="markers", name="data",
@@ -181,7 +183,7 @@ def diffusion_inside(view: P.InsideView, real: np.ndarray, samples: dict, extent
     return figure
 
 
-def flow_inside(view: P.InsideView, real: np.ndarray, samples: dict, extent) -> go.Figure:
+def flow_inside(view: views.InsideView, real: np.ndarray, samples: dict, extent) -> go.Figure:
     stages = view.data["stages"]
     shown = list(range(len(stages)))
     cols = 5
@@ -201,7 +203,7 @@ def flow_inside(view: P.InsideView, real: np.ndarray, samples: dict, extent) -> 
     return figure
 
 
-def ebm_inside(view: P.InsideView, real: np.ndarray, samples: dict, extent) -> go.Figure:
+def ebm_inside(view: views.InsideView, real: np.ndarray, samples: dict, extent) -> go.Figure:
     landscape, chains = view.data["landscape"], view.data["chains"]
     figure = go.Figure([go.Heatmap(x=landscape["x"], y=landscape["y"], z=landscape["energy"], colorscale="Cividis",
                                    colorbar=dict(title="E(x)")),
@@ -223,6 +225,6 @@ FIGURES = {"gan": gan_inside, "vae": vae_inside, "ddpm": diffusion_inside, "flow
            "ebm": ebm_inside}  # one per family of gen_core.labs.playground.INSIDE_VIEWS (a test checks)
 
 
-def inside_figure(view: P.InsideView, real: np.ndarray, samples: dict, extent) -> go.Figure:
+def inside_figure(view: views.InsideView, real: np.ndarray, samples: dict, extent) -> go.Figure:
     """The 'look inside' view (gen_core.labs.playground.inside_view) as a Plotly figure (ui.point_frames: a picture)."""
     return FIGURES[view.family](view, real, samples, extent)

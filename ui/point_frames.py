@@ -12,7 +12,8 @@ import functools
 import numpy as np
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-from gen_core.labs import playground as P
+
+from gen_core.labs import playground_views as views
 from ui.point_figures import COLORS, arrows, colour, joined, loss_colours, loss_keys, sample_title
 from ui.settings import label_px
 
@@ -212,7 +213,7 @@ def _polyline(draw, x, y, width, height, colour, fixed=None):
     draw.line(list(zip(u.tolist(), v.tolist())), fill=colour, width=1)
 
 
-def gan_picture(view: P.InsideView, real, samples, extent, size: int) -> Image.Image:
+def gan_picture(view: views.InsideView, real, samples, extent, size: int) -> Image.Image:
     d = view.data
     left = Panel(extent, size, "D(x): yellow = 'real'; arrows: G's push")
     left.heat(d["d_map"]["d"], VIRIDIS, 0, 1)
@@ -225,7 +226,7 @@ def gan_picture(view: P.InsideView, real, samples, extent, size: int) -> Image.I
     return side_by_side([left, right])
 
 
-def vae_picture(view: P.InsideView, real, samples, extent, size: int) -> Image.Image:
+def vae_picture(view: views.InsideView, real, samples, extent, size: int) -> Image.Image:
     panel = Panel(extent, size, "decoder mean over a z grid, and samples")
     panel.dots(real, DATA_GREY)
     panel.dots(samples["vae"], (158, 202, 225))
@@ -233,7 +234,7 @@ def vae_picture(view: P.InsideView, real, samples, extent, size: int) -> Image.I
     return panel.image
 
 
-def diffusion_picture(view: P.InsideView, real, samples, extent, size: int) -> Image.Image:
+def diffusion_picture(view: views.InsideView, real, samples, extent, size: int) -> Image.Image:
     field = view.data["field"]
     panel = Panel(extent, size, f"denoising field at t = {view.data['t']}")
     panel.dots(real, DATA_GREY)
@@ -242,7 +243,7 @@ def diffusion_picture(view: P.InsideView, real, samples, extent, size: int) -> I
     return panel.image
 
 
-def flow_picture(view: P.InsideView, real, samples, extent, size: int) -> Image.Image:
+def flow_picture(view: views.InsideView, real, samples, extent, size: int) -> Image.Image:
     stages = view.data["stages"]
     panels = []
     for k, lines in enumerate(stages):
@@ -254,7 +255,7 @@ def flow_picture(view: P.InsideView, real, samples, extent, size: int) -> Image.
     return side_by_side(panels, columns=5)
 
 
-def ebm_picture(view: P.InsideView, real, samples, extent, size: int) -> Image.Image:
+def ebm_picture(view: views.InsideView, real, samples, extent, size: int) -> Image.Image:
     e, chains = view.data["landscape"]["energy"], view.data["chains"]
     panel = Panel(extent, size, "energy (dark = low) and Langevin chains")
     panel.heat(e, ENERGY, float(np.percentile(e, 2)), float(np.percentile(e, 98)))
@@ -269,7 +270,7 @@ PICTURES = {"gan": gan_picture, "vae": vae_picture, "ddpm": diffusion_picture, "
             "ebm": ebm_picture}  # one per family of gen_core.labs.playground.INSIDE_VIEWS (a test checks)
 
 
-def inside_frame(view: P.InsideView, real: np.ndarray, samples: dict, extent, size: int = 320) -> Image.Image:
+def inside_frame(view: views.InsideView, real: np.ndarray, samples: dict, extent, size: int = 320) -> Image.Image:
     """The 'look inside' view (gen_core.labs.playground.inside_view) as a picture (ui.point_figures: as a figure)."""
     return PICTURES[view.family](view, real, samples, extent, size)
 

@@ -16,18 +16,19 @@ from streamlit.logger import get_logger
 LOG = get_logger("genlab.warmup")
 # The families each model picker lists, as the pages pass them to checkpoints_of: the VAE Explorer (and the home
 # page's demo), the GAN Studio, the Diffusion Theater and its latent diffusion. A page opens the first image
-# checkpoint of its list (the Diffusion Theater's 2-D models load when its 2-D tab opens).
+# checkpoint of its list, its preferred one where installed (ui.loaders.PREFERRED; the Diffusion Theater's 2-D
+# models load when its 2-D tab opens).
 PICKER_FAMILIES = (("vae",), ("gan", "dcgan", "cgan"), ("ddpm",), ("ldm",))
 
 
 def default_checkpoints() -> list[str]:
     """The first image checkpoint of each picker in PICKER_FAMILIES: what the pages open on a first visit."""
-    from ui.loaders import checkpoints_of
+    from ui.loaders import checkpoints_of, first_choice
 
     names = []
     for families in PICKER_FAMILIES:
-        images = [c for c in checkpoints_of(*families) if c["card"]["dataset"].get("kind", "image") == "image"]
-        names += [images[0]["name"]] if images else []
+        images = [c["name"] for c in checkpoints_of(*families) if c["card"]["dataset"].get("kind", "image") == "image"]
+        names += [first_choice(images, families[0])] if images else []
     return names
 
 

@@ -60,7 +60,7 @@ def show(device: str) -> None:
                + ", ".join(f"{k:.2f}" for k in forward["expected_kept"])
                + (" ([MASK] is mid-grey)" if config["transition"] == "absorbing" else
                   " (including coins that land on the right value)")
-               + ": the closed form Qbar_t = Q_1...Q_t, which tests/test_discrete_and_variational_diffusion.py checks against the "
+               + ": the closed form Qbar_t = Q_1...Q_t, which tests/pages/test_discrete_and_variational_diffusion.py checks against the "
                  "product of the step matrices and against simulated chains.")
 
     st.subheader("Reverse: from all [MASK] to digits" if config["transition"] == "absorbing"

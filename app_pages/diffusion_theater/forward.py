@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
+from gen_core.device import make_generator
 import torch
 
 from gen_core.labs import diffusion as lab
@@ -11,6 +12,7 @@ from gen_core import render
 from ui.charts import schedule_picture
 from app_pages.diffusion_theater.context import Theater
 from ui.settings import global_seed, label_px
+from ui.widget_keys import DIFFUSION
 
 
 def schedule_figure(T: int, t: int):
@@ -28,10 +30,10 @@ def show(theater: Theater) -> None:
     c[0].number_input("Test image #", 0, len(dataset.x_test) - 1, 0, key="diff_fwd_index", bind="query-params")
     c[1].button("Random image", icon=":material/casino:", on_click=lambda: st.session_state.update(
         diff_fwd_index=int(np.random.default_rng().integers(len(dataset.x_test)))))
-    t = c[2].slider("Timestep t", 0, T - 1, 250, key="diff_fwd_t", bind="query-params")
+    t = c[2].slider("Timestep t", 0, T - 1, 250, key=DIFFUSION.FWD_T, bind="query-params")
     index = st.session_state.diff_fwd_index
     x0 = dataset.x_test[index:index + 1]
-    eps = torch.randn(x0.shape, generator=torch.Generator().manual_seed(global_seed()))
+    eps = torch.randn(x0.shape, generator=make_generator(global_seed()))
     scale = 96 // x0.shape[-1]
     views = lab.forward_views(x0, eps, T, t)
     for column, (schedule, view) in zip(st.columns(2), views.items()):

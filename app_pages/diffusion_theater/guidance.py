@@ -8,18 +8,13 @@ from plotly.subplots import make_subplots
 
 from gen_core.labs import diffusion as lab
 from app_pages.diffusion_theater.context import Theater
-from ui.loaders import core_on, get_dataset
+from ui.lab_cache import Data, lab_call
 from ui.images import labelled_grid
 from ui.settings import global_seed
+from ui.widget_keys import DIFFUSION
 
 SCALES = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0]
 STEP_CHOICES = [10, 25, 50, 100]  # DDIM steps per sample; lab.GUIDANCE_STEPS by default (why: there)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def guidance_grid(name: str, device: str, dataset_name: str, label: int, scales: tuple[float, ...], n: int,
-                  seed: int, steps: int) -> dict:
-    return lab.guidance_grid(core_on(device), name, get_dataset(dataset_name), label, scales, n, seed, steps)
 
 
 @st.fragment
@@ -34,18 +29,18 @@ def show(theater: Theater) -> None:
                 r"conditional model, $s>1$ pushes past it. Same noise in every column.")
     names = theater.class_names
     c = st.columns([1, 2, 1, 1, 1])
-    label_name = c[0].selectbox("Class", names, index=min(3, len(names) - 1), key="diff_guide_label", bind="query-params")
-    scales = c[1].multiselect("Scales", SCALES, [0.0, 1.0, 2.0, 3.0, 5.0], key="diff_guide_scales", bind="query-params")
-    n = c[2].select_slider("Samples per scale", [4, 8, 12], 8, key="diff_guide_n", bind="query-params")
-    steps = c[3].select_slider("DDIM steps", STEP_CHOICES, lab.GUIDANCE_STEPS, key="diff_guide_steps", bind="query-params",
+    label_name = c[0].selectbox("Class", names, index=min(3, len(names) - 1), key=DIFFUSION.GUIDE_LABEL, bind="query-params")
+    scales = c[1].multiselect("Scales", SCALES, [0.0, 1.0, 2.0, 3.0, 5.0], key=DIFFUSION.GUIDE_SCALES, bind="query-params")
+    n = c[2].select_slider("Samples per scale", [4, 8, 12], 8, key=DIFFUSION.GUIDE_N, bind="query-params")
+    steps = c[3].select_slider("DDIM steps", STEP_CHOICES, lab.GUIDANCE_STEPS, key=DIFFUSION.GUIDE_STEPS, bind="query-params",
                                help="reverse steps per sample (deterministic DDIM): the time grows with them")
-    seed = c[4].number_input("Seed", 0, 2**31 - 1, global_seed(), key="diff_guide_seed", bind="query-params")
+    seed = c[4].number_input("Seed", 0, 2**31 - 1, global_seed(), key=DIFFUSION.GUIDE_SEED, bind="query-params")
     if not scales:
         st.info("Choose at least one scale.")
         return
     scales = tuple(sorted(scales))
     with st.spinner("Sampling at each guidance scale..."):
-        result = guidance_grid(theater.name, theater.device, theater.dataset_name, names.index(label_name), scales,
+        result = lab_call(lab.guidance_grid, theater.device, theater.name, Data(theater.dataset_name), names.index(label_name), scales,
                                n, seed, steps)
     tiles = result["x"].flatten(0, 1)
     st.image(labelled_grid(tiles, [""] * len(tiles), n, tile_px=56, row_labels=[f"s = {s:g}" for s in scales]),

@@ -7,7 +7,7 @@ import torch
 from gen_core.labs import diffusion as lab
 from gen_core.masks import MASKS
 from app_pages.diffusion_theater.context import Theater
-from ui.loaders import core_on, get_dataset
+from ui.lab_cache import Data, lab_call
 from ui.images import labelled_grid
 from ui.settings import global_seed
 
@@ -16,12 +16,6 @@ from ui.settings import global_seed
 # eight fills on a 2-core CPU), so a new image answers at once; more steps are a click away.
 STEP_CHOICES = [25, 50, 100, 250]
 DEFAULT_STEPS = 50
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def inpaint(name: str, device: str, dataset_name: str, index: int, mask_kind: str, n: int, seed: int,
-            steps: int) -> dict:
-    return lab.inpaint(core_on(device), name, get_dataset(dataset_name), index, mask_kind, n, seed, steps)
 
 
 @st.fragment
@@ -39,7 +33,7 @@ def show(theater: Theater) -> None:
                                     "carefully and take proportionally longer")
     seed = c[4].number_input("Seed", 0, 2**31 - 1, global_seed(), key="diff_inp_seed", bind="query-params")
     with st.spinner(f"Inpainting: {n} fills x {steps} steps..."):
-        result = inpaint(theater.name, theater.device, theater.dataset_name, index, mask_kind, n, seed, steps)
+        result = lab_call(lab.inpaint, theater.device, theater.name, Data(theater.dataset_name), index, mask_kind, n, seed, steps)
     x = dataset.x_test[index:index + 1]
     shown = torch.cat([x, torch.where(result["known"][:1].bool(), x, torch.full_like(x, -0.35)), result["fills"]])
     labels = ["original", "known part"]

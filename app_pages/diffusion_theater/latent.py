@@ -5,14 +5,10 @@ import streamlit as st
 
 from gen_core.labs import diffusion as lab
 from gen_core import render
+from ui.lab_cache import Data, lab_call
 from ui.images import labelled_grid, show_grid
-from ui.loaders import card_of, checkpoint_listing, choose_checkpoint, core_on, get_dataset
+from ui.loaders import card_of, checkpoint_listing, choose_checkpoint
 from ui.settings import global_seed
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def latent_samples(name: str, device: str, dataset_name: str, n: int, seed: int) -> dict:
-    return lab.latent_samples(core_on(device), name, get_dataset(dataset_name), n, seed)
 
 
 def vae_beta(vae_name: str):
@@ -39,7 +35,7 @@ def show(device: str) -> None:
     n = c[0].select_slider("Samples", [16, 32, 64], 32, key="diff_ldm_n", bind="query-params")
     seed = c[1].number_input("Seed", 0, 2**31 - 1, global_seed(), key="diff_ldm_seed", bind="query-params")
     with st.spinner("Sampling in latent space..."):
-        result = latent_samples(choice, device, card["dataset"]["name"], n, seed)
+        result = lab_call(lab.latent_samples, device, choice, Data(card["dataset"]["name"]), n, seed)
     left, right = st.columns(2)
     with left:
         st.markdown("**Latent diffusion** (DDIM, 50 steps, decoded)")

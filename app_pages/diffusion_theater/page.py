@@ -9,9 +9,10 @@ import streamlit as st
 from app_pages.diffusion_theater import (denoise, discrete, forward, guidance, inpainting, latent, reverse, samplers, superres,
                                toy, variational)
 from app_pages.diffusion_theater.context import Theater
-from ui.loaders import checkpoints_of, describe_checkpoint, get_core
+from ui.loaders import first_choice, checkpoints_of, describe_checkpoint, get_core
 from ui.notice import notice
 from ui.settings import forget, reproduce
+from ui.widget_keys import DIFFUSION
 
 
 st.title("Diffusion Theater")
@@ -27,8 +28,10 @@ if not image_models:
                "`python -m gen_core.train ddpm --dataset digits --set num_classes=10`.")
     st.stop()
 
-name = st.selectbox("Image model", list(image_models), format_func=lambda n: describe_checkpoint(image_models[n]),
-                    key="diff_model", bind="query-params", on_change=forget, args=("diff_run", "diff_label", "diff_guide_label"))
+names = list(image_models)
+name = st.selectbox("Image model", names, index=names.index(first_choice(names, "ddpm")),
+                    format_func=lambda n: describe_checkpoint(image_models[n]),
+                    key=DIFFUSION.MODEL, bind="query-params", on_change=forget, args=("diff_run", "diff_label", DIFFUSION.GUIDE_LABEL))
 theater = Theater.from_card(name, str(get_core().device), image_models[name]["card"])
 config = theater.config
 st.caption(f"U-Net of width {config['channels']}, {config['schedule']} schedule, T = {theater.T}, "
@@ -42,7 +45,7 @@ TABS = {"Forward": lambda: forward.show(theater), "Reverse": lambda: reverse.sho
         "2-D": lambda: toy.show(theater.device),
         "Latent diffusion": lambda: latent.show(theater.device), "Discrete": lambda: discrete.show(theater.device),
         "Variational": lambda: variational.show(theater.device)}
-for (label, show), tab in zip(TABS.items(), st.tabs(list(TABS), key="diff_tab", on_change="rerun",
+for (label, show), tab in zip(TABS.items(), st.tabs(list(TABS), key=DIFFUSION.TAB, on_change="rerun",
                                                       bind="query-params")):
     with tab:
         if tab.open:

@@ -14,6 +14,7 @@ from gen_core.models import diffusion as D
 from app_pages.diffusion_theater.context import UNCONDITIONAL, Theater
 from ui.player import player_html
 from ui.settings import global_seed, next_seed, seed_input
+from ui.widget_keys import DIFFUSION
 
 PLAYBACK_FRAMES = 120  # a DDPM run keeps about this many of its 1000 steps for playback
 
@@ -42,9 +43,9 @@ def show(theater: Theater) -> None:
     n = c[0].select_slider("Samples", [1, 4, 8, 16], 8, key="diff_n", bind="query-params")
     seed_input("Seed", "diff_seed", global_seed(), where=c[1])
     c[1].button("New noise", icon=":material/casino:", on_click=next_seed, args=("diff_seed",))
-    sampler = c[2].radio("Sampler", ["ddpm", "ddim"], key="diff_sampler", bind="query-params", horizontal=True,
+    sampler = c[2].radio("Sampler", ["ddpm", "ddim"], key=DIFFUSION.SAMPLER, bind="query-params", horizontal=True,
                          format_func=lambda s: f"DDPM ({T} steps)" if s == "ddpm" else "DDIM (fewer steps)")
-    steps = c[3].select_slider("DDIM steps", [10, 20, 50, 100, 200], 50, key="diff_steps", bind="query-params",
+    steps = c[3].select_slider("DDIM steps", [10, 20, 50, 100, 200], 50, key=DIFFUSION.STEPS, bind="query-params",
                                disabled=sampler == "ddpm")
     label_choice, guidance = UNCONDITIONAL, 1.0
     if theater.conditional:

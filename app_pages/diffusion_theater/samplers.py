@@ -7,26 +7,10 @@ import streamlit as st
 
 from gen_core.labs import diffusion as lab
 from app_pages.diffusion_theater.context import Theater
+from ui.lab_cache import lab_call
 from ui.images import labelled_grid, show_grid
-from ui.loaders import core_on
 from ui.settings import global_seed, seed_input
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def sampler_run(name: str, device: str, n: int, seed: int, sampler: str, steps: int, eta: float) -> dict:
-    """Cached per sampler: changing the DDIM steps never runs the 1000-step DDPM again."""
-    return lab.sampler_run(core_on(device), name, n, seed, sampler, steps, eta)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def path(name: str, device: str, seed: int, sampler: str, steps: int | None) -> dict:
-    """Cached per sampler: the SDE's 1000-step path does not depend on the ODE's step count."""
-    return lab.path(core_on(device), name, seed, sampler, steps)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def forward_seconds(name: str, device: str, n: int) -> float:
-    return lab.forward_seconds(core_on(device), name, n)
+from ui.widget_keys import DIFFUSION
 
 
 @st.fragment
@@ -38,13 +22,13 @@ def show(theater: Theater) -> None:
                 r"Time is network calls × one forward.")
     T = theater.T
     c = st.columns(4)
-    steps = c[0].select_slider("DDIM / ODE steps", [5, 10, 20, 50, 100, 250, 500], 50, key="diff_cmp_steps",
+    steps = c[0].select_slider("DDIM / ODE steps", [5, 10, 20, 50, 100, 250, 500], 50, key=DIFFUSION.CMP_STEPS,
                                bind="query-params")
-    eta = c[1].slider("DDIM η", 0.0, 1.0, 0.0, 0.1, key="diff_cmp_eta", bind="query-params",
+    eta = c[1].slider("DDIM η", 0.0, 1.0, 0.0, 0.1, key=DIFFUSION.CMP_ETA, bind="query-params",
                       help="0: deterministic; 1 over all steps: the DDPM sampler again")
     n = c[2].select_slider("Samples", [4, 8, 16], 16, key="diff_cmp_n", bind="query-params")
     seed = seed_input("Seed", "diff_cmp_seed", global_seed(), where=c[3])
-    forward = forward_seconds(theater.name, theater.device, n)
+    forward = lab_call(lab.forward_seconds, theater.device, theater.name, n)
     runs = {"ddpm": (f"DDPM (reverse SDE), {T} steps", T, 0.0, T),
             "ddim": (f"DDIM (Euler on the ODE), {steps} steps", steps, eta, steps),
             "heun": (f"Heun on the ODE, {steps} steps", steps, 0.0, 2 * steps - 1)}
@@ -54,7 +38,7 @@ def show(theater: Theater) -> None:
     for column, (key, (title, k_steps, k_eta, calls)) in zip(st.columns(3), runs.items()):
         with column:
             with st.spinner(f"{title}..."):
-                r = result[key] = sampler_run(theater.name, theater.device, n, seed, key, k_steps, k_eta)
+                r = result[key] = lab_call(lab.sampler_run, theater.device, theater.name, n, seed, key, k_steps, k_eta)
             st.markdown(f"**{title}: {r['seconds']:.2f} s**")
             show_grid(r["x"], nrow=4)
             st.caption(f"{calls} calls × {forward * 1000:.2f} ms per forward = {calls * forward:.2f} s predicted; "
@@ -70,6 +54,6 @@ def show(theater: Theater) -> None:
                 "glides.")
     for label, sampler, k in (("reverse SDE (DDPM)", "ddpm", None),
                               (f"probability-flow ODE (Heun, {steps} steps)", "heun", steps)):
-        run = path(theater.name, theater.device, seed, sampler, k)
+        run = lab_call(lab.path, theater.device, theater.name, seed, sampler, k)
         st.image(labelled_grid(run["x"], [f"t={t}" if t >= 0 else "done" for t in run["t"]], len(run["x"]),
                                tile_px=56), caption=label, output_format="PNG")

@@ -10,6 +10,7 @@ from gen_core.labs import diffusion as lab
 from gen_core.data.images import image_from_file
 from gen_core.errors import GenLabError
 from gen_core.models.cascade import downsample
+from ui.lab_cache import lab_call
 from ui.images import labelled_grid
 from ui.loaders import card_of, choose_checkpoint, core_on, get_dataset
 from ui.settings import global_seed
@@ -26,11 +27,6 @@ def upscaled_test_image(sr_name: str, device: str, dataset_name: str, index: int
     x = get_dataset(dataset_name).x_test[index:index + 1]
     low = downsample(x, core_on(device).load(sr_name).model.config.low_side)
     return {"x": x, "low": low, "samples": lab.upscale(core_on(device), sr_name, low[0], 8, seed)}
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def cascade_run(base_name: str, sr_name: str, device: str, seed: int) -> dict:
-    return lab.cascade(core_on(device), base_name, sr_name, 8, seed)
 
 
 @st.fragment
@@ -89,7 +85,7 @@ def show(device: str) -> None:
     if base is None:
         return
     with st.spinner("Stage 1, then stage 2..."):
-        run = cascade_run(base, name, device, int(seed))
+        run = lab_call(lab.cascade, device, base, name, 8, int(seed))
     rows = torch.cat([nearest(run["low"], side), run["bilinear"], run["high"]])
     st.image(labelled_grid(rows, [], 8, tile_px=72, row_labels=["stage 1", "bilinear", "stage 2"]),
              output_format="PNG", caption=f"Row 1: {base}'s {low_side}x{low_side} samples; row 2: those blown up by "

@@ -7,20 +7,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from gen_core.labs import diffusion as lab
-from ui.loaders import card_of, choose_checkpoint, core_on, get_dataset
+from ui.lab_cache import Data, lab_call
+from ui.loaders import card_of, choose_checkpoint
 from ui.point_figures import arrows
 from ui.point_frames import DATA_GREY, Panel, side_by_side
 from ui.settings import global_seed
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def toy_runs(name: str, device: str, dataset_name: str, seed: int) -> dict:
-    return lab.toy_runs(core_on(device), name, get_dataset(dataset_name), seed)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def toy_field(name: str, device: str, t: int, extent: float) -> dict:
-    return lab.toy_field(core_on(device), name, t, extent)
+from ui.widget_keys import DIFFUSION
 
 
 def show(device: str) -> None:
@@ -35,7 +27,7 @@ def show(device: str) -> None:
                 r"close to this arrow while $t$ is small). Reverse: the same starting noise, walked back by the "
                 r"stochastic DDPM sampler and the deterministic DDIM sampler.")
     with st.spinner("Running the forward and both reverse processes..."):
-        runs = toy_runs(toy, device, card["dataset"]["name"], global_seed())
+        runs = lab_call(lab.toy_runs, device, toy, Data(card["dataset"]["name"]), global_seed())
     extent = float(np.abs(runs["data"]).max() * 1.3)
     left, right = st.columns([2, 1])
     with left:
@@ -50,7 +42,7 @@ def timestep_view(toy: str, device: str, runs: dict, steps_total: int, extent: f
     of a second (as two Plotly panels with 2,000 points each it took the browser over a second). The reverse
     paths beside them do not depend on t."""
     data, chain = runs["data"], runs["chain"]
-    t = st.slider("Timestep t", 0, steps_total - 1, steps_total // 10, key="diff_toy_t", bind="query-params")
+    t = st.slider("Timestep t", 0, steps_total - 1, steps_total // 10, key=DIFFUSION.TOY_T, bind="query-params")
     k = min(len(chain) - 1, round(t / runs["chain_every"]))
     box = (-extent, extent, -extent, extent)
     forward = Panel(box, 330, f"forward: points at t = {t}")
@@ -58,7 +50,7 @@ def timestep_view(toy: str, device: str, runs: dict, steps_total: int, extent: f
     for p in range(12):
         forward.lines(chain[:k + 1, p, 0], chain[:k + 1, p, 1], (120, 160, 210))
     forward.dots(chain[k], (31, 119, 180), radius=2)
-    field = toy_field(toy, device, t, extent)
+    field = lab_call(lab.toy_field, device, toy, t, extent)
     grid, pull = field["grid"], field["x0"] - field["grid"]
     longest = max(1e-9, float(np.linalg.norm(pull, axis=1).max()))
     denoise = Panel(box, 330, f"denoising field at t = {t}: x_t to the guess of x_0")

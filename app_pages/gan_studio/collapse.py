@@ -7,6 +7,7 @@ from gen_core import metrics, render
 from ui.images import show_grid
 from ui.loaders import core_on, get_dataset
 from ui.settings import global_seed
+from ui.widget_keys import GAN
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -32,8 +33,8 @@ def show(studio: Studio) -> None:
     healthy_default = next((n for n in names if n == "gan-digits"), names[0])
     collapsed_default = next((n for n in names if "collapse" in n), names[-1])
     pick = st.columns(2)
-    chosen = [pick[0].selectbox("Left", names, names.index(healthy_default), key="gan_left", bind="query-params"),
-              pick[1].selectbox("Right", names, names.index(collapsed_default), key="gan_right", bind="query-params")]
+    chosen = [pick[0].selectbox("Left", names, names.index(healthy_default), key=GAN.LEFT, bind="query-params"),
+              pick[1].selectbox("Right", names, names.index(collapsed_default), key=GAN.RIGHT, bind="query-params")]
     shares = {}
     for column, checkpoint in zip(st.columns(2), chosen):
         result = class_shares(checkpoint, str(core.device), global_seed())

@@ -13,6 +13,7 @@ from ui.loaders import get_core, get_dataset, pick_checkpoint
 from ui.notice import notice
 from ui.settings import reproduce
 from ui.text import plain
+from ui.widget_keys import GAN
 
 GAN_FAMILIES = ("gan", "dcgan", "cgan")
 VARIANT_FAMILIES = ("biggan", "sagan", "stylegan")  # listed after the others: each has a tab of its own too
@@ -22,7 +23,7 @@ st.markdown(r"A generator $G$ turns noise $z \sim \mathcal{N}(0, I)$ into data; 
             r"it looks. Pick a trained model, steer its samples, and look at what each network learned.")
 
 by_name, name, loaded = pick_checkpoint(
-    GAN_FAMILIES + VARIANT_FAMILIES, "gan_model", last=VARIANT_FAMILIES,
+    GAN_FAMILIES + VARIANT_FAMILIES, GAN.MODEL, last=VARIANT_FAMILIES,
     resets=("gan_count", "gan_classes", "gan_inspect", "gan_from", "gan_to", "gan_snapshot"),
     train_hint="python -m gen_core.train dcgan --dataset digits")
 core = get_core()
@@ -39,7 +40,7 @@ TABS = {"Samples": lambda: samples.show(studio), "Interpolation": lambda: interp
         "Training history": lambda: history.show(studio), "Mode collapse": lambda: collapse.show(studio),
         "CycleGAN": lambda: cyclegan.show(studio), "Style mixing": lambda: style_mixing.show(device),
         "Self-attention": lambda: attention.show(device), "Truncation trade-off": lambda: truncation.show(device)}
-for (label, show), tab in zip(TABS.items(), st.tabs(list(TABS), key="gan_tab", on_change="rerun",
+for (label, show), tab in zip(TABS.items(), st.tabs(list(TABS), key=GAN.TAB, on_change="rerun",
                                                       bind="query-params")):
     if tab.open:
         with tab:

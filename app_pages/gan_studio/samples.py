@@ -9,6 +9,7 @@ from ui.charts import histogram_picture
 from ui.images import labelled_grid
 from ui.loaders import get_dataset
 from ui.settings import clamp_state, global_seed, label_px, next_seed, seed_input
+from ui.widget_keys import GAN
 
 
 @st.cache_data(show_spinner=False)
@@ -27,7 +28,7 @@ def show(studio: Studio) -> None:
     controls[0].button("New samples", icon=":material/casino:", on_click=next_seed, args=("gan_seed",))
     controls[1].select_slider("Samples", [40, 80, 120] if conditional else [16, 32, 64], key="gan_count", bind="query-params",
                               value=80 if conditional else 32)
-    controls[2].slider("Truncation ψ", 0.0, 1.5, 1.0, 0.05, key="gan_truncation", bind="query-params",
+    controls[2].slider("Truncation ψ", 0.0, 1.5, 1.0, 0.05, key=GAN.TRUNCATION, bind="query-params",
                        help="Samples use ψ·z: ψ < 1 pulls z towards the mean, trading diversity for quality; "
                             "ψ = 0 gives one 'average' image.")
     if conditional:
@@ -40,7 +41,7 @@ def show(studio: Studio) -> None:
     tile_labels = [f"#{i} D={float(d[i]):.2f}" for i in range(len(x))]
     what = ("one row per class" if by_class_rows else f"all class {classes}" if conditional and classes != RANDOM_CLASSES
             else "random classes" if conditional else "unconditional")
-    psi = st.session_state["gan_truncation"]
+    psi = st.session_state[GAN.TRUNCATION]
     st.image(labelled_grid(x, tile_labels, per_row, row_labels=list(class_names) if by_class_rows else None),
              caption=f"{len(x)} samples, seed {st.session_state['gan_seed']}, ψ = {psi:.2f}, {what}",
              output_format="PNG")

@@ -12,6 +12,7 @@ from gen_core.data import Dataset
 from gen_core.device import make_generator
 from gen_core.models import gan
 from ui.settings import global_seed
+from ui.widget_keys import GAN
 
 CLASS_ROWS = "one row per class"
 RANDOM_CLASSES = "random classes"
@@ -60,4 +61,4 @@ def current_batch(studio: Studio) -> dict:
     core = studio.core
     return core.run(studio.name, lambda m: gan.sample_batch(
         m.model, n, generator=make_generator(st.session_state.get("gan_seed", global_seed()), core.device),
-        truncation=st.session_state.get("gan_truncation", 1.0), labels=labels))
+        truncation=st.session_state.get(GAN.TRUNCATION, 1.0), labels=labels))

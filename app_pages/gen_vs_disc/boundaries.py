@@ -9,6 +9,7 @@ from ui.images import fast_png
 from ui.point_frames import Panel, side_by_side
 from ui.settings import global_seed
 from ui.text import plain
+from ui.widget_keys import GVD
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -58,7 +59,7 @@ def show(data_key: tuple) -> None:
                 "first two principal components and the models are fitted there. Pick a 2-D toy to see them on the "
                 "data itself.")
     names, option = models_beside_option("gvd_bound_models", ["Naive Bayes", "QDA", "Logistic regression", "RBF SVM"])
-    n_train = option.select_slider("Training points", [10, 20, 50, 100, 200, 500, 1000, 4000], 200, key="gvd_bound_n", bind="query-params")
+    n_train = option.select_slider("Training points", [10, 20, 50, 100, 200, 500, 1000, 4000], 200, key=GVD.BOUND_N, bind="query-params")
     if not names:
         return
     result, seconds = timed(surfaces, data_key, tuple(names), n_train, global_seed())

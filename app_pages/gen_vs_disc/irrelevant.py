@@ -4,6 +4,7 @@ import streamlit as st
 from app_pages.gen_vs_disc.common import line_chart, models_beside_option, task, timed
 from gen_core.labs import classifiers as lab
 from ui.settings import global_seed
+from ui.widget_keys import GVD
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -22,7 +23,7 @@ def show(data_key: tuple) -> None:
                 "feature's terms in log p(x | y) nearly cancel between classes. Logistic regression and the forest "
                 "learn small weights or no splits for noise.")
     names, option = models_beside_option("gvd_irr_models", ["Naive Bayes", "LDA", "Logistic regression", "Random forest"])
-    n_train = option.select_slider("Training examples", [50, 100, 200, 500, 1000], 200, key="gvd_irr_n", bind="query-params")
+    n_train = option.select_slider("Training examples", [50, 100, 200, 500, 1000], 200, key=GVD.IRR_N, bind="query-params")
     if not names:
         return
     result, seconds = timed(irrelevant, data_key, tuple(names), min(n_train, len(X_train)), global_seed())

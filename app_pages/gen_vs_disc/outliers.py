@@ -9,6 +9,7 @@ from app_pages.gen_vs_disc.common import colour, models_beside_option, task, tim
 from gen_core.labs import classifiers as lab
 from ui.images import show_grid
 from ui.settings import global_seed
+from ui.widget_keys import GVD
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -32,7 +33,7 @@ def show(data_key: tuple) -> None:
                 "any data. Each curve separates the test set (in) from the chosen outliers (out).")
     names, option = models_beside_option("gvd_out_models", ["Naive Bayes", "QDA", "Logistic regression", "Random forest"])
     kinds = ["uniform noise", "shuffled features"] + (["inverted images"] if image_shape is not None else [])
-    kind = option.selectbox("Outliers", kinds, key="gvd_out_kind", bind="query-params")
+    kind = option.selectbox("Outliers", kinds, key=GVD.OUT_KIND, bind="query-params")
     if not names:
         return
     (result, examples), seconds = timed(outliers, data_key, tuple(names), kind, global_seed())

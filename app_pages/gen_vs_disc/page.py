@@ -11,6 +11,7 @@ from gen_core.data import dataset_names
 from gen_core.data.toys import TOYS
 from gen_core.labs import classifiers as lab
 from ui.notice import notice
+from ui.widget_keys import GVD
 
 TABS = {"Decision boundaries": boundaries.show, "Learning curves": curves.show, "Missing data": missing.show,
         "Irrelevant features": irrelevant.show, "Generation": generation.show, "Outliers": outliers.show}
@@ -48,13 +49,13 @@ with st.expander("The six rows and their experiments", expanded="lesson" not in 
 IMAGE_SETS = ("digits", "shapes")
 choices = [lab.SYNTHETIC, "digits", "shapes", *TOYS]
 c = st.columns([2, 1, 1, 1])
-data_name = c[0].selectbox("Data", choices, index=choices.index("digits"), key="gvd_data", bind="query-params",
+data_name = c[0].selectbox("Data", choices, index=choices.index("digits"), key=GVD.DATA, bind="query-params",
                            help=f"Any registered dataset: {', '.join(n for n in dataset_names() if ':' not in n)}")
 dim = separation = correlation = None
 if data_name == lab.SYNTHETIC:
-    dim = c[1].slider("Features", 2, 50, 20, key="gvd_dim", bind="query-params")
-    separation = c[2].slider("Class separation", 0.5, 4.0, 3.0, 0.25, key="gvd_sep", bind="query-params")
-    correlation = c[3].slider("Feature correlation", 0.0, 0.95, 0.8, 0.05, key="gvd_corr", bind="query-params",
+    dim = c[1].slider("Features", 2, 50, 20, key=GVD.DIM, bind="query-params")
+    separation = c[2].slider("Class separation", 0.5, 4.0, 3.0, 0.25, key=GVD.SEP, bind="query-params")
+    correlation = c[3].slider("Feature correlation", 0.0, 0.95, 0.8, 0.05, key=GVD.CORR, bind="query-params",
                               help="0: naive Bayes's independence assumption holds; near 1 it is badly wrong")
 
 X_train, y_train, X_test, y_test, image_shape, class_names = task(data_name, dim, separation, correlation)
@@ -71,7 +72,7 @@ def experiment(show, data_key):
         show(data_key)
 
 
-for (label, show), tab in zip(TABS.items(), st.tabs(list(TABS), key="gvd_tab", on_change="rerun",
+for (label, show), tab in zip(TABS.items(), st.tabs(list(TABS), key=GVD.TAB, on_change="rerun",
                                                       bind="query-params")):
     with tab:
         if tab.open:

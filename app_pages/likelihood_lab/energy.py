@@ -6,10 +6,12 @@ import streamlit as st
 
 from gen_core.labs import likelihood as lab
 from gen_core import render
+from ui.lab_cache import Data, lab_call
 from ui.charts import histogram_picture
-from ui.loaders import choose_checkpoint, core_on, get_core, get_dataset
+from ui.loaders import choose_checkpoint, core_on, get_core
 from ui.player import player_html
 from ui.settings import global_seed, label_px
+from ui.widget_keys import LIKELIHOOD
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -20,11 +22,6 @@ def chains_player(name: str, device: str, seed: int, steps: int) -> str:
     return player_html(pictures, captions, fps=10, label="Langevin chains")
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def energies(name: str, device: str, dataset_name: str, seed: int) -> dict:
-    return lab.energies(core_on(device), name, get_dataset(dataset_name).x_test, 360, seed)
-
-
 @st.fragment
 def show() -> None:
     st.markdown("An energy-based model learns one number per image, the energy E(x); it defines "
@@ -32,7 +29,7 @@ def show() -> None:
                 "to itself. It samples by Langevin dynamics: start from noise, walk down the energy's gradient with "
                 "a little noise. Training (contrastive divergence) lowers the energy of data and raises it on the "
                 "model's own samples, kept in a replay buffer between steps.")
-    name = choose_checkpoint("ebm", "ll_ebm_model", "Model",
+    name = choose_checkpoint("ebm", LIKELIHOOD.EBM_MODEL, "Model",
                              "python -m gen_core.train ebm --dataset digits --epochs 80 --set lr=0.0005",
                              accept=lambda card: card["dataset"].get("kind", "image") == "image")
     if name is None:
@@ -50,7 +47,7 @@ def show() -> None:
                f"per chain, so chains run longer than that leave the region training shaped (short-run EBMs "
                f"can over-saturate).")
     with st.spinner("Scoring..."):
-        groups = energies(name, str(core.device), card["dataset"]["name"], int(seed))
+        groups = lab_call(lab.energies, core.device, name, Data(card["dataset"]["name"]), 360, int(seed))
     st.image(histogram_picture({"real test images": groups["real"], "generated": groups["generated"],
                                 "uniform noise": groups["noise"]}, "energies E(x)", "energy", font_px=label_px() + 2,
                                size=(600, 360)), output_format="PNG")

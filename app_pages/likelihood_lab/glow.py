@@ -3,19 +3,15 @@ check image -> z -> image."""
 from __future__ import annotations
 
 import streamlit as st
-import torch
 
 from gen_core.labs import likelihood as lab
+from ui.lab_cache import lab_call
 from ui.images import labelled_grid
-from ui.loaders import choose_checkpoint, core_on, get_core, get_dataset
+from ui.loaders import choose_checkpoint, get_core, get_dataset
 from ui.settings import global_seed
+from ui.widget_keys import LIKELIHOOD
 
 TEMPERATURES = (0.0, 0.25, 0.5, 0.7, 0.85, 1.0)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def temperatures(name: str, device: str, seed: int) -> torch.Tensor:
-    return lab.glow_temperatures(core_on(device), name, TEMPERATURES, 6, seed)
 
 
 @st.fragment
@@ -25,7 +21,7 @@ def show() -> None:
                 "per-channel scale and shift), an invertible 1x1 convolution (a learned mixing of channels, "
                 "generalising RealNVP's fixed permutation) and an affine coupling; halfway, half the channels leave "
                 "as z (the multi-scale split).")
-    name = choose_checkpoint("glow", "ll_glow_model", "Model",
+    name = choose_checkpoint("glow", LIKELIHOOD.GLOW_MODEL, "Model",
                              "python -m gen_core.train glow --dataset digits-binary --epochs 120")
     if name is None:
         return
@@ -35,7 +31,7 @@ def show() -> None:
 
     st.subheader("Temperature")
     seed = st.number_input("Seed", 0, 2**31 - 1, global_seed(), key="ll_glow_seed", bind="query-params")
-    grid = temperatures(name, str(core.device), int(seed))
+    grid = lab_call(lab.glow_temperatures, core.device, name, TEMPERATURES, 6, int(seed))
     n = len(grid) // len(TEMPERATURES)
     st.image(labelled_grid(grid, [], n,
                            tile_px=72, outline=True, row_labels=[f"T = {t:g}" for t in TEMPERATURES]), output_format="PNG")

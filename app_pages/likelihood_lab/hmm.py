@@ -11,6 +11,7 @@ from gen_core.labs import sequences as sequence_lab
 from gen_core.labs import likelihood as lab
 from ui.loaders import choose_checkpoint, core_on, get_core, get_dataset
 from ui.settings import global_seed
+from ui.widget_keys import LIKELIHOOD
 
 STATE_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 
@@ -63,7 +64,7 @@ def show() -> None:
                 "step's observation is drawn from its state's Gaussian. The forward algorithm sums over every path "
                 "of hidden states to give the exact likelihood; Viterbi finds the single best path. One HMM per "
                 "class and Bayes' rule make a generative classifier (fitted with hmmlearn's Baum-Welch).")
-    name = choose_checkpoint("hmm", "ll_hmm_model", "Model",
+    name = choose_checkpoint("hmm", LIKELIHOOD.HMM_MODEL, "Model",
                              "python -m gen_core.train hmm --dataset series --epochs 25")
     if name is None:
         return
@@ -113,7 +114,7 @@ def show() -> None:
     a[0].metric("HMM per class (generative)", f"{card['metrics'].get('accuracy', float('nan')):.1%}")
     a[1].metric("Logistic regression on values and spectrum (discriminative)",
                 f"{discriminative_accuracy(dataset.name):.1%}")
-    if st.toggle("Compare them with fewer training series (refits both: 5 sizes, about 8 s)", key="ll_hmm_curve",
+    if st.toggle("Compare them with fewer training series (refits both: 5 sizes, about 8 s)", key=LIKELIHOOD.HMM_CURVE,
                  bind="query-params"):
         with st.spinner("Fitting HMMs and logistic regressions on 3 to 400 series per class..."):
             curve = learning_curve(dataset.name)

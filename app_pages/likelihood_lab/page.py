@@ -8,6 +8,7 @@ import streamlit as st
 
 from app_pages.likelihood_lab import energy, glow, hmm, pixelcnn, series, table, text
 from ui.notice import notice
+from ui.widget_keys import LIKELIHOOD
 
 st.title("Likelihood Lab")
 st.markdown("Some generative models say how probable a piece of data is: autoregressive models and flows "
@@ -16,7 +17,7 @@ st.markdown("Some generative models say how probable a piece of data is: autoreg
 
 TABS = {"PixelCNN": pixelcnn.show, "Text": text.show, "Series": series.show, "HMM": hmm.show,
         "Glow": glow.show, "Energy model": energy.show, "Likelihood table": table.show}
-for (label, show), tab in zip(TABS.items(), st.tabs(list(TABS), key="ll_tab", on_change="rerun",
+for (label, show), tab in zip(TABS.items(), st.tabs(list(TABS), key=LIKELIHOOD.TAB, on_change="rerun",
                                                       bind="query-params")):
     with tab:
         if tab.open:

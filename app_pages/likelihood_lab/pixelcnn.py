@@ -13,6 +13,7 @@ from app_pages.likelihood_lab.common import big, mark_cells
 from ui.loaders import choose_checkpoint, core_on, get_core, get_dataset
 from ui.player import player_html
 from ui.settings import global_seed
+from ui.widget_keys import LIKELIHOOD
 
 SIDE = 224
 MAX_FRAMES = 200  # frames sent to the browser's player; larger images show every k-th pixel drawn
@@ -80,7 +81,7 @@ def show() -> None:
     st.markdown("PixelCNN writes an image as a sequence: p(x) = prod_i p(x_i | x_1..x_i-1), one pixel at a time "
                 "in raster order, so its log-likelihood is exact, a sum of one log-probability per pixel. Masked "
                 "convolutions keep each pixel from seeing itself or anything after it.")
-    name = choose_checkpoint("pixelcnn", "ll_pix_model", "Model", "python -m gen_core.train pixelcnn --dataset digits-binary "
+    name = choose_checkpoint("pixelcnn", LIKELIHOOD.PIX_MODEL, "Model", "python -m gen_core.train pixelcnn --dataset digits-binary "
                 "--epochs 20")
     if name is None:
         return
@@ -91,7 +92,7 @@ def show() -> None:
     _, height, width = dataset.shape
 
     st.subheader("Drawing, pixel by pixel")
-    seed = st.number_input("Seed", 0, 2**31 - 1, global_seed(), key="ll_pix_seed", bind="query-params")
+    seed = st.number_input("Seed", 0, 2**31 - 1, global_seed(), key=LIKELIHOOD.PIX_SEED, bind="query-params")
     with st.spinner("Drawing..."):
         html = drawing_player(name, device, int(seed))
     st.caption("Left: the image so far (grey: not drawn yet), the red box the pixel being drawn. Right: the "
@@ -101,8 +102,8 @@ def show() -> None:
 
     st.subheader("What a pixel can see")
     c = st.columns(2)
-    row = c[0].slider("Row", 0, height - 1, height // 2, key="ll_pix_row", bind="query-params")
-    col = c[1].slider("Column", 0, width - 1, width // 2, key="ll_pix_col", bind="query-params")
+    row = c[0].slider("Row", 0, height - 1, height // 2, key=LIKELIHOOD.PIX_ROW, bind="query-params")
+    col = c[1].slider("Column", 0, width - 1, width // 2, key=LIKELIHOOD.PIX_COL, bind="query-params")
     fields = lab.receptive_fields(core, name, int(row), int(col))
     left, right = st.columns(2)
     left.image(field_picture(fields["model"], row, col, True), output_format="PNG",

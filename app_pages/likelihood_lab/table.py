@@ -8,6 +8,7 @@ import streamlit as st
 from gen_core import likelihood
 from ui.images import labelled_grid
 from ui.loaders import checkpoint_listing, core_on, get_core
+from ui.widget_keys import LIKELIHOOD
 
 SCORED_FAMILIES = ("pixelcnn", "glow", "vae", "ddpm", "d3pm", "vdm")
 
@@ -46,7 +47,7 @@ def show() -> None:
                 "least that probability (its -log P is at most the number), and the truth may be better.")
     options = candidates()
     default = [n for n in likelihood.DEFAULT_MODELS if n in options]
-    names = st.multiselect("Models", options, default, key="ll_table_models", bind="query-params")
+    names = st.multiselect("Models", options, default, key=LIKELIHOOD.TABLE_MODELS, bind="query-params")
     if not names:
         st.info("Choose at least one model.")
         return

@@ -12,6 +12,7 @@ from gen_core.errors import GenLabError
 from ui.loaders import choose_checkpoint, get_core
 from ui.settings import global_seed
 from ui.text import plain
+from ui.widget_keys import LIKELIHOOD
 
 TEMPERATURES = [0.2, 0.5, 0.8, 1.0, 1.2, 1.5, 2.0]
 MAX_PREFIX = 500
@@ -27,7 +28,7 @@ def show() -> None:
                 "the prefix one character at a time and outputs a softmax over the next. Dividing its logits by a "
                 "temperature T before the softmax sharpens the distribution (T < 1: safer, repetitive text) or "
                 "flattens it (T > 1: more surprising, more misspelt).")
-    name = choose_checkpoint("rnn", "ll_text_model", "Model",
+    name = choose_checkpoint("rnn", LIKELIHOOD.TEXT_MODEL, "Model",
                              "python -m gen_core.train rnn --dataset text:genesis --epochs 12",
                              accept=lambda card: card["dataset"].get("kind", "image") == "text")
     if name is None:
@@ -39,7 +40,7 @@ def show() -> None:
     prefix = st.text_input("Prefix", "And God said, Let there be ", max_chars=MAX_PREFIX, key="ll_text_prefix",
                            bind="query-params")
     c = st.columns(2)
-    temperature = c[0].select_slider("Temperature", TEMPERATURES, 1.0, key="ll_text_temp", bind="query-params")
+    temperature = c[0].select_slider("Temperature", TEMPERATURES, 1.0, key=LIKELIHOOD.TEXT_TEMP, bind="query-params")
     seed = c[1].number_input("Seed", 0, 2**31 - 1, global_seed(), key="ll_text_seed", bind="query-params")
     if not prefix:
         st.info("Type at least one character.")

@@ -5,6 +5,7 @@ import streamlit as st
 from app_pages.vae_explorer.explorer import Explorer, encoded
 from gen_core import render
 from ui.images import show_grid
+from ui.widget_keys import VAE
 
 
 @st.fragment
@@ -20,7 +21,7 @@ def show(ex: Explorer) -> None:
     default = max(betas, key=betas.get) if betas else None
     other = st.selectbox("Compare with", [None] + others, index=([None] + others).index(default),
                          format_func=lambda n: "nothing" if n is None else f"{n} (beta = {betas[n]})",
-                         key="vae_compare", bind="query-params")
+                         key=VAE.COMPARE, bind="query-params")
     groups = {f"{name} (beta = {config['beta']})": codes["kl_per_dim"].mean(0)}
     if other:
         groups[f"{other} (beta = {betas[other]})"] = encoded(other, str(core.device))["kl_per_dim"].mean(0)

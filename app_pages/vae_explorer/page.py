@@ -11,6 +11,7 @@ from ui.loaders import get_core, get_dataset, pick_checkpoint
 from ui.notice import notice
 from ui.settings import reproduce
 from ui.text import plain
+from ui.widget_keys import VAE
 
 st.title("VAE Latent Explorer")
 st.markdown(r"An encoder maps each image $x$ to a Gaussian $q(z\mid x)=\mathcal N(\mu,\sigma^2)$; a decoder maps codes "
@@ -18,7 +19,7 @@ st.markdown(r"An encoder maps each image $x$ to a Gaussian $q(z\mid x)=\mathcal 
             r"\mathcal N(0,I))$. Below, every test image is a dot at its code $\mu$: click one, click empty space, walk "
             r"between two, and turn each dimension.")
 
-by_name, name, loaded = pick_checkpoint(("vae",), "vae_model",
+by_name, name, loaded = pick_checkpoint(("vae",), VAE.MODEL,
                                         resets=("vae_picks", "vae_base", "vae_selection_seen"),
                                         train_hint="python -m gen_core.train vae --dataset digits")
 core = get_core()
@@ -41,7 +42,7 @@ links.write("vae_picks", latent_map.encode_picks(st.session_state.get("vae_picks
 # Stateful tabs: only the open tab runs (the map must not wait for the others), and ?vae_tab=Walk links to one.
 TABS = {"Map": map_view.show, "Walk": walk.show, "Traverse": traverse.show, "Posterior collapse": collapse.show,
         "Impute & anomalies": impute.show}
-for (label, show), tab in zip(TABS.items(), st.tabs(list(TABS), key="vae_tab", on_change="rerun",
+for (label, show), tab in zip(TABS.items(), st.tabs(list(TABS), key=VAE.TAB, on_change="rerun",
                                                       bind="query-params")):
     if tab.open:
         with tab:

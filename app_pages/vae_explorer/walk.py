@@ -10,6 +10,7 @@ from ui import latent_map
 from ui.images import show_grid
 from ui.player import player_html
 from ui.settings import label_px
+from ui.widget_keys import VAE
 
 
 @st.fragment
@@ -32,7 +33,7 @@ def show(ex: Explorer) -> None:
         a = cols[0].number_input("A: test #", 0, len(mu) - 1, int(default_a), key="vae_a", bind="query-params")
         b = cols[1].number_input("B: test #", 0, len(mu) - 1, int(default_b), key="vae_b", bind="query-params")
     path = cols[2].radio("Path", latent.PATHS, horizontal=True, key="vae_path", bind="query-params")
-    frames = cols[3].slider("Frames", 4, 32, 10, key="vae_frames", bind="query-params")
+    frames = cols[3].slider("Frames", 4, 32, 10, key=VAE.FRAMES, bind="query-params")
     method = st.session_state.get(method_key, "latent" if latent_dim == 2 else "umap")
     projection = map_for(ex, method) or map_for(ex, "pca")
     inverse = embed.MapInverse(projection.coords, mu, exact=projection.method == "latent")

@@ -19,11 +19,8 @@ from __future__ import annotations
 
 import functools
 import os
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from gen_core.data.dataset import (DATA_ROOTS_ENV, FOLDER_NAME, FOLDER_PREFIX, FOLDER_SIZES, Dataset,  # noqa: F401
@@ -93,7 +90,7 @@ def _load_cached(name: str, root: str | None) -> Dataset:
     if name == "shapes":
         return shapes.load_shapes()
     if name == "fashion-mnist":  # a data root, Debian's package, or the shipped test images (data/idx.py)
-        return images.load_fashion_mnist(Path(root) if root else default_data_root())
+        return images.load_fashion_mnist(Path(root) if root else None)
     if name == "mnist":
         return images.load_torchvision(name, Path(root) if root else default_data_root())
     folder_set = parse_folder(name)

@@ -5,8 +5,9 @@ import os
 from pathlib import Path
 
 import numpy as np
+from gen_core.device import make_generator
 import torch
-from gen_core.data.dataset import FOLDER_IMAGE_SIZE, Dataset, folder_name, genlab_home
+from gen_core.data.dataset import FOLDER_IMAGE_SIZE, Dataset, default_data_root, folder_name, genlab_home
 from gen_core.errors import DatasetUnavailable, GenLabError
 
 DIGITS_SPLIT_SEED = 0
@@ -76,12 +77,22 @@ def torchvision_root(root: Path, class_name: str) -> Path:
 
 
 def load_fashion_mnist(root: Path | None):
-    """Fashion-MNIST from wherever it lies (gen_core/data/idx.py: a data root's torchvision layout, Debian's
-    dataset-fashion-mnist, or the shipped test images alone). Without the training split the dataset has no
+    """Fashion-MNIST from wherever it lies (gen_core/data/idx.py). A data root given on purpose (`--data-root`) is the
+    only place looked in: its files must be there. Without one: $GENLAB_HOME/data's torchvision layout, Debian's
+    dataset-fashion-mnist, or the shipped test images alone. Without the training split the dataset has no
     training images and says so in its description; `train` refuses it with the command to install them."""
     from gen_core.data import idx
 
-    train_folder, test_folder = idx.find_fashion_mnist(root)
+    if root is not None:
+        folder = next((f for f in idx.fashion_folders(root)[:-1] if idx.split_files(f, "train")), None)
+        if folder is None or not idx.split_files(folder, "test"):
+            raise DatasetUnavailable(
+                f"fashion-mnist is not in {root / 'FashionMNIST' / 'raw'}: put its four IDX files there "
+                f"(train-images-idx3-ubyte[.gz], ...), or leave out --data-root to use Debian's package "
+                f"({idx.INSTALL_HINT})")
+        train_folder, test_folder = folder, folder
+    else:
+        train_folder, test_folder = idx.find_fashion_mnist(default_data_root())
     x_test, y_test = idx.read_split(test_folder, "test")
     if train_folder is not None:
         x_train, y_train = idx.read_split(train_folder, "train")
@@ -187,7 +198,7 @@ def load_folder(path: Path, size: int = FOLDER_IMAGE_SIZE, seed: int = 0):
     x = torch.from_numpy(np.stack(arrays)).reshape(len(arrays), size, size, channels).permute(0, 3, 1, 2)
     x = x.div(127.5).sub(1).contiguous()
     y = torch.tensor(labels, dtype=torch.int64)
-    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    order = torch.randperm(len(x), generator=make_generator(seed))
     n_test = max(1, len(x) // 5) if len(x) > 1 else 0
     test, train = order[:n_test], order[n_test:]
     note = f"; skipped {skipped} unreadable file(s)" if skipped else ""

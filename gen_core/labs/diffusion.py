@@ -240,7 +240,7 @@ def latent_samples(core: InferenceCore, name: str, data, n: int, seed: int) -> d
         decoded = torch.stack([m.model.decode(z.to(core.device)).cpu() for z in run["x0"]])
         # the prior's codes come from another stream: the same numbers as x_T would hide the difference
         prior = m.model.vae.decode(torch.randn(n, m.model.config.latent_dim,
-                                               generator=torch.Generator().manual_seed(seed + 7919)).to(core.device)).cpu()
+                                               generator=make_generator(seed + 7919)).to(core.device)).cpu()
         return run, decoded, prior
 
     run, decoded, prior = core.run(name, run_all)
@@ -260,7 +260,7 @@ def discrete_forward(core: InferenceCore, name: str, x0: torch.Tensor, times: li
     def run(loaded):
         model = loaded.model
         states = d3pm.to_states(x0[None].to(core.device))
-        u = torch.rand(states.shape, generator=torch.Generator().manual_seed(seed)).to(core.device)
+        u = torch.rand(states.shape, generator=make_generator(seed)).to(core.device)
         images, kept = [], []
         for t in times:
             probs = d3pm.q_marginal(model, states, torch.tensor([t], device=core.device))

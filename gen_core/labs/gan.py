@@ -5,19 +5,20 @@
 - SAGAN: where a chosen output pixel looked, from the generator's self-attention map;
 - BigGAN: the truncation trick as a curve of fidelity against variety, and two models trained alike but for one
   setting (batch size) compared on the same measures.
+
+The two measures that training writes into a card (StyleGAN's mixing agreement, BigGAN's truncation curve) live
+with the model, in gen_core/models/gan/measures.py, and are offered here too, beside the rest of the tab's work.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from gen_core import metrics
+from gen_core.device import make_generator
 from gen_core.models import gan
-from gen_core.models.gan.measures import (MIXING_PAIRS, TRUNCATION_THRESHOLDS, MixingAgreement, _styles, mixing_agreement,
-                                          style_mix, truncation_curve)
+from gen_core.models.gan.measures import (MIXING_PAIRS, TRUNCATION_THRESHOLDS, MixingAgreement,  # noqa: F401
+                                          _styles, mixing_agreement, style_mix, truncation_curve)
 
 # --- StyleGAN ----------------------------------------------------------------------------------------------------
 
@@ -112,7 +113,7 @@ def sample_sheet_by_threshold(model: gan.GAN, thresholds, label: int, n: int, se
     rows = []
     with torch.no_grad():
         for threshold in thresholds:
-            z = gan.truncated_latents(model, n, float(threshold), torch.Generator().manual_seed(seed))
+            z = gan.truncated_latents(model, n, float(threshold), make_generator(seed))
             labels = torch.full((n,), int(label), dtype=torch.long, device=z.device)
             rows.append(model.generate(z, labels).float().cpu())
     return torch.cat(rows)

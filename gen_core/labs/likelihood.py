@@ -186,8 +186,9 @@ def langevin_frames(core, name: str, n: int, steps: int, seed: int, record_every
     return core.run(name, run)
 
 
-def energies(core, name: str, real: torch.Tensor, n: int, seed: int) -> dict[str, np.ndarray]:
-    """E(x) of real test images, of n generated ones and of n uniform-noise images."""
+def energies(core, name: str, dataset, n: int, seed: int) -> dict[str, np.ndarray]:
+    """E(x) of the dataset's real test images, of n generated ones and of n uniform-noise images."""
+    real = dataset.x_test
     from gen_core.models import ebm
 
     def run(loaded):

@@ -9,6 +9,7 @@ sample a series or say how likely one is.
 from __future__ import annotations
 
 import numpy as np
+from gen_core.device import make_generator
 import torch
 
 LEARNING_CURVE_SIZES = (3, 10, 30, 100, 400)
@@ -37,7 +38,7 @@ def fit_hmms(x_train: torch.Tensor, y_train: torch.Tensor, num_classes: int, num
     config = hmm.Config(data_shape=tuple(x_train.shape[1:]), num_states=num_states, num_classes=num_classes)
     model = hmm.build(config)
     trainer = hmm.Trainer(model, config)
-    generator = torch.Generator().manual_seed(seed)
+    generator = make_generator(seed)
     for _ in range(iterations):
         trainer.step(x_train, y_train, generator)
     return model

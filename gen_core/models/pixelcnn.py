@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gen_core.device import make_generator
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -160,7 +161,7 @@ def receptive_field(model: PixelCNN, row: int, col: int) -> torch.Tensor:
     _, height, width = model.config.image_shape
     device = next(model.parameters()).device
     with torch.inference_mode(False), torch.enable_grad():
-        bits = torch.rand(1, 1, height, width, generator=torch.Generator().manual_seed(0)).to(device)
+        bits = torch.rand(1, 1, height, width, generator=make_generator(0)).to(device)
         bits.requires_grad_(True)
         h = model.first(bits * 2 - 1)
         for block in model.blocks:

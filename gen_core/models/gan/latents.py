@@ -2,7 +2,6 @@
 `sample`, plus the studio's batches with D's opinion and paths through z."""
 from __future__ import annotations
 
-import math
 
 import torch
 import torch.nn.functional as F

@@ -2,7 +2,6 @@
 penalty, R1, BigGAN's orthogonal regularisation) and the Trainer that alternates D and G updates."""
 from __future__ import annotations
 
-import math
 
 import torch
 import torch.nn.functional as F
@@ -10,7 +9,7 @@ from torch import nn
 
 from gen_core.models.gan.config import Config
 from gen_core.models.gan.latents import draw_labels, draw_latents
-from gen_core.models.gan.networks import GAN, level_at, one_hot
+from gen_core.models.gan.networks import GAN, level_at
 
 
 def value(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 
+from gen_core.device import make_generator
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -233,7 +234,7 @@ class StyleGenerator(nn.Module):
     def draw_noises(self, n: int, generator: torch.Generator | None) -> list[torch.Tensor]:
         """One (n, 1, side, side) map of N(0, 1) per layer. With no generator, fixed noise (seed 0): the same for
         every call, so a path through z or a mixing grid changes only what the styles change."""
-        generator = generator or torch.Generator(device=self.constant.device).manual_seed(0)
+        generator = generator or make_generator(0, self.constant.device)
         return [torch.randn(n, 1, s, s, generator=generator, device=generator.device).to(self.constant.device)
                 for s in self.sides]
 

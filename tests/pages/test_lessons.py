@@ -1,0 +1,103 @@
+"""Guided lessons (ui/lessons.py) and 'What to notice' (ui/notice.py) through AppTest: every lesson walked from Home
+to its last step, each step on its page with its state in effect, each prediction answered and revealed beside a
+measured value."""
+import pytest
+
+from tests.apptest import open_app
+from ui import lessons
+from ui.notice import NOTICE
+from ui.registry import PAGES
+
+PAGE_TITLES = {p.path: p.title for p in PAGES} | {"app_pages/gen_vs_disc/page.py": "Generative vs discriminative classifiers"}
+
+
+def run(target):
+    at = target.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def panel_text(at) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("key", list(lessons.BY_KEY))
+def test_every_lesson_runs_end_to_end(key):
+    lesson = lessons.BY_KEY[key]
+    at = open_app()
+    run(at.button(key=f"lesson_start_{key}").click())
+    for index, step in enumerate(lesson.steps):
+        assert f"step {index + 1} of {len(lesson.steps)}: **{step.title}**" in panel_text(at)
+        assert at.title[0].value == PAGE_TITLES[step.page], (step.title, at.title[0].value)
+        assert dict(at.query_params)["lesson"] == key and dict(at.query_params)["step"] == str(index + 1)
+        expected = dict(step.state)
+        if step.predict is not None:
+            assert not [s for s in at.success if "Measured" in s.value]  # nothing revealed before the guess
+            at.radio(key=f"lesson_guess_{key}_{index}").set_value(step.predict.choices[0])
+            run(at)
+            run(at.button(key=f"lesson_reveal_{key}_{index}").click())
+            verdict = [s.value for s in at.success if "Measured" in s.value]
+            assert verdict and step.predict.choices[0] in verdict[0]
+            expected.update(step.predict.reveal)
+        for widget, value in expected.items():
+            if value is not None:
+                assert at.session_state[widget] == value, (step.title, widget)
+        if index + 1 < len(lesson.steps):
+            run(at.button(key="lesson_next").click())
+    assert not [b for b in at.button if b.key == "lesson_next"]  # the last step has no Next
+    run(at.button(key="lesson_back").click())
+    assert f"step {len(lesson.steps) - 1} of" in panel_text(at)
+    run(at.button(key="lesson_end").click())
+    assert "Lesson:" not in panel_text(at) and "lesson" not in dict(at.query_params)
+
+
+def test_each_syllabus_section_has_a_lesson_of_five_to_ten_steps_with_predictions():
+    assert set(lessons.BY_KEY) >= {"gan", "vae", "diffusion", "gvd"}
+    for lesson in lessons.LESSONS:
+        assert 5 <= len(lesson.steps) <= 10, lesson.key
+        assert sum(step.predict is not None for step in lesson.steps) >= 1, lesson.key
+        for step in lesson.steps:
+            if step.predict:
+                assert len(set(step.predict.choices)) == len(step.predict.choices) >= 2
+
+
+def test_a_link_to_a_lesson_step_opens_it_and_a_bad_one_says_so():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.apptest import APP, TIMEOUT
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params["lesson"], at.query_params["step"] = "vae", "5"
+    run(at)
+    assert "step 5 of 8: **What collapse looks like**" in panel_text(at)
+    assert at.title[0].value == "VAE Latent Explorer" and at.session_state["vae_model"] == "vae-digits-beta8"
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params["lesson"], at.query_params["step"] = "**bold**", "99"
+    run(at)
+    assert any("Ignored lesson=" in w.value and "**bold**" not in w.value for w in at.warning)
+
+
+GAN_TABS = ["Samples", "Interpolation", "Training history", "Mode collapse", "CycleGAN"]
+VAE_TABS = ["Map", "Walk", "Traverse", "Posterior collapse", "Impute & anomalies"]
+
+
+def test_every_tab_has_a_what_to_notice_of_two_to_four_sentences():
+    from pathlib import Path
+    diffusion = (Path(__file__).resolve().parents[2] / "app_pages" / "diffusion_theater" / "page.py").read_text()
+    gvd_tabs = ["Decision boundaries", "Learning curves", "Missing data", "Irrelevant features", "Generation",
+                "Outliers"]
+    wanted = [("gan", t) for t in GAN_TABS] + [("vae", t) for t in VAE_TABS] + [("gvd", t) for t in gvd_tabs] + \
+        [("diffusion", t) for t in ("Forward", "Reverse", "Samplers", "Guidance", "Inpainting", "2-D",
+                                    "Latent diffusion")] + [("playground", "page")]
+    for page, tab in wanted:
+        assert (page, tab) in NOTICE, (page, tab)
+        sentences = [s for s in NOTICE[(page, tab)].replace("e.g.", "eg").split(". ") if s.strip()]
+        assert 2 <= len(sentences) <= 4, (page, tab, len(sentences))
+    assert all(f'"{t}"' in diffusion for t in ("Forward", "Latent diffusion"))
+
+
+def test_what_to_notice_is_folded_on_each_tab():
+    at = open_app()
+    at.switch_page("app_pages/diffusion_theater/page.py").run()
+    expanders = [e for e in at.expander if e.label == "What to notice"]
+    assert len(expanders) == 1 and not expanders[0].proto.expanded
+    assert "cosine schedule keeps far more signal" in " ".join(m.value for m in expanders[0].markdown)

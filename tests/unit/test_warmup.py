@@ -1,0 +1,46 @@
+"""The server's warm-up: `streamlit run app.py` must find the ASGI app (else no warm-up runs), and warming loads
+each page's default model into the shared core without ever raising."""
+from pathlib import Path
+
+from streamlit.web.server.app_discovery import discover_asgi_app
+
+from ui import warmup
+from ui.loaders import checkpoints_of, core_on
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_streamlit_run_serves_app_py_as_an_asgi_app_with_the_warm_up():
+    found = discover_asgi_app(ROOT / "app.py")
+    assert found.is_asgi_app and found.import_string.endswith(":app")
+    assert (ROOT / "frame.py").exists()  # the pages it serves
+
+
+def test_warming_loads_each_default_checkpoint_into_the_shared_core():
+    report = warmup.warm_process()
+    assert report["problems"] == []
+    assert report["modules"] > 10
+    expected = warmup.default_checkpoints()
+    assert report["checkpoints"] == expected
+    assert {"vae-digits", "ddpm-digits"} <= set(expected)  # the VAE explorer's and the Diffusion Theater's defaults
+    assert checkpoints_of("gan", "dcgan", "cgan")[0]["name"] in expected  # the GAN Studio's default
+    from gen_core.device import pick_device
+    assert set(expected) <= set(core_on(str(pick_device("auto"))).loaded_names())
+
+
+def test_a_failing_warm_up_is_reported_not_raised(monkeypatch):
+    def broken(package_name):
+        raise ImportError("no such module")
+    monkeypatch.setattr(warmup, "import_all", broken)
+    report = warmup.warm_process()
+    assert report["problems"] == ["ImportError: no such module"] and report["checkpoints"] == []
+
+
+def test_a_bad_thread_count_is_one_line_and_the_warm_up_goes_on(monkeypatch):
+    import torch
+    before = torch.get_num_threads()
+    monkeypatch.setenv("GENLAB_TORCH_THREADS", "lots")
+    report = warmup.warm_process()
+    assert report["problems"] == ["GENLAB_TORCH_THREADS must be a whole number of threads, not 'lots'"]
+    assert report["threads"] is None and torch.get_num_threads() == before
+    assert report["checkpoints"] == warmup.default_checkpoints()  # the rest of the warm-up still ran

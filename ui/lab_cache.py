@@ -1,0 +1,39 @@
+"""One cached way to run per-page tensor work (gen_core/labs/) on the shared inference core.
+
+    lab_call(lab.guidance_grid, device, name, Data(dataset_name), label, scales, n, seed, steps)
+
+runs `lab.guidance_grid(core, name, dataset, label, ...)` on the one core for `device` (ui.loaders.core_on) and
+keeps the result per function and plain inputs, for every session of the process, instead of a hand-written
+`st.cache_data` wrapper per lab function. Arguments must be plain values (str, numbers, tuples); a dataset goes in
+as `Data(name)` and reaches the function loaded (once per process, ui.loaders.get_dataset).
+"""
+from __future__ import annotations
+
+import functools
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+import streamlit as st
+
+from ui.loaders import core_on, get_dataset
+
+ENTRIES = 128  # results kept, all lab functions together (least recently used go first)
+
+
+@dataclass(frozen=True)
+class Data:
+    """A dataset by the name a checkpoint card gives it: hashed as its name, passed to the lab function loaded."""
+    name: str
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def _run(module: str, qualname: str, device: str, args: tuple, kwargs: tuple):
+    function = functools.reduce(getattr, qualname.split("."), importlib.import_module(module))
+    loaded = [get_dataset(a.name) if isinstance(a, Data) else a for a in args]
+    return function(core_on(device), *loaded, **dict(kwargs))
+
+
+def lab_call(function: Callable, device: str, *args, **kwargs):
+    """function(core on `device`, *args, **kwargs), cached on the function's name, the device and the inputs."""
+    return _run(function.__module__, function.__qualname__, str(device), args, tuple(sorted(kwargs.items())))
