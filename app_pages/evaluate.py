@@ -15,7 +15,9 @@ st.markdown("Judge models by numbers instead of by eye, all on the same real tes
             "distance, lower is better) compares feature statistics of samples and real images; the **floor** is the "
             "FD between two sets of real images of the same size, which no model beats by much. **Precision** is the "
             "share of samples that look real (fidelity), **recall** the share of real images the samples cover "
-            "(variety). **Memorised**: samples closer to a training image than the closest 1% of held-out images "
+            "(variety); **density** and **coverage** (Naeem et al., 2020) ask the same with only the real images' "
+            "neighbourhoods, so a few outliers cannot inflate them (k-NN recall gives pure noise 1.0; its coverage is "
+            "near 0). **Memorised**: samples closer to a training image than the closest 1% of held-out images "
             "are. **acc gen / acc real**: a classifier trained on generated data, tested on real data, against the "
             "same classifier trained on real data (the syllabus's first promise: generated data as training data).")
 
@@ -35,15 +37,37 @@ def results():
             "FD": st.column_config.NumberColumn(format="%.2f"), "floor": st.column_config.NumberColumn(format="%.2f"),
             "precision": st.column_config.NumberColumn(format="%.2f"),
             "recall": st.column_config.NumberColumn(format="%.2f"),
+            "density": st.column_config.NumberColumn(format="%.2f"),
+            "coverage": st.column_config.NumberColumn(format="%.2f"),
             "acc gen": st.column_config.NumberColumn(format="%.3f"),
             "acc real": st.column_config.NumberColumn(format="%.3f")})
         for row in rows:
             if row.get("error"):
                 st.warning(plain(f"{row['checkpoint']}: {row['error']}"))
+        for row in rows:
+            if row.get("class_report"):
+                class_report(row["class_report"])
         st.caption(plain("Features: " + ", ".join(sorted({r.get('features', '') for r in rows if r.get('features')})) +
                          ". Diffusion models sample with DDIM in 50 steps. -ELBO is a VAE's bound on the negative "
                          "log-likelihood (nats per image; bits/dim divides by the pixels and ln 2). The same "
                          "table from the command line: python -m gen_core.evaluate NAME ..."))
+
+
+def class_report(report: dict) -> None:
+    """How the reference network reads the model's samples, class by class, against the bar for each class."""
+    names = report["class_names"]
+    if report["conditional"]:
+        frame = pd.DataFrame({"class": names, "read as asked": report["share_read_as_asked"],
+                              "reference recall on real images": report["reference_recall"],
+                              "within 5 points": report["within_tolerance"]})
+        what = "share of samples the reference network reads as the class asked for"
+    else:
+        frame = pd.DataFrame({"class": names, "share of samples": report["class_shares"],
+                              "within 5-15%": report["within_band"]})
+        what = "share of samples the reference network reads as each class"
+    st.markdown(plain(f"{report['checkpoint']}: {what} ({report['samples']} samples; reference test accuracy "
+                      f"{report['reference_accuracy']:.3f})"))
+    st.dataframe(frame, hide_index=True)
 
 
 names = [c["name"] for c in checkpoint_listing() if E.is_evaluable(c["card"])]
@@ -70,7 +94,11 @@ with left:
                 def say(message, i=i):
                     job.message = f"{i + 1}/{len(names)}: {message}"
                 try:
-                    rows.append(E.evaluate(core, name, settings, progress=say))
+                    row = E.evaluate(core, name, settings, progress=say)
+                    if row.get("features", "").startswith("reference CNN"):  # real data with a shipped reference
+                        say("class by class")
+                        row["class_report"] = E.class_report(core, name, min(1000, settings.metric_samples))
+                    rows.append(row)
                 except GenLabError as error:
                     rows.append({"checkpoint": name, "error": str(error)})
             job.step = len(names)

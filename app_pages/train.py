@@ -57,6 +57,9 @@ def point_set_picker() -> str | None:
     return st.selectbox("Your point set", sets, key="train_points_pick")
 
 
+FOUND = "where GenLab finds it (Debian's dataset-fashion-mnist, or $GENLAB_HOME/data)"
+
+
 def training_form() -> None:
     """The form: family, data, settings, name, Train. Returns early where the choice leaves nothing to train."""
     family = st.selectbox("Family", list(FAMILIES), key="train_family", bind="query-params")
@@ -73,10 +76,14 @@ def training_form() -> None:
         if "image" not in kinds:
             st.info(f"{family} trains on {' or '.join(kinds)} data; pick a bundled set.")
             return
-        dataset = st.selectbox("Data set", [n for n in IMAGE_SETS if n not in ("digits", "shapes")], key="train_tv")
-        roots = [str(r) for r in allowed_data_roots()]
+        dataset = st.selectbox("Data set", sorted((n for n in IMAGE_SETS if n not in ("digits", "shapes")),
+                                                  key=lambda n: n != "fashion-mnist"), key="train_tv")
+        # Fashion-MNIST is found without a folder (Debian's dataset-fashion-mnist, or $GENLAB_HOME/data); a folder
+        # chosen here is the only place looked in, as the command line's --data-root is.
+        roots = ([FOUND] if dataset == "fashion-mnist" else []) + [str(r) for r in allowed_data_roots()]
         data_root = st.selectbox("Data folder (the server's data folders: $GENLAB_HOME/data and "
                                  "$GENLAB_DATA_ROOTS)", roots, key="train_root")
+        data_root = None if data_root == FOUND else data_root
     elif source == POINTS:
         if "points" not in kinds:
             st.info(f"{family} trains on {' or '.join(kinds)} data; pick another data source.")

@@ -3,6 +3,8 @@
 
     python bench/diffusion_speed.py [--device cpu] [--ddpm-shapes]
 
+ddpm-fashion (Fashion-MNIST, 28x28) is timed too where it is installed.
+
 Targets (CPU): 16 digits with DDPM over 1000 steps within 3 s; 16 images of the 28x28 set with DDIM over 50 steps
 within 3 s; each sampler's time within 10% of (steps x one network forward). Sampling times are medians of
 --repeats runs after a warm-up, through the same InferenceCore.sample the app and CLI use; the forward time is the
@@ -18,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
+from gen_core import checkpoints  # noqa: E402
 from gen_core.core import InferenceCore  # noqa: E402
 from gen_core.models import diffusion as D  # noqa: E402
 
@@ -41,7 +44,10 @@ def main():
     core = InferenceCore(args.device)
     print(f"device {core.device}, torch {torch.__version__}, {torch.get_num_threads()} threads, 16 samples each")
     cases = [("ddpm-digits", "ddpm", None, 3.0), ("ddpm-digits", "ddim", 50, None), ("ddpm-digits", "heun", 25, None),
-             ("ddpm-shapes", "ddim", 50, 3.0), ("ddpm-shapes", "heun", 25, None)]
+             ("ddpm-shapes", "ddim", 50, 3.0), ("ddpm-shapes", "heun", 25, None),
+             ("ddpm-fashion", "ddim", 50, None), ("ddpm-fashion", "heun", 25, None)]  # Fashion-MNIST, 28x28
+    listed = {c.name for c in checkpoints.list_checkpoints(history=False)}
+    cases = [case for case in cases if case[0] in listed]
     if args.ddpm_shapes:
         cases.append(("ddpm-shapes", "ddpm", None, None))
     print(f"{'checkpoint':<13} {'sampler':<8} {'calls':>5} {'sample s':>9} {'forward ms':>11} {'calls x fwd s':>14} "

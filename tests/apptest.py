@@ -48,3 +48,16 @@ def markdown_table_shown(at, first_header: str = "model") -> pd.DataFrame:
         if numbers.notna().all():
             frame[column] = numbers
     return frame
+
+
+def fresh_session_on(path: str) -> AppTest:
+    """A new session whose first run opens the registered page `path` (relative to app.py), as a browser opening a
+    link to it does: set query parameters, then `.run()`. AppTest's own switch_page matches a page by its file name
+    until a first run registers the pages, and a page with tabs is app_pages/NAME/page.py, so this sets the hash
+    st.navigation gives the page's URL path instead (streamlit.testing's own calc_hash)."""
+    from streamlit.testing.v1 import app_test
+
+    from ui.registry import PAGES
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at._page_hash = app_test.calc_hash(next(p.url_path for p in PAGES if p.path == path))
+    return at

@@ -39,10 +39,12 @@ export default function (component) {
   if (!root) {
     root = document.createElement("div");
     root.className = "genlab-map";
-    root.innerHTML = '<canvas role="img"></canvas><div class="genlab-map-tip"></div>';
+    root.innerHTML = '<canvas role="img"></canvas>' +
+      '<div class="genlab-map-tip"><div class="genlab-map-thumb"></div><span></span></div>';
     parentElement.appendChild(root);
   }
   const canvas = root.querySelector("canvas"), tip = root.querySelector(".genlab-map-tip");
+  const tipText = tip.querySelector("span"), thumb = tip.querySelector(".genlab-map-thumb");
   if (root.__abort) root.__abort.abort();  // the listeners of the previous render
   const abort = new AbortController(), on = {signal: abort.signal};
   root.__abort = abort;
@@ -193,6 +195,21 @@ export default function (component) {
     return {index: -1, x, y};
   }
 
+  // The hovered dot's own image, cut from a sprite sheet of `page` test images that the browser fetches the first
+  // time a dot of that page is hovered, then keeps (data.thumbs: the sheets' URL, image side, columns, page size,
+  // count; app.py serves them). No sheets: text only.
+  function showThumb(i) {
+    const t = data.thumbs;
+    if (!(t && i >= 0 && i < t.count)) { thumb.style.display = "none"; return; }
+    const k = i % t.page, s = t.side * t.scale, col = k % t.columns, row = Math.floor(k / t.columns);
+    thumb.style.width = s + "px";
+    thumb.style.height = s + "px";
+    thumb.style.backgroundImage = `url("${t.url}${Math.floor(i / t.page)}.png")`;
+    thumb.style.backgroundSize = `${t.columns * s}px auto`;
+    thumb.style.backgroundPosition = `-${col * s}px -${row * s}px`;
+    thumb.style.display = "block";
+  }
+
   let pan = null, downAt = null;
   canvas.addEventListener("pointermove", event => {
     const at = pointer(event);
@@ -207,7 +224,8 @@ export default function (component) {
     const i = inside(at) ? dotAt(at) : -1;
     const text = i >= 0 ? (data.tips ? data.tips[i] : `${names[classes[i]]} · test #${i}`) :
       (inside(at) && data.clickable && data.places ? "decode here" : "");
-    tip.textContent = text;
+    tipText.textContent = text;
+    showThumb(i);
     tip.classList.toggle("visible", text !== "");
     if (text) { tip.style.left = (at[0] + 14) + "px"; tip.style.top = (at[1] + 14) + "px"; }
   }, on);

@@ -32,6 +32,7 @@ CSS = """
 .genlab-map-tip { position: absolute; display: none; pointer-events: none; padding: 3px 7px; border-radius: 4px;
   background: rgba(255, 255, 255, 0.95); border: 1px solid #ccc; font-size: 13px; white-space: nowrap; z-index: 2; }
 .genlab-map-tip.visible { display: block; }
+.genlab-map-thumb { display: none; image-rendering: pixelated; background-repeat: no-repeat; margin: 2px 0 4px; }
 """
 _COMPONENT = st.components.v2.component("genlab.latent_map", js=(Path(__file__).with_suffix(".js")).read_text(),
                                         css=CSS, isolate_styles=False)
@@ -40,11 +41,13 @@ _COMPONENT = st.components.v2.component("genlab.latent_map", js=(Path(__file__).
 def map_data(coords: np.ndarray, labels: np.ndarray, class_names, title: str, *, places: bool = True,
              clickable: bool = True, path: np.ndarray | None = None,
              marks: dict[str, tuple[float, float]] | None = None, tips=None, height: int = 560, font: int = 13,
-             legend_title: str = "class", view_id: str = "", picked: dict | None = None) -> dict:
+             legend_title: str = "class", view_id: str = "", picked: dict | None = None,
+             thumbs: dict | None = None) -> dict:
     """What the component draws, as plain lists (coordinates rounded to 5 significant digits: ~40 KB for 2,000 dots):
     dots at `coords` (N, 2) coloured by `labels` (indices into `class_names`); `tips`, one text per dot, or the
     component's own "class · test #i"; an optional walk `path` (T, 2) and `marks` (label -> place) as crosses;
-    `picked` drawn as picked. A new `view_id` resets the visitor's zoom."""
+    `picked` drawn as picked. A new `view_id` resets the visitor's zoom. `thumbs` (`test_set_thumbs`): the sprite
+    sheet the tooltip cuts each hovered dot's image from."""
     coords = np.asarray(coords, dtype=np.float64)
     if coords.ndim != 2 or coords.shape[1] != 2 or not np.isfinite(coords).all():
         raise ValueError("a map needs finite (N, 2) coordinates")
@@ -59,7 +62,22 @@ def map_data(coords: np.ndarray, labels: np.ndarray, class_names, title: str, *,
             "places": bool(places), "clickable": bool(clickable), "view_id": str(view_id),
             "path": None if path is None else [rounded(p) for p in np.asarray(path)],
             "marks": [{"label": str(k), "x": float(x), "y": float(y)} for k, (x, y) in (marks or {}).items()],
-            "picked": picked}
+            "picked": picked, "thumbs": thumbs}
+
+
+THUMB_ROUTE = "genlab/thumbnails"  # app.py serves GET /genlab/thumbnails/NAME/PAGE.png: SPRITE_PAGE test images
+THUMB_SCALE = 3                    # a 28x28 image shown 84 px a side in the tooltip (8x8 digits: 24 px... x3)
+
+
+def test_set_thumbs(dataset) -> dict | None:
+    """What the map's tooltip needs to show each test image (a registered image set's, in dataset order), or None
+    for sets app.py does not serve (image folders, points)."""
+    from gen_core.render import SPRITE_COLUMNS, SPRITE_PAGE, SPRITE_SETS
+    if dataset.name not in SPRITE_SETS or dataset.kind != "image":
+        return None
+    side = int(dataset.shape[-1])
+    return {"url": f"{THUMB_ROUTE}/{dataset.name}/", "side": side, "columns": SPRITE_COLUMNS, "page": SPRITE_PAGE,
+            "count": len(dataset.x_test), "scale": max(THUMB_SCALE, -(-84 // side))}
 
 
 def show_map(data: dict, *, key: str) -> dict | None:

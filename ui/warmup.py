@@ -115,8 +115,11 @@ def warm_process() -> dict:
 
         core = core_on(str(pick_device("auto")))
         for name in default_checkpoints():
-            core.load(name)
+            loaded = core.load(name)
             report["checkpoints"].append(name)
+            if loaded.card["family"] in ("gan", "dcgan", "cgan"):  # GAN Studio's "new, or memorised?" yardstick
+                from gen_core.metrics import held_out_distances
+                held_out_distances(loaded.card["dataset"]["name"])
         warm_training()
     except Exception as error:  # noqa: BLE001 - warming is an optimisation; the pages report real problems
         report["problems"].append(f"{type(error).__name__}: {error}")

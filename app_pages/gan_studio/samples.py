@@ -7,17 +7,9 @@ from app_pages.gan_studio.studio import CLASS_ROWS, RANDOM_CLASSES, Studio, curr
 from gen_core import metrics
 from ui.charts import histogram_picture
 from ui.images import labelled_grid
-from ui.loaders import get_dataset
 from ui.settings import clamp_state, global_seed, label_px, next_seed, seed_input
+from ui.text import plain
 from ui.widget_keys import GAN
-
-
-@st.cache_data(show_spinner=False)
-def held_out_distances(dataset_name: str) -> torch.Tensor:
-    """How far each held-out real image lies from its nearest training image: the yardstick for samples
-    (1000 x 6000 distances for shapes, so computed once)."""
-    data = get_dataset(dataset_name)
-    return metrics.nearest_neighbours(data.x_test, data.x_train)[1]
 
 
 @st.fragment
@@ -50,8 +42,11 @@ def show(studio: Studio) -> None:
                f"{float(x.std(0).mean()):.3f} (lower = less diverse).")
 
     st.subheader("New, or memorised?")
+    if len(dataset.x_train) == 0:  # a fresh clone without the training images: nothing to compare with
+        st.info(plain(f"No training images to compare with here: {dataset.description}."))
+        return
     index, distance = metrics.nearest_neighbours(x, dataset.x_train)
-    baseline = held_out_distances(dataset.name)
+    baseline = metrics.held_out_distances(dataset.name)
     left, right = st.columns([3, 2])
     with left:
         clamp_state("gan_inspect", 0, len(x) - 1, default=0)

@@ -1,5 +1,5 @@
 """Map tab: the test set's latent means on a UMAP / PCA / t-SNE map (or the 2-D latent itself). A click on a dot
-shows its reconstruction and ELBO terms; a click on empty space decodes that place."""
+shows its reconstruction and ELBO terms (hovering one shows its image); a click on empty space decodes that place."""
 import numpy as np
 import streamlit as st
 import torch
@@ -34,9 +34,12 @@ def map_title(ex: Explorer, method: str) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def map_data(checkpoint: str, method: str, _coords, _labels, class_names, title: str, font: int) -> dict:
-    """What the clickable map draws, built once per model, projection and label size (a click reruns the map)."""
-    return latent_map.map_data(_coords, _labels, class_names, title, font=font, view_id=f"{checkpoint}:{method}")
+def map_data(checkpoint: str, method: str, _coords, _labels, class_names, title: str, font: int,
+             thumbs: dict | None) -> dict:
+    """What the clickable map draws, built once per model, projection and label size (a click reruns the map); a
+    hovered dot shows its test image (`thumbs`, sprite sheets app.py serves)."""
+    return latent_map.map_data(_coords, _labels, class_names, title, font=font, view_id=f"{checkpoint}:{method}",
+                               thumbs=thumbs)
 
 
 @st.fragment
@@ -46,14 +49,14 @@ def show(ex: Explorer) -> None:
     left, right = st.columns([3, 2])
     with left:
         data = map_data(name, projection.method, projection.coords, labels, class_names, map_title(ex, projection.method),
-                        label_px())
+                        label_px(), latent_map.test_set_thumbs(ex.dataset))
         picks = st.session_state.get("vae_picks", [])
         if picks and isinstance(picks[-1], (int, np.integer)):  # a dot picked before (or in a link) is ringed
             data["picked"] = {"index": int(picks[-1]), "x": data["x"][picks[-1]], "y": data["y"][picks[-1]]}
         clicked = latent_map.show_map(data, key=f"vae_map_{name}_{projection.method}")
         st.caption(f"{len(mu)} test images · map from {projection.source} in {projection.seconds * 1000:.0f} ms · "
-                   f"click a dot for its image, or empty space to decode that place; scroll to zoom, shift-drag to "
-                   f"pan, shift-double-click to reset.")
+                   f"hover a dot to see it, click it for its reconstruction, or empty space to decode that place; "
+                   f"scroll to zoom, shift-drag to pan, shift-double-click to reset.")
     point = clicked
     if point is None and picks:  # no click in this browser yet, but the session (or its link) has one: show it
         last = picks[-1]

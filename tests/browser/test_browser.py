@@ -112,6 +112,17 @@ def test_clicking_the_vae_map_in_chromium(server, browser):
     settle(page)
     x, y, tip = find_on_map(page, "dot", skip=40)
     index = int(tip.split("test #")[1])
+    # The tooltip shows the hovered test image itself, cut from a sprite sheet app.py serves (the Fashion-MNIST VAE
+    # is the page's first model: 28x28 images shown 84 px a side).
+    display, background, width = page.evaluate("() => { const t = document.querySelector('.genlab-map-thumb'); "
+                                               "return [getComputedStyle(t).display, t.style.backgroundImage, "
+                                               "t.offsetWidth]; }")
+    assert display == "block" and f"genlab/thumbnails/fashion-mnist/{index // 1000}.png" in background
+    assert width == 84
+    sheet = page.evaluate("async url => { const r = await fetch(url); return [r.status, "
+                          "r.headers.get('content-type'), (await r.arrayBuffer()).byteLength]; }",
+                          f"{server}/genlab/thumbnails/fashion-mnist/{index // 1000}.png")
+    assert sheet[0] == 200 and sheet[1] == "image/png" and sheet[2] > 100_000
     # A plain drag (no shift) neither pans nor picks: its closing click would otherwise land on a point.
     page.mouse.move(x, y)
     page.mouse.down()

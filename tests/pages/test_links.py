@@ -4,15 +4,15 @@ working page."""
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import APP, TIMEOUT, captions
+from tests.apptest import captions, fresh_session_on
 
 
 def open_link(page: str, params: dict) -> AppTest:
     """A fresh session opened on `page` with the URL parameters `params`, as a browser opening a shared link."""
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at = fresh_session_on(page)
     for key, value in params.items():
         at.query_params[key] = value
-    at.switch_page(page).run()
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -62,7 +62,7 @@ def test_bad_map_clicks_in_a_link_are_refused_in_one_line():
     from ui.text import shown
     at = open_link("app_pages/vae_explorer/page.py", {"vae_picks": "99999;**nan**,1"})
     notices = [shown(w.value) for w in at.warning if "vae_picks" in shown(w.value)]
-    assert notices == ["Ignored vae_picks='99999;**nan**,1' from the link: a test image is a number from 0 to 359 "
+    assert notices == ["Ignored vae_picks='99999;**nan**,1' from the link: a test image is a number from 0 to 9999 "
                        "(not '99999')."]
     assert not [w for w in at.warning if "<strong>" in w.value or "**nan**" in w.value]  # shown as typed
     assert "vae_picks" not in at.session_state or at.session_state["vae_picks"] == []

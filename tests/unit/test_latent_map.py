@@ -53,3 +53,32 @@ def test_reading_a_click():
                 {"index": 1, "x": 1e300, "y": 0}, {"index": "one", "x": 0, "y": 0}, {"index": 1, "x": 0},
                 {"index": [1], "x": 0, "y": 0}, "7", [7, 0, 0]):
         assert latent_map.picked(bad, 10) is None, bad
+
+
+def test_the_hover_thumbnails_are_pages_of_the_test_set():
+    """The map's tooltip cuts each dot's image from sprite sheets of SPRITE_PAGE test images (app.py serves them);
+    dot k sits at column k % 100, row (k % SPRITE_PAGE) // 100 of sheet k // SPRITE_PAGE."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from gen_core.data import load_dataset
+    from gen_core.render import SPRITE_COLUMNS, SPRITE_PAGE
+    from ui.latent_map import test_set_thumbs
+    from ui.thumbnails import sheet
+
+    fashion = load_dataset("fashion-mnist")
+    thumbs = test_set_thumbs(fashion)
+    assert thumbs == {"url": "genlab/thumbnails/fashion-mnist/", "side": 28, "columns": SPRITE_COLUMNS,
+                      "page": SPRITE_PAGE, "count": 10_000, "scale": 3}
+    picture = np.asarray(Image.open(io.BytesIO(sheet("fashion-mnist", 1))))
+    assert picture.shape == (SPRITE_PAGE // SPRITE_COLUMNS * 28, SPRITE_COLUMNS * 28)
+    k = 1234  # sheet 1, column 34, row 2
+    tile = picture[2 * 28:3 * 28, 34 * 28:35 * 28]
+    expected = ((fashion.x_test[k, 0] + 1) * 127.5).round().numpy()
+    assert np.abs(tile - expected).max() <= 1
+    for name, page in (("fashion-mnist", 10), ("folder:/etc", 0), ("nothing", 0), ("digits", -1)):
+        with pytest.raises(KeyError):
+            sheet(name, page)
+    assert test_set_thumbs(load_dataset("ring8")) is None
