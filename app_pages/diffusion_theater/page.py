@@ -10,9 +10,9 @@ from app_pages.diffusion_theater import (denoise, discrete, forward, guidance, i
                                toy, variational)
 from app_pages.diffusion_theater.context import Theater
 from ui.loaders import first_choice, checkpoints_of, describe_checkpoint, get_core
-from ui.notice import notice
 from ui.settings import forget, reproduce
 from ui.widget_keys import DIFFUSION
+from ui.tabs import show_tabs
 
 
 st.title("Diffusion Theater")
@@ -45,9 +45,4 @@ TABS = {"Forward": lambda: forward.show(theater), "Reverse": lambda: reverse.sho
         "2-D": lambda: toy.show(theater.device),
         "Latent diffusion": lambda: latent.show(theater.device), "Discrete": lambda: discrete.show(theater.device),
         "Variational": lambda: variational.show(theater.device)}
-for (label, show), tab in zip(TABS.items(), st.tabs(list(TABS), key=DIFFUSION.TAB, on_change="rerun",
-                                                      bind="query-params")):
-    with tab:
-        if tab.open:
-            notice("diffusion", label)
-            show()
+show_tabs(TABS, key=DIFFUSION.TAB, page="diffusion")

@@ -10,10 +10,10 @@ from app_pages.gan_studio import (attention, collapse, cyclegan, history, interp
                                   truncation)
 from app_pages.gan_studio.studio import Studio
 from ui.loaders import get_core, get_dataset, pick_checkpoint
-from ui.notice import notice
 from ui.settings import reproduce
 from ui.text import plain
 from ui.widget_keys import GAN
+from ui.tabs import show_tabs
 
 GAN_FAMILIES = ("gan", "dcgan", "cgan")
 VARIANT_FAMILIES = ("biggan", "sagan", "stylegan")  # listed after the others: each has a tab of its own too
@@ -40,9 +40,4 @@ TABS = {"Samples": lambda: samples.show(studio), "Interpolation": lambda: interp
         "Training history": lambda: history.show(studio), "Mode collapse": lambda: collapse.show(studio),
         "CycleGAN": lambda: cyclegan.show(studio), "Style mixing": lambda: style_mixing.show(device),
         "Self-attention": lambda: attention.show(device), "Truncation trade-off": lambda: truncation.show(device)}
-for (label, show), tab in zip(TABS.items(), st.tabs(list(TABS), key=GAN.TAB, on_change="rerun",
-                                                      bind="query-params")):
-    if tab.open:
-        with tab:
-            notice("gan", label)
-            show()
+show_tabs(TABS, key=GAN.TAB, page="gan")

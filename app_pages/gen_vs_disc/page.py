@@ -10,8 +10,8 @@ from app_pages.gen_vs_disc.common import task
 from gen_core.data import dataset_names
 from gen_core.data.toys import TOYS
 from gen_core.labs import classifiers as lab
-from ui.notice import notice
 from ui.widget_keys import GVD
+from ui.tabs import show_tabs
 
 TABS = {"Decision boundaries": boundaries.show, "Learning curves": curves.show, "Missing data": missing.show,
         "Irrelevant features": irrelevant.show, "Generation": generation.show, "Outliers": outliers.show}
@@ -72,9 +72,5 @@ def experiment(show, data_key):
         show(data_key)
 
 
-for (label, show), tab in zip(TABS.items(), st.tabs(list(TABS), key=GVD.TAB, on_change="rerun",
-                                                      bind="query-params")):
-    with tab:
-        if tab.open:
-            notice("gvd", label)
-            experiment(show, data_key)
+show_tabs({label: (lambda show=show: experiment(show, data_key)) for label, show in TABS.items()},
+          key=GVD.TAB, page="gvd")

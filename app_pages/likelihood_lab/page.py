@@ -7,8 +7,8 @@ and gen_core/likelihood.py."""
 import streamlit as st
 
 from app_pages.likelihood_lab import energy, glow, hmm, pixelcnn, series, table, text
-from ui.notice import notice
 from ui.widget_keys import LIKELIHOOD
+from ui.tabs import show_tabs
 
 st.title("Likelihood Lab")
 st.markdown("Some generative models say how probable a piece of data is: autoregressive models and flows "
@@ -17,9 +17,4 @@ st.markdown("Some generative models say how probable a piece of data is: autoreg
 
 TABS = {"PixelCNN": pixelcnn.show, "Text": text.show, "Series": series.show, "HMM": hmm.show,
         "Glow": glow.show, "Energy model": energy.show, "Likelihood table": table.show}
-for (label, show), tab in zip(TABS.items(), st.tabs(list(TABS), key=LIKELIHOOD.TAB, on_change="rerun",
-                                                      bind="query-params")):
-    with tab:
-        if tab.open:
-            notice("likelihood", label)
-            show()
+show_tabs(TABS, key=LIKELIHOOD.TAB, page="likelihood")

@@ -8,10 +8,10 @@ from app_pages.vae_explorer import collapse, impute, map_view, traverse, walk
 from app_pages.vae_explorer.explorer import Explorer, encoded
 from ui import latent_map, links
 from ui.loaders import get_core, get_dataset, pick_checkpoint
-from ui.notice import notice
 from ui.settings import reproduce
 from ui.text import plain
 from ui.widget_keys import VAE
+from ui.tabs import show_tabs
 
 st.title("VAE Latent Explorer")
 st.markdown(r"An encoder maps each image $x$ to a Gaussian $q(z\mid x)=\mathcal N(\mu,\sigma^2)$; a decoder maps codes "
@@ -42,9 +42,5 @@ links.write("vae_picks", latent_map.encode_picks(st.session_state.get("vae_picks
 # Stateful tabs: only the open tab runs (the map must not wait for the others), and ?vae_tab=Walk links to one.
 TABS = {"Map": map_view.show, "Walk": walk.show, "Traverse": traverse.show, "Posterior collapse": collapse.show,
         "Impute & anomalies": impute.show}
-for (label, show), tab in zip(TABS.items(), st.tabs(list(TABS), key=VAE.TAB, on_change="rerun",
-                                                      bind="query-params")):
-    if tab.open:
-        with tab:
-            notice("vae", label)
-            show(explorer)
+show_tabs({label: (lambda show=show: show(explorer)) for label, show in TABS.items()},
+          key=VAE.TAB, page="vae")

@@ -239,7 +239,7 @@ def test_each_look_inside_view_is_computed_once_and_drawn_both_ways(ring8, famil
     assert view.family == family and view.data
     for name in ("discriminator_map", "generator_arrows", "generator_grid", "vae_decoder_grid", "flow_layers",
                  "energy_map", "langevin_chains", "diffusion_field"):
-        monkeypatch.setattr(P, name, lambda *a, **k: pytest.fail("a renderer recomputed the view"))
+        monkeypatch.setattr(views, name, lambda *a, **k: pytest.fail("a renderer recomputed the view"))
     samples = {family: live.view_samples()}
     picture = point_frames.inside_frame(view, real, samples, extent)
     assert picture.width >= 320 and len(picture.getcolors(maxcolors=1 << 20)) > 3  # drawn, not blank
