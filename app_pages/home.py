@@ -17,8 +17,8 @@ DEMO_CHECKPOINTS = ("vae-fashion", "vae-digits")  # the first installed: Fashion
 
 st.title("GenLab")
 st.markdown("See generative models work: sample them, walk their latent spaces, watch them train and fail. "
-            "Every model here was trained by GenLab's own command line on data that ships with it, "
-            "so everything runs offline.")
+            "Every model here was trained by GenLab's own command line, on Zalando's Fashion-MNIST (real clothes, "
+            "28x28) or on data that ships with GenLab, and everything runs offline.")
 
 # --- status -------------------------------------------------------------------------------------------------
 core = get_core()

@@ -19,7 +19,7 @@ def show_grid(x: torch.Tensor, caption: str | None = None, nrow: int | None = No
     st.image(image, caption=caption, width="stretch" if stretch or projector() else "content", output_format="PNG")
 
 
-def labelled_grid(x: torch.Tensor, tile_labels: list[str], nrow: int, tile_px: int = 72,
+def labelled_grid(x: torch.Tensor, tile_labels: list[str], nrow: int, tile_px: int = 84,
                   row_labels: list[str] | None = None, outline: bool = False):
     """render.labelled_grid with the labels at the reading size of the moment (larger tiles and text in projector
     mode: 8-12 px labels cannot be read on a projected screen)."""

@@ -120,6 +120,9 @@ def warm_process() -> dict:
             if loaded.card["family"] in ("gan", "dcgan", "cgan"):  # GAN Studio's "new, or memorised?" yardstick
                 from gen_core.metrics import held_out_distances
                 held_out_distances(loaded.card["dataset"]["name"])
+            if loaded.card["family"] == "vae":  # the VAE Explorer's map: every test image through the encoder
+                from gen_core.labs.vae import encoded_test_set
+                encoded_test_set(core, name)
         warm_training()
     except Exception as error:  # noqa: BLE001 - warming is an optimisation; the pages report real problems
         report["problems"].append(f"{type(error).__name__}: {error}")

@@ -12,6 +12,7 @@ import torch
 from gen_core import embed
 from gen_core.core import InferenceCore
 from gen_core.data import Dataset
+from gen_core.labs import vae as vae_lab
 from gen_core.models import vae
 from ui import latent_map, links
 from ui.background import start_once
@@ -20,10 +21,10 @@ from ui.loaders import core_on
 METHOD_LABELS = {"latent": "the latent itself (exact)", "umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
 def encoded(checkpoint: str, device: str) -> dict:
-    """The test set through the encoder: mu, logvar, labels, ELBO terms (cached per model and device)."""
-    return core_on(device).run(checkpoint, lambda m: vae.encode_dataset(m.model, m.card["dataset"]["name"]))
+    """The test set through the encoder: mu, logvar, labels, ELBO terms (gen_core/labs/vae.py: once per model and
+    device for the whole process)."""
+    return vae_lab.encoded_test_set(core_on(device), checkpoint)
 
 
 @dataclass(frozen=True, eq=False)
