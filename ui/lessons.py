@@ -22,7 +22,7 @@ from ui.loaders import core_on, get_core
 
 GAN_PAGE, VAE_PAGE, DIFFUSION_PAGE, GVD_PAGE, PLAYGROUND_PAGE = ("app_pages/gan_studio/page.py", "app_pages/vae_explorer/page.py",
                                         "app_pages/diffusion_theater/page.py", "app_pages/gen_vs_disc/page.py",
-                                        "app_pages/playground.py")
+                                        "app_pages/playground/page.py")
 LIKELIHOOD_PAGE = "app_pages/likelihood_lab/page.py"
 
 

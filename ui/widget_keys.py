@@ -66,7 +66,7 @@ class GVD:
 
 
 class PLAYGROUND:
-    """2-D Playground (app_pages/playground.py)."""
+    """2-D Playground (app_pages/playground/page.py)."""
     DATA = "pg_data"
     FAMILIES = "pg_families"
     GAN_PRESET = "pg_gan_preset"

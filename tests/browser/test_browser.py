@@ -291,7 +291,7 @@ def test_a_click_on_the_playground_canvas_adds_a_blob(server, browser):
 
 def test_pause_stops_the_playground_while_it_plays(server, browser):
     """Play trains live; Pause stops it within a frame, and GAN slow motion answers while playing. (The play loop
-    runs inside a fragment, which Streamlit lets no click interrupt: ui/interrupts.py. Before it, Pause waited for
+    runs inside a fragment, which Streamlit lets no click interrupt: app_pages/playground/interrupts.py. Before it, Pause waited for
     'Pause at step'.)"""
     page = browser.new_page(viewport={"width": 1280, "height": 1400})
     page.goto(f"{server}/playground?pg_families=GAN")

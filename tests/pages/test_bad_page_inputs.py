@@ -107,7 +107,7 @@ def test_a_vae_whose_card_names_a_server_folder_is_refused_on_its_page(home):
 def test_the_playground_page_says_so_and_starts_again(monkeypatch):
     from gen_core.models import flow
     from tests.apptest import markdown_table_shown, open_page
-    at = open_page("app_pages/playground.py")
+    at = open_page("app_pages/playground/page.py")
     monkeypatch.setattr(flow.Trainer, "step", lambda self, x, y, g=None: {"nll": float("inf")})
     at.button(key="pg_step").click().run()
     assert not at.exception

@@ -5,7 +5,7 @@ import pytest
 
 from tests.apptest import captions, markdown_table_shown as table, open_page
 
-PAGE = "app_pages/playground.py"
+PAGE = "app_pages/playground/page.py"
 
 
 @pytest.fixture(scope="module")

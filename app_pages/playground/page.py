@@ -19,7 +19,7 @@ from ui import point_frames as frames
 from ui.images import inline_jpeg
 from ui.point_figures import curves_figure, inside_figure, metrics_table, samples_figure
 from ui.notice import notice
-from ui.interrupts import rerun_waiting
+from app_pages.playground.interrupts import rerun_waiting
 from ui.settings import global_seed
 from ui.text import markdown_table, plain
 from ui.widget_keys import PLAYGROUND
@@ -257,7 +257,7 @@ def control_row() -> None:
 def live_view():
     """The models' pictures, drawn into placeholders. While playing, a loop trains every model `speed` steps
     and redraws, up to 10 times a second. Between frames it returns as soon as a click (Pause, a setting) is
-    waiting, so the click's rerun comes next and the loop starts again if still playing (see ui/interrupts.py).
+    waiting, so the click's rerun comes next and the loop starts again if still playing (see app_pages/playground/interrupts.py).
     The loop stops by itself at the 'Pause at step' step."""
     if "pg_diverged" in st.session_state or "pg_rebuild" in st.session_state:
         st.rerun()  # the page builds the models and shows the message: rerun all of it (it clears both flags)
@@ -366,7 +366,7 @@ live_view_box = st.container()
 
 
 def rerun_page_if_playing():
-    """Callback of a widget outside the live view: its click ends the live view's loop (ui/interrupts.py), and
+    """Callback of a widget outside the live view: its click ends the live view's loop (app_pages/playground/interrupts.py), and
     only a rerun of the whole page starts it again."""
     if st.session_state.get("pg_playing", False):
         st.rerun()
