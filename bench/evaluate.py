@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gen_core import checkpoints, evaluate, metrics  # noqa: E402
 from gen_core.core import InferenceCore  # noqa: E402
+from gen_core.models import SAMPLER_OPTION_FAMILIES  # noqa: E402
 
 
 def main() -> None:
@@ -54,6 +55,10 @@ def main() -> None:
               ", ".join(f"{n} {r:.3f}" for n, r in zip(card["class_names"], card["per_class_recall"])))
         for row in reported:
             print(evaluate.class_report_text(evaluate.class_report(core, row["checkpoint"], args.class_samples)))
+            card = core.load(row["checkpoint"]).card
+            if card["family"] in SAMPLER_OPTION_FAMILIES and card["config"].get("num_classes"):  # and guided
+                print(evaluate.class_report_text(evaluate.class_report(core, row["checkpoint"], args.class_samples,
+                                                                       guidance=3.0)))
 
 
 if __name__ == "__main__":

@@ -121,10 +121,14 @@ def sampling_options(card: dict) -> dict:
     return {"sampler": "ddim", "steps": DIFFUSION_STEPS} if card["family"] in SAMPLER_OPTION_FAMILIES else {}
 
 
-def draw(core: InferenceCore, name: str, n: int, seed: int, conditional: bool, classes: int):
-    """n samples and their labels (the classes asked for, balanced, when conditional; else None), and seconds."""
+def draw(core: InferenceCore, name: str, n: int, seed: int, conditional: bool, classes: int,
+         guidance: float | None = None):
+    """n samples and their labels (the classes asked for, balanced, when conditional; else None), and seconds.
+    `guidance` is a diffusion model's classifier-free guidance scale for conditional samples (default 1)."""
     card = core.load(name).card
     options = sampling_options(card)
+    if guidance is not None and options:
+        options["guidance"] = float(guidance)
     started = time.perf_counter()
     if conditional:
         per_class = -(-n // classes)
@@ -220,7 +224,8 @@ CLASS_SHARE_BAND = (0.05, 0.15)  # an unconditional model's samples: every class
 RECALL_TOLERANCE = 0.05          # a conditional model: within 5 points of the reference's recall, per class
 
 
-def class_report(core: InferenceCore, name: str, n: int = 1000, seed: int = 0) -> dict | None:
+def class_report(core: InferenceCore, name: str, n: int = 1000, seed: int = 0,
+                 guidance: float | None = None) -> dict | None:
     """How the reference network reads n samples of a model, against how it reads the real test images.
 
     Conditional models: for each class, the share of its n / K samples read as the class asked for, beside the
@@ -239,9 +244,10 @@ def class_report(core: InferenceCore, name: str, n: int = 1000, seed: int = 0) -
     real = judge.predict(dataset.x_test.flatten(1).numpy())
     recall = [float((real[truth == c] == c).mean()) for c in range(k)]
     conditional = bool(card["config"].get("num_classes"))
-    x, asked, _ = draw(core, name, n, seed, conditional, k)
+    x, asked, _ = draw(core, name, n, seed, conditional, k, guidance if conditional else None)
     read = judge.predict(np.clip(x.reshape(len(x), -1), -1, 1))
-    out = {"checkpoint": name, "dataset": dataset.name, "class_names": list(dataset.class_names),
+    out = {"checkpoint": name + (f" (guidance {guidance:g})" if guidance is not None and conditional else ""),
+           "dataset": dataset.name, "class_names": list(dataset.class_names),
            "reference_accuracy": float((real == truth).mean()), "reference_recall": recall, "samples": len(x),
            "conditional": conditional}
     if conditional:
