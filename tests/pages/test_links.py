@@ -54,7 +54,7 @@ def test_garbage_in_every_parameter_gives_one_plain_notice_each_and_a_working_pa
     for key in GARBAGE:
         assert sum(f"Ignored {key}=" in n for n in notices) == 1, (key, notices)
     assert not any("<script>" in w.value for w in at.warning)  # the visitor's text is escaped, never markup
-    assert at.selectbox(key="diff_model").value == "ddpm-digits" and at.sidebar.number_input(key="seed").value == 0
+    assert at.selectbox(key="diff_model").value == "ddpm-fashion" and at.sidebar.number_input(key="seed").value == 0
     assert at.title[0].value == "Diffusion Theater"
 
 
