@@ -13,6 +13,9 @@ from ui.settings import global_seed, seed_input
 from ui.widget_keys import DIFFUSION
 
 
+ON_REQUEST_PIXELS = 256  # on a CPU, a model of larger images (28x28: ~50 s for 16) runs DDPM's T steps when asked
+
+
 @st.fragment
 def show(theater: Theater) -> None:
     st.markdown(r"DDPM takes every one of the $T$ steps, adding fresh noise at each: it simulates the **reverse SDE**. "
@@ -33,27 +36,47 @@ def show(theater: Theater) -> None:
             "ddim": (f"DDIM (Euler on the ODE), {steps} steps", steps, eta, steps),
             "heun": (f"Heun on the ODE, {steps} steps", steps, 0.0, 2 * steps - 1)}
     result = {}
-    # Each column samples and draws before the next starts, so a new step count shows DDIM's answer first while
-    # Heun (twice the network calls) is still solving (all three at once: 1.00 s to the first changed picture)
-    for column, (key, (title, k_steps, k_eta, calls)) in zip(st.columns(3), runs.items()):
-        with column:
+    # DDIM and Heun first, so a new step count shows DDIM's answer while Heun (twice the calls) still solves; DDPM's
+    # T steps last. Where they would take long (a 28x28 model on a CPU: ~50 s for 16 images), on request only:
+    # the tab opens on the two fast samplers, and Run DDPM says what it will cost.
+    columns = dict(zip(runs, st.columns(3)))
+    ddpm_seconds = T * forward
+    side = theater.config["image_shape"][-1]  # decided by size, not by this moment's measured speed
+    on_request = theater.device == "cpu" and side * side > ON_REQUEST_PIXELS
+    wanted = (theater.name, n, seed)
+    for key in ("ddim", "heun", "ddpm"):
+        title, k_steps, k_eta, calls = runs[key]
+        with columns[key]:
+            if key == "ddpm" and on_request and st.session_state.get("diff_cmp_ddpm") != wanted:
+                st.markdown(f"**{title}**")
+                st.button(f"Run DDPM's {T} steps (about {ddpm_seconds:.0f} s here)", key="diff_cmp_run_ddpm",
+                          icon=":material/play_arrow:", on_click=st.session_state.update,
+                          kwargs={"diff_cmp_ddpm": wanted})
+                st.caption(f"{calls} calls × {forward * 1000:.2f} ms per forward = {calls * forward:.1f} s predicted: "
+                           "the price of simulating the reverse SDE step by step.")
+                continue
             with st.spinner(f"{title}..."):
                 r = result[key] = lab_call(lab.sampler_run, theater.device, theater.name, n, seed, key, k_steps, k_eta)
             st.markdown(f"**{title}: {r['seconds']:.2f} s**")
             show_grid(r["x"], nrow=4)
             st.caption(f"{calls} calls × {forward * 1000:.2f} ms per forward = {calls * forward:.2f} s predicted; "
                        f"measured {r['seconds']:.2f} s ({r['seconds'] / (calls * forward) * 100:.0f}%)")
-    gap = float((result["ddpm"]["x"] - result["ddim"]["x"]).abs().mean())
     ode_gap = float((result["ddim"]["x"] - result["heun"]["x"]).abs().mean())
-    st.caption(f"DDIM is {result['ddpm']['seconds'] / max(result['ddim']['seconds'], 1e-9):.0f}× faster here. Mean "
-               f"absolute pixel difference from the same noise: DDPM vs DDIM {gap:.3f}, DDIM vs Heun {ode_gap:.3f} "
-               "(on [-1, 1]). DDPM adds fresh noise at every step, so the same x_T can end as a different digit; "
-               "the two ODE solvers follow the same deterministic path from x_T and end near each other, closer "
-               "as the steps grow.")
+    if "ddpm" in result:
+        gap = float((result["ddpm"]["x"] - result["ddim"]["x"]).abs().mean())
+        st.caption(f"DDIM is {result['ddpm']['seconds'] / max(result['ddim']['seconds'], 1e-9):.0f}× faster here. "
+                   f"Mean absolute pixel difference from the same noise: DDPM vs DDIM {gap:.3f}, DDIM vs Heun "
+                   f"{ode_gap:.3f} (on [-1, 1]). DDPM adds fresh noise at every step, so the same x_T can end as a "
+                   "different digit; the two ODE solvers follow the same deterministic path from x_T and end near "
+                   "each other, closer as the steps grow.")
+    else:
+        st.caption(f"Mean absolute pixel difference from the same noise, DDIM vs Heun: {ode_gap:.3f} (on [-1, 1]): "
+                   "the two ODE solvers follow the same deterministic path from x_T.")
     st.markdown("**One image's path from the same $x_T$**: the SDE wanders (fresh noise each step), the ODE "
                 "glides.")
-    for label, sampler, k in (("reverse SDE (DDPM)", "ddpm", None),
-                              (f"probability-flow ODE (Heun, {steps} steps)", "heun", steps)):
+    paths = ((("reverse SDE (DDPM)", "ddpm", None),) if "ddpm" in result else ()) + \
+        ((f"probability-flow ODE (Heun, {steps} steps)", "heun", steps),)
+    for label, sampler, k in paths:
         run = lab_call(lab.path, theater.device, theater.name, seed, sampler, k)
         st.image(labelled_grid(run["x"], [f"t={t}" if t >= 0 else "done" for t in run["t"]], len(run["x"]),
                                tile_px=56), caption=label, output_format="PNG")

@@ -187,3 +187,18 @@ def test_the_denoising_tab_shows_the_three_errors():
     values = {m.label: float(m.value) for m in at.metric}
     assert values["After denoising"] < 0.5 * values["Error of the noisy image"]
     assert any("the reverse process starts at t =" in c for c in captions(at))
+
+
+def test_a_28x28_model_runs_ddpm_only_when_asked_on_the_cpu():
+    """The Samplers tab of the default Fashion-MNIST model opens on DDIM and Heun; DDPM's 1000 steps (~50 s for 16
+    images on a CPU) wait behind a button that says their cost."""
+    at = open_page(PAGE)
+    assert at.selectbox(key="diff_model").value == "ddpm-fashion"
+    at.session_state["diff_cmp_n"] = 4
+    at.session_state["diff_cmp_steps"] = 10
+    open_tab(at, "diff_tab", "Samplers")
+    texts = [m.value for m in at.markdown]
+    assert any(t.startswith("**DDIM (Euler on the ODE), 10 steps:") for t in texts)
+    assert any(t.startswith("**Heun on the ODE, 10 steps:") for t in texts)
+    assert "**DDPM (reverse SDE), 1000 steps**" in texts  # its title, no time: not run
+    assert at.button(key="diff_cmp_run_ddpm").label.startswith("Run DDPM's 1000 steps (about ")
