@@ -36,7 +36,9 @@ def rows_for(names: tuple[str, ...], device: str) -> list[dict]:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def samples(name: str, device: str) -> object:
-    return core_on(device).sample(name, 8, seed=0)
+    """Eight samples to show beside a model's number; a non-finite pixel (a briefly trained flow's inverse can
+    overflow) is shown black rather than drawn as garbage."""
+    return core_on(device).sample(name, 8, seed=0).nan_to_num(nan=-1.0, posinf=1.0, neginf=-1.0).clamp(-1, 1)
 
 
 @st.fragment
