@@ -81,15 +81,19 @@ def held_out_distances(dataset_name: str) -> torch.Tensor:
 CLASSIFIABLE = FITTED_HERE + ("fashion-mnist",)  # and a shipped reference network (gen_core/reference.py)
 
 
-@functools.lru_cache(maxsize=4)
-def _fit_classifier(name: str):
+def _svc(images: torch.Tensor, labels: torch.Tensor):
+    """The reference classifier of small labelled images: an RBF SVC on their pixels."""
     from sklearn.svm import SVC  # imported on first use: scikit-learn takes a second to import
 
+    return SVC(kernel="rbf", gamma="scale", C=10.0).fit(images.flatten(1).numpy(), labels.numpy())
+
+
+@functools.lru_cache(maxsize=4)
+def _fit_classifier(name: str):
     from gen_core.data import load_dataset
 
     d = load_dataset(name)
-    classifier = SVC(kernel="rbf", gamma="scale", C=10.0)
-    return classifier.fit(d.x_train.flatten(1).numpy(), d.y_train.numpy())
+    return _svc(d.x_train, d.y_train)
 
 
 def reference_classifier(dataset):
@@ -119,13 +123,10 @@ def fitted_classifier(dataset, limit: int = 5000):
     """For labelled images without a reference (MNIST from disk, an image folder): an RBF SVC fitted on at most
     `limit` of its training images (seconds), so evaluate can still say which classes samples show. Not cached:
     evaluate fits it once per checkpoint row."""
-    from sklearn.svm import SVC
-
     if dataset.kind != "image" or dataset.num_classes < 2 or len(dataset.x_train) == 0:
         return None
     index = torch.randperm(len(dataset.x_train), generator=make_generator(0))[:limit]
-    return SVC(kernel="rbf", gamma="scale", C=10.0).fit(dataset.x_train[index].flatten(1).numpy(),
-                                                         dataset.y_train[index].numpy())
+    return _svc(dataset.x_train[index], dataset.y_train[index])
 
 
 def class_metrics(dataset, samples: torch.Tensor, classifier=None) -> dict:

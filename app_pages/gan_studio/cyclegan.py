@@ -140,14 +140,24 @@ def train_your_translator(core, data, index, truth: list[str]) -> None:
 
 
 @st.fragment(run_every=2.0)
-def your_translator(core, job_id: int, data, index, truth: list[str]) -> None:
-    """The visitor's queued training (progress, loss, Cancel), then what the translator learned."""
+def follow_training(job_id: int) -> None:
+    """The visitor's queued training (progress, loss, Cancel), redrawn every 2 s; the page reruns once it is done."""
     queue = job_queue()
     job = queue.get(job_id)
+    if job is not None and job.status == J.DONE:
+        st.rerun()
+    if job is not None:
+        show_job(queue, job)
+
+
+def your_translator(core, job_id: int, data, index, truth: list[str]) -> None:
+    """The visitor's training while it runs (polled), then what the translator learned (drawn once per run, not
+    every 2 s)."""
+    job = job_queue().get(job_id)
     if job is None:
         return
     if job.status != J.DONE:
-        show_job(queue, job)
+        follow_training(job_id)
         return
     refresh_listing_for(job)  # the picker above lists it from the next run on
     path, _ = job.result
