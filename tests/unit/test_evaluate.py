@@ -133,6 +133,7 @@ def test_evaluate_reads_the_data_where_train_read_it(tmp_path, capsys):
                           str(tmp_path / "nowhere")])
     err = capsys.readouterr().err
     assert code == 2 and f"{tmp_path / 'nowhere'}/FashionMNIST/raw" in err and "leave out --data-root" in err
+    assert "Traceback" not in err and err.strip().count("\n") == 0 and not (tmp_path / "nowhere").exists()
 
 
 def test_classes_are_counted_wherever_the_data_has_labels():
