@@ -2,22 +2,72 @@
 (ui/warmup.py: imports, each page's default model) so the first visitor does not wait on them.
 
 Streamlit runs a module-level `app = st.App(...)` as an ASGI app under uvicorn; the lifespan's start-up finishes
-before the server takes connections. One route of GenLab's own sits beside Streamlit's: the sprite sheets of test
-images the maps' tooltips show (ui/thumbnails.py), fetched by the browser once and cached.
+before the server takes connections. It also prints the teacher's key (gen_core.classroom, as Jupyter prints its
+token) and starts the machine's job worker if none runs (gen_core.jobs). One route of GenLab's own sits beside
+Streamlit's: the sprite sheets of test images the maps' tooltips show (ui/thumbnails.py), fetched by the browser
+once and cached. One middleware gives every browser its visitor cookie (ui.classroom.COOKIE): whose jobs are whose.
 """
 import asyncio
+import secrets
 from contextlib import asynccontextmanager
+from http.cookies import SimpleCookie
 
 import streamlit as st
+from starlette.middleware import Middleware
 from starlette.responses import Response
 from starlette.routing import Route
+
+from ui.classroom import COOKIE
+
+WARM_UP_S = 120
 
 
 @asynccontextmanager
 async def warm_up(app):
+    from gen_core.classroom import TEACHER_KEY_VARIABLE, teacher_key
+    from gen_core.jobs import ensure_worker
     from ui.warmup import warm_process
-    warm_process()
+
+    # the warm-up runs in a thread, so the event loop never waits on it; past WARM_UP_S the server opens anyway
+    # (a stalled file must not keep /_stcore/health from ever answering) and the thread finishes on its own
+    try:
+        await asyncio.wait_for(asyncio.shield(asyncio.to_thread(warm_process)), WARM_UP_S)
+    except asyncio.TimeoutError:
+        print(f"GenLab: the warm-up took over {WARM_UP_S} s; serving while it goes on", flush=True)
+    print(f"GenLab teacher key: {teacher_key()}  (type it under Class > Teacher mode; "
+          f"set {TEACHER_KEY_VARIABLE} to choose one)", flush=True)
+    ensure_worker()
     yield
+
+
+class VisitorCookie:
+    """ASGI middleware: a browser without GenLab's visitor cookie gets one (random, private, a year long) on the
+    response to its first request; the page's websocket then carries it, and st.context.cookies reads it."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or COOKIE in self._cookies(scope):
+            return await self.app(scope, receive, send)
+        cookie = f"{COOKIE}={secrets.token_urlsafe(24)}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax".encode()
+
+        async def send_with_cookie(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"set-cookie", cookie)]}
+            await send(message)
+        return await self.app(scope, receive, send_with_cookie)
+
+    @staticmethod
+    def _cookies(scope) -> SimpleCookie:
+        jar = SimpleCookie()
+        for name, value in scope.get("headers", []):
+            if name == b"cookie":
+                try:
+                    jar.load(value.decode("latin-1"))
+                except Exception:  # noqa: BLE001 - a malformed cookie header is the browser's; give a new cookie
+                    pass
+        return jar
 
 
 async def thumbnails(request):
@@ -31,5 +81,5 @@ async def thumbnails(request):
     return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=86400"})
 
 
-app = st.App("frame.py", lifespan=warm_up,
+app = st.App("frame.py", lifespan=warm_up, middleware=[Middleware(VisitorCookie)],
              routes=[Route("/genlab/thumbnails/{name}/{page}.png", thumbnails, methods=["GET"])])

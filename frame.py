@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import lessons, links
+from ui import classroom, lessons, links
 from ui.registry import PAGES
 from ui.settings import projector, sidebar
 from ui.style import projector_css
@@ -20,6 +20,8 @@ navigation = st.navigation([st.Page(p.path, title=p.title, icon=p.icon, url_path
                             for p in PAGES])
 links.note_incoming()
 sidebar()
+lessons.sync_with_class(navigation.url_path)  # teacher mode publishes its place; a follower moves to the teacher's
+classroom.sidebar()
 if projector():
     st.html(projector_css())
 notices = st.container()  # above the page: what the link asked for that could not be shown

@@ -5,9 +5,9 @@ import streamlit as st
 
 from gen_core import evaluate as E
 from gen_core import jobs as J
-from gen_core.errors import GenLabError
-from ui.jobs_panel import job_queue, panel
-from ui.loaders import checkpoint_listing, get_core
+from ui.jobs_panel import job_queue, panel, submit
+from ui.loaders import checkpoint_listing
+from ui.settings import current_device
 from ui.text import plain
 
 st.title("Evaluate models")
@@ -81,34 +81,14 @@ with left:
     train_samples = c[1].select_slider("Generated samples to train a classifier on", [0, 1000, 2000, 5000, 10000],
                                        2000, key="eval_train_samples")
     if st.button("Evaluate", type="primary", disabled=not picked, key="eval_go"):
-        settings = E.Settings(samples, train_samples)
-        core = get_core()
-
-        def work(job, names=tuple(picked), settings=settings, core=core):
-            rows = []
-            job.total = len(names)
-            for i, name in enumerate(names):
-                job.check_cancelled()
-                job.step = i
-
-                def say(message, i=i):
-                    job.message = f"{i + 1}/{len(names)}: {message}"
-                try:
-                    row = E.evaluate(core, name, settings, progress=say)
-                    if row.get("features", "").startswith("reference CNN"):  # real data with a shipped reference
-                        say("class by class")
-                        row["class_report"] = E.class_report(core, name, min(1000, settings.metric_samples))
-                    rows.append(row)
-                except GenLabError as error:
-                    rows.append({"checkpoint": name, "error": str(error)})
-            job.step = len(names)
-            return rows
-
-        job = job_queue().submit(f"evaluate {', '.join(picked)[:80]} ({samples} samples)", "evaluate", work)
-        st.session_state["eval_job"] = job.id
+        spec = dict(names=list(picked), samples=int(samples), train_samples=int(train_samples),
+                    device=str(current_device()))  # run by gen_core.job_worker.run_evaluation
+        job = submit(f"evaluate {', '.join(picked)[:80]} ({samples} samples)", "evaluate", spec)
+        if job is not None:
+            st.session_state["eval_job"] = job.id
 
 
 with right:
-    st.subheader("Jobs on this server")
+    st.subheader("Jobs")
     panel("evaluate")
 results()  # full width: the table has twelve columns

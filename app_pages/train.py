@@ -1,20 +1,19 @@
 """Train: any family on any data set it supports (bundled, MNIST / Fashion-MNIST from a data folder, an uploaded
-zip of class folders), in the background on the server's one job queue, with a live loss curve and cancel; the
-model then appears in every page's picker."""
+zip of class folders), in the background on the deployment's job queue (gen_core.jobs: a worker process, one job at a
+time, a visitor's share limited), with a live loss curve and cancel; the model then appears in every page's picker."""
 import dataclasses
 import shlex
 
 import streamlit as st
 
-from gen_core import checkpoints
+from gen_core import checkpoints, jobs
 from gen_core.data import IMAGE_SETS, allowed_data_roots, folder_name, load_dataset, point_sets
 from gen_core.data.sequences import text_names
 from gen_core.data.toys import TOYS
 from gen_core.data.uploads import MAX_ZIP_BYTES, safe_name, unpack_class_zip, uploads_root
 from gen_core.errors import GenLabError
 from gen_core.models import FAMILIES, family_defaults, get_family
-from gen_core.train import train_and_save
-from ui.jobs_panel import job_queue, panel
+from ui.jobs_panel import panel, submit
 from ui.loaders import checkpoint_listing
 from ui.settings import current_device, global_seed
 from ui.text import plain
@@ -28,7 +27,9 @@ EPOCHS_DEFAULT = {"ddpm": 5, "ldm": 5}  # 1000-step diffusion snapshots are slow
 st.title("Train a model")
 st.markdown("Pick a family and data, change any setting, and train. Training runs on the server in the "
             "background, **one at a time** (two trainings on a small machine slow each other badly); the bar and "
-            "the loss curve keep going when you switch pages. A finished model appears in every page's model list.")
+            "the loss curve keep going when you switch pages or reload. A finished model appears in every page's model "
+            f"list. Each visitor may have {jobs.MAX_RUNNING} job running and {jobs.MAX_QUEUED} waiting; the teacher "
+            "sets how long one may run.")
 
 
 def point_set_picker() -> str | None:
@@ -170,21 +171,14 @@ def training_form() -> None:
                                               **{**family_defaults(family), **overrides})
             except ValueError as error:
                 raise GenLabError(f"bad setting: {error}") from None
-            device = str(current_device())
             command = shlex.join(["python", "-m", "gen_core.train", family, "--dataset", dataset, "--epochs",
                                   str(epochs), "--seed", str(seed)] + (["--data-root", data_root] if data_root else [])
                                  + [a for k, v in overrides.items() for a in ("--set", f"{k}={v}")]
                                  + ["--out", str(out)])
-
-            def work(job, family=family, dataset=dataset, data_root=data_root, epochs=int(epochs), seed=int(seed),
-                     device=device, out=out, overrides=dict(overrides), snapshots=int(snapshots), command=command):
-                path, card, _ = train_and_save(family, dataset, data_root=data_root, epochs=epochs, seed=seed,
-                                               device=device, out=out, overrides=overrides, snapshots=snapshots,
-                                               command=command, callback=job.report)
-                return path, card
-
-            job = job_queue().submit(f"{family} on {label}, {epochs} epochs → {out.name}", "train", work)
-            st.toast(f"Queued as job #{job.id}")
+            spec = dict(family=family, dataset=dataset, data_root=data_root, epochs=int(epochs), seed=int(seed),
+                        device=str(current_device()), out=str(out), overrides=dict(overrides),
+                        snapshots=int(snapshots), command=command)
+            submit(f"{family} on {label}, {epochs} epochs → {out.name}", "train", spec)
         except GenLabError as error:
             st.error(plain(error))
 
@@ -194,5 +188,5 @@ with left:
     training_form()
 
 with right:
-    st.subheader("Jobs on this server")
+    st.subheader("Jobs")
     panel("train")

@@ -279,6 +279,8 @@ def folder_of(path: str | os.PathLike) -> Path:
 def read_card(path: str | os.PathLike) -> dict:
     """The card of the checkpoint at `path`, checked for the keys every card has."""
     folder = folder_of(path)
+    if (folder / CARD).exists() and not (folder / CARD).is_file():  # a FIFO would block the reader forever
+        raise CheckpointError(f"{folder / CARD} is not a regular file")
     try:
         with open(folder / CARD) as f:
             card = json.load(f)

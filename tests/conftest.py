@@ -29,15 +29,18 @@ def pytest_configure(config):
     if os.environ.get("PYTEST_XDIST_WORKER"):  # pytest -n N: each worker its own caches, never half-written ones
         home = home / os.environ["PYTEST_XDIST_WORKER"]
     os.environ["GENLAB_HOME"] = str(home)
+    os.environ.setdefault("GENLAB_WORKER_THREADS", "1")  # a page test's worker trains beside the test process
     os.environ.setdefault("GENLAB_DEVICE", "cpu")
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
 
 @pytest.fixture
 def genlab_home(tmp_path, monkeypatch):
-    """A fresh, empty GENLAB_HOME for one test."""
+    """A fresh, empty GENLAB_HOME for one test (and the job worker a page's training started there, stopped after)."""
     monkeypatch.setenv("GENLAB_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
+    yield tmp_path / "home"
+    from gen_core.jobs import stop_worker
+    stop_worker()
 
 
 @pytest.fixture

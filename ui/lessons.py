@@ -16,7 +16,8 @@ import streamlit as st
 from gen_core import likelihood, measures
 from gen_core.labs import diffusion as diffusion_lab
 from gen_core.labs.classifiers import SYNTHETIC
-from ui import links
+from gen_core.classroom import Classroom
+from ui import classroom, links
 from ui.widget_keys import DIFFUSION, GAN, GVD, LIKELIHOOD, PLAYGROUND, VAE
 from ui.loaders import core_on, get_core
 
@@ -374,15 +375,104 @@ def panel(current_url_path: str) -> None:
         c[2].button("End lesson", icon=":material/close:", key="lesson_end", on_click=end_lesson)
 
 
+# --- a class following the teacher (gen_core.classroom) ---------------------------------------------------------
+
+def page_of(url: str) -> str | None:
+    from ui.registry import PAGES
+    return next((p.path for p in PAGES if p.url_path == url), None)
+
+
+def revealed(key: str, index: int) -> bool:
+    return bool(st.session_state.get(f"lesson_revealed_{key}_{index}"))
+
+
+def sync_with_class(current_url_path: str) -> None:
+    """Call before the lesson panel. The leading teacher publishes where they are; a follower moves to the
+    teacher's place when it changed since they last looked (so between steps they may look around)."""
+    if classroom.leading():
+        key = st.session_state.get("lesson")
+        if key in BY_KEY:
+            index = int(st.session_state.get("lesson_step", 0))
+            Classroom().publish(url_path(BY_KEY[key].steps[index].page), key, index, revealed(key, index))
+        else:
+            Classroom().publish(current_url_path, None, None, False)
+        return
+    if not classroom.following():
+        return
+    lead = Classroom().lead()
+    if lead is None or lead.seq == st.session_state.get("class_seen_seq"):
+        return
+    st.session_state["class_seen_seq"] = lead.seq
+    if lead.lesson in BY_KEY and 0 <= (lead.step or 0) < len(BY_KEY[lead.lesson].steps):
+        if (st.session_state.get("lesson"), st.session_state.get("lesson_step")) != (lead.lesson, lead.step):
+            open_step(lead.lesson, lead.step)
+        if lead.revealed and not revealed(lead.lesson, lead.step):
+            reveal(lead.lesson, lead.step)
+        return
+    if st.session_state.get("lesson") in BY_KEY:
+        end_lesson()
+    page = page_of(lead.page)
+    if page and lead.page != current_url_path:
+        st.switch_page(page, query_params={classroom.FOLLOW_KEY: "true"})
+
+
+def class_step(key: str, index: int) -> bool:
+    """Is the teacher leading the class through this very step (its guesses are the class's)?"""
+    lead = Classroom().lead()
+    return lead is not None and (lead.lesson, lead.step) == (key, index) and (classroom.leading()
+                                                                             or classroom.following())
+
+
+def _record_guess(key: str, index: int) -> None:
+    Classroom().guess(key, index, classroom.visitor(), st.session_state.get(f"lesson_guess_{key}_{index}"))
+
+
+def _teacher_reveals(key: str, index: int) -> None:
+    reveal(key, index)
+    lead = Classroom().lead()
+    Classroom().publish(lead.page if lead else url_path(BY_KEY[key].steps[index].page), key, index, True)
+
+
+@st.fragment(run_every=1.0)
+def tally_chart(key: str, index: int, predict: Predict) -> None:
+    """The class's guesses so far, one bar per choice (redrawn every second while the teacher waits)."""
+    import pandas as pd
+
+    tally = Classroom().tally(key, index)
+    answered = sum(tally.values())
+    st.markdown(f"**The class's guesses:** {answered} answered")
+    frame = pd.DataFrame({"choice": list(predict.choices), "guesses": [tally.get(c, 0) for c in predict.choices]})
+    st.bar_chart(frame, x="choice", y="guesses", x_label="guess", y_label="students", height=220, sort=False)
+
+
 def ask(key: str, index: int, predict: Predict) -> None:
-    """Predict, then reveal: the guess first, then the measured value beside it (and the page shows the answer)."""
+    """Predict, then reveal: the guess first, then the measured value beside it (and the page shows the answer).
+    In a class the teacher leads, every follower's guess is counted and the teacher reveals for everyone."""
+    in_class = class_step(key, index)
+    shown = revealed(key, index)
     guess_key = f"lesson_guess_{key}_{index}"
-    guess = st.radio(f"**Predict:** {predict.ask}", predict.choices, index=None, key=guess_key, horizontal=True)
-    if not st.session_state.get(f"lesson_revealed_{key}_{index}"):
-        st.button("Reveal", icon=":material/visibility:", key=f"lesson_reveal_{key}_{index}", disabled=guess is None,
-                  on_click=reveal, args=(key, index), help="Make a guess first")
+    guess = st.radio(f"**Predict:** {predict.ask}", predict.choices, index=None, key=guess_key, horizontal=True,
+                     disabled=shown, on_change=_record_guess if in_class and not classroom.is_teacher() else None,
+                     args=(key, index))  # locked once revealed: a guess made after the answer is no prediction
+    if not shown:
+        if in_class and classroom.is_teacher():
+            tally_chart(key, index, predict)
+            st.button("Reveal to the class", icon=":material/visibility:", key=f"lesson_reveal_{key}_{index}",
+                      on_click=_teacher_reveals, args=(key, index), type="primary")
+        elif in_class:
+            st.caption("Your guess counts in the class's tally. The teacher reveals the answer to everyone.")
+        else:
+            st.button("Reveal", icon=":material/visibility:", key=f"lesson_reveal_{key}_{index}",
+                      disabled=guess is None, on_click=reveal, args=(key, index), help="Make a guess first")
         return
     found = measured(key, index, str(get_core().device))
     right = predict.answer(found)
-    verdict = "right" if guess == right else f"the answer is **{right}**"
-    st.success(f"Your guess: **{guess or 'none'}**, {verdict}. Measured: {found['text']}.", icon=":material/science:")
+    if in_class:
+        tally_chart(key, index, predict)
+    if guess is None:
+        st.info(f"The answer is **{right}**. Measured: {found['text']}.", icon=":material/science:")
+    elif guess == right:
+        st.success(f"Your guess: **{guess}**, right. Measured: {found['text']}.", icon=":material/science:")
+    else:
+        st.warning(f"Your guess: **{guess}**; the answer is **{right}**. Measured: {found['text']}.",
+                   icon=":material/science:")

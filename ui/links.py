@@ -20,7 +20,13 @@ INCOMING = "links_incoming"  # this run's URL parameters, as they came in
 
 
 def note_incoming() -> None:
-    """Call before the page draws: remember the URL parameters the run started with."""
+    """Call before the page draws: remember the URL parameters the session's first run started with, the link that
+    was opened. Later runs were started by the visitor's own clicks (or a lesson step setting controls), whose
+    parameters are the app's own writing: checking them would warn about links nobody used."""
+    if st.session_state.get("links_opened"):
+        st.session_state[INCOMING] = {}
+        return
+    st.session_state["links_opened"] = True
     st.session_state[INCOMING] = {key: st.query_params.get_all(key) for key in st.query_params}
 
 

@@ -12,9 +12,8 @@ from gen_core import jobs as J
 from gen_core.device import make_generator
 from gen_core.errors import GenLabError
 from gen_core.models import cyclegan
-from gen_core.train import train_and_save
 from ui.images import labelled_grid
-from ui.jobs_panel import job_queue, refresh_listing_for, show_job
+from ui.jobs_panel import job_queue, refresh_listing_for, show_job, submit, trained
 from ui.loaders import checkpoint_listing, checkpoints_of, describe_checkpoint, get_dataset
 from ui.settings import MAX_SEED, next_seed, seed_input
 from ui.text import plain
@@ -103,12 +102,12 @@ def translator_name(arch: str, transform: str, weight: float, epochs: int, seed:
 
 
 def train_your_translator(core, data, index, truth: list[str]) -> None:
-    """Queue a translator's training with the visitor's settings (the server's one job queue, as the Train page
+    """Queue a translator's training with the visitor's settings (the deployment's job queue, as the Train page
     uses: never inside this script run); once saved it is a checkpoint like any other, listed in the picker above,
     and shown here beside the answer."""
     st.subheader("Train your own translator")
     st.markdown("Pick the networks, T and the cycle weight, and train on the digits (a conv translator takes about "
-                "2 s per 100 iterations on a CPU). Training runs on the server's job queue, one job at a time; your "
+                "2 s per 100 iterations on a CPU). Training runs on the job queue, one job at a time; your "
                 "translator is then saved and listed in the picker above. Try λ = 0: nothing ties G to F any more.")
     c = st.columns(5)
     arch = c[0].radio("Networks", list(cyclegan.ARCHS), horizontal=True, key="cyc_train_arch")
@@ -125,15 +124,12 @@ def train_your_translator(core, data, index, truth: list[str]) -> None:
         command = shlex.join(["python", "-m", "gen_core.train", "cyclegan", "--dataset", data.name, "--epochs",
                               str(int(epochs)), "--seed", str(int(train_seed))]
                              + [a for k, v in overrides.items() for a in ("--set", f"{k}={v}")] + ["--out", str(out)])
-
-        def work(job, epochs=int(epochs), seed=int(train_seed), device=str(core.device)):
-            path, card, _ = train_and_save("cyclegan", data.name, epochs=epochs, seed=seed, device=device, out=out,
-                                           overrides=overrides, snapshots=0, command=command, callback=job.report)
-            return path, card
-
-        job = job_queue().submit(f"cyclegan ({arch}, T = {transform}, λ = {weight:g}), {int(epochs)} epochs → {name}",
-                                 "train", work)
-        st.session_state["cyc_job"] = job.id
+        spec = dict(family="cyclegan", dataset=data.name, epochs=int(epochs), seed=int(train_seed),
+                    device=str(core.device), out=str(out), overrides=overrides, snapshots=0, command=command)
+        job = submit(f"cyclegan ({arch}, T = {transform}, λ = {weight:g}), {int(epochs)} epochs → {name}", "train",
+                     spec)
+        if job is not None:
+            st.session_state["cyc_job"] = job.id
     job = job_queue().get(st.session_state["cyc_job"]) if "cyc_job" in st.session_state else None
     if job is not None:
         your_translator(core, job.id, data, index, truth)
@@ -160,7 +156,7 @@ def your_translator(core, job_id: int, data, index, truth: list[str]) -> None:
         follow_training(job_id)
         return
     refresh_listing_for(job)  # the picker above lists it from the next run on
-    path, _ = job.result
+    path, _ = trained(job)
     try:
         loaded = core.load(str(path))
     except GenLabError as error:

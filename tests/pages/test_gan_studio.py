@@ -166,7 +166,7 @@ def test_the_progressive_gan_history_says_what_resolution_it_worked_at(studio):
 
 
 def test_training_your_own_translator_goes_through_the_queue_and_shows_what_it_learned(studio, genlab_home):
-    from ui.jobs_panel import job_queue
+    from ui.jobs_panel import job_queue, trained
 
     open_tab(studio, "gan_tab", "CycleGAN")
     assert "Digit kept (test set), yours" not in {m.label for m in studio.metric}
@@ -174,16 +174,16 @@ def test_training_your_own_translator_goes_through_the_queue_and_shows_what_it_l
     studio.slider(key="cyc_train_epochs").set_value(10)
     studio.button(key="cyc_train").click().run()
     assert not studio.exception, [e.value for e in studio.exception]
-    job = job_queue().get(studio.session_state["cyc_job"])  # queued on the server's one queue, not run in the script
+    job = job_queue().get(studio.session_state["cyc_job"])  # queued for the worker process, not run in the script
     assert job.kind == "train" and "cyclegan (conv" in job.title
-    job_queue().wait(job, timeout=300)
+    job = job_queue().wait(job, timeout=300)
     assert job.status == "done", job.error
     studio.run()
     metrics = {m.label: m.value for m in studio.metric}
     assert float(metrics["Cycle error, yours"]) < 1.0  # a real, if short, training run: evaluated on the test set
     assert 0 <= float(metrics["Digit kept (test set), yours"].rstrip("%")) <= 100
     assert any("your translator: conv translators" in c for c in captions(studio))
-    path, card = job.result
+    path, card = trained(job)
     history = card["history"]
     assert history["step"][-1] == 120 and history["cycle"][-1] < history["cycle"][0]
     studio.number_input(key="cyc_seed").set_value(3).run()  # the trained model stays while the page reruns

@@ -21,6 +21,12 @@ def panel_text(at) -> str:
     return " ".join(m.value for m in at.markdown)
 
 
+def verdicts(at) -> list[tuple[str, str]]:
+    """The revealed answers on screen: (text, "success" for a right guess, "warning" for a wrong one)."""
+    return ([(s.value, "success") for s in at.success if "Measured" in s.value]
+            + [(w.value, "warning") for w in at.warning if "Measured" in w.value])
+
+
 @pytest.mark.parametrize("key", list(lessons.BY_KEY))
 def test_every_lesson_runs_end_to_end(key):
     lesson = lessons.BY_KEY[key]
@@ -30,14 +36,17 @@ def test_every_lesson_runs_end_to_end(key):
         assert f"step {index + 1} of {len(lesson.steps)}: **{step.title}**" in panel_text(at)
         assert at.title[0].value == PAGE_TITLES[step.page], (step.title, at.title[0].value)
         assert dict(at.query_params)["lesson"] == key and dict(at.query_params)["step"] == str(index + 1)
+        assert not [w.value for w in at.warning if "from the link" in w.value], step.title  # no link was used
         expected = dict(step.state)
         if step.predict is not None:
-            assert not [s for s in at.success if "Measured" in s.value]  # nothing revealed before the guess
+            assert not verdicts(at)  # nothing revealed before the guess
             at.radio(key=f"lesson_guess_{key}_{index}").set_value(step.predict.choices[0])
             run(at)
             run(at.button(key=f"lesson_reveal_{key}_{index}").click())
-            verdict = [s.value for s in at.success if "Measured" in s.value]
-            assert verdict and step.predict.choices[0] in verdict[0]
+            [(text, kind)] = verdicts(at)
+            assert step.predict.choices[0] in text
+            assert kind == ("success" if ", right." in text else "warning")  # a wrong guess is never a success
+            assert at.radio(key=f"lesson_guess_{key}_{index}").disabled  # locked once revealed
             expected.update(step.predict.reveal)
         for widget, value in expected.items():
             if value is not None:

@@ -15,51 +15,8 @@ from gen_core.data import uploads
 from gen_core.errors import GenLabError
 from gen_core.train import train_and_save
 from tests.apptest import open_page
+from ui.jobs_panel import trained
 from ui.text import plain
-
-
-# --- the job queue -------------------------------------------------------------------------------------------
-
-def test_jobs_run_one_at_a_time_in_order_and_cancel():
-    queue = jobs.JobQueue()
-    order = []
-
-    def slow(job, tag):
-        for step in range(1, 21):
-            job.report(step, 20, {"loss": 1.0 / step})
-            import time
-            time.sleep(0.01)
-        order.append(tag)
-        return tag
-    first = queue.submit("first", "train", lambda job: slow(job, "a"))
-    second = queue.submit("second", "train", lambda job: slow(job, "b"))
-    third = queue.submit("third", "train", lambda job: slow(job, "c"))
-    assert queue.cancel(third.id) and third.status == jobs.CANCELLED  # queued: cancelled at once, never runs
-    queue.wait(first), queue.wait(second)
-    assert order == ["a", "b"] and first.result == "a" and second.status == jobs.DONE
-    assert first.history["step"][-1] == 20 and first.history["loss"][-1] == pytest.approx(0.05)
-
-
-def test_a_running_job_stops_at_its_next_step_when_cancelled():
-    queue = jobs.JobQueue()
-    seen = []
-
-    def endless(job):
-        for step in range(1, 10 ** 6):
-            job.report(step, 10 ** 6, {"loss": 1.0})
-            seen.append(step)
-            if step == 5:
-                queue.cancel(job.id)
-    job = queue.wait(queue.submit("endless", "train", endless))
-    assert job.status == jobs.CANCELLED and seen[-1] == 5 and "nothing was saved" in job.message
-
-
-def test_a_failing_job_reports_one_line_and_the_queue_goes_on():
-    queue = jobs.JobQueue()
-    bad = queue.submit("bad", "train", lambda job: (_ for _ in ()).throw(GenLabError("no such data")))
-    good = queue.submit("good", "train", lambda job: 42)
-    queue.wait(good)
-    assert bad.status == jobs.FAILED and bad.error == "no such data" and good.result == 42
 
 
 # --- zip uploads ---------------------------------------------------------------------------------------------
@@ -194,7 +151,7 @@ def test_the_train_page_queues_a_training_that_lands_in_the_model_list(genlab_ho
     at.button(key="train_go").click().run()
     assert not at.exception, [e.value for e in at.exception]
     job = [j for j in job_queue().jobs() if "vae-from-the-page" in j.title][-1]
-    job_queue().wait(job, timeout=120)
+    job = job_queue().wait(job, timeout=180)
     assert job.status == jobs.DONE, job.error
     assert job.history["step"] and job.history["loss"]  # the live curve had points
     at.run()
@@ -221,8 +178,7 @@ def test_the_evaluate_page_runs_a_job_and_shows_the_table(genlab_home):
     at.select_slider(key="eval_samples").set_value(200).run()
     at.select_slider(key="eval_train_samples").set_value(1000).run()
     at.button(key="eval_go").click().run()
-    job = job_queue().get(at.session_state["eval_job"])
-    job_queue().wait(job, timeout=120)
+    job = job_queue().wait(at.session_state["eval_job"], timeout=180)
     assert job.status == jobs.DONE, job.error
     at.run()
     table = at.dataframe[0].value
@@ -276,9 +232,9 @@ def test_the_train_page_trains_on_points_drawn_on_the_playground(genlab_home):
     at.button(key="train_go").click().run()
     assert not at.exception, [e.value for e in at.exception]
     job = [j for j in job_queue().jobs() if "points-drawn" in j.title][-1]
-    job_queue().wait(job, timeout=120)
+    job = job_queue().wait(job, timeout=180)
     assert job.status == jobs.DONE, job.error
-    path, card = job.result
+    path, card = trained(job)
     assert card["dataset"]["name"].startswith("points:drawn-") and card["dataset"]["kind"] == "points"
 
 
@@ -327,9 +283,9 @@ def test_the_train_page_trains_a_conditional_gan_on_mnist_files_in_a_data_folder
     at.button(key="train_go").click().run()
     assert not at.exception, [e.value for e in at.exception]
     job = [j for j in job_queue().jobs() if j.title.startswith("cgan on mnist")][-1]
-    job_queue().wait(job, timeout=180)
+    job = job_queue().wait(job, timeout=180)
     assert job.status == jobs.DONE, job.error
-    path, card = job.result
+    path, card = trained(job)
     assert card["config"]["num_classes"] == 10 and "evaluation_error" not in card["metrics"]
     at.run()  # the jobs panel sees the finished job and refreshes the model list
     studio = open_page("app_pages/gan_studio/page.py")

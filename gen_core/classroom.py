@@ -1,0 +1,121 @@
+"""A class led by a teacher: the teacher's key, the step the class follows, and the class's predictions.
+
+All of it lives in the deployment's shared store (gen_core.shared_store: SQLite in $GENLAB_HOME, or Redis), so a
+student on any replica follows the teacher on any other, and one who joins late reads the current step.
+
+- The key: GENLAB_TEACHER_KEY, or one made at the first server start and kept in $GENLAB_HOME/teacher_key (mode
+  600), printed by the server as Jupyter prints its token. `key_matches` compares digests of equal length with
+  hmac.compare_digest, so the time a wrong key takes says nothing about the right one.
+- The lead: where the teacher is (page, lesson, step, whether the step's answer is revealed), with a sequence
+  number that grows on every change; followers apply a lead whose number they have not seen.
+- Predictions: one guess per visitor per lesson step; the tally counts them.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from gen_core.data.dataset import genlab_home
+from gen_core.shared_store import shared_store
+
+TEACHER_KEY_VARIABLE = "GENLAB_TEACHER_KEY"
+LEAD, GUESSES = "class_lead", "class_guesses"
+
+
+def teacher_key_path() -> Path:
+    return genlab_home() / "teacher_key"
+
+
+def teacher_key() -> str:
+    """The deployment's teacher key: the environment's, else the one in $GENLAB_HOME (made now if missing; every
+    replica of one machine reads the same file)."""
+    key = os.environ.get(TEACHER_KEY_VARIABLE, "").strip()
+    if key:
+        return key
+    path = teacher_key_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # exactly one process makes it
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(12))
+    except FileExistsError:
+        pass
+    for _ in range(50):  # another process made it a moment ago and may still be writing
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.02)
+    raise RuntimeError(f"{path} is empty: delete it and restart the server")
+
+
+def key_matches(typed: str) -> bool:
+    digest = hashlib.sha256(str(typed).strip().encode()).digest()
+    return hmac.compare_digest(digest, hashlib.sha256(teacher_key().encode()).digest())
+
+
+def visitor_owner(token: str) -> str:
+    """The name a visitor's jobs and guesses are kept under: a digest of the browser's private cookie, so the store
+    (and the teacher's list) never holds the cookie itself."""
+    return "v-" + hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+@dataclass
+class Lead:
+    """Where the teacher has the class: the page (its url_path), the lesson step (None outside a lesson)."""
+    page: str
+    lesson: str | None = None
+    step: int | None = None
+    revealed: bool = False
+    seq: int = 0
+    at: float = field(default_factory=time.time)
+
+    def place(self) -> tuple:
+        return self.page, self.lesson, self.step, self.revealed
+
+
+class Classroom:
+    def __init__(self, store=None):
+        self.store = store or shared_store()
+
+    # --- the lead ----------------------------------------------------------------------------------------------
+    def lead(self) -> Lead | None:
+        record = self.store.get(LEAD)
+        return Lead(**record) if record else None
+
+    def publish(self, page: str, lesson: str | None, step: int | None, revealed: bool) -> Lead:
+        """The teacher is here now: a new lead (with the next sequence number) if the place changed."""
+        current = self.lead()
+        if current is not None and current.place() == (page, lesson, step, revealed):
+            return current
+        lead = Lead(page, lesson, step, revealed, seq=self.store.increment("class_lead_seq"))
+        self.store.put(LEAD, asdict(lead))
+        return lead
+
+    def end(self) -> None:
+        """The class is over: nobody follows any more (guesses stay until the same step runs again)."""
+        self.store.drop(LEAD)
+
+    # --- predictions -------------------------------------------------------------------------------------------
+    @staticmethod
+    def _guesses(lesson: str, step: int) -> str:
+        return f"{GUESSES}:{lesson}:{step}"
+
+    def guess(self, lesson: str, step: int, visitor: str, choice: str | None) -> bool:
+        """Record a visitor's guess; refused (False) once the teacher revealed this step."""
+        lead = self.lead()
+        if lead is not None and (lead.lesson, lead.step) == (lesson, step) and lead.revealed:
+            return False
+        self.store.put_field(self._guesses(lesson, step), visitor, choice)
+        return True
+
+    def tally(self, lesson: str, step: int) -> Counter:
+        return Counter(c for c in self.store.fields(self._guesses(lesson, step)).values() if c is not None)
+
+    def clear_guesses(self, lesson: str, step: int) -> None:
+        self.store.drop(self._guesses(lesson, step))

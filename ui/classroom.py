@@ -1,0 +1,122 @@
+"""Who is asking (a visitor's browser, or the teacher), and the sidebar's class controls.
+
+A visitor is the browser: app.py gives every browser a private random cookie (COOKIE) on its first request, so a
+reload or a new tab is the same visitor, and their jobs stay theirs (gen_core.jobs). AppTest and a browser without
+the cookie get one id per session. The teacher is a session that typed the teacher's key (gen_core.classroom); in
+teacher mode it may cancel any job, sets the time limit per job, and leads the class: students who tick "Follow
+the teacher" have their page follow the teacher's page and lesson step (ui.lessons.sync_with_class).
+"""
+from __future__ import annotations
+
+import secrets
+
+import streamlit as st
+
+from gen_core import jobs
+from gen_core.classroom import Classroom, key_matches, visitor_owner
+from gen_core.errors import GenLabError
+from ui.text import plain
+
+COOKIE = "genlab_visitor"
+TEACHER_STATE, LEADING_KEY, FOLLOW_KEY = "class_teacher", "class_leading", "follow"
+POLL_S = 1.0  # a follower looks for the teacher's next step this often (the issue's bound: within 2 s)
+
+
+def visitor_token() -> str:
+    token = st.context.cookies.get(COOKIE) if st.context.cookies else None
+    if not token:  # no cookie (AppTest, a browser refusing cookies): this session is the visitor
+        token = st.session_state.setdefault("visitor_token", secrets.token_urlsafe(24))
+    return token
+
+
+def visitor() -> str:
+    """The visitor's id as jobs and guesses record it (a digest of the cookie, never the cookie)."""
+    return visitor_owner(visitor_token())
+
+
+def is_teacher() -> bool:
+    return bool(st.session_state.get(TEACHER_STATE))
+
+
+def job_owner() -> str:
+    """Who a job queued now belongs to, and who asks to cancel one: the teacher, or this visitor."""
+    return jobs.TEACHER if is_teacher() else visitor()
+
+
+def leading() -> bool:
+    return is_teacher() and bool(st.session_state.get(LEADING_KEY))
+
+
+def following() -> bool:
+    return not is_teacher() and bool(st.session_state.get(FOLLOW_KEY))
+
+
+def _unlock() -> None:
+    typed = st.session_state.get("class_key_typed", "")
+    st.session_state["class_key_typed"] = ""
+    if key_matches(typed):
+        st.session_state[TEACHER_STATE] = True
+        st.session_state.pop("class_key_problem", None)
+    else:
+        st.session_state["class_key_problem"] = True
+
+
+def _leave_teacher_mode() -> None:
+    st.session_state[TEACHER_STATE] = False
+    st.session_state[LEADING_KEY] = False
+
+
+def _set_minutes() -> None:
+    try:
+        jobs.JobQueue().set_job_minutes(float(st.session_state["class_job_minutes"]))
+    except GenLabError as error:
+        st.session_state["class_minutes_problem"] = str(error)
+
+
+def _end_class() -> None:
+    st.session_state[LEADING_KEY] = False
+    Classroom().end()
+
+
+def sidebar() -> None:
+    """The class controls: "Follow the teacher" for students; teacher mode behind the key."""
+    with st.sidebar:
+        st.subheader("Class")
+        if not is_teacher():
+            st.checkbox("Follow the teacher", key=FOLLOW_KEY, bind="query-params",
+                        help="Your page goes where the teacher's goes: the same page and lesson step, within 2 s.")
+            if following():
+                watch_lead()
+            with st.expander("Teacher mode"):
+                st.text_input("Teacher key", type="password", key="class_key_typed",
+                              help="Printed by the server when it starts, or set in GENLAB_TEACHER_KEY.")
+                st.button("Unlock", key="class_unlock", on_click=_unlock)
+                if st.session_state.get("class_key_problem"):
+                    st.error("That is not the teacher key.")
+            return
+        st.success("Teacher mode", icon=":material/school:")
+        st.toggle("Lead the class", key=LEADING_KEY,
+                  help="Students who tick 'Follow the teacher' see your page and lesson step; in a lesson's "
+                       "prediction you see the class's guesses and reveal the answer to everyone.")
+        st.number_input("Minutes per training job", min_value=1, max_value=24 * 60, step=5,
+                        value=int(jobs.JobQueue().job_minutes()), key="class_job_minutes", on_change=_set_minutes,
+                        help=f"Every visitor's job stops at this limit; each visitor has at most {jobs.MAX_RUNNING} "
+                             f"running and {jobs.MAX_QUEUED} waiting jobs. You have no limit on jobs.")
+        if "class_minutes_problem" in st.session_state:
+            st.error(plain(st.session_state.pop("class_minutes_problem")))
+        c = st.columns(2)
+        c[0].button("End class", key="class_end", on_click=_end_class, disabled=not leading())
+        c[1].button("Leave", key="class_leave", on_click=_leave_teacher_mode, help="Leave teacher mode")
+
+
+@st.fragment(run_every=POLL_S)
+def watch_lead() -> None:
+    """A follower's watch: when the teacher's place changed, rerun the whole app, which moves there."""
+    lead = Classroom().lead()
+    if lead is None:
+        st.caption("No class is being led right now.")
+        return
+    if lead.seq != st.session_state.get("class_seen_seq"):
+        st.rerun(scope="app")
+    st.caption(f"Following the teacher (step {lead.step + 1})" if lead.step is not None else
+               "Following the teacher")
