@@ -442,7 +442,8 @@ def tally_chart(key: str, index: int, predict: Predict) -> None:
     answered = sum(tally.values())
     st.markdown(f"**The class's guesses:** {answered} answered")
     frame = pd.DataFrame({"choice": list(predict.choices), "guesses": [tally.get(c, 0) for c in predict.choices]})
-    st.bar_chart(frame, x="choice", y="guesses", x_label="guess", y_label="students", height=220, sort=False)
+    st.bar_chart(frame, x="choice", y="guesses", x_label="students", y_label="guess", height=60 + 40 * len(frame),
+                 sort=False, horizontal=True)
 
 
 def ask(key: str, index: int, predict: Predict) -> None:
