@@ -18,7 +18,7 @@ from gen_core.errors import GenLabError
 from ui.text import plain
 
 COOKIE = "genlab_visitor"
-TEACHER_STATE, LEADING_KEY, FOLLOW_KEY = "class_teacher", "class_leading", "follow"
+TEACHER_STATE, LEADING_STATE, FOLLOW_KEY = "class_teacher", "class_leading_on", "follow"
 POLL_S = 1.0  # a follower looks for the teacher's next step this often (the issue's bound: within 2 s)
 
 
@@ -44,7 +44,7 @@ def job_owner() -> str:
 
 
 def leading() -> bool:
-    return is_teacher() and bool(st.session_state.get(LEADING_KEY))
+    return is_teacher() and bool(st.session_state.get(LEADING_STATE))
 
 
 def following() -> bool:
@@ -63,7 +63,13 @@ def _unlock() -> None:
 
 def _leave_teacher_mode() -> None:
     st.session_state[TEACHER_STATE] = False
-    st.session_state[LEADING_KEY] = False
+    st.session_state[LEADING_STATE] = False
+
+
+def _lead_toggled() -> None:
+    # kept apart from the toggle's own key: a page switch in the middle of a run (a lesson step on another page)
+    # can drop a sidebar widget's state, and leading must not stop by itself
+    st.session_state[LEADING_STATE] = bool(st.session_state["class_leading"])
 
 
 def _set_minutes() -> None:
@@ -74,12 +80,13 @@ def _set_minutes() -> None:
 
 
 def _end_class() -> None:
-    st.session_state[LEADING_KEY] = False
+    st.session_state[LEADING_STATE] = False
     Classroom().end()
 
 
 def sidebar() -> None:
     """The class controls: "Follow the teacher" for students; teacher mode behind the key."""
+    visitor_token()  # made on the first run, so a cookie-less session is one visitor from its start
     with st.sidebar:
         st.subheader("Class")
         if not is_teacher():
@@ -95,7 +102,8 @@ def sidebar() -> None:
                     st.error("That is not the teacher key.")
             return
         st.success("Teacher mode", icon=":material/school:")
-        st.toggle("Lead the class", key=LEADING_KEY,
+        st.session_state["class_leading"] = leading()
+        st.toggle("Lead the class", key="class_leading", on_change=_lead_toggled,
                   help="Students who tick 'Follow the teacher' see your page and lesson step; in a lesson's "
                        "prediction you see the class's guesses and reveal the answer to everyone.")
         st.number_input("Minutes per training job", min_value=1, max_value=24 * 60, step=5,

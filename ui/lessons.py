@@ -413,7 +413,9 @@ def sync_with_class(current_url_path: str) -> None:
         end_lesson()
     page = page_of(lead.page)
     if page and lead.page != current_url_path:
-        st.switch_page(page, query_params={classroom.FOLLOW_KEY: "true"})
+        # {}: the new page's own parameters only (the default, None, is refused while widgets are bound to the URL);
+        # the Follow box puts its own back
+        st.switch_page(page, query_params={})
 
 
 def class_step(key: str, index: int) -> bool:
