@@ -88,9 +88,11 @@ def choose_checkpoint(families: tuple[str, ...] | str, key: str, label: str, tra
         st.info(f"No {' / '.join(families)} checkpoint for this is installed. Train one: `{train_hint}`.")
         return None
     names = list(models)
-    return (where or st).selectbox(label, names, index=names.index(default) if default in names else 0,
-                                   format_func=lambda n: describe_checkpoint(models[n]), key=key,
+    # options are checkpoint names, so a link names the model, not a label (the family and data follow below)
+    name = (where or st).selectbox(label, names, index=names.index(default) if default in names else 0, key=key,
                                    bind="query-params")
+    (where or st).caption(plain(describe_checkpoint(models[name])))
+    return name
 
 
 def card_of(name: str) -> dict:
@@ -118,9 +120,9 @@ def pick_checkpoint(families: tuple[str, ...], key: str, resets: tuple[str, ...]
         st.stop()
     by_name = {m["name"]: m for m in models}
     names = list(by_name)
-    name = st.selectbox("Model", names, index=names.index(first_choice(names, families[0])),
-                        format_func=lambda n: describe_checkpoint(by_name[n]), key=key, bind="query-params",
-                        on_change=forget, args=resets)
+    name = st.selectbox("Model", names, index=names.index(first_choice(names, families[0])), key=key,
+                        bind="query-params", on_change=forget, args=resets)  # a link names the checkpoint
+    st.caption(plain(describe_checkpoint(by_name[name])))
     try:
         loaded = get_core().load(name)
     except GenLabError as error:

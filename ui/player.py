@@ -24,8 +24,10 @@ def data_uri(image: Image.Image) -> str:
 
 
 def player_html(frames: list[Image.Image], captions: list[str], fps: int = 10, start: int | None = None,
-                label: str = "Playback") -> str:
-    """A self-contained HTML page that plays `frames` (with one caption each) at `fps` frames a second."""
+                label: str = "Playback", url_key: str | None = None) -> str:
+    """A self-contained HTML page that plays `frames` (with one caption each) at `fps` frames a second. With
+    `url_key`, the frame it stops on is written to the page's address (?url_key=K, 1-based), so Copy link hands the
+    very frame on; the page passes that number back as `start`."""
     if not frames or len(frames) != len(captions):
         raise ValueError("player_html needs one caption per frame, and at least one frame")
     start = len(frames) - 1 if start is None else max(0, min(start, len(frames) - 1))
@@ -33,7 +35,7 @@ def player_html(frames: list[Image.Image], captions: list[str], fps: int = 10, s
     speeds = "".join(f'<option value="{s}"{" selected" if s == fps else ""}>{s} frames/s</option>' for s in SPEEDS)
     # json.dumps, then escaping "</" so no caption can close the <script> element
     payload = json.dumps({"frames": [data_uri(f) for f in frames], "captions": captions, "start": start,
-                          "fps": fps}).replace("</", "<\\/")
+                          "fps": fps, "urlKey": url_key}).replace("</", "<\\/")
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><style>
   body {{ margin: 0; font-family: "Source Sans Pro", sans-serif; color: #31333f; }}
@@ -70,7 +72,15 @@ function show(i) {{
   img.src = data.frames[k]; scrub.value = k;
   caption.textContent = data.captions[k]; count.textContent = "frame " + (k + 1) + " of " + (last + 1);
 }}
-function stop() {{ clearInterval(timer); timer = null; play.innerHTML = "&#9654; Play"; }}
+function remember() {{  // the frame in the address bar (the parent page's, same origin); nowhere if that is refused
+  if (!data.urlKey) return;
+  try {{
+    const url = new URL(window.parent.location.href);
+    url.searchParams.set(data.urlKey, String(k + 1));
+    window.parent.history.replaceState(window.parent.history.state, "", url);
+  }} catch (e) {{}}
+}}
+function stop() {{ clearInterval(timer); timer = null; play.innerHTML = "&#9654; Play"; remember(); }}
 function start() {{
   if (k >= last) show(0);
   play.innerHTML = "&#10074;&#10074; Pause";

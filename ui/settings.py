@@ -75,10 +75,24 @@ def next_seed(key: str) -> None:
     st.session_state[key] = min(MAX_SEED, int(st.session_state.get(key, 0)) + 1)
 
 
+def from_link(key: str, low: int, high: int) -> int | None:
+    """The whole number a link gives the URL-bound widget `key`, when it is one the widget takes (else None: the
+    widget then drops the parameter and links.report_dropped says so)."""
+    raw = st.query_params.get(key)
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if low <= value <= high else None
+
+
 def seed_input(label: str, key: str, default: int, where=None) -> int:
     """A seed box that a "New samples" button moves on with `next_seed`. Its first value goes into Session State
-    instead of `value=`: a widget given a default and also set through Session State warns in the server log."""
-    st.session_state.setdefault(key, int(default))
+    instead of `value=`: a widget given a default and also set through Session State warns in the server log. That
+    first value is the link's where one gave it (a shared link shows the sender's samples), else `default`."""
+    if key not in st.session_state:
+        linked = from_link(key, 0, MAX_SEED)
+        st.session_state[key] = int(default) if linked is None else linked
     return int((where or st).number_input(label, min_value=0, max_value=MAX_SEED, step=1, key=key,
                                                  bind="query-params"))
 
@@ -88,8 +102,11 @@ def clamp_state(key: str, low: int, high: int, default: int | None = None) -> No
     range (a smaller grid, another model) never leaves it out of bounds. With `default`, the value starts there:
     give the widget no value= of its own then (a widget with a default that is also set through Session State
     warns in the server log)."""
-    if key in st.session_state or default is not None:
-        st.session_state[key] = int(min(max(st.session_state.get(key, default), low), high))
+    if key not in st.session_state and default is not None:
+        linked = from_link(key, low, high)  # a link's value comes first, as a bound widget's own would
+        st.session_state[key] = linked if linked is not None else int(min(max(default, low), high))
+    elif key in st.session_state:
+        st.session_state[key] = int(min(max(st.session_state[key], low), high))
 
 
 def forget(*keys: str) -> None:

@@ -9,7 +9,7 @@ import streamlit as st
 from app_pages.diffusion_theater import (denoise, discrete, forward, guidance, inpainting, latent, reverse, samplers, superres,
                                toy, variational)
 from app_pages.diffusion_theater.context import Theater
-from ui.loaders import first_choice, checkpoints_of, describe_checkpoint, get_core
+from ui.loaders import first_choice, checkpoints_of, get_core
 from ui.settings import forget, reproduce
 from ui.widget_keys import DIFFUSION
 from ui.tabs import show_tabs
@@ -30,7 +30,6 @@ if not image_models:
 
 names = list(image_models)
 name = st.selectbox("Image model", names, index=names.index(first_choice(names, "ddpm")),
-                    format_func=lambda n: describe_checkpoint(image_models[n]),
                     key=DIFFUSION.MODEL, bind="query-params", on_change=forget, args=("diff_run", "diff_label", DIFFUSION.GUIDE_LABEL))
 theater = Theater.from_card(name, str(get_core().device), image_models[name]["card"])
 config = theater.config

@@ -12,6 +12,7 @@ from gen_core.labs import diffusion as lab
 from gen_core import render
 from gen_core.models import diffusion as D
 from app_pages.diffusion_theater.context import UNCONDITIONAL, Theater
+from ui import links
 from ui.player import player_html
 from ui.settings import global_seed, next_seed, seed_input
 from ui.widget_keys import DIFFUSION
@@ -34,6 +35,9 @@ def frame_caption(run: dict, k: int) -> str:
            "model's prediction of x_0 from it"
 
 
+RUN_KEY, FRAME_KEY = "diff_reverse", "diff_frame"  # URL parameters: a run was made; the frame the player stopped on
+
+
 def show(theater: Theater) -> None:
     st.markdown(r"Start from pure noise $x_T \sim \mathcal N(0, I)$ and apply the learned reverse step again and "
                 r"again. Left: the noisy $x_t$; right: the model's guess $\hat x_0$ at that step. Coarse shapes settle "
@@ -53,9 +57,15 @@ def show(theater: Theater) -> None:
         label_choice = c[4].selectbox("Class", [UNCONDITIONAL, *names], index=1 + 3 % len(names), key="diff_label", bind="query-params")
         guidance = c[4].slider("Guidance scale", 0.0, 6.0, 3.0, 0.5, key="diff_guidance", bind="query-params",
                                disabled=label_choice == UNCONDITIONAL)
-    if st.button("Run the reverse process", type="primary", icon=":material/play_arrow:"):
+    # a link to a run (?diff_reverse=1, with its controls) runs it once when the session opens, so the receiver sees the
+    # sender's run and, with ?diff_frame=K, its frame
+    from_link = links.read(RUN_KEY) == "1" and not st.session_state.get("diff_run_linked")
+    st.session_state["diff_run_linked"] = True
+    if st.button("Run the reverse process", type="primary", icon=":material/play_arrow:") or (
+            from_link and st.session_state.get("diff_run") is None):
         st.session_state.diff_run = run_live(theater, n, st.session_state.diff_seed, sampler, steps, label_choice,
                                              guidance)
+        links.write(RUN_KEY, "1")
     run = st.session_state.get("diff_run")
     if run is None:
         st.info("Press **Run the reverse process** to watch noise turn into samples.")
@@ -97,8 +107,13 @@ def player(run: dict) -> None:
     and scrub need no server round trip. The player's page and the downloads are built once per run."""
     if "player_html" not in run:
         frames = [frame_image(run, k) for k in range(len(run["t"]))]
+        try:
+            start = int(links.read(FRAME_KEY) or 0) - 1  # 1-based in the URL, as the player counts
+        except ValueError:
+            start = -1
         run["player_html"] = player_html(frames, [frame_caption(run, k) for k in range(len(frames))],
-                                         label="Reverse diffusion, step by step")
+                                         label="Reverse diffusion, step by step", url_key=FRAME_KEY,
+                                         start=start if 0 <= start < len(frames) else None)
         run["gif"] = render.gif_bytes(frames + [frames[-1]] * 10, duration_ms=60)
         strip_at = sorted(set(np.linspace(0, len(run["t"]) - 1, 10).round().astype(int).tolist()))
         strip = torch.cat([run["x"][k] for k in strip_at])  # (steps x samples): one column per kept step

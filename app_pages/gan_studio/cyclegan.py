@@ -63,8 +63,8 @@ def show(studio: Studio) -> None:
         return
     by_translator = {m["name"]: m for m in translators}
     left, right = st.columns([3, 1])
-    choice = left.selectbox("Translator", list(by_translator), key="cyc_model", bind="query-params",
-                            format_func=lambda n: describe_checkpoint(by_translator[n]))
+    choice = left.selectbox("Translator", list(by_translator), key="cyc_model", bind="query-params")
+    left.caption(plain(describe_checkpoint(by_translator[choice])))
     seed = seed_input("Test images: seed", "cyc_seed", 0, where=right)
     right.button("Other images", key="cyc_next", on_click=next_seed, args=("cyc_seed",))
     card = by_translator[choice]["card"]

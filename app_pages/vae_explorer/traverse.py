@@ -23,11 +23,19 @@ def show(ex: Explorer) -> None:
     z0 = torch.from_numpy(mu[base].copy())
     st.markdown("**One slider per latent dimension** (ordered by how much information it carries, its mean KL):")
     shown = order[:min(latent_dim, 16)]
+    # the sliders are bound to the URL (?vae_z3=1.2: a link restores them); they start again from the new code when
+    # the model or the start image changes, but not on the session's first run, which may come from a link
+    owner = (name, int(base))
+    if st.session_state.setdefault("vae_z_owner", owner) != owner:
+        st.session_state["vae_z_owner"] = owner
+        for dim in range(latent_dim):
+            st.session_state.pop(f"vae_z{dim}", None)
     columns = st.columns(4)
     z = z0.clone()
     for k, dim in enumerate(shown):
-        z[dim] = columns[k % 4].slider(f"z{dim} (KL {kl_dim[dim]:.2f})", -3.0, 3.0, float(np.clip(float(z0[dim]), -3, 3)),
-                                       0.1, key=f"vae_z_{name}_{base}_{dim}")
+        z[dim] = columns[k % 4].slider(f"z{dim} (KL {kl_dim[dim]:.2f})", -3.0, 3.0,
+                                       round(float(np.clip(float(z0[dim]), -3, 3)), 1), 0.1, key=f"vae_z{dim}",
+                                       bind="query-params")
     left, right = st.columns([1, 3])
     left.image(labelled_grid(torch.cat([dataset.x_test[base:base + 1], decode(ex, z[None])]),
                                     [f"test #{base}", "decoded z"], 1, tile_px=128), output_format="PNG")

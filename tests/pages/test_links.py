@@ -19,7 +19,7 @@ def open_link(page: str, params: dict) -> AppTest:
 
 def test_a_diffusion_link_restores_model_tab_image_timestep_and_seed():
     at = open_link("app_pages/diffusion_theater/page.py", {
-        "diff_model": "ddpm-shapes  (ddpm on shapes)", "diff_tab": "Forward", "diff_fwd_index": "5",
+        "diff_model": "ddpm-shapes", "diff_tab": "Forward", "diff_fwd_index": "5",
         "diff_fwd_t": "900", "seed": "7"})
     assert at.selectbox(key="diff_model").value == "ddpm-shapes"
     assert at.number_input(key="diff_fwd_index").value == 5 and at.slider(key="diff_fwd_t").value == 900
@@ -91,3 +91,37 @@ def test_a_step_count_a_control_does_not_offer_is_refused_in_one_line(tab, key, 
         from ui.text import shown
         notices = [shown(w.value) for w in at.warning if f"Ignored {key}=" in shown(w.value)]
         assert len(notices) == 1 and at.select_slider(key=key).value == default
+
+
+def test_a_gan_studio_link_shows_the_senders_samples():
+    """The page's own seed (not only the global one) and the model by its checkpoint name follow the link."""
+    at = open_link("app_pages/gan_studio/page.py", {"gan_model": "dcgan-digits", "gan_seed": "41"})
+    assert at.selectbox(key="gan_model").value == "dcgan-digits" and at.number_input(key="gan_seed").value == 41
+    assert any("seed 41" in c for c in captions(at)) and not at.warning
+    sender = open_link("app_pages/gan_studio/page.py", {"gan_model": "dcgan-digits"})
+    sender.number_input(key="gan_seed").set_value(41).run()
+    pictures = lambda app: [im.url for e in app.get("image") for im in e.proto.imgs]  # noqa: E731 - by content hash
+    assert pictures(at) and pictures(at)[0] == pictures(sender)[0]  # the very picture the sender sees
+
+
+def test_a_link_to_a_reverse_run_runs_it_and_opens_on_its_frame():
+    at = open_link("app_pages/diffusion_theater/page.py", {
+        "diff_model": "ddpm-digits", "diff_tab": "Reverse", "diff_sampler": "DDIM (fewer steps)", "diff_steps": "10", "diff_n": "4",
+        "diff_seed": "5", "diff_reverse": "1", "diff_frame": "3"})
+    run = at.session_state["diff_run"]
+    assert (run["n"], run["seed"], run["sampler"], run["steps"]) == (4, 5, "ddim", 10)
+    assert '"start": 2' in run["player_html"] and '"urlKey": "diff_frame"' in run["player_html"]
+    plain_visit = open_link("app_pages/diffusion_theater/page.py", {"diff_model": "ddpm-digits", "diff_tab": "Reverse"})
+    assert "diff_run" not in plain_visit.session_state  # no link to a run: nothing runs until the button
+
+
+def test_a_vae_link_restores_the_traversal_sliders():
+    at = open_link("app_pages/vae_explorer/page.py", {"vae_model": "vae-digits", "vae_tab": "Traverse",
+                                                       "vae_base": "7"})
+    sliders = [s for s in at.slider if s.key.startswith("vae_z")]
+    moved = sliders[0].key
+    shared = open_link("app_pages/vae_explorer/page.py", {"vae_model": "vae-digits", "vae_tab": "Traverse",
+                                                           "vae_base": "7", moved: "2.5"})
+    assert shared.slider(key=moved).value == 2.5 and not shared.warning
+    assert [s.value for s in shared.slider if s.key != moved and s.key.startswith("vae_z")] == \
+        [s.value for s in sliders if s.key != moved]

@@ -157,7 +157,7 @@ def test_the_train_page_queues_a_training_that_lands_in_the_model_list(genlab_ho
     at.run()
     assert any("Saved vae\\-from\\-the\\-page" in s.value for s in at.success)  # as plain text (escaped)
     vae = open_page("app_pages/vae_explorer/page.py")
-    assert any(o.startswith("vae-from-the-page ") for o in vae.selectbox(key="vae_model").options)
+    assert "vae-from-the-page" in vae.selectbox(key="vae_model").options
 
 
 def test_the_train_page_says_one_line_for_a_taken_name(genlab_home):

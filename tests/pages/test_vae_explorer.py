@@ -91,7 +91,7 @@ def test_traversal_and_sliders_change_the_decoding(explorer):
     open_tab(explorer, "vae_tab", "Traverse")
     grids = [e.proto.imgs[0].url for e in explorer.get("image") if "decoded z" in e.proto.imgs[0].caption or
              e.proto.imgs[0].caption == ""]
-    slider = [s for s in explorer.slider if s.key and s.key.startswith("vae_z_")][0]
+    slider = [s for s in explorer.slider if s.key and s.key.startswith("vae_z")][0]
     before = [e.proto.imgs[0].url for e in explorer.get("image")]
     slider.set_value(2.5).run()
     assert [e.proto.imgs[0].url for e in explorer.get("image")] != before
