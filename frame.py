@@ -9,7 +9,7 @@ import streamlit as st
 from ui import classroom, lessons, links
 from ui.registry import PAGES
 from ui.settings import projector, sidebar
-from ui.style import projector_css
+from ui.style import base_css, projector_css
 
 ICON = str(Path(__file__).resolve().parent / "assets" / "icon.png")  # eight modes on a ring, like ring8
 
@@ -22,8 +22,7 @@ links.note_incoming()
 sidebar()
 lessons.sync_with_class(navigation.url_path)  # teacher mode publishes its place; a follower moves to the teacher's
 classroom.sidebar()
-if projector():
-    st.html(projector_css())
+st.html(base_css() + (projector_css() if projector() else ""))
 notices = st.container()  # above the page: what the link asked for that could not be shown
 lessons.panel(navigation.url_path)  # a guided lesson's step, when one runs
 try:

@@ -44,9 +44,10 @@ def sharper_reconstruction(core: InferenceCore, names: tuple[str, ...]) -> dict:
             "text": "reconstruction error: " + ", ".join(f"{n} {e['text']}" for n, e in errors.items())}
 
 
-def classes_drawn(core: InferenceCore, name: str, n: int = 500, seed: int = 0) -> dict:
+def classes_drawn(core: InferenceCore, name: str, n: int = 1000, seed: int = 0) -> dict:
     """How many classes a GAN's samples cover, as a reference classifier trained on real images reads them (a class
-    counts when it gets at least half its fair share)."""
+    counts when it gets at least half its fair share). 1000 samples, seed 0: what GAN Studio's Mode collapse tab
+    draws by default."""
     loaded = core.load(name)
     dataset = load_card_dataset(loaded.card["dataset"]["name"])
     found = metrics.class_metrics(dataset, core.sample(name, n, seed=seed))

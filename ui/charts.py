@@ -1,6 +1,7 @@
 """Small charts for a page's first view, drawn as pictures with Pillow: Streamlit loads Plotly's 4.7 MB bundle with
 the first Plotly chart a browser tab shows, Vega's 0.8 MB with the first Vega-Lite chart; a page whose first tab
-needs neither opens faster (the VAE map needs Vega-Lite for its clicks, see DEVELOPERS.md)."""
+needs neither opens faster (the VAE map needs Vega-Lite for its clicks, see DEVELOPERS.md). And `legible`, which
+every Plotly and Altair chart passes through: projector mode's font sizes."""
 from __future__ import annotations
 
 import numpy as np
@@ -131,3 +132,27 @@ def schedule_picture(schedules: dict[str, dict[str, np.ndarray]], t: int, font_p
         draw.text((x + 28, y), name, fill=(40, 40, 40), font=font, anchor="lm")
         x += 40 + int(font.getlength(name))
     return sheet
+
+
+PROJECTOR_FONT_PX = 18  # ticks, legends and axis titles on a wall: the smallest a back row reads
+
+
+def legible(chart):
+    """A Plotly figure or an Altair chart as the sidebar's projector mode wants it: every text of the chart (ticks,
+    legend, axis and chart titles) at PROJECTOR_FONT_PX or more, laid out for that size by the library itself (a
+    stylesheet could enlarge the SVG text but not make room for it). Unchanged outside projector mode."""
+    from ui.settings import projector
+
+    if not projector():
+        return chart
+    size = PROJECTOR_FONT_PX
+    if hasattr(chart, "update_layout"):  # Plotly
+        chart.update_layout(font_size=size, legend_font_size=size, title_font_size=size + 2)
+        chart.update_xaxes(tickfont_size=size, title_font_size=size)
+        chart.update_yaxes(tickfont_size=size, title_font_size=size)
+        return chart
+    if hasattr(chart, "configure_axis"):  # Altair (layered and concatenated charts configure at the top)
+        return (chart.configure_axis(labelFontSize=size, titleFontSize=size)
+                .configure_legend(labelFontSize=size, titleFontSize=size)
+                .configure_title(fontSize=size + 2))
+    return chart

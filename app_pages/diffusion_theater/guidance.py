@@ -8,6 +8,7 @@ from plotly.subplots import make_subplots
 
 from gen_core.labs import diffusion as lab
 from app_pages.diffusion_theater.context import Theater
+from ui.charts import legible
 from ui.lab_cache import Data, lab_call
 from ui.images import labelled_grid
 from ui.settings import global_seed
@@ -53,4 +54,4 @@ def show(theater: Theater) -> None:
         figure.add_trace(go.Bar(x=xs, y=result["spread"], name="spread"), row=1, col=2)
         figure.update_xaxes(title_text="guidance scale s", type="category")
         figure.update_layout(height=280, showlegend=False, margin=dict(l=10, r=10, t=40, b=10))
-        st.plotly_chart(figure, width="stretch", key="diff_guidance_chart")
+        st.plotly_chart(legible(figure), width="stretch", key="diff_guidance_chart")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from gen_core.labs import diffusion as lab
 from gen_core import render
+from ui.charts import legible
 from ui.lab_cache import Data, lab_call
 from ui.images import labelled_grid, show_grid
 from ui.loaders import card_of, checkpoint_listing, choose_checkpoint
@@ -44,10 +45,10 @@ def show(device: str) -> None:
         st.markdown("**The VAE's prior**, z ~ N(0, I), decoded")
         show_grid(result["prior"], nrow=8)
     if result["ours"]:
-        st.plotly_chart(render.bar_figure(result["class_names"], {
+        st.plotly_chart(legible(render.bar_figure(result["class_names"], {
             f"latent diffusion ({result['ours']['classes_covered']} classes covered)": result["ours"]["class_histogram"],
             f"VAE prior ({result['theirs']['classes_covered']} covered)": result["theirs"]["class_histogram"]},
-            "What a classifier trained on real data calls the samples", "share of samples"),
+            "What a classifier trained on real data calls the samples", "share of samples")),
             width="stretch", key="diff_ldm_chart")
         card_metrics = card.get("metrics", {})
         if "class_kl_from_uniform" in card_metrics:

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from gen_core.labs import diffusion as lab
+from ui.charts import legible
 from ui.lab_cache import Data, lab_call
 from ui.loaders import card_of, choose_checkpoint
 from ui.point_figures import arrows
@@ -33,7 +34,7 @@ def show(device: str) -> None:
     with left:
         timestep_view(toy, device, runs, card["config"]["timesteps"], extent)
     with right:
-        st.plotly_chart(paths_figure(runs, extent), width="stretch", key="diff_toy_paths")
+        st.plotly_chart(legible(paths_figure(runs, extent)), width="stretch", key="diff_toy_paths")
 
 
 @st.fragment

@@ -9,6 +9,7 @@ import streamlit as st
 import torch
 
 from gen_core.models import diffusion, vdm
+from ui.charts import legible
 from ui.images import labelled_grid
 from ui.loaders import card_of, choose_checkpoint, core_on
 from ui.settings import global_seed
@@ -59,12 +60,12 @@ def show(device: str) -> None:
         return
     card = card_of(name)
     frame = schedules(name, device)
-    st.altair_chart(alt.Chart(frame, title="log SNR(t): the learned schedule against the fixed ones", height=320)
+    st.altair_chart(legible(alt.Chart(frame, title="log SNR(t): the learned schedule against the fixed ones", height=320)
                     .mark_line(strokeWidth=2.5).encode(
                         x=alt.X("t:Q", title="t (0: data, 1: noise)"), y="log SNR:Q",
                         color=alt.Color("schedule:N", legend=alt.Legend(orient="bottom"), scale=alt.Scale(
                             domain=["learned (VDM)", "linear (T = 1000)", "cosine (T = 1000)"],
-                            range=["#d62728", "#7f7f7f", "#1f77b4"]))))
+                            range=["#d62728", "#7f7f7f", "#1f77b4"])))))
     metrics = card.get("metrics", {})
     m = st.columns(3)
     m[0].metric("Its bound", f"{metrics.get('test_nll_nats', float('nan')):.2f} nats",

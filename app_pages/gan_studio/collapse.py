@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_pages.gan_studio.studio import Studio
 from gen_core import metrics, render
+from ui.charts import legible
 from ui.images import show_grid
 from ui.loaders import core_on, get_dataset
 from ui.settings import global_seed
@@ -45,8 +46,8 @@ def show(studio: Studio) -> None:
             m[0].metric("Classes covered", f"{result['classes_covered']} / {len(result['class_histogram'])}")
             m[1].metric("KL(classes ‖ uniform)", f"{result['class_kl_from_uniform']:.2f} nats")
     first_card = by_name[chosen[0]]["dataset"]
-    st.plotly_chart(render.bar_figure(first_card.get("class_names", []),
+    st.plotly_chart(legible(render.bar_figure(first_card.get("class_names", []),
                                       {k: v["class_histogram"] for k, v in shares.items()},
-                                      "Class histogram of 1000 samples", "share of samples"), key="gan_collapse_bars")
+                                      "Class histogram of 1000 samples", "share of samples")), key="gan_collapse_bars")
     st.caption("A class is covered when it gets at least half its fair share (1/2K). KL from uniform is 0 when every "
                "class is equally common and log K (2.30 for digits) when all samples are one class.")

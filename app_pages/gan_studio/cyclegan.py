@@ -12,6 +12,7 @@ from gen_core import jobs as J
 from gen_core.device import make_generator
 from gen_core.errors import GenLabError
 from gen_core.models import cyclegan
+from ui.charts import legible
 from ui.images import labelled_grid
 from ui.jobs_panel import job_queue, refresh_listing_for, show_job, submit, trained
 from ui.loaders import checkpoint_listing, checkpoints_of, describe_checkpoint, get_dataset
@@ -173,6 +174,6 @@ def your_translator(core, job_id: int, data, index, truth: list[str]) -> None:
     translation_metrics(model_card["metrics"], read, truth, data.class_names, label=", yours")
     history = model_card.get("history", {})
     if history.get("step"):
-        st.plotly_chart(render.line_figure(history["step"], {"cycle loss": history["cycle"],
+        st.plotly_chart(legible(render.line_figure(history["step"], {"cycle loss": history["cycle"],
                                                              "adversarial loss": history["adversarial"]},
-                                           "Your translator's training", "loss"), key="cyc_train_history")
+                                           "Your translator's training", "loss")), key="cyc_train_history")

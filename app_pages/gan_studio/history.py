@@ -7,6 +7,7 @@ from app_pages.gan_studio.studio import Studio
 from gen_core import render
 from gen_core.checkpoints import load_snapshots
 from gen_core.models import gan
+from ui.charts import legible
 from ui.images import show_grid
 from ui.player import player_html
 
@@ -33,11 +34,11 @@ def show(studio: Studio) -> None:
     at = st.select_slider("Training step", list(snapshots), value=list(snapshots)[-1], key="gan_snapshot", bind="query-params") \
         if snapshots else steps[-1]
     left, right = st.columns(2)
-    left.plotly_chart(render.line_figure(steps, {"D loss": history["loss_d"], "G loss": history["loss_g"]},
-                                         "Losses", marker=at), key="gan_losses")
-    right.plotly_chart(render.line_figure(steps, {"D(x)": history["d_real"], "D(G(z))": history["d_fake"]},
+    left.plotly_chart(legible(render.line_figure(steps, {"D loss": history["loss_d"], "G loss": history["loss_g"]},
+                                         "Losses", marker=at)), key="gan_losses")
+    right.plotly_chart(legible(render.line_figure(steps, {"D(x)": history["d_real"], "D(G(z))": history["d_fake"]},
                                           "What D says", "mean probability of 'real'", marker=at,
-                                          reference=(0.5, "equilibrium: D = 1/2")), key="gan_probs")
+                                          reference=(0.5, "equilibrium: D = 1/2"))), key="gan_probs")
     if snapshots:
         show_grid(snapshots[at], nrow=16, caption=f"the same 16 noise vectors decoded at step {at}")
         with st.expander("Play the training: every snapshot in the browser, at the speed you choose",

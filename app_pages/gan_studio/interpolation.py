@@ -5,6 +5,7 @@ import streamlit as st
 from app_pages.gan_studio.studio import Studio, current_batch
 from gen_core import latent, render
 from gen_core.models import gan
+from ui.charts import legible
 from ui.images import show_grid
 from ui.settings import clamp_state
 
@@ -35,5 +36,5 @@ def show(studio: Studio) -> None:
     left, right = st.columns([1, 2])
     left.image(gif, caption="animation")
     left.download_button("Download GIF", gif, file_name=f"{name}-{a}-to-{b}.gif", mime="image/gif")
-    right.plotly_chart(render.line_figure(list(range(frames)), {"D(x)": d.tolist()}, "The discriminator along "
-                       "the path", "D(x)", window=1).update_xaxes(title="frame"), key="gan_path_d")
+    right.plotly_chart(legible(render.line_figure(list(range(frames)), {"D(x)": d.tolist()}, "The discriminator along "
+                       "the path", "D(x)", window=1).update_xaxes(title="frame")), key="gan_path_d")

@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from gen_core.labs import gan as gan_lab
+from ui.charts import legible
 from ui.images import labelled_grid
 from ui.loaders import card_of, checkpoints_of, choose_checkpoint, core_on
 from ui.settings import global_seed
@@ -70,8 +71,8 @@ def show(device: str) -> None:
              if "truncation_curve" in m["card"].get("metrics", {})
              and m["card"]["dataset"]["name"] == card["dataset"]["name"]}
     same_data = {n: m["card"]["metrics"]["truncation_curve"] for n, m in alike.items()}
-    left.plotly_chart(curve_figure(same_data), key="trunc_curve")
-    right.plotly_chart(measures_figure(curve), key="trunc_measures")
+    left.plotly_chart(legible(curve_figure(same_data)), key="trunc_curve")
+    right.plotly_chart(legible(measures_figure(curve)), key="trunc_measures")
     images = sheet(name, device, label, global_seed())
     st.image(labelled_grid(images, [""] * len(images), 10, tile_px=48,
                            row_labels=[f"threshold {t:g}" for t in SHEET_THRESHOLDS]), output_format="PNG",

@@ -10,6 +10,7 @@ import torch
 
 from gen_core import classifiers
 from gen_core.labs import classifiers as lab
+from ui.charts import legible
 
 COLOURS = np.array([[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189], [140, 86, 75],
                     [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207]])
@@ -58,7 +59,7 @@ def line_chart(xs, series: dict, x_title: str, y_title: str, key: str):
                                               dash="solid" if classifiers.is_generative(name) else "dash")))
     figure.update_layout(xaxis_title=x_title, yaxis_title=y_title, height=360, margin=dict(l=10, r=10, t=30, b=10),
                          legend=dict(orientation="h", y=-0.25))
-    st.plotly_chart(figure, width="stretch", key=key)
+    st.plotly_chart(legible(figure), width="stretch", key=key)
 
 
 def to_images(data_key: tuple, X: np.ndarray) -> torch.Tensor:

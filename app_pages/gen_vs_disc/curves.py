@@ -6,6 +6,7 @@ import streamlit as st
 from app_pages.gen_vs_disc.common import colour, models_beside_option, task, timed
 from gen_core import classifiers
 from gen_core.labs import classifiers as lab
+from ui.charts import legible
 from ui.settings import global_seed
 
 
@@ -72,6 +73,6 @@ def show(data_key: tuple) -> None:
     figure.update_xaxes(range=[np.log10(sizes[0]) - 0.05, np.log10(sizes[-1]) + 0.05])  # a log axis's range: log10
     figure.update_layout(xaxis_type="log", xaxis_title="training examples", yaxis_title="test accuracy", height=380,
                          margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.2))
-    st.plotly_chart(figure, width="stretch", key="gvd_curve_chart")
+    st.plotly_chart(legible(figure), width="stretch", key="gvd_curve_chart")
     st.caption(f"Mean over {resamples} random training subsets; bands from the 10th to the 90th percentile. Solid: "
                f"generative, dashed: discriminative. {note} Computed in {seconds:.2f} s (cached after).")

@@ -7,6 +7,7 @@ import streamlit as st
 from app_pages.gen_vs_disc.common import colour, task, timed, to_images
 from gen_core import classifiers
 from gen_core.labs import classifiers as lab
+from ui.charts import legible
 from ui.images import show_grid
 from ui.settings import global_seed
 
@@ -41,7 +42,7 @@ def show(data_key: tuple) -> None:
                                 go.Scatter(x=X[:, 0], y=X[:, 1], mode="markers", name="samples",
                                            marker=dict(size=4, color=[colour(k) for k in y]))])
             figure.update_layout(height=380, margin=dict(l=10, r=10, t=10, b=10))
-            st.plotly_chart(figure, width="stretch", key="gvd_gen_chart")
+            st.plotly_chart(legible(figure), width="stretch", key="gvd_gen_chart")
     with right:
         st.markdown(f"**{st.session_state.gvd_gen_disc}**")
         st.info(f"{st.session_state.gvd_gen_disc} models p(y | x) only. It has no p(x | y) to draw from, so it "

@@ -7,6 +7,7 @@ from plotly.subplots import make_subplots
 
 from app_pages.gen_vs_disc.common import colour, models_beside_option, task, timed, to_images
 from gen_core.labs import classifiers as lab
+from ui.charts import legible
 from ui.images import show_grid
 from ui.settings import global_seed
 from ui.widget_keys import GVD
@@ -49,7 +50,7 @@ def show(data_key: tuple) -> None:
     figure.update_yaxes(title_text="true positive rate", row=1, col=1)
     figure.update_yaxes(range=[0, 1.1], row=1, col=2)
     figure.update_layout(height=400, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25))
-    st.plotly_chart(figure, width="stretch", key="gvd_out_chart")
+    st.plotly_chart(legible(figure), width="stretch", key="gvd_out_chart")
     st.caption(f"AUROC 1: every outlier scored below every test input; 0.5: no better than chance. Computed in "
                f"{seconds:.2f} s (cached after).")
     if image_shape is not None:

@@ -9,6 +9,7 @@ import streamlit as st
 
 from gen_core.labs import sequences as sequence_lab
 from gen_core.labs import likelihood as lab
+from ui.charts import legible
 from ui.loaders import choose_checkpoint, core_on, get_core, get_dataset
 from ui.settings import global_seed
 from ui.widget_keys import LIKELIHOOD
@@ -83,8 +84,8 @@ def show() -> None:
                             key="ll_hmm_class", bind="query-params")
     k = classes.index(decided if choice == "the classifier's choice" else choice)
     view = {**lab.hmm_decode(core, name, series.astype(np.float64), k), **scores}
-    st.altair_chart(states_chart(series[:, 0], view))
-    st.altair_chart(posterior_chart(view))
+    st.altair_chart(legible(states_chart(series[:, 0], view)))
+    st.altair_chart(legible(posterior_chart(view)))
     m = st.columns(3)
     m[0].metric(f"log p(x) under the {classes[k]} HMM", f"{view['per_class'][k]:.1f} nats")
     m[1].metric("log p(x, Viterbi path)", f"{view['log_joint']:.1f} nats",
@@ -103,9 +104,9 @@ def show() -> None:
     for kk, column in enumerate(st.columns(len(classes))):
         rows = [{"t": t, "value": float(drawn[kk, j, t]), "sample": j}
                 for j in range(drawn.shape[1]) for t in range(drawn.shape[2])]
-        column.altair_chart(alt.Chart(pd.DataFrame(rows), title=classes[kk], height=230).mark_line().encode(
+        column.altair_chart(legible(alt.Chart(pd.DataFrame(rows), title=classes[kk], height=230).mark_line().encode(
             x=alt.X("t:Q", title="step"), y=alt.Y("value:Q", scale=alt.Scale(domain=[-3, 3])),
-            color=alt.Color("sample:N", legend=None)))
+            color=alt.Color("sample:N", legend=None))))
     st.caption("The switching series come out right (they are an HMM); the sines and the random walk cannot be, "
                "since a few discrete states with independent noise have no notion of a phase or of drifting values.")
 
@@ -121,8 +122,8 @@ def show() -> None:
         rows = [{"series per class": n, "accuracy": acc, "classifier": label}
                 for key, label in (("hmm", "HMM per class"), ("logistic", "logistic regression"))
                 for n, acc in zip(curve["per_class"], curve[key])]
-        st.altair_chart(alt.Chart(pd.DataFrame(rows), height=260).mark_line(point=True).encode(
+        st.altair_chart(legible(alt.Chart(pd.DataFrame(rows), height=260).mark_line(point=True).encode(
             x=alt.X("series per class:Q", scale=alt.Scale(type="log")), y=alt.Y("accuracy:Q", scale=alt.Scale(
-                domain=[0, 1])), color=alt.Color("classifier:N", legend=alt.Legend(orient="bottom"))))
+                domain=[0, 1])), color=alt.Color("classifier:N", legend=alt.Legend(orient="bottom")))))
         st.caption("The generative model needs few examples: it fits a handful of parameters per class. The "
                    "discriminative one models only the boundary and catches up with more data (Ng & Jordan, 2002).")

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from gen_core.labs import likelihood as lab
+from ui.charts import legible
 from ui.loaders import choose_checkpoint, get_core, get_dataset
 from ui.settings import global_seed
 
@@ -64,7 +65,7 @@ def show() -> None:
     kind = dataset.class_names[int(dataset.y_test[int(index)])]
     with st.spinner("Forecasting..."):
         result = forecast(name, str(core.device), dataset.name, int(index), int(given), int(horizon), int(seed))
-    st.altair_chart(fan_chart(series[:min(length, given + horizon)], int(given), result))
+    st.altair_chart(legible(fan_chart(series[:min(length, given + horizon)], int(given), result)))
     width = result["quantiles"][4] - result["quantiles"][0]
     st.caption(f"A {kind} series. The 90% band is {width[0]:.2f} wide one step ahead and {width[-1]:.2f} at "
                f"{horizon} steps; five of the 200 sampled futures in orange. Test likelihood: "

@@ -9,6 +9,7 @@ import streamlit as st
 
 from gen_core.labs import likelihood as lab
 from gen_core.errors import GenLabError
+from ui.charts import legible
 from ui.loaders import choose_checkpoint, get_core
 from ui.settings import global_seed
 from ui.text import plain
@@ -53,10 +54,10 @@ def show() -> None:
         return
     top = np.argsort(probs)[::-1][:12]
     frame = pd.DataFrame({"next character": [shown_char(vocab[k]) for k in top], "probability": probs[top]})
-    st.altair_chart(alt.Chart(frame, title=f"p(next character | prefix) at T = {temperature}", height=280)
+    st.altair_chart(legible(alt.Chart(frame, title=f"p(next character | prefix) at T = {temperature}", height=280)
                     .mark_bar().encode(x=alt.X("next character:N", sort=None, axis=alt.Axis(labelAngle=0, labelFontSize=14)),
                                        y="probability:Q",
-                                       tooltip=["next character", alt.Tooltip("probability:Q", format=".3f")]))
+                                       tooltip=["next character", alt.Tooltip("probability:Q", format=".3f")])))
     st.caption(f"The 12 likeliest of {len(vocab)} characters; they hold {probs[top].sum():.0%} of the probability.")
     st.markdown("**Continuations** (each character drawn from the model, then fed back in):")
     for text in samples:

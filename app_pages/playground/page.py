@@ -14,6 +14,7 @@ from gen_core.labs import playground_views as views
 from gen_core.labs import drawn_points
 from gen_core.data.toys import TOYS
 from gen_core.errors import GenLabError, TrainingDiverged
+from ui.charts import legible
 from ui.loaders import get_dataset
 from ui import point_frames as frames
 from ui.images import inline_jpeg
@@ -95,7 +96,7 @@ def drawing_canvas():
     with cols[0]:
         st.caption(f"**{len(drawn)} points.** Click to add a blob. To fill a region, pick the lasso or the box in "
                    "the chart's toolbar and drag around it.")
-        event = st.plotly_chart(figure, on_select="rerun", selection_mode=("points", "box", "lasso"),
+        event = st.plotly_chart(legible(figure), on_select="rerun", selection_mode=("points", "box", "lasso"),
                                 key="pg_canvas", config={"displaylogo": False})
     selection = event.selection if event else None
     if selection:
@@ -313,9 +314,9 @@ def live_view():
             inside_slot.image(inline_jpeg(frames.inside_frame(view, real, samples, extent)))
             return
         plot = dict(config={"displayModeBar": False})
-        samples_slot.plotly_chart(samples_figure(models, samples, real, extent), **plot)
-        curves_slot.plotly_chart(curves_figure(models), **plot)
-        inside_slot.plotly_chart(inside_figure(view, real, samples, extent), **plot)
+        samples_slot.plotly_chart(legible(samples_figure(models, samples, real, extent)), **plot)
+        curves_slot.plotly_chart(legible(curves_figure(models)), **plot)
+        inside_slot.plotly_chart(legible(inside_figure(view, real, samples, extent)), **plot)
 
     draw(live=st.session_state.get("pg_playing", False) or not st.session_state.get("pg_interactive", False))
     speed = st.session_state.get("pg_speed", MAX_SPEED)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_pages.vae_explorer.explorer import Explorer, encoded
 from gen_core import render
+from ui.charts import legible
 from ui.images import show_grid
 from ui.widget_keys import VAE
 
@@ -28,8 +29,8 @@ def show(ex: Explorer) -> None:
     metric_columns = st.columns(len(groups))
     for column, (label, kl) in zip(metric_columns, groups.items()):
         column.metric(f"Active units: {label}", f"{int((kl > 0.01).sum())} / {len(kl)}")
-    st.plotly_chart(render.bar_figure([f"z{k}" for k in range(latent_dim)], {k: v.tolist() for k, v in groups.items()},
-                                      "Mean KL per latent dimension (nats)", "KL"), key="vae_kl_bars")
+    st.plotly_chart(legible(render.bar_figure([f"z{k}" for k in range(latent_dim)], {k: v.tolist() for k, v in groups.items()},
+                                      "Mean KL per latent dimension (nats)", "KL")), key="vae_kl_bars")
     if other:
         show = st.columns(2)
         for column, checkpoint in zip(show, (name, other)):

@@ -10,6 +10,7 @@ from gen_core.device import make_generator
 from gen_core.errors import GenLabError
 from gen_core.masks import MASKS, known_mask
 from gen_core.models import vae
+from ui.charts import legible
 from ui.images import labelled_grid
 from ui.text import plain
 
@@ -67,8 +68,8 @@ def show(ex: Explorer) -> None:
                 return
         score = float(core.run(name, lambda m: vae.elbo_of(m.model, probe[None], samples=16)))
         below = float((elbo < score).mean())
-        st.plotly_chart(render.histogram_figure({"test images": elbo}, "ELBO of the test set (nats)", "ELBO")
-                        .add_vline(x=score, line_color="red", annotation_text="this input"), key="vae_anomaly_hist")
+        st.plotly_chart(legible(render.histogram_figure({"test images": elbo}, "ELBO of the test set (nats)", "ELBO")
+                        .add_vline(x=score, line_color="red", annotation_text="this input")), key="vae_anomaly_hist")
         st.metric("This input's ELBO", f"{score:.1f} nats", help="Averaged over 16 draws of z.")
         st.markdown(f"Higher than **{below:.0%}** of test images' ELBOs." + (" Flagged as an anomaly: below the "
                     "1st percentile of the test set." if below < 0.01 else ""))

@@ -78,14 +78,22 @@ def reverse_run(core: InferenceCore, name: str, n: int, seed: int, sampler: str,
 # --- Samplers --------------------------------------------------------------------------------------------------
 
 def sampler_run(core: InferenceCore, name: str, n: int, seed: int, sampler: str, steps: int, eta: float) -> dict:
-    """One timed run to the end from the x_T that `seed` draws (the same x_T for every sampler)."""
+    """One timed run to the end from the x_T that `seed` draws (the same x_T for every sampler). The clock starts
+    after one untimed network call at this batch size (as forward_seconds warms up), so the first run of a process
+    is not charged for allocating its buffers: the times compare with steps x one forward."""
     model = core.load(name).model
     generator = make_generator(seed, core.device)
     x_T = D.initial_noise(model, n, generator)
-    started = time.perf_counter()
-    x = core.run(name, lambda m: D.run_to_end(D.reverse(
-        m.model, x_T, sampler=sampler, steps=None if sampler == "ddpm" else steps, eta=eta, generator=generator)))
-    return {"x": x.float().cpu(), "seconds": time.perf_counter() - started}
+    t = torch.zeros(n, dtype=torch.long, device=core.device)
+
+    def timed(loaded) -> tuple:
+        loaded.model.predict_eps(torch.zeros_like(x_T), t)  # warm-up, untimed
+        started = time.perf_counter()
+        x = D.run_to_end(D.reverse(loaded.model, x_T, sampler=sampler, steps=None if sampler == "ddpm" else steps,
+                                   eta=eta, generator=generator))
+        return x, time.perf_counter() - started
+    x, seconds = core.run(name, timed)
+    return {"x": x.float().cpu(), "seconds": seconds}
 
 
 def path(core: InferenceCore, name: str, seed: int, sampler: str, steps: int | None = None, frames: int = 8) -> dict:

@@ -110,3 +110,20 @@ def test_what_to_notice_is_folded_on_each_tab():
     expanders = [e for e in at.expander if e.label == "What to notice"]
     assert len(expanders) == 1 and not expanders[0].proto.expanded
     assert "cosine schedule keeps far more signal" in " ".join(m.value for m in expanders[0].markdown)
+
+
+def test_every_prediction_has_a_shipped_answer_that_a_fresh_measurement_confirms():
+    """A reveal reads assets/lessons/answers.json (bench/lesson_answers.py --ship) instead of measuring in front of a
+    class: every prediction has one, it picks one of the step's choices, and the quick ones measure the same now."""
+    from gen_core.core import InferenceCore
+    shipped = lessons.shipped_answers()
+    core = InferenceCore("cpu")
+    for lesson in lessons.LESSONS:
+        for index, step in enumerate(lesson.steps):
+            if step.predict is None:
+                continue
+            answer = shipped[f"{lesson.key}/{index}"]
+            assert step.predict.answer(answer) in step.predict.choices, (lesson.key, index)
+            if (lesson.key, index) in {("gan", 4), ("gan", 6), ("vae", 3), ("diffusion", 1), ("diffusion", 4)}:
+                fresh = step.predict.measure(core)
+                assert (fresh["value"], fresh["text"]) == (answer["value"], answer["text"]), (lesson.key, index)

@@ -1,0 +1,50 @@
+"""Measure every lesson prediction's answer on the shipped models (ui.lessons: each Predict's `measure`), print how
+long each takes, and with --ship write them where the lesson panel reads them (assets/lessons/answers.json), so a
+reveal in front of a class reads a file instead of measuring while everyone waits.
+
+    python bench/lesson_answers.py           # measure and print
+    python bench/lesson_answers.py --ship    # also write assets/lessons/answers.json
+
+Run it again after retraining a shipped model a lesson measures (the lesson tests compare the cheap answers with a
+fresh measurement).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from gen_core.core import InferenceCore  # noqa: E402
+from ui import lessons  # noqa: E402
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ship", action="store_true", help=f"write {lessons.ANSWERS_FILE}")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(2)
+    core = InferenceCore("cpu")
+    answers = {}
+    for lesson in lessons.LESSONS:
+        for index, step in enumerate(lesson.steps):
+            if step.predict is None:
+                continue
+            started = time.perf_counter()
+            found = step.predict.measure(core)
+            answers[f"{lesson.key}/{index}"] = {"value": found["value"], "text": found["text"]}
+            print(f"{lesson.key} step {index + 1}: {found['text']} -> {step.predict.answer(found)} "
+                  f"({time.perf_counter() - started:.1f} s)", flush=True)
+    if args.ship:
+        lessons.ANSWERS_FILE.write_text(json.dumps(answers, indent=1, default=lessons.json_number) + "\n")
+        print(f"wrote {lessons.ANSWERS_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
