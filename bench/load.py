@@ -2,6 +2,7 @@
 so the figures are the server's and not thirty browsers sharing the same cores.
 
     python bench/load.py --sessions 30 [--pause 2-8] [--rounds 2] [--replicas 2]
+    python bench/load.py --sessions 30 --burst        # all press the same button within one second
 
 Each session opens every page in turn and, on each, changes one thing the way a student does (New samples on
 Home and in the GAN Studio, another projection in the VAE Explorer, a random image in the Diffusion Theater's
@@ -175,6 +176,42 @@ async def visitor(url: str, pause: tuple[float, float], timings: dict, errors: l
         errors.append(f"{type(error).__name__}: {str(error)[:80]}")
 
 
+async def burst_visitor(url: str, everyone_in: asyncio.Event, opened: list, sessions: int, timings: dict,
+                        errors: list, rng: random.Random):
+    """Open GAN Studio, wait for the whole class to be in, then press New samples within the same second as
+    everyone else (the teacher said "now")."""
+    try:
+        async with Session(url) as session:
+            seconds, failed = await session.run("gan_studio")
+            timings[("gan_studio", "open")].append(seconds)
+            opened.append(1)
+            if len(opened) == sessions:
+                everyone_in.set()
+            await everyone_in.wait()
+            await asyncio.sleep(rng.uniform(0, 1))
+            states, fragment = session.change(("button", "New samples"))
+            seconds, failed = await session.run("gan_studio", states, fragment)
+            timings[("gan_studio", "burst: New samples")].append(seconds)
+            if failed:
+                errors.append("gan_studio: exception in the burst")
+    except Exception as error:  # noqa: BLE001 - a lost connection is an error of the round
+        errors.append(f"{type(error).__name__}: {str(error)[:80]}")
+        opened.append(1)
+        if len(opened) == sessions:
+            everyone_in.set()
+
+
+async def burst_round(url: str, sessions: int, seed: int, pids: list[int]) -> tuple[dict, list, float, dict]:
+    timings, errors, peak, opened, everyone_in = defaultdict(list), [], 0.0, [], asyncio.Event()
+    rng = random.Random(seed)
+    tasks = [asyncio.create_task(burst_visitor(url, everyone_in, opened, sessions, timings, errors,
+                                               random.Random(rng.random()))) for _ in range(sessions)]
+    while not all(t.done() for t in tasks):
+        peak = max(peak, rss_mb(pids))
+        await asyncio.sleep(0.25)
+    return timings, errors, peak, {}
+
+
 async def one_round(url: str, sessions: int, pause, seed: int, pids: list[int],
                     base: str | None = None) -> tuple[dict, list, float, dict]:
     """Timings, errors, peak memory, and (given the server's base URL) Streamlit's largest account of what it
@@ -206,11 +243,11 @@ def serving(replicas: int):
     sys.path.insert(0, str(ROOT / "deploy"))
     import serve_replicas
     port = free_port()
-    processes = serve_replicas.start(replicas, port, Path(tempfile.mkdtemp(prefix="genlab-load-")))
+    deployment = serve_replicas.start(replicas, port, Path(tempfile.mkdtemp(prefix="genlab-load-")))
     try:
-        yield f"http://127.0.0.1:{port}", [p.pid for p in processes]
+        yield f"http://127.0.0.1:{port}", [r.process.pid for r in deployment.replicas]
     finally:
-        serve_replicas.stop(processes)
+        serve_replicas.stop(deployment)
 
 
 async def probe(url: str) -> None:
@@ -229,6 +266,8 @@ def main(argv=None) -> int:
     parser.add_argument("--pause", default="2-8", help="seconds between a session's interactions, LOW-HIGH or 0")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--replicas", type=int, default=0, help="serve through HAProxy from this many processes")
+    parser.add_argument("--burst", action="store_true",
+                        help="instead: every session opens GAN Studio, then all press New samples within one second")
     parser.add_argument("--settle", type=float, default=5.0,
                         help="seconds to wait after a round before reading 'after' memory (Streamlit keeps a closed "
                              "session for server.disconnectedSessionTTL seconds, in case it reconnects)")
@@ -240,12 +279,14 @@ def main(argv=None) -> int:
     os.environ.setdefault("STREAMLIT_SERVER_ENABLE_EXPENSIVE_MEMORY_STATS", "true")
     with serving(args.replicas) as (base, pids):
         url = base.replace("http://", "ws://") + "/_stcore/stream"
-        print(f"{args.sessions} sessions, pause {args.pause} s between interactions, {args.rounds} rounds")
+        print(f"{args.sessions} sessions, " + ("a burst: all press New samples within 1 s" if args.burst else
+                                               f"pause {args.pause} s between interactions") + f", {args.rounds} rounds")
         print(f"server memory idle: {rss_mb(pids):.0f} MB")
         for k in range(args.rounds):
             cpu_before = cpu_seconds(pids)
             started = time.perf_counter()
             timings, errors, peak, held = asyncio.run(
+                burst_round(url, args.sessions, k, pids) if args.burst else
                 one_round(url, args.sessions, pause, k, pids, None if args.replicas else base))
             wall = time.perf_counter() - started
             cpu = cpu_seconds(pids) - cpu_before
@@ -260,7 +301,10 @@ def main(argv=None) -> int:
                       f"p95 {percentile(values, 0.95):6.2f} s   ({len(values)})")
             for error in sorted(set(errors))[:10]:
                 print(f"  error: {error} (x{errors.count(error)})")
-            print(f"  server memory: peak {peak:.0f} MB during, {rss_mb(pids):.0f} MB {args.settle:.0f} s after")
+            after = rss_mb(pids)
+            print(f"  server memory: peak {peak:.0f} MB during, {after:.0f} MB {args.settle:.0f} s after"
+                  + (f" ({after - last_after:+.0f} MB since the round before)" if k else ""))
+            last_after = after
             if not args.replicas:
                 print_cache_memory(held, "at most, while the sessions were open")
                 with contextlib.suppress(OSError):

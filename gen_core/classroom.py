@@ -93,12 +93,14 @@ class Classroom:
         current = self.lead()
         if current is not None and current.place() == (page, lesson, step, revealed):
             return current
+        if lesson is not None and (current is None or (current.lesson, current.step) != (lesson, step)):
+            self.clear_guesses(lesson, step)  # the class arrives at a step: its tally starts from nothing
         lead = Lead(page, lesson, step, revealed, seq=self.store.increment("class_lead_seq"))
         self.store.put(LEAD, asdict(lead))
         return lead
 
     def end(self) -> None:
-        """The class is over: nobody follows any more (guesses stay until the same step runs again)."""
+        """The class is over: nobody follows any more (guesses stay until the teacher leads to that step again)."""
         self.store.drop(LEAD)
 
     # --- predictions -------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from ui.text import plain
 
 COOKIE = "genlab_visitor"
 TEACHER_STATE, LEADING_STATE, FOLLOW_KEY = "class_teacher", "class_leading_on", "follow"
-POLL_S = 1.0  # a follower looks for the teacher's next step this often (the bound: within 2 s)
+POLL_S = 0.5  # a follower looks for the teacher's next step this often (the bound: within 2 s)
 
 
 def visitor_token() -> str:

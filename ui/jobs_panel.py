@@ -56,16 +56,16 @@ def whose(job: J.Job) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _listed_after() -> set[int]:
+def _listed_after() -> set[str]:
     return set()
 
 
 def refresh_listing_for(job: J.Job) -> None:
     """Once per finished training: re-read the checkpoint list so every page's picker has the new model now,
     not after the listing's 30 s cache runs out."""
-    seen = _listed_after()
-    if job.kind == "train" and job.status == J.DONE and job.id not in seen:
-        seen.add(job.id)
+    seen, key = _listed_after(), f"{J.JobQueue().store!r}#{job.id}"  # ids count per store (a test's, a class's)
+    if job.kind == "train" and job.status == J.DONE and key not in seen:
+        seen.add(key)
         checkpoint_listing.clear()
 
 

@@ -85,3 +85,20 @@ def find_on_map(page, wanted: str, skip: int = 0) -> tuple[float, float, str]:
                 return x, y, tip
             matches += 1
     raise LookupError(f"no {wanted} found on the map")
+
+
+RUNNING = ('[data-testid="stStatusWidget"], [data-testid="stSkeleton"], [data-testid="stSpinner"], '
+           '[data-stale="true"]')  # what a page shows while it runs, loads or waits to be replaced
+
+
+def settle(page, timeout: float = 120) -> None:
+    """Wait until nothing runs, loads or waits to be replaced (twice in a row, 300 ms apart)."""
+    page.wait_for_timeout(400)
+    end = time.time() + timeout
+    while time.time() < end:
+        if page.locator(RUNNING).count() == 0:
+            page.wait_for_timeout(300)
+            if page.locator(RUNNING).count() == 0:
+                return
+        page.wait_for_timeout(200)
+    raise AssertionError("the page kept running")

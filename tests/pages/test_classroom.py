@@ -85,3 +85,17 @@ def test_a_visitors_third_waiting_job_is_refused_in_one_line(classroom_home):
     assert [e.value for e in at.error] == [
         plain("you have 2 jobs waiting already (the most per visitor): wait for one to start, or cancel one")]
     assert len(queue.jobs()) == before
+
+
+def test_a_step_the_teacher_leads_to_again_starts_a_fresh_tally(classroom_home):
+    room = Classroom()
+    room.publish("diffusion_theater", "diffusion", 1, False)
+    room.guess("diffusion", 1, "v-a", "linear")
+    room.guess("diffusion", 1, "v-b", "cosine")
+    room.guess("diffusion", 1, "v-a", "cosine")  # a changed mind counts once
+    assert room.tally("diffusion", 1) == {"cosine": 2}
+    room.publish("diffusion_theater", "diffusion", 1, True)
+    assert not room.guess("diffusion", 1, "v-c", "linear")  # revealed: locked
+    room.publish("diffusion_theater", "diffusion", 2, False)
+    room.publish("diffusion_theater", "diffusion", 1, False)  # back to it: a new round of guesses
+    assert room.tally("diffusion", 1) == {}

@@ -116,7 +116,7 @@ def tiny_mnist(tmp_path):
     return tmp_path
 
 
-@pytest.mark.parametrize("family, overrides", [("cgan", {}), ("ddpm", {"num_classes": 10, "timesteps": 20})])
+@pytest.mark.parametrize("family, overrides", [("cgan", {}), ("ddpm", {"num_classes": 10, "timesteps": 10, "channels": 16})])
 def test_conditional_models_train_on_mnist_files_and_every_page_can_open_them(genlab_home, tiny_mnist, family,
                                                                                overrides, monkeypatch):
     out = checkpoints.user_dir() / f"{family}-tiny"

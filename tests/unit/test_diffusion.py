@@ -304,3 +304,13 @@ def test_heun_is_second_order_where_ddim_is_first():
     x_T = torch.randn(20000, 2, generator=make_generator(0))
     spread = {s: float(D.run_to_end(D.reverse(model, x_T, sampler=s, steps=25)).std(0).mean()) for s in ("ddim", "heun")}
     assert abs(spread["heun"] - 0.5) < 0.02 < abs(spread["ddim"] - 0.5)
+
+
+@pytest.mark.parametrize("timesteps", [2, 5, 10, 20, 1000])
+def test_every_schedule_keeps_alpha_bar_a_probability_for_any_number_of_steps(timesteps):
+    """A rescaled linear schedule with few steps once had betas over 1: alpha_t < 0 and a NaN loss at step 1."""
+    from gen_core.models.diffusion.schedule import make_schedule
+    for name in ("linear", "cosine"):
+        s = make_schedule(name, timesteps)
+        assert (s["beta"] > 0).all() and (s["beta"] <= 0.999).all(), (name, timesteps)
+        assert (s["abar"] > 0).all() and (s["abar"] < 1).all() and (s["abar"][1:] < s["abar"][:-1]).all()

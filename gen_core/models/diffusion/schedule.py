@@ -17,14 +17,16 @@ def make_schedule(name: str, timesteps: int) -> dict[str, torch.Tensor]:
     """beta_t, alpha_t, abar_t and SNR(t) = abar_t / (1 - abar_t) for t = 0..T-1 (float64).
 
     linear: beta from 1e-4 to 0.02 over T = 1000 (Ho et al., section 4), rescaled by 1000 / T for other T so the
-    total noise stays comparable. cosine: abar_t = f(t) / f(0), f(t) = cos^2(((t / T) + s) / (1 + s) * pi / 2),
+    total noise stays comparable, clipped at 0.999. cosine: abar_t = f(t) / f(0), f(t) = cos^2(((t / T) + s) / (1 + s) * pi / 2),
     s = 0.008, betas clipped at 0.999 (Nichol & Dhariwal, eq. 17): noise arrives more gently, so fewer steps are
     wasted on pure noise, which matters most for small images."""
     if name not in SCHEDULES:
         raise ValueError(f"unknown schedule {name!r}; choose {', '.join(SCHEDULES)}")
     if name == "linear":
         scale = 1000 / timesteps
-        betas = torch.linspace(1e-4 * scale, 0.02 * scale, timesteps, dtype=torch.float64)
+        # clipped at 0.999 as the cosine's are: below T = 20 the rescaled end passes 1, and a beta over 1 makes
+        # alpha negative and the training NaN at once
+        betas = torch.linspace(1e-4 * scale, 0.02 * scale, timesteps, dtype=torch.float64).clamp(max=0.999)
     else:
         s = 0.008
         steps = torch.arange(timesteps + 1, dtype=torch.float64) / timesteps
