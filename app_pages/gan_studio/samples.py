@@ -4,12 +4,23 @@ import streamlit as st
 import torch
 
 from app_pages.gan_studio.studio import CLASS_ROWS, RANDOM_CLASSES, Studio, current_batch
-from gen_core import metrics
+from gen_core import metrics, render
 from ui.charts import histogram_picture
 from ui.images import labelled_grid
-from ui.settings import clamp_state, global_seed, label_px, next_seed, seed_input
+from ui.settings import clamp_state, global_seed, label_px, next_seed, projector, seed_input
 from ui.text import plain
 from ui.widget_keys import GAN
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def grid_png(batch_key: tuple, _x: torch.Tensor, tile_labels: tuple, per_row: int, row_labels: tuple | None,
+             tile_px: int, font_px: int) -> bytes:
+    """The labelled grid as PNG bytes, drawn and encoded once per batch (named by `batch_key`: model, settings,
+    seed; the tensor itself is not hashed) for every session of the process: a class pressing New samples
+    together sees the same grid."""
+    return render.png_bytes(render.labelled_grid(_x, list(tile_labels), per_row, tile_px=tile_px,
+                                                 row_labels=list(row_labels) if row_labels else None,
+                                                 font_px=font_px))
 
 
 @st.fragment
@@ -26,6 +37,7 @@ def show(studio: Studio) -> None:
     if conditional:
         controls[3].selectbox("Classes", [CLASS_ROWS, RANDOM_CLASSES, *class_names], key="gan_classes", bind="query-params")
     batch = current_batch(studio)
+    psi = st.session_state[GAN.TRUNCATION]
     x, d = batch["x"], batch["d"]
     classes = st.session_state.get("gan_classes", CLASS_ROWS)
     by_class_rows = conditional and classes == CLASS_ROWS
@@ -33,8 +45,9 @@ def show(studio: Studio) -> None:
     tile_labels = [f"#{i} D={float(d[i]):.2f}" for i in range(len(x))]
     what = ("one row per class" if by_class_rows else f"all class {classes}" if conditional and classes != RANDOM_CLASSES
             else "random classes" if conditional else "unconditional")
-    psi = st.session_state[GAN.TRUNCATION]
-    st.image(labelled_grid(x, tile_labels, per_row, row_labels=list(class_names) if by_class_rows else None),
+    batch_key = (studio.name, str(studio.core.device), len(x), st.session_state["gan_seed"], psi, classes)
+    st.image(grid_png(batch_key, x, tuple(tile_labels), per_row, tuple(class_names) if by_class_rows else None,
+                      int(84 * (1.5 if projector() else 1.0)), label_px()),
              caption=f"{len(x)} samples, seed {st.session_state['gan_seed']}, ψ = {psi:.2f}, {what}",
              output_format="PNG")
     st.caption(f"D = the discriminator's probability that the image is real. Mean over the grid: "
@@ -45,7 +58,7 @@ def show(studio: Studio) -> None:
     if len(dataset.x_train) == 0:  # a fresh clone without the training images: nothing to compare with
         st.info(plain(f"No training images to compare with here: {dataset.description}."))
         return
-    index, distance = metrics.nearest_neighbours(x, dataset.x_train)
+    index, distance = batch["nearest"], batch["distance"]  # computed with the batch, once for every session
     baseline = metrics.held_out_distances(dataset.name)
     left, right = st.columns([3, 2])
     with left:

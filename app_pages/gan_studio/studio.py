@@ -9,8 +9,8 @@ import torch
 
 from gen_core.core import InferenceCore
 from gen_core.data import Dataset
-from gen_core.device import make_generator
-from gen_core.models import gan
+from gen_core.labs import gan as gan_lab
+from ui.lab_cache import Data, lab_call
 from ui.settings import global_seed
 from ui.widget_keys import GAN
 
@@ -53,12 +53,14 @@ def batch_labels(studio: Studio, count: int, classes: str):
 
 
 def current_batch(studio: Studio) -> dict:
-    """The grid the Samples tab shows, recomputed from its widgets (deterministic in the seed)."""
+    """The grid the Samples tab shows, from its widgets (deterministic in the seed), with each sample's nearest
+    training image: cached for every session of the process (gen_core.labs.gan.samples_batch), so thirty students
+    pressing New samples at once share one computation."""
     count = st.session_state.get("gan_count", 80 if studio.conditional else 32)
     classes = st.session_state.get("gan_classes", CLASS_ROWS)
     labels = batch_labels(studio, count, classes)
     n = len(labels) if labels is not None else count
-    core = studio.core
-    return core.run(studio.name, lambda m: gan.sample_batch(
-        m.model, n, generator=make_generator(st.session_state.get("gan_seed", global_seed()), core.device),
-        truncation=st.session_state.get(GAN.TRUNCATION, 1.0), labels=labels))
+    return lab_call(gan_lab.samples_batch, str(studio.core.device), studio.name, Data(studio.dataset.name), n,
+                    int(st.session_state.get("gan_seed", global_seed())),
+                    float(st.session_state.get(GAN.TRUNCATION, 1.0)),
+                    None if labels is None else tuple(labels.tolist()))

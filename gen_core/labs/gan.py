@@ -15,6 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from gen_core import metrics
 from gen_core.device import make_generator
 from gen_core.models import gan
 from gen_core.models.gan.measures import (MIXING_PAIRS, TRUNCATION_THRESHOLDS, MixingAgreement,  # noqa: F401
@@ -117,3 +118,20 @@ def sample_sheet_by_threshold(model: gan.GAN, thresholds, label: int, n: int, se
             labels = torch.full((n,), int(label), dtype=torch.long, device=z.device)
             rows.append(model.generate(z, labels).float().cpu())
     return torch.cat(rows)
+
+
+# --- the Samples tab ---------------------------------------------------------------------------------------------
+
+def samples_batch(core, name: str, dataset, n: int, seed: int, truncation: float,
+                  labels: tuple[int, ...] | None) -> dict:
+    """The Samples tab's grid, one call for everything it shows: n samples from `seed` (with z, labels and D's
+    opinion, gan.sample_batch) and, where the training images are here, each sample's nearest training image and
+    its distance (the memorisation check: 80 x 60,000 distances on Fashion-MNIST, the costly part). A pure function
+    of its inputs, so a class pressing New samples together (same model, same next seed) computes it once
+    (ui.lab_cache.lab_call)."""
+    label_tensor = None if labels is None else torch.tensor(labels, dtype=torch.long)
+    batch = core.run(name, lambda m: gan.sample_batch(m.model, n, generator=make_generator(seed, core.device),
+                                                       truncation=truncation, labels=label_tensor))
+    if len(dataset.x_train):
+        batch["nearest"], batch["distance"] = metrics.nearest_neighbours(batch["x"], dataset.x_train)
+    return batch
