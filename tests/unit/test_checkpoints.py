@@ -170,3 +170,20 @@ def test_the_pages_listing_is_light():
     listing = checkpoint_listing()
     assert len(listing) >= 24 and not any("history" in entry["card"] for entry in listing)
     assert len(pickle.dumps(listing)) < 500_000
+
+
+def test_a_fifo_named_card_json_is_reported_not_waited_on(genlab_home):
+    """A FIFO opened for reading blocks until a writer comes: the listing (and with it the server's warm-up and
+    /_stcore/health) once waited forever on one under $GENLAB_HOME."""
+    import os
+    import threading
+    folder = checkpoints.user_dir() / "stuck"
+    folder.mkdir(parents=True)
+    os.mkfifo(folder / checkpoints.CARD)
+    found = []
+    reader = threading.Thread(target=lambda: found.extend(checkpoints.list_checkpoints()), daemon=True)
+    reader.start()
+    reader.join(timeout=20)
+    assert not reader.is_alive(), "listing the checkpoints blocked on a FIFO"
+    stuck = next(info for info in found if info.name == "stuck")
+    assert "not a regular file" in stuck.card["error"]
