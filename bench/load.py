@@ -268,9 +268,10 @@ def main(argv=None) -> int:
     parser.add_argument("--replicas", type=int, default=0, help="serve through HAProxy from this many processes")
     parser.add_argument("--burst", action="store_true",
                         help="instead: every session opens GAN Studio, then all press New samples within one second")
-    parser.add_argument("--settle", type=float, default=5.0,
-                        help="seconds to wait after a round before reading 'after' memory (Streamlit keeps a closed "
-                             "session for server.disconnectedSessionTTL seconds, in case it reconnects)")
+    parser.add_argument("--settle", type=float, default=130.0,
+                        help="seconds to wait after a round before reading 'after' memory: Streamlit keeps a closed "
+                             "session for server.disconnectedSessionTTL (120 s) in case it reconnects, so a shorter "
+                             "wait counts the last round's sessions as growth")
     args = parser.parse_args(argv)
     low, _, high = args.pause.partition("-")
     pause = (float(low), float(high or low))
