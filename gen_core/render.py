@@ -102,7 +102,7 @@ def smooth(values, window: int) -> np.ndarray:
     return (cumulative[np.arange(1, len(values) + 1)] - cumulative[starts]) / counts
 
 
-def line_figure(steps, series: dict[str, list[float]], title: str, y_title: str = "",
+def line_figure(steps, series: dict[str, list[float]], title: str, y_title: str, x_title: str = "training step",
                 marker: float | None = None, window: int | None = None, reference: tuple[float, str] | None = None):
     """A plotly line chart of several per-step series (smoothed), with an optional vertical marker at a step and
     a dotted horizontal reference line (value, label)."""
@@ -119,17 +119,18 @@ def line_figure(steps, series: dict[str, list[float]], title: str, y_title: str 
         figure.add_hline(y=reference[0], line_dash="dot", line_color="black")
         figure.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=reference[1],
                                     line=dict(dash="dot", color="black")))
-    figure.update_layout(title=title, xaxis_title="training step", yaxis_title=y_title, height=300,
+    figure.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, height=300,
                          margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25))
     return figure
 
 
-def bar_figure(categories, groups: dict[str, list[float]], title: str, y_title: str = ""):
-    """Grouped bars: one bar per category for each group (e.g. class shares of two models)."""
+def bar_figure(categories, groups: dict[str, list[float]], title: str, y_title: str, x_title: str = "class"):
+    """Grouped bars: one bar per category for each group (e.g. class shares of two models), both axes titled."""
     import plotly.graph_objects as go
 
     figure = go.Figure([go.Bar(x=[str(c) for c in categories], y=values, name=name) for name, values in groups.items()])
-    figure.update_layout(title=title, yaxis_title=y_title, barmode="group", height=300, xaxis_type="category",
+    figure.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, barmode="group", height=300,
+                         xaxis_type="category",
                          margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.2))
     return figure
 
@@ -140,7 +141,8 @@ def histogram_figure(groups: dict[str, np.ndarray], title: str, x_title: str):
 
     figure = go.Figure([go.Histogram(x=np.asarray(v), name=name, opacity=0.6, histnorm="probability density",
                                      nbinsx=30) for name, v in groups.items()])
-    figure.update_layout(title=title, xaxis_title=x_title, barmode="overlay", height=300,
+    figure.update_layout(title=title, xaxis_title=x_title, yaxis_title="probability density", barmode="overlay",
+                         height=300,
                          margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25))
     return figure
 

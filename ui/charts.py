@@ -156,3 +156,26 @@ def legible(chart):
                 .configure_legend(labelFontSize=size, titleFontSize=size)
                 .configure_title(fontSize=size + 2))
     return chart
+
+
+def lines(frame, x_title: str, y_title: str, height: int = 180):
+    """An Altair line chart of a DataFrame's columns against its index (one colour per column, a legend), both axes
+    titled: what st.line_chart draws, but a chart `legible` can enlarge in projector mode."""
+    import altair as alt
+
+    index = frame.index.name or "index"
+    long = frame.reset_index().melt(index, var_name="series", value_name="value")
+    return legible(alt.Chart(long, height=height).mark_line().encode(
+        x=alt.X(f"{index}:Q", title=x_title), y=alt.Y("value:Q", title=y_title),
+        color=alt.Color("series:N", title=None)))
+
+
+def bars(labels: list[str], counts: list[int], label_title: str, count_title: str):
+    """Horizontal Altair bars, one per label in the given order, both axes titled (the class's tally)."""
+    import altair as alt
+    import pandas as pd
+
+    frame = pd.DataFrame({"label": labels, "count": counts})
+    return legible(alt.Chart(frame, height=40 + 36 * len(labels)).mark_bar().encode(
+        y=alt.Y("label:N", sort=list(labels), title=label_title),
+        x=alt.X("count:Q", title=count_title, axis=alt.Axis(tickMinStep=1))))

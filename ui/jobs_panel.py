@@ -12,6 +12,7 @@ from pathlib import Path
 
 from gen_core import jobs as J
 from gen_core.errors import GenLabError
+from ui.charts import lines
 from ui.classroom import is_teacher, job_owner
 from ui.loaders import checkpoint_listing
 from ui.registry import FAMILY_PAGES
@@ -93,7 +94,7 @@ def show_job(queue: J.JobQueue, job: J.Job) -> None:
             st.caption(job.message)
         frame = loss_frame(job)
         if frame is not None and job.kind == "train":
-            st.line_chart(frame, height=180, x_label="step", y_label="loss")
+            st.altair_chart(lines(frame, "training step", "loss"))
         if job.status == J.DONE and job.kind == "train":
             refresh_listing_for(job)
             path, card = trained(job)

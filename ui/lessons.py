@@ -465,14 +465,11 @@ def _teacher_reveals(key: str, index: int) -> None:
 @st.fragment(run_every=1.0)
 def tally_chart(key: str, index: int, predict: Predict) -> None:
     """The class's guesses so far, one bar per choice (redrawn every second while the teacher waits)."""
-    import pandas as pd
+    from ui.charts import bars
 
     tally = Classroom().tally(key, index)
-    answered = sum(tally.values())
-    st.markdown(f"**The class's guesses:** {answered} answered")
-    frame = pd.DataFrame({"choice": list(predict.choices), "guesses": [tally.get(c, 0) for c in predict.choices]})
-    st.bar_chart(frame, x="choice", y="guesses", x_label="students", y_label="guess", height=60 + 40 * len(frame),
-                 sort=False, horizontal=True)
+    st.markdown(f"**The class's guesses:** {sum(tally.values())} answered")
+    st.altair_chart(bars(list(predict.choices), [tally.get(c, 0) for c in predict.choices], "guess", "students"))
 
 
 def ask(key: str, index: int, predict: Predict) -> None:

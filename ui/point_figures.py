@@ -46,16 +46,17 @@ def joined(lines: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def square_axes(figure: go.Figure, extent, rows: int = 1, cols: int = 1):
-    """Every subplot shows `extent` with equal units on both axes; a panel wider than it is tall shrinks (constrain
-    "domain") rather than showing more of the plane around the data."""
+    """Every subplot shows `extent` with equal units on both axes, titled x₁ and x₂ (the plane's coordinates); a panel
+    wider than it is tall shrinks (constrain "domain") rather than showing more of the plane around the data."""
     if rows * cols == 1 and not figure._has_subplots():
-        figure.update_xaxes(range=extent[:2], showgrid=False, zeroline=False, constrain="domain")
-        figure.update_yaxes(range=extent[2:], showgrid=False, zeroline=False, scaleanchor="x", constrain="domain")
+        figure.update_xaxes(range=extent[:2], showgrid=False, zeroline=False, constrain="domain", title="x₁")
+        figure.update_yaxes(range=extent[2:], showgrid=False, zeroline=False, scaleanchor="x", constrain="domain",
+                            title="x₂")
         return
     for k in range(1, rows * cols + 1):
         where = dict(row=(k - 1) // cols + 1, col=(k - 1) % cols + 1)
-        figure.update_xaxes(range=extent[:2], showgrid=False, zeroline=False, constrain="domain", **where)
-        figure.update_yaxes(range=extent[2:], showgrid=False, zeroline=False, constrain="domain",
+        figure.update_xaxes(range=extent[:2], showgrid=False, zeroline=False, constrain="domain", title="x₁", **where)
+        figure.update_yaxes(range=extent[2:], showgrid=False, zeroline=False, constrain="domain", title="x₂",
                             scaleanchor=f"x{k if k > 1 else ''}", **where)
 
 
@@ -125,6 +126,8 @@ def curves_figure(models: dict) -> go.Figure:
             figure.add_trace(go.Scatter(x=metric["step"], y=metric["high_quality"], mode="lines", name="high quality",
                                         line=dict(color="black", dash="dot"), showlegend=False), row=1, col=col)
     figure.update_layout(height=220, margin=dict(l=10, r=10, t=40, b=10), uirevision="curves")
+    figure.update_xaxes(title="training step")
+    figure.update_yaxes(title="loss", col=1)
     return figure
 
 

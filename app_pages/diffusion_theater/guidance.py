@@ -53,5 +53,7 @@ def show(theater: Theater) -> None:
         figure.add_trace(go.Bar(x=xs, y=result["hits"] * 100, name="recognised %"), row=1, col=1)
         figure.add_trace(go.Bar(x=xs, y=result["spread"], name="spread"), row=1, col=2)
         figure.update_xaxes(title_text="guidance scale s", type="category")
+        figure.update_yaxes(title_text="recognised (%)", row=1, col=1)
+        figure.update_yaxes(title_text="mean pixel distance", row=1, col=2)
         figure.update_layout(height=280, showlegend=False, margin=dict(l=10, r=10, t=40, b=10))
         st.plotly_chart(legible(figure), width="stretch", key="diff_guidance_chart")

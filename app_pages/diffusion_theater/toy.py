@@ -77,8 +77,8 @@ def paths_figure(runs: dict, extent: float) -> go.Figure:
                                         line=dict(width=1, color=colour) if colour else dict(width=2)))
         figure.add_trace(go.Scatter(x=path[-1, :, 0], y=path[-1, :, 1], mode="markers", name=f"{sampler} samples",
                                     marker=dict(size=4, color="#555555" if sampler == "ddpm" else "#2ca02c")))
-    figure.update_xaxes(range=[-extent, extent])
-    figure.update_yaxes(range=[-extent, extent], scaleanchor="x")
+    figure.update_xaxes(range=[-extent, extent], title="x₁")
+    figure.update_yaxes(range=[-extent, extent], scaleanchor="x", title="x₂")
     return figure.update_layout(title=dict(text="reverse paths from the same noise<br>DDPM grey, DDIM colour",
                                            font=dict(size=14)),
                                 height=450, margin=dict(l=10, r=10, t=60, b=10), legend=dict(orientation="h", y=-0.1))

@@ -35,7 +35,7 @@ def show(studio: Studio) -> None:
         if snapshots else steps[-1]
     left, right = st.columns(2)
     left.plotly_chart(legible(render.line_figure(steps, {"D loss": history["loss_d"], "G loss": history["loss_g"]},
-                                         "Losses", marker=at)), key="gan_losses")
+                                         "Losses", "loss", marker=at)), key="gan_losses")
     right.plotly_chart(legible(render.line_figure(steps, {"D(x)": history["d_real"], "D(G(z))": history["d_fake"]},
                                           "What D says", "mean probability of 'real'", marker=at,
                                           reference=(0.5, "equilibrium: D = 1/2"))), key="gan_probs")

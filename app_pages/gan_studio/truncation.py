@@ -39,6 +39,7 @@ def measures_figure(curve: dict):
         figure.add_trace(go.Scatter(x=curve["threshold"], y=curve[key], mode="lines+markers", name=label))
     figure.update_xaxes(tickvals=curve["threshold"], ticktext=[f"{t:g}" for t in curve["threshold"]])
     figure.update_layout(title="Each measure against the threshold", xaxis_title="truncation threshold",
+                         yaxis_title="value of the measure",
                          xaxis_type="log", height=380, margin=dict(l=10, r=10, t=40, b=10),
                          legend=dict(orientation="h", y=-0.25))
     return figure

@@ -41,7 +41,8 @@ def show(data_key: tuple) -> None:
                                            marker=dict(size=3, color="#cccccc")),
                                 go.Scatter(x=X[:, 0], y=X[:, 1], mode="markers", name="samples",
                                            marker=dict(size=4, color=[colour(k) for k in y]))])
-            figure.update_layout(height=380, margin=dict(l=10, r=10, t=10, b=10))
+            figure.update_layout(height=380, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="x₁",
+                                 yaxis_title="x₂")
             st.plotly_chart(legible(figure), width="stretch", key="gvd_gen_chart")
     with right:
         st.markdown(f"**{st.session_state.gvd_gen_disc}**")

@@ -48,7 +48,8 @@ def show(data_key: tuple) -> None:
     figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], line=dict(dash="dot", color="grey"), showlegend=False), row=1, col=1)
     figure.update_xaxes(title_text="false positive rate", row=1, col=1)
     figure.update_yaxes(title_text="true positive rate", row=1, col=1)
-    figure.update_yaxes(range=[0, 1.1], row=1, col=2)
+    figure.update_yaxes(range=[0, 1.1], title_text="AUROC", row=1, col=2)
+    figure.update_xaxes(title_text="model", row=1, col=2)
     figure.update_layout(height=400, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25))
     st.plotly_chart(legible(figure), width="stretch", key="gvd_out_chart")
     st.caption(f"AUROC 1: every outlier scored below every test input; 0.5: no better than chance. Computed in "

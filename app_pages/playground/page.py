@@ -91,8 +91,8 @@ def drawing_canvas():
     # blob (checked against 'pan' and none, where clicks select). The lasso and box are a toolbar click away. The
     # title is a caption: inside the chart it ran under the toolbar.
     figure.update_layout(height=420, margin=dict(l=10, r=10, t=10, b=10), dragmode=False, clickmode="event+select")
-    figure.update_xaxes(range=drawn_points.CANVAS[:2], showgrid=False)
-    figure.update_yaxes(range=drawn_points.CANVAS[2:], scaleanchor="x", showgrid=False)
+    figure.update_xaxes(range=drawn_points.CANVAS[:2], showgrid=False, title="x₁")
+    figure.update_yaxes(range=drawn_points.CANVAS[2:], scaleanchor="x", showgrid=False, title="x₂")
     with cols[0]:
         st.caption(f"**{len(drawn)} points.** Click to add a blob. To fill a region, pick the lasso or the box in "
                    "the chart's toolbar and drag around it.")

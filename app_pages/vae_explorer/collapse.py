@@ -30,7 +30,7 @@ def show(ex: Explorer) -> None:
     for column, (label, kl) in zip(metric_columns, groups.items()):
         column.metric(f"Active units: {label}", f"{int((kl > 0.01).sum())} / {len(kl)}")
     st.plotly_chart(legible(render.bar_figure([f"z{k}" for k in range(latent_dim)], {k: v.tolist() for k, v in groups.items()},
-                                      "Mean KL per latent dimension (nats)", "KL")), key="vae_kl_bars")
+                                      "Mean KL per latent dimension (nats)", "KL (nats)", "latent dimension")), key="vae_kl_bars")
     if other:
         show = st.columns(2)
         for column, checkpoint in zip(show, (name, other)):
