@@ -57,6 +57,18 @@ def nearest_neighbours(samples: torch.Tensor, reference: torch.Tensor, chunk: in
     return torch.cat(index), torch.cat(distance)
 
 
+def k_nearest_each(samples: torch.Tensor, reference: torch.Tensor, k: int = 4, chunk: int = 1024):
+    """For every sample, its k nearest reference examples: (indices (n, k), distances (n, k)), nearest first. One
+    pass over the distance matrix serves every sample (column 0 is nearest_neighbours' answer)."""
+    index, distance = [], []
+    for start in range(0, len(samples), chunk):
+        best = squared_distances(samples[start:start + chunk], reference).topk(min(k, len(reference)), dim=1,
+                                                                               largest=False)
+        index.append(best.indices)
+        distance.append(best.values.clamp(min=0).sqrt())
+    return torch.cat(index), torch.cat(distance)
+
+
 def k_nearest(sample: torch.Tensor, reference: torch.Tensor, k: int = 4):
     """The k reference examples nearest one sample: (indices (k,), distances (k,)), nearest first."""
     d = squared_distances(sample.reshape(1, -1), reference)[0]

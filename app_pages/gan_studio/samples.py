@@ -23,6 +23,14 @@ def grid_png(batch_key: tuple, _x: torch.Tensor, tile_labels: tuple, per_row: in
                                                  font_px=font_px))
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def distance_png(batch_key: tuple, _distance: torch.Tensor, _baseline: torch.Tensor, font_px: int) -> bytes:
+    """The samples' distances to their nearest training image beside held-out real images', once per batch."""
+    return render.png_bytes(histogram_picture({"samples": _distance.numpy(), "held-out real": _baseline.numpy()},
+                                              "Distance to the nearest training image",
+                                              "Euclidean distance in pixel space", font_px=font_px, size=(440, 330)))
+
+
 @st.fragment
 def show(studio: Studio) -> None:
     dataset, class_names, conditional = studio.dataset, studio.class_names, studio.conditional
@@ -64,7 +72,7 @@ def show(studio: Studio) -> None:
     with left:
         clamp_state("gan_inspect", 0, len(x) - 1, default=0)
         pick = st.number_input("Inspect sample #", min_value=0, max_value=len(x) - 1, key="gan_inspect", bind="query-params")
-        close, far = metrics.k_nearest(x[pick], dataset.x_train, 4)
+        close, far = batch["close"][pick], batch["close_distance"][pick]  # computed with the batch
         sheet = torch.cat([x[pick:pick + 1], dataset.x_train[close]])
         st.image(labelled_grid(sheet, [f"sample #{pick}"] + [f"d={float(v):.2f}" for v in far], 5, tile_px=96),
                  caption=f"sample #{pick} (D={float(d[pick]):.2f}) and its nearest training images: "
@@ -75,6 +83,4 @@ def show(studio: Studio) -> None:
                     f"than real held-out data is a near-copy: the overfitting a small dataset invites.")
     with right:
         # drawn near the column's width, so its labels stay readable (larger in projector mode)
-        st.image(histogram_picture({"samples": distance.numpy(), "held-out real": baseline.numpy()},
-                                   "Distance to the nearest training image", "Euclidean distance in pixel space",
-                                   font_px=label_px() + 2, size=(440, 330)), output_format="PNG")
+        st.image(distance_png(batch_key, distance, baseline, label_px() + 2), output_format="PNG")

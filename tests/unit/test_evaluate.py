@@ -143,3 +143,19 @@ def test_classes_are_counted_wherever_the_data_has_labels():
     judge = metrics.fitted_classifier(digits, limit=500)
     found = metrics.class_metrics(digits, digits.x_test, judge)
     assert found["classes_covered"] == 10 and found["class_kl_from_uniform"] < 0.05
+
+
+def test_k_nearest_each_agrees_with_one_sample_at_a_time_and_with_the_nearest():
+    import torch
+    from gen_core import metrics
+    generator = torch.Generator().manual_seed(0)
+    reference, samples = torch.randn(300, 1, 6, 6, generator=generator), torch.randn(7, 1, 6, 6, generator=generator)
+    index, distance = metrics.k_nearest_each(samples, reference, 4, chunk=3)
+    assert index.shape == (7, 4) and (distance[:, 1:] >= distance[:, :-1]).all()
+    for i in range(7):
+        one_index, one_distance = metrics.k_nearest(samples[i], reference, 4)
+        assert torch.equal(index[i], one_index) and torch.allclose(distance[i], one_distance)
+    nearest, nearest_distance = metrics.nearest_neighbours(samples, reference)
+    assert torch.equal(index[:, 0], nearest) and torch.allclose(distance[:, 0], nearest_distance)
+    exact = torch.cdist(samples.flatten(1), reference.flatten(1)).topk(4, largest=False)  # the known answer
+    assert torch.equal(index, exact.indices) and torch.allclose(distance, exact.values, atol=1e-4)
