@@ -43,6 +43,15 @@ def main(argv=None) -> int:
     if args.ship:
         lessons.ANSWERS_FILE.write_text(json.dumps(answers, indent=1, default=lessons.json_number) + "\n")
         print(f"wrote {lessons.ANSWERS_FILE}")
+        # the HMM learning curve a likelihood step reveals (the Likelihood Lab's HMM tab), measured once
+        from gen_core.data import load_dataset
+        from gen_core.labs import sequences
+        series = load_dataset(core.load("hmm-series").card["dataset"]["name"])
+        started = time.perf_counter()
+        curve = sequences.learning_curve(series)
+        target = sequences.SHIPPED_CURVES / sequences.curve_file(series.name, sequences.LEARNING_CURVE_SIZES, 0)
+        target.write_text(json.dumps(curve) + "\n")
+        print(f"wrote {target} ({time.perf_counter() - started:.1f} s)")
     return 0
 
 

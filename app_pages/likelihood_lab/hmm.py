@@ -26,7 +26,7 @@ def discriminative_accuracy(dataset_name: str) -> float:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def learning_curve(dataset_name: str) -> dict:
-    return sequence_lab.learning_curve(get_dataset(dataset_name))
+    return sequence_lab.stored_learning_curve(get_dataset(dataset_name))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -115,7 +115,7 @@ def show() -> None:
     a[0].metric("HMM per class (generative)", f"{card['metrics'].get('accuracy', float('nan')):.1%}")
     a[1].metric("Logistic regression on values and spectrum (discriminative)",
                 f"{discriminative_accuracy(dataset.name):.1%}")
-    if st.toggle("Compare them with fewer training series (refits both: 5 sizes, about 8 s)", key=LIKELIHOOD.HMM_CURVE,
+    if st.toggle("Compare them with fewer training series (both refitted on 3 to 400 series per class)", key=LIKELIHOOD.HMM_CURVE,
                  bind="query-params"):
         with st.spinner("Fitting HMMs and logistic regressions on 3 to 400 series per class..."):
             curve = learning_curve(dataset.name)

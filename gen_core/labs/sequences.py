@@ -8,11 +8,18 @@ sample a series or say how likely one is.
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 from gen_core.device import make_generator
 import torch
 
 LEARNING_CURVE_SIZES = (3, 10, 30, 100, 400)
+# learning curves measured once: shipped for the bundled series (`python bench/lesson_answers.py --ship`), else
+# measured on first use and kept under $GENLAB_HOME (a lesson's reveal shows one: it must not fit 50 HMMs while a
+# class waits)
+SHIPPED_CURVES = Path(__file__).resolve().parent.parent.parent / "assets" / "likelihood"
 
 
 def features(x: np.ndarray) -> np.ndarray:
@@ -48,6 +55,33 @@ def subset(y: np.ndarray, per_class: int, seed: int) -> np.ndarray:
     """Indices of `per_class` training series of each class, drawn with a seed."""
     rng = np.random.default_rng(seed)
     return np.concatenate([rng.permutation(np.flatnonzero(y == k))[:per_class] for k in np.unique(y)])
+
+
+def curve_file(dataset_name: str, sizes, seed: int) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in dataset_name)
+    return f"hmm-learning-curve-{safe}-{'-'.join(str(s) for s in sizes)}-seed{seed}.json"
+
+
+def stored_learning_curve(dataset, sizes=LEARNING_CURVE_SIZES, seed: int = 0) -> dict[str, list]:
+    """learning_curve, read from the shipped file or this machine's cache when one was measured, else measured now
+    and kept (the same numbers: the fits are seeded)."""
+    from gen_core.data.dataset import genlab_home
+
+    name = curve_file(dataset.name, tuple(sizes), seed)
+    for folder in (SHIPPED_CURVES, genlab_home() / "cache" / "sequences"):
+        try:
+            return json.loads((folder / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+    curve = learning_curve(dataset, sizes, seed)
+    target = genlab_home() / "cache" / "sequences" / name
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.with_suffix(".tmp").write_text(json.dumps(curve), encoding="utf-8")
+        target.with_suffix(".tmp").replace(target)
+    except OSError:
+        pass  # a read-only home: measured again next time
+    return curve
 
 
 def learning_curve(dataset, sizes=LEARNING_CURVE_SIZES, seed: int = 0) -> dict[str, list]:

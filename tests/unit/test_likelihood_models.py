@@ -291,3 +291,17 @@ def test_image_energy_model_trains_and_its_chains_stay_images():
     assert x.shape == (4, 1, 8, 8) and x.min() >= -1 and x.max() <= 1
     with torch.no_grad():
         assert float(model.energy(d.x_test[:64]).mean()) < float(model.energy(model.noise(64)).mean())
+
+
+def test_the_hmm_learning_curve_a_lesson_reveals_is_shipped_and_still_measures_the_same(monkeypatch):
+    """The lesson's reveal shows it: read from assets/likelihood (never 50 HMM fits while a class waits), and its
+    first point is what a fresh fit measures now."""
+    from gen_core.core import InferenceCore
+    from gen_core.data import load_dataset
+    from gen_core.labs import sequences
+    series = load_dataset(InferenceCore("cpu").load("hmm-series").card["dataset"]["name"])
+    fresh = sequences.learning_curve(series, sizes=(3,))
+    monkeypatch.setattr(sequences, "learning_curve", lambda *a, **k: (_ for _ in ()).throw(AssertionError("refit")))
+    stored = sequences.stored_learning_curve(series)
+    assert stored["per_class"] == list(sequences.LEARNING_CURVE_SIZES)
+    assert (stored["hmm"][0], stored["logistic"][0]) == (fresh["hmm"][0], fresh["logistic"][0])
