@@ -176,11 +176,13 @@ class JobQueue:
     def save(self, job: Job) -> None:
         self.store.put_field(JOBS, str(job.id), asdict(job))
 
-    def position(self, job: Job) -> int:
-        """How many jobs run or wait before this one (0: it is running or finished)."""
+    def position(self, job: Job, every: list[Job] | None = None) -> int:
+        """How many jobs run or wait before this one (0: it is running or finished); `every` is the list of jobs
+        when the caller has just read it (a panel drawing many jobs reads the store once)."""
         if job.status != QUEUED:
             return 0
-        return sum(1 for j in self.jobs() if j.status == RUNNING or (j.status == QUEUED and j.id < job.id))
+        every = self.jobs() if every is None else every
+        return sum(1 for j in every if j.status == RUNNING or (j.status == QUEUED and j.id < job.id))
 
     def wait(self, job: Job | int, timeout: float = 60.0) -> Job:
         """Block until the job finishes (tests and scripts; pages poll instead)."""

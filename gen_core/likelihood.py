@@ -24,12 +24,13 @@ import dataclasses
 import hashlib
 import json
 import math
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+
+from gen_core.json_cache import cached_json, write_atomic
 
 MNIST_ANCHORS = {"PixelCNN (binarised MNIST)": 81.45, "VAE, bound (binarised MNIST)": 86.77}
 DEFAULT_MODELS = ("pixelcnn-digits-binary", "glow-digits-binary", "vae-digits-binary", "ddpm-digits-binary",
@@ -174,26 +175,16 @@ def cached_table(core, names=DEFAULT_MODELS, dataset_name: str = "digits-binary"
     """`table`, read from a file when one was computed before for these exact weights: shipped with GenLab
     (assets/likelihood/, written by `python bench/likelihood.py --ship`) or cached under $GENLAB_HOME. The
     diffusion bound takes T network calls per image batch, too slow to run on every visit."""
-    from gen_core.data import genlab_home
-
     names = list(names)
     key = table_key(core, names, dataset_name, seed)
-    for folder in (SHIPPED_TABLES, genlab_home() / "cache" / "likelihood"):
-        try:
-            rows = json.loads((folder / f"table-{key}.json").read_text(encoding="utf-8"))
-            return [Row(**row) for row in rows]
-        except (OSError, ValueError, TypeError):
-            continue
-    rows = table(core, names, dataset_name, seed, progress)
-    write_table(rows, genlab_home() / "cache" / "likelihood" / f"table-{key}.json")
-    return rows
+    return cached_json(f"table-{key}.json", SHIPPED_TABLES, "likelihood",
+                       lambda: table(core, names, dataset_name, seed, progress),
+                       decode=lambda rows: [Row(**row) for row in rows], encode=table_json, indent=1)
+
+
+def table_json(rows: list[Row]) -> list[dict]:
+    return [dataclasses.asdict(r) for r in rows]
 
 
 def write_table(rows: list[Row], path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps([dataclasses.asdict(r) for r in rows], indent=1), encoding="utf-8")
-        tmp.replace(path)
-    except OSError:
-        pass  # a read-only home: compute again next time
+    write_atomic(path, table_json(rows), indent=1)

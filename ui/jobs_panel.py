@@ -64,7 +64,7 @@ def _listed_after() -> set[str]:
 def refresh_listing_for(job: J.Job) -> None:
     """Once per finished training: re-read the checkpoint list so every page's picker has the new model now,
     not after the listing's 30 s cache runs out."""
-    seen, key = _listed_after(), f"{J.JobQueue().store!r}#{job.id}"  # ids count per store (a test's, a class's)
+    seen, key = _listed_after(), f"{job_queue().store!r}#{job.id}"  # ids count per store (a test's, a class's)
     if job.kind == "train" and job.status == J.DONE and key not in seen:
         seen.add(key)
         checkpoint_listing.clear()
@@ -77,7 +77,7 @@ def loss_frame(job: J.Job) -> pd.DataFrame | None:
     return pd.DataFrame({k: job.history[k] for k in keys}, index=pd.Index(job.history["step"], name="step"))
 
 
-def show_job(queue: J.JobQueue, job: J.Job) -> None:
+def show_job(queue: J.JobQueue, job: J.Job, every: list[J.Job] | None = None) -> None:
     with st.container(border=True, key=f"job_{job.id}"):  # class st-key-job_N: one box per job
         head = st.columns([5, 1])
         head[0].markdown(f"**#{job.id}** {plain(job.title)} · *{job.status}* · {whose(job)}")
@@ -85,7 +85,7 @@ def show_job(queue: J.JobQueue, job: J.Job) -> None:
             queue.cancel(job.id, job_owner())
             st.rerun(scope="fragment")
         if job.status == J.QUEUED:
-            st.caption(f"Waiting: {queue.position(job)} job(s) ahead. One job runs at a time.")
+            st.caption(f"Waiting: {queue.position(job, every)} job(s) ahead. One job runs at a time.")
         elif job.status == J.RUNNING:
             st.progress(job.fraction, text=job.message)
         elif job.status == J.FAILED:
@@ -115,7 +115,8 @@ def panel(kind: str | None = None) -> None:
     @st.fragment(run_every=2.0)
     def draw():
         queue = job_queue()
-        every = [j for j in reversed(queue.jobs()) if kind is None or j.kind == kind]
+        all_jobs = queue.jobs()  # one read of the store per redraw
+        every = [j for j in reversed(all_jobs) if kind is None or j.kind == kind]
         active = [j for j in every if j.active]
         finished = [j for j in every if not j.active]
         if not every:
@@ -123,7 +124,7 @@ def panel(kind: str | None = None) -> None:
         if any(j.status == J.QUEUED for j in active):
             J.ensure_worker()  # the worker went away (its server stopped): the next one takes the queue on
         for job in active + finished[:SHOWN]:
-            show_job(queue, job)
+            show_job(queue, job, all_jobs)
         if finished[SHOWN:]:
             with st.expander(f"Older jobs ({len(finished) - SHOWN})"):
                 st.dataframe(pd.DataFrame([{"job": j.id, "title": j.title, "status": j.status, "whose": whose(j),

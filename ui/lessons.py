@@ -21,6 +21,7 @@ from gen_core.labs import diffusion as diffusion_lab
 from gen_core.labs.classifiers import SYNTHETIC
 from gen_core.classroom import Classroom
 from ui import classroom, links
+from ui.charts import bars
 from ui.widget_keys import DIFFUSION, GAN, GVD, LIKELIHOOD, PLAYGROUND, VAE
 from ui.loaders import core_on, get_core
 
@@ -465,8 +466,6 @@ def _teacher_reveals(key: str, index: int) -> None:
 @st.fragment(run_every=1.0)
 def tally_chart(key: str, index: int, predict: Predict) -> None:
     """The class's guesses so far, one bar per choice (redrawn every second while the teacher waits)."""
-    from ui.charts import bars
-
     tally = Classroom().tally(key, index)
     st.markdown(f"**The class's guesses:** {sum(tally.values())} answered")
     st.altair_chart(bars(list(predict.choices), [tally.get(c, 0) for c in predict.choices], "guess", "students"))

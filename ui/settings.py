@@ -11,6 +11,7 @@ import torch
 
 from gen_core.device import available_devices, pick_device
 from gen_core.errors import GenLabError
+from ui import links
 from ui.links import copy_link_button
 from ui.text import code
 
@@ -78,7 +79,7 @@ def next_seed(key: str) -> None:
 def from_link(key: str, low: int, high: int) -> int | None:
     """The whole number a link gives the URL-bound widget `key`, when it is one the widget takes (else None: the
     widget then drops the parameter and links.report_dropped says so)."""
-    raw = st.query_params.get(key)
+    raw = links.read(key)
     try:
         value = int(raw)
     except (TypeError, ValueError):

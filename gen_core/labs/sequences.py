@@ -8,11 +8,11 @@ sample a series or say how likely one is.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 from gen_core.device import make_generator
+from gen_core.json_cache import cached_json
 import torch
 
 LEARNING_CURVE_SIZES = (3, 10, 30, 100, 400)
@@ -65,23 +65,8 @@ def curve_file(dataset_name: str, sizes, seed: int) -> str:
 def stored_learning_curve(dataset, sizes=LEARNING_CURVE_SIZES, seed: int = 0) -> dict[str, list]:
     """learning_curve, read from the shipped file or this machine's cache when one was measured, else measured now
     and kept (the same numbers: the fits are seeded)."""
-    from gen_core.data.dataset import genlab_home
-
-    name = curve_file(dataset.name, tuple(sizes), seed)
-    for folder in (SHIPPED_CURVES, genlab_home() / "cache" / "sequences"):
-        try:
-            return json.loads((folder / name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-    curve = learning_curve(dataset, sizes, seed)
-    target = genlab_home() / "cache" / "sequences" / name
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.with_suffix(".tmp").write_text(json.dumps(curve), encoding="utf-8")
-        target.with_suffix(".tmp").replace(target)
-    except OSError:
-        pass  # a read-only home: measured again next time
-    return curve
+    return cached_json(curve_file(dataset.name, tuple(sizes), seed), SHIPPED_CURVES, "sequences",
+                       lambda: learning_curve(dataset, sizes, seed))
 
 
 def learning_curve(dataset, sizes=LEARNING_CURVE_SIZES, seed: int = 0) -> dict[str, list]:

@@ -125,3 +125,17 @@ def test_a_vae_link_restores_the_traversal_sliders():
     assert shared.slider(key=moved).value == 2.5 and not shared.warning
     assert [s.value for s in shared.slider if s.key != moved and s.key.startswith("vae_z")] == \
         [s.value for s in sliders if s.key != moved]
+
+
+@pytest.mark.parametrize("frame, run", [("banana", "1"), ("999", "1"), ("-3", "1"), ("2", "yes please")])
+def test_garbage_in_a_reverse_run_link_opens_a_working_page(frame, run):
+    """A frame the run does not have opens the player on its last frame; a run flag other than 1 runs nothing."""
+    at = open_link("app_pages/diffusion_theater/page.py", {
+        "diff_model": "ddpm-digits", "diff_tab": "Reverse", "diff_sampler": "DDIM (fewer steps)", "diff_steps": "10",
+        "diff_n": "1", "diff_reverse": run, "diff_frame": frame})
+    assert not at.exception
+    if run != "1":
+        assert "diff_run" not in at.session_state
+    else:
+        frames = len(at.session_state["diff_run"]["t"])
+        assert f'"start": {frames - 1}' in at.session_state["diff_run"]["player_html"]
