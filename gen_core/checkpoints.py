@@ -41,6 +41,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from gen_core import cli
 from gen_core.data import genlab_home
 from gen_core.errors import CheckpointError, GenLabError
 
@@ -266,6 +267,55 @@ def save(path: str | os.PathLike, model: torch.nn.Module, card: dict,
     return final
 
 
+# The safetensors layout: 8 bytes (little-endian u64) giving the JSON header's length, the header (each tensor's dtype,
+# shape and byte range, plus "__metadata__"), then the raw bytes. Reading the header alone costs one small read.
+MAX_HEADER_BYTES = 16 << 20
+
+
+def read_weights_header(file: Path) -> tuple[dict[str, tuple[str, tuple[int, ...]]], dict[str, str]]:
+    """The tensors a safetensors file holds, {name: (dtype, shape)}, and its metadata, read from the header only:
+    a file of huge or unknown tensors is refused before a byte of them is read."""
+    try:
+        with open(file, "rb") as f:
+            head = f.read(8)
+            size = int.from_bytes(head, "little") if len(head) == 8 else -1
+            if not 2 <= size <= MAX_HEADER_BYTES:
+                raise CheckpointError(f"{file} is truncated or altered: not a safetensors file (its header length reads {size} bytes)")
+            header = json.loads(f.read(size))
+    except OSError as error:
+        raise CheckpointError(f"{file} is not readable ({error.strerror or error})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise CheckpointError(f"{file} is truncated or altered: not a safetensors file (its header is not JSON)") from None
+    if not isinstance(header, dict):
+        raise CheckpointError(f"{file} is truncated or altered: not a safetensors file (its header is not a mapping)")
+    metadata = header.pop("__metadata__", None) or {}
+    tensors = {}
+    for name, entry in header.items():
+        try:
+            tensors[name] = (str(entry["dtype"]), tuple(int(n) for n in entry["shape"]))
+        except (TypeError, KeyError, ValueError):
+            raise CheckpointError(f"{file} is truncated or altered: tensor {name[:40]!r} has no dtype and shape") \
+                from None
+    return tensors, metadata if isinstance(metadata, dict) else {}
+
+
+def check_weights_fit(file: Path, expected: dict[str, torch.Tensor]) -> None:
+    """Refuse, from the header alone, a weights file whose tensors are not exactly the model's: unknown names, missing
+    ones, or other shapes (a file padded with huge extra tensors used to be read whole before its keys were checked)."""
+    tensors, _ = read_weights_header(file)
+    unknown = sorted(set(tensors) - set(expected))
+    if unknown:
+        raise CheckpointError(f"{file} holds tensors the model does not have ({len(unknown)}, first "
+                              f"{unknown[0][:60]!r}); refusing to read it")
+    missing = sorted(set(expected) - set(tensors))
+    if missing:
+        raise CheckpointError(f"{file} does not fit the model its card describes: missing {missing[0]!r}")
+    for name, (_, shape) in tensors.items():
+        if shape != tuple(expected[name].shape):
+            raise CheckpointError(f"{file} does not fit the model its card describes: {name} has shape "
+                                  f"{list(shape)}, the model {list(expected[name].shape)}")
+
+
 def folder_of(path: str | os.PathLike) -> Path:
     folder = Path(path).expanduser()
     if folder.is_file() and folder.name in (CARD, WEIGHTS, SNAPSHOTS):
@@ -288,6 +338,8 @@ def read_card(path: str | os.PathLike) -> dict:
         raise CheckpointError(f"{folder} is not a checkpoint: it has no {CARD}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise CheckpointError(f"{folder / CARD} is not readable JSON ({error})") from None
+    except RecursionError:  # a card nested thousands deep: Python's JSON decoder recurses once per level
+        raise CheckpointError(f"{folder / CARD} is nested too deeply to be a card") from None
     if not isinstance(card, dict) or any(k not in card for k in REQUIRED_CARD_KEYS):
         raise CheckpointError(f"{folder / CARD} lacks one of {', '.join(REQUIRED_CARD_KEYS)}")
     problem = card_problem(card)
@@ -422,7 +474,7 @@ def summary(card: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m gen_core.checkpoints",
+        prog=cli.program("gen_core.checkpoints"),
         description="List GenLab checkpoints: the shipped ones and your own ($GENLAB_HOME/checkpoints).")
     parser.add_argument("--json", action="store_true", help="print the cards as JSON instead of a table")
     args = parser.parse_args(argv)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gen_core import cli
 from gen_core.data import genlab_home
 from gen_core.errors import GenLabError
 
@@ -43,10 +44,20 @@ def project(latents: np.ndarray, method: str, seed: int = 0, **params) -> np.nda
     if method == "pca":
         from sklearn.decomposition import PCA
         return PCA(n_components=2, random_state=seed).fit_transform(latents).astype(np.float32)
+    n = len(latents)
     if method == "tsne":
         from sklearn.manifold import TSNE
+        # scikit-learn needs perplexity < n; a perplexity near n/3 is the most a few points can support (each point's
+        # neighbourhood then spans the set), so a small upload is mapped rather than refused
+        options["perplexity"] = float(min(options["perplexity"], max(1.0, (n - 1) / 3)))
         return TSNE(n_components=2, random_state=seed, init="pca", **options).fit_transform(latents).astype(np.float32)
     import umap  # imported late: it JIT-compiles on first use, which no page may wait for
+    if n < 8:
+        # UMAP's spectral start needs more points than dimensions of its eigen-solver (k >= N fails in scipy): a
+        # handful of points gets a random start and at most n - 1 neighbours
+        options = {**options, "init": "random", "n_neighbors": max(2, min(options.get("n_neighbors", 15), n - 1))}
+    else:
+        options = {**options, "n_neighbors": min(options.get("n_neighbors", 15), n - 1)}
     return umap.UMAP(n_components=2, random_state=seed, **options).fit_transform(latents).astype(np.float32)
 
 
@@ -141,11 +152,12 @@ class MapInverse:
 
 def main(argv: list[str] | None = None) -> int:
     """Precompute a checkpoint's test-set maps into <checkpoint>/projections/ (for shipped checkpoints)."""
-    parser = argparse.ArgumentParser(prog="python -m gen_core.embed",
+    parser = argparse.ArgumentParser(prog=cli.program("gen_core.embed"),
                                      description="Compute and store a VAE checkpoint's latent maps.")
     parser.add_argument("checkpoint")
     parser.add_argument("--methods", default="umap,pca,tsne", help="comma-separated: umap, pca, tsne, latent")
     args = parser.parse_args(argv)
+    cli.set_threads()
     from gen_core.core import InferenceCore
     from gen_core.models import vae
     try:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from gen_core import checkpoints, metrics
+from gen_core import checkpoints, cli, metrics
 from gen_core.metrics import reference_features  # noqa: F401 - the features every measure here is taken in
 from gen_core.core import InferenceCore
 from gen_core.device import make_generator
@@ -327,17 +327,18 @@ def image_checkpoints() -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gen_core.evaluate", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog=cli.program("gen_core.evaluate"), description=__doc__.split("\n\n")[0])
     parser.add_argument("checkpoints", nargs="*", help="names or folders (default: every image checkpoint)")
-    parser.add_argument("--samples", type=int, default=METRIC_SAMPLES,
+    parser.add_argument("--samples", type=cli.whole, default=METRIC_SAMPLES,
                         help=f"samples for FD, precision/recall, coverage, memorisation (default {METRIC_SAMPLES})")
-    parser.add_argument("--train-samples", type=int, default=TRAIN_ON_GENERATED,
+    parser.add_argument("--train-samples", type=cli.whole, default=TRAIN_ON_GENERATED,
                         help=f"generated samples to train the classifier on (default {TRAIN_ON_GENERATED}; 0: skip)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=cli.whole, default=0)
     parser.add_argument("--data-root", help="where mnist / fashion-mnist files are, as `train --data-root` took them")
     parser.add_argument("--device", default=None, help="auto, cpu, cuda (default: $GENLAB_DEVICE or auto)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per checkpoint instead")
     args = parser.parse_args(argv)
+    cli.set_threads()
     try:
         settings = Settings(args.samples, args.train_samples, args.seed)
         core = InferenceCore(args.device)

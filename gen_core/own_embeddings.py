@@ -141,7 +141,19 @@ def label_column(table: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     if table is None or table.shape[1] == 0:
         return None, pd.DataFrame()
     key = next((c for c in table.columns if str(c).lower() in ("label", "labels", "class")), table.columns[0])
-    return table[key].astype(str).to_numpy(), table.drop(columns=[key])
+    metadata = table.drop(columns=[key])
+    # the labels are stored as the column "label" beside the metadata: a second column of that name ("Label" and
+    # "label" both given) is kept as "label (2)" instead of clashing with it
+    taken = {"label"}
+    names = []
+    for column in metadata.columns:
+        name, k = str(column), 2
+        while name in taken:
+            name, k = f"{column} ({k})", k + 1
+        taken.add(name)
+        names.append(name)
+    metadata.columns = names
+    return table[key].astype(str).to_numpy(), metadata
 
 
 def build(vectors_file: tuple[bytes, str], labels_file: tuple[bytes, str] | None = None,

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gen_core import render
+from gen_core import cli, render
 from gen_core.core import InferenceCore
 from gen_core.data import images_to_unit
 from gen_core.device import check_seed
@@ -78,21 +78,22 @@ def diffusion_options(args, card: dict) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m gen_core.sample",
+        prog=cli.program("gen_core.sample"),
         description="Sample a GenLab checkpoint (a folder path, or a name from `python -m gen_core.checkpoints`).")
     parser.add_argument("checkpoint", help="checkpoint folder or name")
-    parser.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--label", type=int, default=None, help="class to sample, for conditional models")
-    parser.add_argument("--steps", type=int, default=None,
+    parser.add_argument("--n", type=cli.whole, default=64, help="number of samples (default 64)")
+    parser.add_argument("--seed", type=cli.whole, default=0, help="random seed (default 0)")
+    parser.add_argument("--label", type=cli.whole, default=None, help="class to sample, for conditional models")
+    parser.add_argument("--steps", type=cli.whole, default=None,
                         help="diffusion models: reverse steps (default: all T with DDPM; fewer switches to DDIM)")
-    parser.add_argument("--guidance", type=float, default=None,
+    parser.add_argument("--guidance", type=cli.number, default=None,
                         help="diffusion models with --label: classifier-free guidance scale (1 = plain conditional)")
     parser.add_argument("--sampler", choices=("ddpm", "ddim"), default=None, help="diffusion models: the sampler")
-    parser.add_argument("--eta", type=float, default=None, help="DDIM noise: 0 deterministic, 1 like DDPM")
+    parser.add_argument("--eta", type=cli.number, default=None, help="DDIM noise: 0 deterministic, 1 like DDPM")
     parser.add_argument("--device", default=None, help="auto, cpu, cuda, mps (default: $GENLAB_DEVICE or auto)")
     parser.add_argument("--out", required=True, help="output file: .png (a grid) or .npy (float32 samples)")
     args = parser.parse_args(argv)
+    cli.set_threads()
     try:
         out = Path(args.out).expanduser()
         if out.suffix.lower() not in SUFFIXES:

@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from gen_core import checkpoints, memory
+from gen_core import checkpoints, cli, memory
 from gen_core.data import Dataset, folder_name, load_dataset, parse_folder
 from gen_core.device import check_seed, make_generator, pick_device
 from gen_core.distributed import DataParallel
@@ -33,6 +33,7 @@ from gen_core.models import FAMILIES, family_defaults, get_family
 
 MAX_HISTORY_POINTS = 20_000  # beyond this many steps the history keeps every k-th step
 WEIGHT_CHECK_EVERY = 50      # steps between checks that every weight is still finite (losses: every step)
+MAX_EPOCHS = 100_000         # passes over the data: more is a typo (and overflowed numpy in the snapshot schedule)
 LOSS_LIMIT = 1e15            # a loss beyond this has diverged even while it is finite (lr = 1e4: ELBO -1.9e32)
 
 LOG = logging.getLogger("genlab.train")
@@ -72,6 +73,11 @@ def check_fits(family_name: str, dataset: Dataset):
     if dataset.kind not in family.DATA_KINDS:
         raise GenLabError(f"family {family_name!r} trains on {' or '.join(family.DATA_KINDS)} data, "
                           f"but {dataset.name!r} is {dataset.kind} data")
+    if dataset.kind == "points" and len(dataset.x_train) and round(float(dataset.x_train.std()), 4) == 0:
+        # the point families scale by the data's spread (data_scale): a config error naming that field would
+        # blame a setting the user never touched
+        raise GenLabError(f"the points of {dataset.name} (almost) all coincide: their spread is "
+                          f"{float(dataset.x_train.std()):.2g}; give points that differ")
     return family
 
 
@@ -85,8 +91,7 @@ def train(family_name: str, dataset: Dataset, *, config=None, epochs: int = 1, s
     family = check_fits(family_name, dataset)
     if len(dataset.x_train) == 0:
         raise GenLabError(f"{dataset.name} has no training images on this machine ({dataset.description})")
-    if epochs < 1:
-        raise GenLabError(f"epochs must be at least 1, got {epochs}")
+    check_epochs(epochs)
     check_seed(seed)
     parallel = DataParallel()  # under torchrun: this rank's share of each batch (gen_core/distributed.py)
     device = parallel.start(torch.device(device))
@@ -150,6 +155,11 @@ def train(family_name: str, dataset: Dataset, *, config=None, epochs: int = 1, s
     return TrainResult(model, config, step, history, snapshots, metrics, seconds)
 
 
+def check_epochs(epochs: int) -> None:
+    if not 1 <= epochs <= MAX_EPOCHS:
+        raise GenLabError(f"epochs must be at least 1 and at most {MAX_EPOCHS:,}, got {str(epochs)[:30]}")
+
+
 def check_shape(config, dataset: Dataset) -> None:
     """A config's data shape must be the dataset's (`--set image_shape=3,16,16` on the 8x8 grey digits)."""
     for field_name in ("image_shape", "data_shape"):
@@ -169,6 +179,8 @@ def parse_overrides(config_cls, pairs: list[str]) -> dict:
         if not sep or key not in fields:
             raise GenLabError(f"--set {pair!r}: expected KEY=VALUE with KEY one of {', '.join(fields)}")
         default = fields[key].default
+        if not isinstance(default, str) and not raw.isascii():  # int("٣") is 3 in Python: nobody means that
+            raise GenLabError(f"--set {pair!r}: {raw!r} is not a valid {type(default).__name__} (write it in ASCII)")
         try:
             if isinstance(default, bool):
                 value = raw.lower() in ("1", "true", "yes")
@@ -195,6 +207,7 @@ def train_and_save(family_name: str, dataset_name: str, *, data_root=None, epoch
     `overrides` are --set KEY=VALUE strings or a {field: value} dict. Returns (path, card, TrainResult)."""
     family = get_family(family_name)
     check_seed(seed)
+    check_epochs(epochs)
     if not 0 <= snapshots <= 1000:
         raise GenLabError(f"--snapshots must be a whole number from 0 to 1000, not {snapshots}")
     out = checkpoints.check_target(out or default_out(family_name, dataset_name), overwrite)
@@ -227,24 +240,25 @@ def train_and_save(family_name: str, dataset_name: str, *, data_root=None, epoch
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(
-        prog="python -m gen_core.train",
+        prog=cli.program("gen_core.train"),
         description="Train a GenLab model and save it as a checkpoint (safetensors weights + JSON card).")
     parser.add_argument("family", help=f"model family: {', '.join(FAMILIES)}")
     parser.add_argument("--dataset", required=True, help="dataset name (digits, shapes, ring8, mnist, folder:PATH, ...)")
     parser.add_argument("--data-root", help="where mnist / fashion-mnist files are, or are downloaded to")
-    parser.add_argument("--epochs", type=int, default=10, help="passes over the training set (default 10)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for initialisation, data order and noise")
+    parser.add_argument("--epochs", type=cli.whole, default=10, help="passes over the training set (default 10)")
+    parser.add_argument("--seed", type=cli.whole, default=0, help="seed for initialisation, data order and noise")
     parser.add_argument("--device", default=None, help="auto, cpu, cuda, mps (default: $GENLAB_DEVICE or auto)")
     parser.add_argument("--out", help="checkpoint folder to write (default: $GENLAB_HOME/checkpoints/NAME)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config field, e.g. --set latent_dim=2 --set beta=8 (repeatable)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing checkpoint at --out")
-    parser.add_argument("--image-size", type=int, metavar="N",
+    parser.add_argument("--image-size", type=cli.whole, metavar="N",
                         help="with --dataset folder:PATH, resize its pictures to N x N (default 32; 8 to 128)")
-    parser.add_argument("--snapshots", type=int, default=8, metavar="N",
+    parser.add_argument("--snapshots", type=cli.whole, default=8, metavar="N",
                         help="samples from fixed noise taken N times along training, for the pages' training "
                              "history (default 8; 0 for none: a diffusion snapshot runs the whole sampler)")
     args = parser.parse_args(argv)
+    cli.set_threads()
 
     from tqdm import tqdm
 
@@ -274,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
             path, card, result = train_and_save(
                 args.family, args.dataset, data_root=args.data_root, epochs=args.epochs, seed=args.seed,
                 device=args.device, out=args.out, overwrite=args.overwrite, overrides=args.overrides,
-                snapshots=args.snapshots, command="python -m gen_core.train " + shlex.join(argv), callback=report,
+                snapshots=args.snapshots, command=f"{parser.prog} " + shlex.join(argv), callback=report,
                 warn=warnings.append)
         for message in warnings:  # after the bar has closed its line
             print(f"warning: {message}", file=sys.stderr)

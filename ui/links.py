@@ -28,6 +28,31 @@ def note_incoming() -> None:
         return
     st.session_state["links_opened"] = True
     st.session_state[INCOMING] = {key: st.query_params.get_all(key) for key in st.query_params}
+    unusable = [key for key, values in st.session_state[INCOMING].items() if any(_not_finite(v) for v in values)]
+    if unusable:
+        _forget_link_values(unusable)
+
+
+def _forget_link_values(keys: list[str]) -> None:
+    """Take parameters out of the URL and out of the values Streamlit seeds bound widgets from (report_dropped then
+    says so once the page has drawn). Streamlit keeps the link's first values apart from st.query_params and has no
+    public call to drop one: this reaches its QueryParams (streamlit 1.67, pinned in requirements.txt)."""
+    from streamlit.runtime.state.session_state_proxy import get_session_state
+
+    for key in keys:
+        st.query_params.pop(key, None)
+    with get_session_state().query_params() as params:
+        for key in keys:
+            params._initial_query_params.pop(key, None)
+
+
+def _not_finite(raw: str) -> bool:
+    """A number a widget would read as infinite or NaN: Streamlit's number widgets parse a link's value with float()
+    and then int(), so a 5,000-digit seed (float: inf) raised OverflowError and replaced the page."""
+    try:
+        return not math.isfinite(float(raw))
+    except (TypeError, ValueError):
+        return False
 
 
 def _same(raw: str, value) -> bool:

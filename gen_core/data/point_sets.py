@@ -31,6 +31,8 @@ def check_points(points) -> np.ndarray:
     points = points.astype(np.float32)
     if not np.isfinite(points).all():
         raise GenLabError(f"point {int(np.flatnonzero(~np.isfinite(points).all(1))[0])} is NaN or infinite")
+    if float(points.std()) == 0.0:  # every family scales points by their spread: there would be nothing to learn
+        raise GenLabError(f"all {len(points)} points are the same point; give points that differ")
     return points
 
 

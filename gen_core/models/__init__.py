@@ -84,6 +84,8 @@ def load_checkpoint(path: str | os.PathLike, device: torch.device | str = "cpu")
     weights = folder / checkpoints.WEIGHTS
     if not weights.is_file():
         raise CheckpointError(f"{folder} has a card but no {checkpoints.WEIGHTS}")
+    model = family.build(config)
+    checkpoints.check_weights_fit(weights, model.state_dict())  # the header alone: nothing unknown or oversized read
     expected = card.get("weights_sha256")
     if expected and checkpoints.file_sha256(weights) != expected:
         raise CheckpointError(f"{weights} does not match its card's checksum: the file is truncated or altered")
@@ -95,7 +97,6 @@ def load_checkpoint(path: str | os.PathLike, device: torch.device | str = "cpu")
     if bad:
         raise CheckpointError(f"{weights}: {bad[0]} holds NaN or inf (the training that wrote it diverged); "
                               f"retrain it with a smaller learning rate")
-    model = family.build(config)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as error:

@@ -1,6 +1,7 @@
 """Small pieces shared by the families: the field check every Config runs, and the convolutional sizes."""
 import dataclasses
 import math
+import re
 
 import torch
 
@@ -47,6 +48,30 @@ def check_fields(config) -> None:
             raise ValueError(f"{f.name} must be {kind}, got {value!r}")
         if f.name in LEARNING_RATES and not 0 < value <= MAX_LEARNING_RATE:
             raise ValueError(f"{f.name} must be in (0, {MAX_LEARNING_RATE:g}], got {value!r}")
+
+
+_RANGE = re.compile(r"^(?:(?P<op>>=|>)\s*(?P<bound>-?[\d.e]+)|(?P<lo>-?[\d.e]+)\.\.(?P<hi>-?[\d.e]+)|"
+                    r"in (?P<left>[\[(])(?P<a>-?[\d.e]+), (?P<b>-?[\d.e]+)(?P<right>[\])]))$")
+
+
+def check_ranges(config, **rules: str) -> None:
+    """Refuse the first field outside its range, naming that field alone with its value: a combined check used to
+    list every field it covered ("beta1 must be in [0, 1), aux_weight and gp_weight >= 0, data_scale > 0") when one
+    the user never set was wrong. A rule reads ">= 1", "> 0", "2..1000" (both ends in) or "in [0, 1)"."""
+    for name, rule in rules.items():
+        value = getattr(config, name)
+        m = _RANGE.match(rule)
+        if m is None:
+            raise AssertionError(f"bad range rule {rule!r} for {name}")
+        if m["op"]:
+            ok = value >= float(m["bound"]) if m["op"] == ">=" else value > float(m["bound"])
+        elif m["lo"]:
+            ok = float(m["lo"]) <= value <= float(m["hi"])
+        else:
+            a, b = float(m["a"]), float(m["b"])
+            ok = (a <= value if m["left"] == "[" else a < value) and (value <= b if m["right"] == "]" else value < b)
+        if not ok:
+            raise ValueError(f"{name} must be {rule}, got {value!r}")
 
 
 class MaximumLikelihoodTrainer:

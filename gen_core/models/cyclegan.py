@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from gen_core.models.common import check_fields
+from gen_core.models.common import check_fields, check_ranges
 
 DATA_KINDS = ("image",)
 ARCHS = ("conv", "mlp")
@@ -65,8 +65,7 @@ class Config:
             raise ValueError(f"unknown transform {self.transform!r}; choose one of {', '.join(TRANSFORMS)}")
         if len(self.image_shape) != 3 or (self.transform != "invert" and self.image_shape[1] != self.image_shape[2]):
             raise ValueError("CycleGAN needs images (C, H, W), square ones for rot90 and transpose")
-        if self.width < 1 or self.batch_size < 2 or self.cycle_weight < 0 or not 0 <= self.beta1 < 1:
-            raise ValueError("width >= 1, batch_size >= 2, cycle_weight >= 0 and beta1 in [0, 1) are needed")
+        check_ranges(self, width=">= 1", batch_size=">= 2", cycle_weight=">= 0", beta1="in [0, 1)")
 
 
 class ConvTranslator(nn.Module):

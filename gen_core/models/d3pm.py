@@ -34,7 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gen_core.models.common import check_fields, likelihood_metrics
+from gen_core.models.common import check_fields, check_ranges, likelihood_metrics
 
 DATA_KINDS = ("image",)
 TRANSITIONS = ("absorbing", "uniform")
@@ -57,8 +57,7 @@ class Config:
             raise ValueError(f"D3PM here models one-channel binary images; got image_shape {self.image_shape}")
         if self.transition not in TRANSITIONS:
             raise ValueError(f"transition must be one of {', '.join(TRANSITIONS)}, got {self.transition!r}")
-        if not 2 <= self.timesteps <= 1000 or not 1 <= self.channels <= 512 or self.batch_size < 1:
-            raise ValueError("timesteps must be 2..1000, channels 1..512, batch_size >= 1")
+        check_ranges(self, timesteps="2..1000", channels="1..512", batch_size=">= 1")
         if self.aux_weight < 0:
             raise ValueError(f"aux_weight must be >= 0, got {self.aux_weight}")
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from gen_core.models.common import check_fields
+from gen_core.models.common import check_fields, check_ranges
 
 DATA_KINDS = ("points", "image")
 BOX = 2.5  # restarts are uniform on [-BOX, BOX]^2 in standardised units: every toy lies inside
@@ -61,10 +61,8 @@ class Config:
             raise ValueError(f"this energy model is for 2-D points or C,H,W images; got data_shape {self.data_shape}")
         if self.noise_scale < 0:
             raise ValueError(f"noise_scale must be >= 0, got {self.noise_scale}")
-        if min(self.hidden, self.langevin_steps, self.buffer_size, self.batch_size, self.sample_steps) < 1:
-            raise ValueError("hidden, langevin_steps, buffer_size, batch_size and sample_steps must be >= 1")
-        if self.step_size <= 0 or self.data_scale <= 0 or self.lr <= 0 or not 0 <= self.restart <= 1:
-            raise ValueError("step_size, data_scale and lr must be > 0 and restart within [0, 1]")
+        check_ranges(self, hidden=">= 1", langevin_steps=">= 1", buffer_size=">= 1", batch_size=">= 1",
+                     sample_steps=">= 1", step_size="> 0", data_scale="> 0", lr="> 0", restart="in [0, 1]")
 
 
 class EnergyModel(nn.Module):

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from gen_core.models.common import MaximumLikelihoodTrainer, check_fields
+from gen_core.models.common import MaximumLikelihoodTrainer, check_fields, check_ranges
 
 DATA_KINDS = ("points",)
 
@@ -43,8 +43,7 @@ class Config:
         check_fields(self)
         if tuple(self.data_shape) != (2,):
             raise ValueError(f"RealNVP here models 2-D points; got data_shape {self.data_shape}")
-        if self.num_layers < 1 or self.hidden < 1 or self.data_scale <= 0 or self.lr <= 0 or self.batch_size < 1:
-            raise ValueError("num_layers, hidden, batch_size must be >= 1; data_scale and lr > 0")
+        check_ranges(self, num_layers=">= 1", hidden=">= 1", batch_size=">= 1", data_scale="> 0", lr="> 0")
 
 
 class AffineCoupling(nn.Module):

@@ -34,7 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gen_core.models.common import check_fields, likelihood_metrics
+from gen_core.models.common import check_fields, check_ranges, likelihood_metrics
 
 DATA_KINDS = ("image",)
 LOG_2PI = math.log(2 * math.pi)
@@ -60,8 +60,7 @@ class Config:
         if not 1 <= self.num_scales <= 6 or any(s % (2 ** self.num_scales) for s in self.image_shape[1:]):
             raise ValueError(f"num_scales must be 1..6 and halve the sides {self.image_shape[1:]} that many times "
                              f"(side {side})")
-        if not 1 <= self.steps_per_scale <= 64 or not 1 <= self.hidden <= 1024 or self.batch_size < 1:
-            raise ValueError("steps_per_scale must be 1..64, hidden 1..1024, batch_size >= 1")
+        check_ranges(self, steps_per_scale="1..64", hidden="1..1024", batch_size=">= 1")
 
 
 def squeeze(x: torch.Tensor) -> torch.Tensor:

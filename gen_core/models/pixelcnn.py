@@ -32,7 +32,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gen_core.models.common import MaximumLikelihoodTrainer, check_fields, likelihood_metrics
+from gen_core.models.common import (MaximumLikelihoodTrainer, check_fields, check_ranges,
+                                    likelihood_metrics)
 
 DATA_KINDS = ("image",)
 
@@ -50,8 +51,7 @@ class Config:
         check_fields(self)
         if len(self.image_shape) != 3 or self.image_shape[0] != 1 or min(self.image_shape) < 1:
             raise ValueError(f"this PixelCNN models one-channel images; got image_shape {self.image_shape}")
-        if not 1 <= self.channels <= 1024 or not 0 <= self.num_layers <= 64 or self.batch_size < 1:
-            raise ValueError("channels must be 1..1024, num_layers 0..64 and batch_size >= 1")
+        check_ranges(self, channels="1..1024", num_layers="0..64", batch_size=">= 1")
         if self.first_kernel < 3 or self.first_kernel % 2 == 0 or self.first_kernel > 15:
             raise ValueError(f"first_kernel must be odd, 3..15, got {self.first_kernel}")
 

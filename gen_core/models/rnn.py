@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gen_core.models.common import check_fields
+from gen_core.models.common import check_fields, check_ranges
 
 DATA_KINDS = ("text", "sequence")
 MIN_LOG_STD = -5.0
@@ -44,8 +44,7 @@ class Config:
             raise ValueError("vocabulary must list each character once")
         if len(self.vocabulary) > 4096:
             raise ValueError(f"vocabulary has {len(self.vocabulary)} characters; at most 4096")
-        if not 1 <= self.embed <= 1024 or not 1 <= self.hidden <= 4096 or not 1 <= self.num_layers <= 8:
-            raise ValueError("embed must be 1..1024, hidden 1..4096, num_layers 1..8")
+        check_ranges(self, embed="1..1024", hidden="1..4096", num_layers="1..8")
         if self.batch_size < 1:
             raise ValueError("batch_size must be >= 1")
 

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gen_core.models.common import check_fields, num_downsamples
+from gen_core.models.common import check_fields, check_ranges, num_downsamples
 
 DATA_KINDS = ("image", "points")
 
@@ -45,10 +45,8 @@ class Config:
         check_fields(self)
         if len(self.image_shape) not in (1, 3) or min(self.image_shape) < 1:
             raise ValueError(f"image_shape must be (C, H, W) or (D,) for points, got {self.image_shape}")
-        if self.latent_dim < 1 or self.channels < 1 or self.beta < 0 or self.lr <= 0 or self.batch_size < 1:
-            raise ValueError("latent_dim, channels, batch_size must be >= 1, beta >= 0 and lr > 0")
-        if self.hidden < 1 or self.data_scale <= 0 or self.kl_warmup < 0:
-            raise ValueError("hidden must be >= 1, data_scale > 0 and kl_warmup >= 0")
+        check_ranges(self, latent_dim=">= 1", channels=">= 1", batch_size=">= 1", beta=">= 0", lr="> 0", hidden=">= 1",
+                     data_scale="> 0", kl_warmup=">= 0")
 
     @property
     def is_image(self) -> bool:

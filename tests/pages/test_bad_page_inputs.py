@@ -26,6 +26,9 @@ URL = [
     ("seed", "-4"),
     ("seed", "1e99"),
     ("seed", "99999999999"),
+    ("seed", "9" * 5000),  # float() reads it as inf: Streamlit's int() of that was an OverflowError for the page
+    ("seed", "inf"),
+    ("seed", "nan"),
     ("seed", "<img src=x onerror=alert(1)>"),
     ("seed", "$\\LaTeX$ :red[red] :smile:"),
     ("seed", "# heading\n- list"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gen_core.models.common import check_fields
+from gen_core.models.common import check_fields, check_ranges
 
 DATA_KINDS = ("image", "points")
 SCHEDULES = ("linear", "cosine")
@@ -32,13 +32,8 @@ class Config:
             raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}")
         if len(self.image_shape) not in (1, 3) or min(self.image_shape) < 1:
             raise ValueError(f"image_shape must be (C, H, W) or (D,), got {self.image_shape}")
-        if not 2 <= self.timesteps <= MAX_TIMESTEPS or self.channels < 8 or self.hidden < 8 or self.num_classes < 0:
-            raise ValueError(f"timesteps must be from 2 to {MAX_TIMESTEPS}, channels and hidden >= 8, "
-                             f"num_classes >= 0")
-        if not 0 <= self.p_uncond < 1 or self.lr <= 0 or self.batch_size < 1 or not 0 <= self.ema_decay < 1:
-            raise ValueError("p_uncond and ema_decay must be in [0, 1), lr > 0, batch_size >= 1")
-        if self.data_scale <= 0:
-            raise ValueError("data_scale must be > 0")
+        check_ranges(self, timesteps=f"2..{MAX_TIMESTEPS}", channels=">= 8", hidden=">= 8", num_classes=">= 0",
+                     p_uncond="in [0, 1)", ema_decay="in [0, 1)", lr="> 0", batch_size=">= 1", data_scale="> 0")
 
     @property
     def is_image(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gen_core.models.common import check_fields
+from gen_core.models.common import check_fields, check_ranges
 
 DATA_KINDS = ("image", "points")
 ARCHS = ("mlp", "dcgan", "progressive", "biggan", "stylegan")
@@ -49,22 +49,17 @@ class Config:
             raise ValueError(f"the {self.arch} architecture needs images (C, H, W); use arch=mlp for points")
         if self.arch == "progressive" and (self.num_classes or self.grow_steps < 1):
             raise ValueError("the progressive GAN here is unconditional and needs grow_steps >= 1")
-        if min(self.z_dim, self.width, self.d_steps, self.g_steps, self.batch_size, self.depth, self.pack) < 1 \
-                or self.num_classes < 0 or self.anneal_steps < 0:
-            raise ValueError("z_dim, width, depth, pack, d_steps, g_steps and batch_size must be >= 1, "
-                             "num_classes and anneal_steps >= 0")
-        if not 0 <= self.beta1 < 1 or self.aux_weight < 0 or self.gp_weight < 0 or self.data_scale <= 0:
-            raise ValueError("beta1 must be in [0, 1), aux_weight and gp_weight >= 0, data_scale > 0")
+        check_ranges(self, z_dim=">= 1", width=">= 1", depth=">= 1", pack=">= 1", d_steps=">= 1", g_steps=">= 1",
+                     batch_size=">= 1", num_classes=">= 0", anneal_steps=">= 0", beta1="in [0, 1)", aux_weight=">= 0",
+                     gp_weight=">= 0", data_scale="> 0")
         if self.arch in ("biggan", "stylegan") and (self.pack > 1 or self.d_steps < 1):
             raise ValueError(f"the {self.arch} networks judge one sample at a time (pack = 1)")
         if self.arch == "stylegan" and self.num_classes:
             raise ValueError("the StyleGAN here is unconditional")
         if self.attention and (self.arch != "biggan" or min(self.data_shape[1:]) < 8):
             raise ValueError("attention is a layer of the biggan networks, on images of side 8 or more")
-        if self.ortho_weight < 0 or self.r1_weight < 0 or not 0 <= self.mixing <= 1 or self.embed_dim < 1 \
-                or self.mapping_layers < 1:
-            raise ValueError("ortho_weight and r1_weight must be >= 0, mixing in [0, 1], embed_dim and "
-                             "mapping_layers >= 1")
+        check_ranges(self, ortho_weight=">= 0", r1_weight=">= 0", mixing="in [0, 1]", embed_dim=">= 1",
+                     mapping_layers=">= 1")
         if self.pack > 1 and (self.arch != "mlp" or self.num_classes or self.batch_size % self.pack):
             raise ValueError("packing needs the unconditional mlp and a batch_size divisible by pack")
 
