@@ -257,9 +257,10 @@ def save(path: str | os.PathLike, model: torch.nn.Module, card: dict,
             shutil.rmtree(old, ignore_errors=True)
         else:
             tmp.rename(final)
-    except OSError as error:
+    except (OSError, SafetensorError) as error:  # safetensors reports a full disk as its own error, not OSError
         shutil.rmtree(tmp, ignore_errors=True)
-        raise GenLabError(f"could not write the checkpoint {final} ({error.strerror or error}); nothing was "
+        reason = getattr(error, "strerror", None) or str(error).split(" at path ")[0]
+        raise GenLabError(f"could not write the checkpoint {final} ({reason}); nothing was "
                           f"saved and nothing there was changed") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

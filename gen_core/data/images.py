@@ -1,6 +1,7 @@
 """Image datasets: scikit-learn's bundled digits, torchvision's MNIST / Fashion-MNIST, and image folders."""
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -36,13 +37,14 @@ def _digits_split() -> dict[str, np.ndarray]:
     y = bunch.target.astype(np.int64)
     parts = dict(zip(("x_train", "x_test", "y_train", "y_test"),
                      train_test_split(x, y, test_size=0.2, stratify=y, random_state=DIGITS_SPLIT_SEED)))
+    tmp = cache.with_name(f".{cache.stem}.{os.getpid()}.npz")
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(f".{cache.stem}.{os.getpid()}.npz")
         np.savez_compressed(tmp, **parts)
         tmp.replace(cache)
-    except OSError:
-        pass  # read-only home: rebuild each process
+    except OSError:  # read-only or full home: rebuild each process, and leave no half-written file behind
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
     return parts
 
 
