@@ -303,7 +303,11 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="times each interaction and load is measured")
     parser.add_argument("--only", default="", help="comma-separated page paths to measure (default: all)")
     args = parser.parse_args(argv)
-    only = {p for p in args.only.split(",") if p}
+    only = {p.strip() for p in args.only.split(",") if p.strip()}
+    known = {path or "home" for path, _ in PAGES}
+    unknown = sorted(only - known)
+    if unknown:  # a typo used to measure nothing and print an empty table
+        parser.error(f"--only: unknown page(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

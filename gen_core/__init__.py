@@ -5,4 +5,6 @@ Streamlit app alike. Nothing in this package imports streamlit.
 """
 from gen_core.errors import GenLabError
 
-__all__ = ["GenLabError"]
+__version__ = "0.4.0"  # pyproject.toml reads it; cards record it
+
+__all__ = ["GenLabError", "__version__"]

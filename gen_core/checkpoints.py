@@ -41,7 +41,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from gen_core import cli
+from gen_core import cli, model_card
 from gen_core.data import genlab_home
 from gen_core.errors import CheckpointError, GenLabError
 
@@ -153,6 +153,7 @@ def make_card(*, family: str, config, dataset: dict, command: str, steps: int, m
         "metrics": metrics,
         "history": history or {},
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **model_card.provenance(),
         **extra,
     }
 
@@ -228,11 +229,21 @@ def non_finite(tensors: dict[str, torch.Tensor]) -> list[str]:
     return [k for k, v in tensors.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
 
 
+def weights_metadata(card: dict) -> dict[str, str]:
+    """What the safetensors header says about the model (strings only, as the format requires): enough to know
+    the family and rebuild the config without the card."""
+    return {"format": "pt", "genlab_family": str(card["family"]), "genlab_config": json.dumps(card["config"]),
+            "genlab_dataset": str(card["dataset"].get("name", "")), "genlab_version": str(card.get("genlab_version", ""))}
+
+
 def save(path: str | os.PathLike, model: torch.nn.Module, card: dict,
-         snapshots: dict[str, torch.Tensor] | None = None, overwrite: bool = False) -> Path:
-    """Write a checkpoint folder atomically and return its path. Refuses to replace anything but a checkpoint,
-    and that only with `overwrite`; even then the old one stays whole until the new one is complete. Refuses
-    weights with NaN or inf. A full disk or a read-only folder gives a GenLabError and leaves nothing behind."""
+         snapshots: dict[str, torch.Tensor] | None = None, overwrite: bool = False,
+         extra: dict[str, Path] | None = None) -> Path:
+    """Write a checkpoint folder atomically and return its path: weights (their header naming the family and
+    config), card.json, the README.md model card and history.csv made from it, snapshots, and `extra` files or
+    folders copied in under the given names (TensorBoard's event files). Refuses to replace anything but a
+    checkpoint, and that only with `overwrite`; even then the old one stays whole until the new one is complete.
+    Refuses weights with NaN or inf. A full disk or a read-only folder gives a GenLabError and leaves nothing."""
     final = check_target(path, overwrite)
     state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
     bad = non_finite(state)
@@ -242,7 +253,7 @@ def save(path: str | os.PathLike, model: torch.nn.Module, card: dict,
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp.mkdir()
-        save_file(state, str(tmp / WEIGHTS))
+        save_file(state, str(tmp / WEIGHTS), metadata=weights_metadata(card))
         if snapshots:
             save_file({k: v.detach().to("cpu").contiguous() for k, v in snapshots.items()}, str(tmp / SNAPSHOTS))
         card = {**card, "weights_sha256": file_sha256(tmp / WEIGHTS)}
@@ -250,6 +261,9 @@ def save(path: str | os.PathLike, model: torch.nn.Module, card: dict,
             json.dump(card, f, indent=1)
             f.flush()
             os.fsync(f.fileno())
+        model_card.write(tmp, card, final.name)
+        for name, source in (extra or {}).items():
+            (shutil.copytree if Path(source).is_dir() else shutil.copyfile)(source, tmp / name)
         if final.exists():
             old = _hidden(final, "old")
             final.rename(old)
@@ -473,12 +487,30 @@ def summary(card: dict) -> str:
             f"{card.get('created', '?')[:10]}" + (f"; {metrics}" if metrics else ""))
 
 
+def write_cards(names: list[str]) -> int:
+    """The --write-cards command: README.md and history.csv for each checkpoint, from its card."""
+    try:
+        folders = [resolve(n) for n in names] or [i.path for i in list_checkpoints() if i.source == "shipped"]
+        for folder in folders:
+            model_card.write(folder, read_card(folder))
+            print(f"wrote {folder / model_card.README} and {model_card.HISTORY}")
+    except (GenLabError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog=cli.program("gen_core.checkpoints"),
         description="List GenLab checkpoints: the shipped ones and your own ($GENLAB_HOME/checkpoints).")
     parser.add_argument("--json", action="store_true", help="print the cards as JSON instead of a table")
+    parser.add_argument("--write-cards", nargs="*", metavar="NAME",
+                        help="(re)write README.md model cards and history.csv from card.json for these checkpoints "
+                             "(names or folders; none given: every shipped one)")
     args = parser.parse_args(argv)
+    if args.write_cards is not None:
+        return write_cards(args.write_cards)
     infos = list_checkpoints()
     if args.json:
         print(json.dumps([{"name": i.name, "path": str(i.path), "source": i.source, "card": i.card} for i in infos],

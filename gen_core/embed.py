@@ -58,7 +58,7 @@ def project(latents: np.ndarray, method: str, seed: int = 0, **params) -> np.nda
         options = {**options, "init": "random", "n_neighbors": max(2, min(options.get("n_neighbors", 15), n - 1))}
     else:
         options = {**options, "n_neighbors": min(options.get("n_neighbors", 15), n - 1)}
-    return umap.UMAP(n_components=2, random_state=seed, **options).fit_transform(latents).astype(np.float32)
+    return umap.UMAP(n_components=2, random_state=seed, n_jobs=1, **options).fit_transform(latents).astype(np.float32)
 
 
 def test_set_id(dataset_name: str) -> str:
@@ -150,6 +150,11 @@ class MapInverse:
         return (weights[:, None] * self.latents[order]).sum(0) / weights.sum(), nearest
 
 
+def say(message: str) -> None:
+    """Progress on stderr, so stdout keeps only the results."""
+    print(message, file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Precompute a checkpoint's test-set maps into <checkpoint>/projections/ (for shipped checkpoints)."""
     parser = argparse.ArgumentParser(prog=cli.program("gen_core.embed"),
@@ -170,11 +175,14 @@ def main(argv: list[str] | None = None) -> int:
         if loaded.card["family"] != "vae":
             raise GenLabError(f"{loaded.name} is a {loaded.card['family']}; latent maps are made for VAEs only")
         dataset_name = loaded.card["dataset"]["name"]
+        say(f"encoding the test images of {dataset_name} with {loaded.name} ...")
         latents = core.run(args.checkpoint, lambda m: vae.encode_dataset(m.model, dataset_name))["mu"]
         if not np.isfinite(latents).all():
             raise GenLabError(f"{loaded.name} encodes some test images to NaN or inf; no map was written")
-        for method in methods:
+        for number, method in enumerate(methods, 1):
             started = time.perf_counter()
+            say(f"[{number}/{len(methods)}] {method}: projecting {len(latents):,} points"
+                + (" (the first UMAP in a process compiles for 15-35 s)" if method == "umap" else "") + " ...")
             coords = project(latents, method)
             key = cache_key(loaded.card["weights_sha256"], test_set_id(dataset_name), method, {}, 0)
             target = loaded.path / "projections" / f"{method}.npz"

@@ -307,6 +307,37 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines + notes)
 
 
+def trained_on(names: list[str]) -> dict[str, list[str]]:
+    """{dataset name: the checkpoints trained on it}, from their cards (names that do not resolve are left to
+    evaluate() to report)."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        try:
+            card = checkpoints.read_card(checkpoints.resolve(name))
+        except GenLabError:
+            continue
+        groups.setdefault(card["dataset"]["name"], []).append(name)
+    return groups
+
+
+def refuse_mixed_data(names: list[str]) -> None:
+    """One comparison is on one data set: FD, precision and recall of a digits model and a Fashion-MNIST model are
+    taken in different reference features against different test images, so their numbers do not compare."""
+    groups = trained_on(names)
+    if len(groups) > 1:
+        listed = "; ".join(f"{data}: {', '.join(group)}" for data, group in groups.items())
+        raise GenLabError(f"these checkpoints were trained on different data ({listed}); their scores do not "
+                          f"compare: evaluate one data set at a time")
+
+
+def tables_by_dataset(rows: list[dict]) -> str:
+    """One table per data set, each headed by the test images it was scored on."""
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(row.get("dataset", "?"), []).append(row)
+    return "\n\n".join(f"scored on the test images of {data}:\n{table(group)}" for data, group in groups.items())
+
+
 def is_evaluable(card: dict) -> bool:
     """Whether evaluate() accepts a checkpoint: an image model that samples (no CycleGAN translators, no
     super-resolution stages: both transform an input image rather than sample)."""
@@ -343,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings(args.samples, args.train_samples, args.seed)
         core = InferenceCore(args.device)
         names = args.checkpoints or image_checkpoints()
+        if args.checkpoints:
+            refuse_mixed_data(args.checkpoints)
     except GenLabError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -359,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         for row in rows:
             print(json.dumps(row))
     elif rows:
-        print(table(rows))
+        print(tables_by_dataset(rows))
     return 2 if failed else 0
 
 

@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eta", type=cli.number, default=None, help="DDIM noise: 0 deterministic, 1 like DDPM")
     parser.add_argument("--device", default=None, help="auto, cpu, cuda, mps (default: $GENLAB_DEVICE or auto)")
     parser.add_argument("--out", required=True, help="output file: .png (a grid) or .npy (float32 samples)")
+    parser.add_argument("--overwrite", action="store_true", help="replace --out when it exists already")
     args = parser.parse_args(argv)
     cli.set_threads()
     try:
@@ -102,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
             raise GenLabError(f"--out {args.out!r}: folder {str(out.parent)!r} does not exist")
         if out.is_dir():
             raise GenLabError(f"--out {args.out!r} is a folder; name a file to write")
+        if (out.exists() or out.is_symlink()) and not args.overwrite:
+            raise GenLabError(f"--out {args.out!r} exists already; pass --overwrite to replace it, or name another "
+                              f"file (nothing was written)")
+        if out.exists() and not out.is_file():
+            raise GenLabError(f"--out {args.out!r} is not a regular file; name a file to write")
         if not 1 <= args.n <= 100_000:
             raise GenLabError(f"--n must be between 1 and 100000, got {args.n}")
         check_seed(args.seed)

@@ -194,6 +194,34 @@ def parse_overrides(config_cls, pairs: list[str]) -> dict:
     return overrides
 
 
+class TensorBoardLog:
+    """Each step's metrics as TensorBoard scalars (torch.utils.tensorboard), under $GENLAB_HOME/runs/NAME-TIME/."""
+
+    def __init__(self, name: str):
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            raise GenLabError("--tensorboard needs the tensorboard package: pip install tensorboard") from None
+        from gen_core.data import genlab_home
+        self.folder = genlab_home() / "runs" / f"{name}-{datetime.now():%Y%m%d-%H%M%S}"
+        try:
+            self.writer = SummaryWriter(log_dir=str(self.folder))
+        except OSError as error:
+            raise GenLabError(f"cannot write TensorBoard events in {self.folder} ({error.strerror or error})") \
+                from None
+
+    def chain(self, callback):
+        def log(step, total, metrics):
+            for key, value in metrics.items():
+                self.writer.add_scalar(f"train/{key}", float(value), step)
+            if callback:
+                callback(step, total, metrics)
+        return log
+
+    def close(self) -> None:
+        self.writer.close()
+
+
 def default_out(family: str, dataset: str) -> Path:
     safe = re.sub(r"^folder(\d*):", r"folder\1-", dataset).replace("/", "_").strip("_")
     return checkpoints.user_dir() / f"{family}-{safe}-{datetime.now():%Y%m%d-%H%M%S}"
@@ -201,10 +229,13 @@ def default_out(family: str, dataset: str) -> Path:
 
 def train_and_save(family_name: str, dataset_name: str, *, data_root=None, epochs: int = 10, seed: int = 0,
                    device=None, out=None, overwrite: bool = False, overrides: list[str] | dict = (),
-                   snapshots: int = 8, command: str = "", callback=None, warn=None):
+                   snapshots: int = 8, command: str = "", callback=None, warn=None, tensorboard: bool = False,
+                   say=None):
     """What `python -m gen_core.train` does, for the CLI and the Train page alike: check everything before any
     work, train, write the checkpoint atomically and register it where every page's picker lists it.
-    `overrides` are --set KEY=VALUE strings or a {field: value} dict. Returns (path, card, TrainResult)."""
+    `overrides` are --set KEY=VALUE strings or a {field: value} dict. The checkpoint gets history.csv (every
+    training) and, with `tensorboard`, TensorBoard's event files, written as it trains under $GENLAB_HOME/runs/
+    (`say` is told where, to watch live) and copied in as tensorboard/. Returns (path, card, TrainResult)."""
     family = get_family(family_name)
     check_seed(seed)
     check_epochs(epochs)
@@ -220,15 +251,23 @@ def train_and_save(family_name: str, dataset_name: str, *, data_root=None, epoch
         config = family.config_for(dataset, **{**family_defaults(family_name), **overrides})
     except (ValueError, TypeError) as error:
         raise GenLabError(f"bad config: {error}") from None
-    result = train(family_name, dataset, config=config, epochs=epochs, seed=seed, device=device, callback=callback,
-                   num_snapshots=snapshots)
+    board = TensorBoardLog(out.name) if tensorboard and DataParallel().is_writer else None
+    if board and say:
+        say(f"TensorBoard events: {board.folder} (watch with `tensorboard --logdir {board.folder.parent}`)")
+    try:
+        result = train(family_name, dataset, config=config, epochs=epochs, seed=seed, device=device,
+                       callback=board.chain(callback) if board else callback, num_snapshots=snapshots)
+    finally:
+        if board:
+            board.close()
     if not DataParallel().is_writer:  # under torchrun only rank 0 writes the checkpoint
         return None, None, result
     card = checkpoints.make_card(
         family=family_name, config=result.config, dataset=dataset_facts(dataset), command=command, steps=result.steps,
         metrics=result.metrics, history=result.history, epochs=epochs, seed=seed,
         train_seconds=round(result.seconds, 1), device=str(device))
-    path = checkpoints.save(out, result.model, card, result.snapshots, overwrite=overwrite)
+    path = checkpoints.save(out, result.model, card, result.snapshots, overwrite=overwrite,
+                            extra={"tensorboard": board.folder} if board else None)
     try:
         checkpoints.register(path)  # listed (and in every page's picker) wherever `out` put it
     except GenLabError as error:
@@ -254,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--overwrite", action="store_true", help="replace an existing checkpoint at --out")
     parser.add_argument("--image-size", type=cli.whole, metavar="N",
                         help="with --dataset folder:PATH, resize its pictures to N x N (default 32; 8 to 128)")
+    parser.add_argument("--tensorboard", action="store_true",
+                        help="also log every step for TensorBoard (kept in the checkpoint's tensorboard/ folder)")
     parser.add_argument("--snapshots", type=cli.whole, default=8, metavar="N",
                         help="samples from fixed noise taken N times along training, for the pages' training "
                              "history (default 8; 0 for none: a diffusion snapshot runs the whole sampler)")
@@ -288,8 +329,8 @@ def main(argv: list[str] | None = None) -> int:
             path, card, result = train_and_save(
                 args.family, args.dataset, data_root=args.data_root, epochs=args.epochs, seed=args.seed,
                 device=args.device, out=args.out, overwrite=args.overwrite, overrides=args.overrides,
-                snapshots=args.snapshots, command=f"{parser.prog} " + shlex.join(argv), callback=report,
-                warn=warnings.append)
+                snapshots=args.snapshots, command=as_typed(parser.prog, argv), callback=report,
+                warn=warnings.append, tensorboard=args.tensorboard, say=lambda m: print(m, file=sys.stderr))
         for message in warnings:  # after the bar has closed its line
             print(f"warning: {message}", file=sys.stderr)
     except GenLabError as error:
@@ -300,7 +341,32 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     if path is not None:  # None: a torchrun rank other than 0, which writes nothing
         print(f"saved {path} ({result.steps} steps in {result.seconds:.1f} s; {checkpoints.summary(card)})")
+        note = name_note(path)
+        if note:
+            print(note)
     return 0
+
+
+def as_typed(prog: str, argv: list[str]) -> str:
+    """The command that reproduces this training; under torchrun, torchrun's own line with the world size."""
+    world = DataParallel().world
+    if world > 1:
+        return f"torchrun --nproc_per_node {world} -m gen_core.train " + shlex.join(argv)
+    return f"{prog} " + shlex.join(argv)
+
+
+def name_note(path: Path) -> str | None:
+    """When the folder's name is also another checkpoint's, say which one `sample NAME` picks (the first listed:
+    shipped, then the user's folder, then those saved elsewhere) and how to reach this one."""
+    same = [info for info in checkpoints.list_checkpoints(history=False) if info.name == path.name]
+    if len(same) < 2:
+        return None
+    first = same[0].path
+    if first.resolve() == path.resolve():
+        return (f"note: {len(same) - 1} other checkpoint(s) are also named {path.name}; `sample {path.name}` picks "
+                f"this one")
+    return (f"note: the name {path.name} is taken by {first} ({same[0].source}); `sample {path.name}` picks that one: "
+            f"give this one's path, {path}, or train again with another --out")
 
 
 if __name__ == "__main__":
