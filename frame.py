@@ -2,16 +2,15 @@
 
 Served by app.py (`streamlit run app.py`), which warms the process first; AppTest runs this file directly.
 """
-from pathlib import Path
-
 import streamlit as st
 
+from gen_core.shipped import ASSETS
 from ui import classroom, lessons, links
 from ui.registry import PAGES
 from ui.settings import projector, sidebar
 from ui.style import base_css, projector_css
 
-ICON = str(Path(__file__).resolve().parent / "assets" / "icon.png")  # eight modes on a ring, like ring8
+ICON = str(ASSETS / "icon.png")  # eight modes on a ring, like ring8
 
 # A local icon: a Material icon name makes every browser fetch it from a font server, and GenLab runs offline.
 st.set_page_config(page_title="GenLab", page_icon=ICON, layout="wide")

@@ -44,10 +44,11 @@ from safetensors.torch import load_file, save_file
 from gen_core import cli, model_card
 from gen_core.data import genlab_home
 from gen_core.errors import CheckpointError, GenLabError
+from gen_core.shipped import ASSETS
 
 FORMAT_VERSION = 1
 CARD, WEIGHTS, SNAPSHOTS = "card.json", "weights.safetensors", "snapshots.safetensors"
-SHIPPED_DIR = Path(__file__).resolve().parent.parent / "assets" / "checkpoints"
+SHIPPED_DIR = ASSETS / "checkpoints"
 REQUIRED_CARD_KEYS = ("format_version", "family", "config", "dataset")
 _COUNT = {"type": "integer", "minimum": 0}
 # What every card must look like (JSON Schema, checked with jsonschema when a card is read). Extra keys are allowed:

@@ -31,6 +31,7 @@ from pathlib import Path
 import torch
 
 from gen_core.json_cache import cached_json, write_atomic
+from gen_core.shipped import ASSETS
 
 MNIST_ANCHORS = {"PixelCNN (binarised MNIST)": 81.45, "VAE, bound (binarised MNIST)": 86.77}
 DEFAULT_MODELS = ("pixelcnn-digits-binary", "glow-digits-binary", "vae-digits-binary", "ddpm-digits-binary",
@@ -160,7 +161,7 @@ def table(core, names=DEFAULT_MODELS, dataset_name: str = "digits-binary", seed:
 
 
 TABLE_VERSION = 1
-SHIPPED_TABLES = Path(__file__).resolve().parent.parent / "assets" / "likelihood"
+SHIPPED_TABLES = ASSETS / "likelihood"
 
 
 def table_key(core, names, dataset_name: str, seed: int) -> str:

@@ -19,7 +19,6 @@ import json
 import shlex
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -28,8 +27,9 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from gen_core.device import make_generator
+from gen_core.shipped import ASSETS
 
-REFERENCE_DIR = Path(__file__).resolve().parent.parent / "assets" / "reference"
+REFERENCE_DIR = ASSETS / "reference"
 TRAINED_ON = ("fashion-mnist",)  # data sets with a shipped reference network
 FEATURES = 128
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import streamlit as st
@@ -20,6 +19,7 @@ from gen_core import likelihood, measures
 from gen_core.labs import diffusion as diffusion_lab
 from gen_core.labs.classifiers import SYNTHETIC
 from gen_core.classroom import Classroom
+from gen_core.shipped import ASSETS
 from ui import classroom, links
 from ui.charts import bars
 from ui.widget_keys import DIFFUSION, GAN, GVD, LIKELIHOOD, PLAYGROUND, VAE
@@ -310,7 +310,7 @@ def end_lesson() -> None:
         st.session_state.pop(name, None)
 
 
-ANSWERS_FILE = Path(__file__).resolve().parent.parent / "assets" / "lessons" / "answers.json"
+ANSWERS_FILE = ASSETS / "lessons" / "answers.json"
 
 
 def json_number(value):

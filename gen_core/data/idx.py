@@ -19,10 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from gen_core.errors import DatasetUnavailable
+from gen_core.shipped import ASSETS
 
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 FASHION_DIR_ENV = "GENLAB_FASHION_MNIST_DIR"
-SHIPPED_FASHION_MNIST = Path(__file__).resolve().parents[2] / "assets" / "data" / "fashion-mnist"
+SHIPPED_FASHION_MNIST = ASSETS / "data" / "fashion-mnist"
 INSTALL_HINT = "apt-get install dataset-fashion-mnist"
 FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
          "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}

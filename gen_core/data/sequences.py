@@ -13,12 +13,12 @@ time series with three kinds of generating process (the classes an HMM-per-class
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import numpy as np
 import torch
+from gen_core.shipped import ASSETS
 
-TEXT_DIR = Path(__file__).resolve().parent.parent.parent / "assets" / "text"
+TEXT_DIR = ASSETS / "text"
 TEXTS = {"genesis": ("genesis-kjv.txt", "the Book of Genesis, King James Version (1611, public domain)")}
 WINDOW = 64
 SERIES_LENGTH = 64

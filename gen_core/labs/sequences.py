@@ -8,18 +8,18 @@ sample a series or say how likely one is.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 from gen_core.device import make_generator
 from gen_core.json_cache import cached_json
+from gen_core.shipped import ASSETS
 import torch
 
 LEARNING_CURVE_SIZES = (3, 10, 30, 100, 400)
 # learning curves measured once: shipped for the bundled series (`python bench/lesson_answers.py --ship`), else
 # measured on first use and kept under $GENLAB_HOME (a lesson's reveal shows one: it must not fit 50 HMMs while a
 # class waits)
-SHIPPED_CURVES = Path(__file__).resolve().parent.parent.parent / "assets" / "likelihood"
+SHIPPED_CURVES = ASSETS / "likelihood"
 
 
 def features(x: np.ndarray) -> np.ndarray:
