@@ -5,6 +5,7 @@ import streamlit as st
 
 from gen_core import evaluate as E
 from gen_core import jobs as J
+from ui.exports import table_download
 from ui.jobs_panel import job_queue, panel, submit
 from ui.loaders import checkpoint_listing
 from ui.settings import current_device
@@ -41,6 +42,7 @@ def results():
             "coverage": st.column_config.NumberColumn(format="%.2f"),
             "acc gen": st.column_config.NumberColumn(format="%.3f"),
             "acc real": st.column_config.NumberColumn(format="%.3f")})
+        table_download(table, f"genlab-evaluate-job{shown.id}", key=f"eval_{shown.id}")
         for row in rows:
             if row.get("error"):
                 st.warning(plain(f"{row['checkpoint']}: {row['error']}"))

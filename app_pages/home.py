@@ -72,7 +72,8 @@ def core_demo():
     with right:
         count, per_row = (32, 8) if loaded.card["dataset"].get("shape", [1, 8, 8])[-1] >= 28 else (64, 16)
         samples = core.sample(demo, count, seed=int(seed))
-        show_grid(samples, caption=f"{count} samples, decoded from z ~ N(0, I) with seed {seed}", nrow=per_row)
+        show_grid(samples, caption=f"{count} samples, decoded from z ~ N(0, I) with seed {seed}", nrow=per_row,
+                  download_as=f"{loaded.name}-seed{seed}")
 
 
 core_demo()

@@ -3,16 +3,18 @@ zip of class folders), in the background on the deployment's job queue (gen_core
 time, a visitor's share limited), with a live loss curve and cancel; the model then appears in every page's picker."""
 import dataclasses
 import shlex
+from pathlib import Path
 
 import streamlit as st
 
-from gen_core import checkpoints, jobs
+from gen_core import checkpoint_archive, checkpoints, jobs
 from gen_core.data import IMAGE_SETS, allowed_data_roots, folder_name, load_dataset, point_sets
 from gen_core.data.sequences import text_names
 from gen_core.data.toys import TOYS
 from gen_core.data.uploads import MAX_ZIP_BYTES, safe_name, unpack_class_zip, uploads_root
 from gen_core.errors import GenLabError
 from gen_core.models import FAMILIES, family_defaults, get_family
+from ui.exports import checkpoint_downloads
 from ui.jobs_panel import panel, submit
 from ui.loaders import checkpoint_listing
 from ui.settings import current_device, global_seed
@@ -183,9 +185,36 @@ def training_form() -> None:
             st.error(plain(error))
 
 
+def model_exchange() -> None:
+    """Any listed model as a zip and its training curves as CSV; a zip from another GenLab imported back, checked
+    like every upload (gen_core.checkpoint_archive) before it joins the model lists."""
+    st.subheader("Download or import a model")
+    entries = [c for c in checkpoint_listing() if "error" not in c["card"]]
+    names = [c["name"] for c in entries]
+    pick = st.selectbox("Model", names, key="train_export_pick", bind="query-params",
+                        help="Shipped models and every one trained or imported here")
+    if pick:
+        entry = entries[names.index(pick)]
+        st.caption(plain(f"{entry['card']['family']} on {entry['card']['dataset']['name']} ({entry['source']}): the "
+                         f"zip holds its weights, card, README model card and history.csv."))
+        checkpoint_downloads(Path(entry["path"]), key="train_export")
+    with st.expander("Import a model (.zip downloaded from GenLab)"):
+        upload = st.file_uploader("Model zip", type=["zip"], key="train_import_zip",
+                                  max_upload_size=checkpoint_archive.MAX_ZIP_BYTES // 2 ** 20)
+        name = st.text_input("Name for it", key="train_import_name", placeholder="the zip's folder name")
+        if st.button("Import", disabled=upload is None, key="train_import"):
+            try:
+                folder = checkpoint_archive.import_zip(upload.getvalue(), name.strip())
+                checkpoint_listing.clear()
+                st.success(plain(f"Imported {folder.name}: it is in every page's model list now."))
+            except GenLabError as error:
+                st.error(plain(error))
+
+
 left, right = st.columns([3, 2], gap="large")
 with left:
     training_form()
+    model_exchange()
 
 with right:
     st.subheader("Jobs")

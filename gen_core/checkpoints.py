@@ -512,6 +512,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.write_cards is not None:
         return write_cards(args.write_cards)
+
     infos = list_checkpoints()
     if args.json:
         print(json.dumps([{"name": i.name, "path": str(i.path), "source": i.source, "card": i.card} for i in infos],

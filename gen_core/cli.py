@@ -20,13 +20,14 @@ from pathlib import Path
 
 _WHOLE = re.compile(r"^[+-]?[0-9]+$")
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+SCRIPTS = {"gen_core.checkpoint_archive": "genlab-archive"}  # where the script's name is not genlab-MODULE
 MAX_DIGITS = 30  # a count or a seed never needs more; int() of a 5,000-digit string is slow and useless
 
 
 def program(module: str) -> str:
     """The command as typed: the installed script's name (genlab-train) or `python -m gen_core.train`."""
     script = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
-    installed = "genlab-" + module.rsplit(".", 1)[-1]
+    installed = SCRIPTS.get(module, "genlab-" + module.rsplit(".", 1)[-1])
     return installed if script == installed else f"python -m {module}"
 
 

@@ -12,11 +12,16 @@ from gen_core import render
 from ui.settings import label_px, projector
 
 
-def show_grid(x: torch.Tensor, caption: str | None = None, nrow: int | None = None, stretch: bool = False):
+def show_grid(x: torch.Tensor, caption: str | None = None, nrow: int | None = None, stretch: bool = False,
+              download_as: str | None = None):
     """N images in [-1, 1] as one crisp grid image. At its own size ("content": never wider than its column, so a
-    wide grid shrinks rather than overflowing), or as wide as its column with `stretch` and in projector mode."""
+    wide grid shrinks rather than overflowing), or as wide as its column with `stretch` and in projector mode. With
+    `download_as`, PNG and .npy buttons under it (ui/exports.py) save the picture and the samples under that name."""
     image = render.grid(x, nrow=nrow)
     st.image(image, caption=caption, width="stretch" if stretch or projector() else "content", output_format="PNG")
+    if download_as:
+        from ui.exports import sample_downloads
+        sample_downloads(image, x, download_as, key=download_as)
 
 
 def labelled_grid(x: torch.Tensor, tile_labels: list[str], nrow: int, tile_px: int = 84,

@@ -14,6 +14,7 @@ from gen_core import jobs as J
 from gen_core.errors import GenLabError
 from ui.charts import lines
 from ui.classroom import is_teacher, job_owner
+from ui.exports import checkpoint_downloads
 from ui.loaders import checkpoint_listing
 from ui.registry import FAMILY_PAGES
 from ui.text import plain
@@ -101,6 +102,7 @@ def show_job(queue: J.JobQueue, job: J.Job, every: list[J.Job] | None = None) ->
             took = (job.finished or 0) - (job.started or 0)
             st.success(plain(f"Saved {path.name} in {took:.0f} s: "
                              f"{', '.join(f'{k} {v:.4g}' for k, v in card['metrics'].items() if isinstance(v, float))[:200]}"))
+            checkpoint_downloads(path, key=f"job_{job.id}")
             key = PAGE_OF_FAMILY.get(card["family"], "")
             if card["family"] == "ebm" and card["dataset"].get("kind") == "image":
                 key = "autoregressive"  # an image energy model is shown in the Likelihood Lab, points in the Playground

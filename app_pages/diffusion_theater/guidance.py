@@ -9,6 +9,7 @@ from plotly.subplots import make_subplots
 from gen_core.labs import diffusion as lab
 from app_pages.diffusion_theater.context import Theater
 from ui.charts import legible
+from ui.exports import sample_downloads
 from ui.lab_cache import Data, lab_call
 from ui.images import labelled_grid
 from ui.settings import global_seed
@@ -44,8 +45,9 @@ def show(theater: Theater) -> None:
         result = lab_call(lab.guidance_grid, theater.device, theater.name, Data(theater.dataset_name), names.index(label_name), scales,
                                n, seed, steps)
     tiles = result["x"].flatten(0, 1)
-    st.image(labelled_grid(tiles, [""] * len(tiles), n, tile_px=56, row_labels=[f"s = {s:g}" for s in scales]),
-             output_format="PNG")
+    picture = labelled_grid(tiles, [""] * len(tiles), n, tile_px=56, row_labels=[f"s = {s:g}" for s in scales])
+    st.image(picture, output_format="PNG")
+    sample_downloads(picture, result["x"], f"{theater.name}-guidance-{label_name}-seed{seed}", key="diff_guidance")
     if result["hits"] is not None:
         figure = make_subplots(rows=1, cols=2, subplot_titles=(f"recognised as {label_name} by an RBF SVC on real data",
                                                                "diversity: mean pixel distance between samples"))

@@ -58,7 +58,7 @@ def show(theater: Theater) -> None:
             with st.spinner(f"{title}..."):
                 r = result[key] = lab_call(lab.sampler_run, theater.device, theater.name, n, seed, key, k_steps, k_eta)
             st.markdown(f"**{title}: {r['seconds']:.2f} s**")
-            show_grid(r["x"], nrow=4)
+            show_grid(r["x"], nrow=4, download_as=f"{theater.name}-{key}-seed{seed}")
             st.caption(f"{calls} calls × {forward * 1000:.2f} ms per forward = {calls * forward:.2f} s predicted; "
                        f"measured {r['seconds']:.2f} s ({r['seconds'] / (calls * forward) * 100:.0f}%)")
     ode_gap = float((result["ddim"]["x"] - result["heun"]["x"]).abs().mean())

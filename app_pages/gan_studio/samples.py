@@ -6,6 +6,7 @@ import torch
 from app_pages.gan_studio.studio import CLASS_ROWS, RANDOM_CLASSES, Studio, current_batch
 from gen_core import metrics, render
 from ui.charts import histogram_picture
+from ui.exports import sample_downloads
 from ui.images import labelled_grid
 from ui.settings import clamp_state, global_seed, label_px, next_seed, projector, seed_input
 from ui.text import plain
@@ -54,10 +55,11 @@ def show(studio: Studio) -> None:
     what = ("one row per class" if by_class_rows else f"all class {classes}" if conditional and classes != RANDOM_CLASSES
             else "random classes" if conditional else "unconditional")
     batch_key = (studio.name, str(studio.core.device), len(x), st.session_state["gan_seed"], psi, classes)
-    st.image(grid_png(batch_key, x, tuple(tile_labels), per_row, tuple(class_names) if by_class_rows else None,
-                      int(84 * (1.5 if projector() else 1.0)), label_px()),
-             caption=f"{len(x)} samples, seed {st.session_state['gan_seed']}, ψ = {psi:.2f}, {what}",
+    picture = grid_png(batch_key, x, tuple(tile_labels), per_row, tuple(class_names) if by_class_rows else None,
+                       int(84 * (1.5 if projector() else 1.0)), label_px())
+    st.image(picture, caption=f"{len(x)} samples, seed {st.session_state['gan_seed']}, ψ = {psi:.2f}, {what}",
              output_format="PNG")
+    sample_downloads(picture, x, f"{studio.name}-seed{st.session_state['gan_seed']}-psi{psi:.2f}", key="gan_samples")
     st.caption(f"D = the discriminator's probability that the image is real. Mean over the grid: "
                f"**{float(d.mean()):.2f}**. ψ = {psi:.2f}: pixel spread across the grid "
                f"{float(x.std(0).mean()):.3f} (lower = less diverse).")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from gen_core.labs import likelihood as lab
+from ui.exports import sample_downloads
 from ui.lab_cache import lab_call
 from ui.images import labelled_grid
 from ui.loaders import choose_checkpoint, get_core, get_dataset
@@ -33,8 +34,9 @@ def show() -> None:
     seed = st.number_input("Seed", 0, 2**31 - 1, global_seed(), key="ll_glow_seed", bind="query-params")
     grid = lab_call(lab.glow_temperatures, core.device, name, TEMPERATURES, 6, int(seed))
     n = len(grid) // len(TEMPERATURES)
-    st.image(labelled_grid(grid, [], n,
-                           tile_px=72, outline=True, row_labels=[f"T = {t:g}" for t in TEMPERATURES]), output_format="PNG")
+    picture = labelled_grid(grid, [], n, tile_px=72, outline=True, row_labels=[f"T = {t:g}" for t in TEMPERATURES])
+    st.image(picture, output_format="PNG")
+    sample_downloads(picture, grid, f"{name}-temperatures-seed{seed}", key="glow_temperatures")
     st.caption("Each column keeps its standard-normal draw; each row scales it by T before the inverse flow. T = 0 "
                "is every prior's mean (the model's 'average' image); T = 1 samples the model itself, with all its "
                "spread; Glow's authors sampled at T = 0.7 for cleaner images.")

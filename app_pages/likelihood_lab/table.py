@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from gen_core import likelihood
+from ui.exports import table_download
 from ui.images import labelled_grid
 from ui.loaders import checkpoint_listing, core_on, get_core
 from ui.widget_keys import LIKELIHOOD
@@ -62,6 +63,7 @@ def show() -> None:
         "nats per image": st.column_config.NumberColumn(format="%.2f"),
         "bits per pixel": st.column_config.NumberColumn(format="%.3f"),
         "seconds to score": st.column_config.NumberColumn(format="%.2f")})
+    table_download(frame, "genlab-likelihood-digits-binary", key="ll_table")
     st.caption("Seconds to score: measured once when the table was computed (shipped tables: on the machine that "
                "wrote them). The diffusion bound runs the network once per timestep, T = 1000 times per batch.")
 
@@ -98,6 +100,7 @@ def fashion_table(core) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
         "bits per dimension": st.column_config.NumberColumn(format="%.3f"),
         "nats per image": st.column_config.NumberColumn(format="%.1f")})
+    table_download(rows, "genlab-likelihood-fashion-mnist", key="ll_fashion_table")
     columns = st.columns(min(3, len(models)))
     for k, c in enumerate(models):
         with columns[k % len(columns)]:

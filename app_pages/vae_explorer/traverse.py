@@ -6,6 +6,7 @@ import torch
 
 from app_pages.vae_explorer.explorer import Explorer, decode
 from gen_core.models import vae
+from ui.exports import sample_downloads
 from ui.images import labelled_grid
 from ui.settings import clamp_state
 
@@ -43,7 +44,8 @@ def show(ex: Explorer) -> None:
     values = torch.linspace(-3, 3, 9)
     grid = core.run(name, lambda m: vae.traversal_grid(m.model, z0, [int(d) for d in rows], values))
     with right:
-        st.image(labelled_grid(grid, [f"{v:+.1f}" for v in values.tolist()] * len(rows), 9, tile_px=56,
-                                      row_labels=[f"z{d} KL {kl_dim[d]:.2f}" for d in rows]),
-                 caption=f"each row sets one dimension to -3σ … +3σ, the others stay at test #{base}'s code",
+        picture = labelled_grid(grid, [f"{v:+.1f}" for v in values.tolist()] * len(rows), 9, tile_px=56,
+                                row_labels=[f"z{d} KL {kl_dim[d]:.2f}" for d in rows])
+        st.image(picture, caption=f"each row sets one dimension to -3σ … +3σ, the others stay at test #{base}'s code",
                  output_format="PNG")
+        sample_downloads(picture, grid, f"{name}-traversal-test{base}", key="vae_traversal")

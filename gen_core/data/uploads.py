@@ -41,6 +41,22 @@ def safe_name(name: str) -> str:
     return cleaned
 
 
+def check_member(info: zipfile.ZipInfo, max_ratio: float = MAX_RATIO) -> None:
+    """Refuse, from its header alone, a zip member that leaves its folder, is a link, is encrypted or inflates like a
+    decompression bomb (every zip GenLab accepts: class folders here, checkpoints in gen_core.checkpoint_archive)."""
+    name = info.filename
+    path = PurePosixPath(name)
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in path.parts or "\\" in name:
+        raise GenLabError(f"the zip names a path outside its folder ({name[:80]!r}); nothing was unpacked")
+    if stat.S_ISLNK(info.external_attr >> 16):
+        raise GenLabError(f"the zip holds a link ({name[:80]!r}); links are not accepted")
+    if info.flag_bits & 0x1:
+        raise GenLabError("the zip is encrypted; upload an unencrypted one")
+    if info.compress_size and info.file_size / info.compress_size > max_ratio:
+        raise GenLabError(f"{name[:80]!r} inflates {info.file_size / info.compress_size:.0f}-fold (a "
+                          f"decompression bomb?); nothing was unpacked")
+
+
 def plan(archive: zipfile.ZipFile) -> dict[str, list[zipfile.ZipInfo]]:
     """class name -> its image members, after checking every member's header; raises GenLabError on the first
     problem. Nothing is read beyond the central directory."""
@@ -52,18 +68,10 @@ def plan(archive: zipfile.ZipFile) -> dict[str, list[zipfile.ZipInfo]]:
     for info in members:
         name = info.filename
         path = PurePosixPath(name)
-        if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in path.parts or "\\" in name:
-            raise GenLabError(f"the zip names a path outside its folder ({name[:80]!r}); nothing was unpacked")
-        if stat.S_ISLNK(info.external_attr >> 16):
-            raise GenLabError(f"the zip holds a link ({name[:80]!r}); links are not accepted")
-        if info.flag_bits & 0x1:
-            raise GenLabError("the zip is encrypted; upload an unencrypted one")
+        check_member(info)
         total += info.file_size
         if total > MAX_UNPACKED_BYTES:
             raise GenLabError(f"the zip unpacks to more than {MAX_UNPACKED_BYTES // 2 ** 20} MB; nothing was unpacked")
-        if info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
-            raise GenLabError(f"{name[:80]!r} inflates {info.file_size / info.compress_size:.0f}-fold (a "
-                              f"decompression bomb?); nothing was unpacked")
         if info.is_dir() or path.parts[0] == "__MACOSX" or any(p.startswith(".") for p in path.parts):
             continue
         if path.suffix.lower() in IMAGE_SUFFIXES:
@@ -112,7 +120,7 @@ def unpack_class_zip(source, name: str, root: Path | None = None) -> Path:
                 for index, info in enumerate(members):
                     suffix = PurePosixPath(info.filename).suffix.lower()
                     with archive.open(info) as src, open(folder / f"{index:06d}{suffix}", "wb") as dst:
-                        _copy_at_most(src, dst, info.file_size)
+                        copy_at_most(src, dst, info.file_size)
             staging.rename(target)
         except zipfile.BadZipFile as error:
             raise GenLabError(f"the zip is damaged ({error}); nothing was kept") from None
@@ -129,7 +137,7 @@ def _size_of(file) -> int:
     return size
 
 
-def _copy_at_most(src, dst, limit: int, chunk: int = 1 << 16) -> None:
+def copy_at_most(src, dst, limit: int, chunk: int = 1 << 16) -> None:
     """Copy, refusing more bytes than the member's header declared (a forged header cannot inflate past it)."""
     written = 0
     while block := src.read(chunk):

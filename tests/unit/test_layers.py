@@ -42,10 +42,10 @@ GEN_CORE_LEVELS = [
      "gen_core.distributed", "gen_core.cuda_graphs", "gen_core.estimator_contract", "gen_core.bayes",
      "gen_core.render", "gen_core.latent", "gen_core.jobs", "gen_core.data", "gen_core.reference", "gen_core.metrics",
      "gen_core.checkpoints", "gen_core.models.common", "gen_core.shared_store", "gen_core.classroom",
-     "gen_core.json_cache"),
+     "gen_core.json_cache", "gen_core.cli", "gen_core.shipped", "gen_core.model_card"),
     ("gen_core.models", "gen_core.classifiers", "gen_core.cvae_classifier"),
     ("gen_core.core", "gen_core.train", "gen_core.sample", "gen_core.embed", "gen_core.evaluate",
-     "gen_core.likelihood", "gen_core.own_embeddings", "gen_core.job_worker"),
+     "gen_core.likelihood", "gen_core.own_embeddings", "gen_core.job_worker", "gen_core.checkpoint_archive"),
     ("gen_core.labs", "gen_core.measures"),
 ]
 APP_LEVELS = {"gen_core": 0, "ui": 1, "app_pages": 2}  # app_pages -> ui -> gen_core; frame.py and app.py above
