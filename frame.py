@@ -6,6 +6,7 @@ import streamlit as st
 
 from gen_core.shipped import ASSETS
 from ui import classroom, lessons, links
+from ui.charts import SAVE_VEGA_AS_PNG
 from ui.registry import PAGES
 from ui.settings import projector, sidebar
 from ui.style import base_css, projector_css
@@ -22,6 +23,7 @@ sidebar()
 lessons.sync_with_class(navigation.url_path)  # teacher mode publishes its place; a follower moves to the teacher's
 classroom.sidebar()
 st.html(base_css() + (projector_css() if projector() else ""))
+st.html(SAVE_VEGA_AS_PNG, unsafe_allow_javascript=True)  # a PNG button on every Vega-Lite chart (ui/charts.py)
 notices = st.container()  # above the page: what the link asked for that could not be shown
 lessons.panel(navigation.url_path)  # a guided lesson's step, when one runs
 try:

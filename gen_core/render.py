@@ -116,9 +116,9 @@ def line_figure(steps, series: dict[str, list[float]], title: str, y_title: str,
         figure.add_vline(x=marker, line_dash="dash", line_color="grey")
     if reference is not None:
         # named in the legend, not by an annotation: inside the plot the label sat on the curves around it
-        figure.add_hline(y=reference[0], line_dash="dot", line_color="black")
+        figure.add_hline(y=reference[0], line_dash="dot", line_color="grey")  # grey: seen on light and dark themes
         figure.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=reference[1],
-                                    line=dict(dash="dot", color="black")))
+                                    line=dict(dash="dot", color="grey")))
     figure.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, height=300,
                          margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25))
     return figure

@@ -179,3 +179,53 @@ def bars(labels: list[str], counts: list[int], label_title: str, count_title: st
     return legible(alt.Chart(frame, height=40 + 36 * len(labels)).mark_bar().encode(
         y=alt.Y("label:N", sort=list(labels), title=label_title),
         x=alt.X("count:Q", title=count_title, axis=alt.Axis(tickMinStep=1))))
+
+
+# Vega-Lite charts (Altair's) have no download of their own in Streamlit; Plotly's toolbar has "Download plot as a
+# PNG". This script gives every Vega-Lite chart on the page a small "PNG" button that draws the chart's own SVG onto a
+# canvas at twice its size and saves it: in the browser, offline, in the theme the visitor sees. A MutationObserver
+# adds the button to charts drawn later (tabs, fragments).
+SAVE_VEGA_AS_PNG = """
+<script>
+(() => {
+  if (window.genlabVegaPng) return;  // once per page: Streamlit may run this block again on a rerun
+  window.genlabVegaPng = true;
+  const save = (chart, button) => {
+    const svg = chart.querySelector("svg.marks");
+    if (!svg) return;
+    const box = svg.getBoundingClientRect(), scale = 2;
+    const clone = svg.cloneNode(true);
+    clone.setAttribute("width", box.width); clone.setAttribute("height", box.height);
+    const url = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(clone)], {type: "image/svg+xml"}));
+    const picture = new Image();
+    picture.onload = () => {
+      const canvas = document.createElement("canvas");
+      canvas.width = box.width * scale; canvas.height = box.height * scale;
+      const ctx = canvas.getContext("2d");
+      ctx.fillStyle = getComputedStyle(svg).backgroundColor || getComputedStyle(document.body).backgroundColor;
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.drawImage(picture, 0, 0, canvas.width, canvas.height);
+      URL.revokeObjectURL(url);
+      const link = document.createElement("a");
+      link.download = "genlab-chart.png"; link.href = canvas.toDataURL("image/png"); link.click();
+    };
+    picture.src = url;
+  };
+  const equip = () => document.querySelectorAll('[data-testid="stVegaLiteChart"]').forEach((chart) => {
+    if (chart.parentElement.querySelector(":scope > .genlab-chart-png")) return;
+    const button = document.createElement("button");
+    button.type = "button"; button.className = "genlab-chart-png"; button.textContent = "PNG";
+    button.title = "Download this chart as a PNG picture";
+    button.addEventListener("click", () => save(chart, button));
+    chart.parentElement.appendChild(button);
+  });
+  new MutationObserver(equip).observe(document.body, {childList: true, subtree: true});
+  equip();
+})();
+</script>
+<style>
+  .genlab-chart-png { font: inherit; font-size: .8rem; padding: 1px 8px; margin-top: 2px; border-radius: .4rem;
+    border: 1px solid rgba(128, 128, 128, .45); background: transparent; color: inherit; cursor: pointer; }
+  .genlab-chart-png:hover { border-color: #ff4b4b; color: #ff4b4b; }
+</style>
+"""

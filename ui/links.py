@@ -111,10 +111,10 @@ COPY_SCRIPT = """
 </div>
 <style>
   .genlab-copy-link button { display: inline-flex; gap: .4rem; align-items: center; padding: .3rem .75rem;
-    border: 1px solid rgba(49, 51, 63, .2); border-radius: .5rem; background: white; color: inherit;
+    border: 1px solid rgba(128, 128, 128, .45); border-radius: .5rem; background: transparent; color: inherit;
     font: inherit; cursor: pointer; }
   .genlab-copy-link button:hover { border-color: #ff4b4b; color: #ff4b4b; }
-  .genlab-copy-note { margin-left: .5rem; font-size: .85rem; color: #555; }
+  .genlab-copy-note { margin-left: .5rem; font-size: .85rem; color: inherit; opacity: .75; }
 </style>
 <script>
 document.querySelectorAll(".genlab-copy-link").forEach((box) => {

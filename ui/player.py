@@ -40,12 +40,12 @@ def player_html(frames: list[Image.Image], captions: list[str], fps: int = 10, s
 <html><head><meta charset="utf-8"><style>
   body {{ margin: 0; font-family: "Source Sans Pro", sans-serif; color: #31333f; }}
   .bar {{ display: flex; gap: 6px; align-items: center; margin: 6px 0; flex-wrap: wrap; }}
-  button, select {{ font: inherit; padding: 4px 10px; border: 1px solid #d6d6d9; border-radius: 8px;
-                    background: white; cursor: pointer; }}
+  button, select {{ font: inherit; padding: 4px 10px; border: 1px solid rgba(128, 128, 128, .45); border-radius: 8px;
+                    background: transparent; color: inherit; cursor: pointer; }}
   button.primary {{ background: #ff4b4b; color: white; border-color: #ff4b4b; min-width: 84px; }}
   input[type=range] {{ flex: 1; min-width: 160px; accent-color: #ff4b4b; }}
   img {{ image-rendering: pixelated; max-width: 100%; height: auto; display: block; }}
-  .caption {{ font-size: 14px; color: #4a4c57; margin-top: 4px; }}
+  .caption {{ font-size: 14px; opacity: .8; margin-top: 4px; }}
   .count {{ font-variant-numeric: tabular-nums; min-width: 70px; text-align: right; }}
 </style></head><body>
 <div class="bar" role="group" aria-label="{html.escape(label)}">
@@ -61,6 +61,9 @@ def player_html(frames: list[Image.Image], captions: list[str], fps: int = 10, s
 <img id="frame" width="{width}" height="{height}" alt="{html.escape(label)}">
 <div id="caption" class="caption"></div>
 <script>
+// The page's own text colour (light or dark theme, whichever the visitor chose): this frame is a separate document
+// and would otherwise keep its dark default text on a dark page.
+try {{ document.body.style.color = getComputedStyle(window.parent.document.body).color; }} catch (e) {{}}
 const data = {payload};
 const img = document.getElementById("frame"), scrub = document.getElementById("scrub");
 const caption = document.getElementById("caption"), count = document.getElementById("count");

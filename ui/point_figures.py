@@ -124,7 +124,7 @@ def curves_figure(models: dict) -> go.Figure:
         metric = models[family].metric_history
         if "high_quality" in metric:
             figure.add_trace(go.Scatter(x=metric["step"], y=metric["high_quality"], mode="lines", name="high quality",
-                                        line=dict(color="black", dash="dot"), showlegend=False), row=1, col=col)
+                                        line=dict(color="grey", dash="dot"), showlegend=False), row=1, col=col)
     figure.update_layout(height=220, margin=dict(l=10, r=10, t=40, b=10), uirevision="curves")
     figure.update_xaxes(title="training step")
     figure.update_yaxes(title="loss", col=1)

@@ -23,11 +23,12 @@ def base_css() -> str:
 
 def projector_css() -> str:
     return """<style>
-  /* darker, larger captions and body text */
-  [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #1f1f1f !important;
-    font-size: 1.05rem !important; }
+  /* larger captions and body text, captions in the body's colour rather than the theme's faded one (inherit: dark
+     on the light theme, light on the dark theme) */
+  [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: inherit !important;
+    opacity: 1 !important; font-size: 1.05rem !important; }
   [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
-  [data-testid="stWidgetLabel"] p { font-size: 1.05rem !important; color: #111 !important; }
+  [data-testid="stWidgetLabel"] p { font-size: 1.05rem !important; color: inherit !important; }
 
 
   h1 { font-size: 2.6rem !important; }

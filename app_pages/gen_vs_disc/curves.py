@@ -60,7 +60,7 @@ def show(data_key: tuple) -> None:
         if found is not None:
             # On a log axis a shape takes the data value but an annotation takes its log10: add_vline's own
             # annotation put the label at 10^n and stretched the axis to 10^64-10^128.
-            figure.add_vline(x=found["overtaken_at"], line_dash="dot", line_color="black")
+            figure.add_vline(x=found["overtaken_at"], line_dash="dot", line_color="grey")
             figure.add_annotation(x=np.log10(found["overtaken_at"]), y=1, yref="paper", yanchor="bottom",
                                   showarrow=False, text=f"{discriminative[0]} overtakes from n = {found['overtaken_at']}")
             note = (f"Crossover: {generative[0]} is ahead at n = {found['leads_from']} to {found['leads_to']}; "

@@ -464,3 +464,96 @@ def test_no_page_scrolls_sideways_on_a_phone(server, browser, path):
     settle(page)
     assert page.evaluate(SIDEWAYS) <= 0
     page.close()
+
+
+# --- exports and themes ------------------------------------------------------------------------------------------
+
+def downloaded(page, click) -> bytes:
+    """The bytes of the file a click makes the browser download."""
+    with page.expect_download(timeout=60_000) as info:
+        click()
+    return Path(info.value.path()).read_bytes()
+
+
+def background_brightness(page) -> int:
+    rgb = page.evaluate("getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
+    return sum(int(v) for v in re.findall(r"\d+", rgb)[:3])
+
+
+@pytest.mark.parametrize("scheme", ["dark", pytest.param("light", marks=pytest.mark.slow)])
+def test_samples_charts_and_tables_download_in_either_theme(server, browser, scheme):
+    """No theme is forced: the browser's light or dark scheme is the page's. In it, a sample grid downloads as the
+    PNG shown and as .npy samples, a Plotly chart and a Vega-Lite chart as PNG pictures (in the browser, offline),
+    and the likelihood table as CSV."""
+    import io as _io
+
+    import numpy as _np
+    context = browser.new_context(color_scheme=scheme, viewport={"width": 1400, "height": 2400},
+                                  accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{server}/gan_studio")
+    page.get_by_role("heading", name="GAN Studio").wait_for(timeout=90_000)
+    settle(page)
+    brightness = background_brightness(page)
+    assert brightness < 200 if scheme == "dark" else brightness > 600
+    png = downloaded(page, lambda: page.locator(".st-key-png_gan_samples button:visible").click())
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    samples = _np.load(_io.BytesIO(downloaded(page, lambda: page.locator(".st-key-npy_gan_samples button:visible").click())))
+    assert samples.shape == (80, 1, 28, 28) and samples.dtype == _np.float32
+    assert 0.0 <= samples.min() and samples.max() <= 1.0 and samples.std() > 0.05
+    shot(page, f"gan_studio_{scheme}")
+
+    page.goto(f"{server}/gan_studio?gan_tab=Truncation+trade-off")
+    page.locator(".stPlotlyChart").first.wait_for(timeout=90_000)
+    settle(page)
+    page.locator(".stPlotlyChart").first.hover()
+    chart = downloaded(page, lambda: page.locator('.modebar-btn[data-title="Download plot as a PNG"]').first.click())
+    assert chart[:8] == b"\x89PNG\r\n\x1a\n"
+
+    page.goto(f"{server}/likelihood_lab?ll_tab=HMM")
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=90_000)
+    settle(page)
+    vega = downloaded(page, lambda: page.locator(".genlab-chart-png").first.click())
+    assert vega[:8] == b"\x89PNG\r\n\x1a\n" and len(vega) > 2000
+    shot(page, f"likelihood_hmm_{scheme}")
+
+    page.goto(f"{server}/likelihood_lab?ll_tab=Likelihood+table")
+    page.get_by_text("Samples beside each number").wait_for(timeout=90_000)
+    settle(page)
+    table = downloaded(page, lambda: page.locator(".st-key-csv_ll_table button:visible").click()).decode()
+    assert table.splitlines()[0].startswith("model,kind,nats per image,bits per pixel")
+    assert len(table.splitlines()) >= 5
+    assert page.locator('[data-testid="stException"]').count() == 0
+    context.close()
+
+
+def test_a_model_downloads_as_a_zip_and_imports_back(server, browser, tmp_path):
+    """The Train page hands out any model as a zip (and its history.csv); the same zip, uploaded under a new name,
+    joins the model lists after every check an upload gets."""
+    import zipfile as _zipfile
+    import uuid as _uuid
+    context = browser.new_context(viewport={"width": 1400, "height": 2400}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{server}/train?train_export_pick=vae-digits")
+    page.get_by_role("heading", name="Download or import a model").wait_for(timeout=90_000)
+    settle(page)
+    archive = tmp_path / "vae-digits.zip"
+    archive.write_bytes(downloaded(page, lambda: page.locator(".st-key-zip_train_export button:visible").click()))
+    names = set(_zipfile.ZipFile(archive).namelist())
+    assert {"vae-digits/card.json", "vae-digits/weights.safetensors", "vae-digits/README.md"} <= names
+    history = downloaded(page, lambda: page.locator(".st-key-hist_train_export button:visible").click()).decode()
+    assert history.startswith("step,") and len(history.splitlines()) > 10
+    new_name = f"imported-{_uuid.uuid4().hex[:6]}"
+    page.get_by_text("Import a model (.zip downloaded from GenLab)").click()
+    page.locator('input[type="file"]').last.set_input_files(str(archive))
+    page.get_by_label("Name for it").fill(new_name)
+    page.get_by_label("Name for it").press("Enter")
+    settle(page)
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.get_by_text(f"Imported {new_name}").wait_for(timeout=60_000)
+    page.goto(f"{server}/vae_explorer")
+    page.get_by_role("heading", name="VAE Latent Explorer").wait_for(timeout=90_000)
+    settle(page)
+    page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name=re.compile(new_name)).first.wait_for(timeout=30_000)
+    context.close()
