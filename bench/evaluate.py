@@ -41,6 +41,7 @@ def main() -> None:
     for name in names:
         started = time.perf_counter()
         rows.append(evaluate.evaluate(core, name, settings, progress=lambda m: print(m, file=sys.stderr, flush=True)))
+        rows[-1]["given_as"] = name  # a folder path as typed: the row's name is the folder's last part
         took[name] = time.perf_counter() - started
         print(evaluate.table(rows[-1:]).splitlines()[-1], f"({took[name]:.0f} s)", flush=True)  # as it goes
     print()
@@ -54,10 +55,10 @@ def main() -> None:
               f"{card['test_accuracy']:.4f}; per-class recall " +
               ", ".join(f"{n} {r:.3f}" for n, r in zip(card["class_names"], card["per_class_recall"])))
         for row in reported:
-            print(evaluate.class_report_text(evaluate.class_report(core, row["checkpoint"], args.class_samples)))
-            card = core.load(row["checkpoint"]).card
+            print(evaluate.class_report_text(evaluate.class_report(core, row["given_as"], args.class_samples)))
+            card = core.load(row["given_as"]).card
             if card["family"] in SAMPLER_OPTION_FAMILIES and card["config"].get("num_classes"):  # and guided
-                print(evaluate.class_report_text(evaluate.class_report(core, row["checkpoint"], args.class_samples,
+                print(evaluate.class_report_text(evaluate.class_report(core, row["given_as"], args.class_samples,
                                                                        guidance=3.0)))
 
 
