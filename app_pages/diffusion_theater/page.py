@@ -6,7 +6,7 @@ A thin page: each tab is a module of app_pages/diffusion_theater over gen_core/l
 model as one frozen Theater."""
 import streamlit as st
 
-from app_pages.diffusion_theater import (denoise, discrete, forward, guidance, inpainting, latent, reverse, samplers, superres,
+from app_pages.diffusion_theater import (denoise, diagram, discrete, forward, guidance, inpainting, latent, reverse, samplers, superres,
                                toy, variational)
 from app_pages.diffusion_theater.context import Theater
 from ui.loaders import first_choice, checkpoints_of, get_core
@@ -37,7 +37,8 @@ st.caption(f"U-Net of width {config['channels']}, {config['schedule']} schedule,
            f"{'class-conditional with classifier-free guidance' if theater.conditional else 'unconditional'}; "
            f"{theater.training_steps} training steps on {theater.dataset.name}" + reproduce(theater.command))
 
-TABS = {"Forward": lambda: forward.show(theater), "Reverse": lambda: reverse.show(theater),
+TABS = {"Forward": lambda: forward.show(theater), "Diagram": lambda: diagram.show(theater),
+        "Reverse": lambda: reverse.show(theater),
         "Samplers": lambda: samplers.show(theater), "Guidance": lambda: guidance.show(theater),
         "Inpainting": lambda: inpainting.show(theater), "Denoising": lambda: denoise.show(theater),
         "Super-resolution": lambda: superres.show(theater.device),

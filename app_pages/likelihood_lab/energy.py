@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages.likelihood_lab import diagrams
 from gen_core.labs import likelihood as lab
 from gen_core import render
 from ui.lab_cache import Data, lab_call
 from ui.charts import histogram_picture
-from ui.loaders import choose_checkpoint, core_on, get_core
+from ui.loaders import choose_checkpoint, core_on, get_core, get_dataset
 from ui.player import player_html
 from ui.settings import global_seed, label_px
 from ui.widget_keys import LIKELIHOOD
@@ -54,3 +55,4 @@ def show() -> None:
     st.caption(f"Mean energy: real {groups['real'].mean():.3f}, generated {groups['generated'].mean():.3f}, noise "
                f"{groups['noise'].mean():.3f}. Low energy means likely; training keeps data and the model's own "
                f"samples close, and noise far above.")
+    diagrams.energy(str(core.device), name, get_dataset(card["dataset"]["name"]))

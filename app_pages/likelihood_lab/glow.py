@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages.likelihood_lab import diagrams
 from gen_core.labs import likelihood as lab
 from ui.exports import sample_downloads
 from ui.lab_cache import lab_call
@@ -58,3 +59,4 @@ def show() -> None:
     metrics = card.get("metrics", {})
     st.caption(f"Test likelihood: {metrics.get('test_nll_nats', float('nan')):.2f} nats per image, "
                f"{metrics.get('bits_per_dim', float('nan')):.3f} bits per pixel (a bound: see the likelihood table).")
+    diagrams.flow(str(core.device), name, dataset)

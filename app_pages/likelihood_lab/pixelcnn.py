@@ -6,6 +6,7 @@ import streamlit as st
 import torch
 from PIL import Image, ImageDraw
 
+from app_pages.likelihood_lab import diagrams
 from gen_core.labs import likelihood as lab
 from gen_core.render import side_by_side
 from ui.images import labelled_grid
@@ -133,3 +134,4 @@ def show() -> None:
                            tile_px=80, outline=True), output_format="PNG")
     st.caption("Each completion draws the bottom rows given the top ones: the model's answer to 'what could this "
                "be?', several answers where the top half is ambiguous.")
+    diagrams.autoregressive(device, name, dataset)

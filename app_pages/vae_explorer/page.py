@@ -4,7 +4,7 @@ imputation and anomaly scores from the same models.
 A thin page: each tab is a module of this folder and gets the chosen VAE as one frozen `Explorer` (explorer.py)."""
 import streamlit as st
 
-from app_pages.vae_explorer import collapse, impute, map_view, traverse, walk
+from app_pages.vae_explorer import collapse, diagram, impute, map_view, traverse, walk
 from app_pages.vae_explorer.explorer import Explorer, encoded
 from ui import latent_map, links
 from ui.loaders import get_core, get_dataset, pick_checkpoint
@@ -40,7 +40,7 @@ links.write("vae_picks", latent_map.encode_picks(st.session_state.get("vae_picks
 
 
 # Stateful tabs: only the open tab runs (the map must not wait for the others), and ?vae_tab=Walk links to one.
-TABS = {"Map": map_view.show, "Walk": walk.show, "Traverse": traverse.show, "Posterior collapse": collapse.show,
+TABS = {"Map": map_view.show, "Diagram": diagram.show, "Walk": walk.show, "Traverse": traverse.show, "Posterior collapse": collapse.show,
         "Impute & anomalies": impute.show}
 show_tabs({label: (lambda show=show: show(explorer)) for label, show in TABS.items()},
           key=VAE.TAB, page="vae")

@@ -557,3 +557,31 @@ def test_a_model_downloads_as_a_zip_and_imports_back(server, browser, tmp_path):
     page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first.click()
     page.get_by_role("option", name=re.compile(new_name)).first.wait_for(timeout=30_000)
     context.close()
+
+
+@pytest.mark.parametrize("path, box, term, said", [
+    ("diffusion_theater?diff_tab=Diagram", "x_t", "eps_hat", "the noised image"),
+    pytest.param("gan_studio?gan_tab=Diagram", "d_fake", "L_D", "probability that the generated", marks=pytest.mark.slow),
+    pytest.param("vae_explorer?vae_tab=Diagram", "kl", "mu", "prior", marks=pytest.mark.slow),
+])
+def test_a_diagram_names_its_boxes_and_lights_their_terms_in_chromium(server, browser, path, box, term, said):
+    """The browser draws the family's diagram in the page; hovering a box names it and lights its equation terms,
+    hovering a term lights its box; projector mode draws it larger."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.goto(f"{server}/{path}")
+    page.locator("g.box").first.wait_for(timeout=90_000)
+    settle(page)
+    assert page.locator("g.box").count() >= 7 and page.locator("g.box image").count() >= 2
+    page.locator(f'g.box[data-box="{box}"]').hover()
+    assert page.locator(f'.term.on[data-term="{box}"]').count() >= 1
+    assert said in page.locator(".genlab-diagram-box .info").inner_text()
+    page.locator(f'.term[data-term="{term}"]').first.hover()
+    assert page.locator(f'g.box.on[data-box="{term}"]').count() == 1
+    shot(page, f"diagram_{path.split('?')[0]}")
+    normal = page.evaluate("parseFloat(document.querySelector('svg.genlab-diagram').style.fontSize)")
+    page.goto(f"{server}/{path}&projector=true")
+    page.locator("g.box").first.wait_for(timeout=90_000)
+    settle(page)
+    assert page.evaluate("parseFloat(document.querySelector('svg.genlab-diagram').style.fontSize)") > 1.25 * normal
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()
