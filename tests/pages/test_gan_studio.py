@@ -241,3 +241,20 @@ def test_the_variants_sample_in_the_samples_tab_too(studio):
     for name in ("biggan-digits", "stylegan-digits", "sagan-shapes"):
         pick_model(studio, name)
         assert grid(studio)[1].split(",")[0].endswith("samples")
+
+
+@pytest.mark.parametrize("tab, text", [("Domain adaptation", "Translating first recovers"),
+                                       ("Synthetic data", "10 real per class"),
+                                       ("Features", "With 5 labels per class")])
+def test_the_uses_tabs_show_their_measured_figures(studio, tab, text):
+    open_tab(studio, "gan_tab", tab)
+    shown = " ".join(e.value for kind in ("markdown", "success", "warning") for e in studio.get(kind))
+    assert text in shown
+    assert studio.get("plotly_chart")
+
+
+def test_the_adaptation_tab_says_when_a_translator_fails(studio):
+    open_tab(studio, "gan_tab", "Domain adaptation")
+    studio.selectbox(key="gan_adapt_model").set_value("cyclegan-digits-rot90").run()
+    assert not studio.exception
+    assert any("does not carry the knowledge over" in w.value for w in studio.warning)
