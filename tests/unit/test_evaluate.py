@@ -110,7 +110,8 @@ def test_the_command_prints_the_table():
     done = subprocess.run([sys.executable, "-m", "gen_core.evaluate", "gan-digits", "--samples", "200",
                            "--train-samples", "400"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    header, row = done.stdout.splitlines()[:2]
+    heading, header, row = done.stdout.splitlines()[:3]
+    assert heading == "scored on the test images of digits:"  # one table per data set, headed by its data
     assert header.split()[:3] == ["checkpoint", "FD", "floor"] and row.startswith("gan-digits")
     bad = subprocess.run([sys.executable, "-m", "gen_core.evaluate", "gan-digits", "--samples", "0"],
                          capture_output=True, text=True, timeout=120)
@@ -122,8 +123,8 @@ def test_one_unreachable_checkpoint_keeps_the_rows_already_computed(capsys):
     code = evaluate.main(["gan-digits", "no-such-model", "--samples", "100", "--train-samples", "0"])
     out, err = capsys.readouterr()
     assert code == 2 and "no-such-model" in err and err.count("error: ") == 1
-    assert out.splitlines()[1].startswith("gan-digits")  # the finished row is printed all the same
-    assert "digits" in out.splitlines()[1].split()  # the data each row was scored on
+    assert out.splitlines()[2].startswith("gan-digits")  # the finished row is printed all the same
+    assert "digits" in out.splitlines()[2].split()  # the data each row was scored on
 
 
 def test_evaluate_reads_the_data_where_train_read_it(tmp_path, capsys):
