@@ -27,11 +27,16 @@ from ui import lessons  # noqa: E402
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ship", action="store_true", help=f"write {lessons.ANSWERS_FILE}")
+    parser.add_argument("--only", metavar="LESSON", choices=[lesson.key for lesson in lessons.LESSONS],
+                        help="measure this lesson's answers only; --ship then replaces just those in the file")
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
     core = InferenceCore("cpu")
-    answers = {}
+    answers = {k: v for k, v in lessons.shipped_answers().items() if not k.startswith(f"{args.only}/")} \
+        if args.only else {}
     for lesson in lessons.LESSONS:
+        if args.only and lesson.key != args.only:
+            continue
         for index, step in enumerate(lesson.steps):
             if step.predict is None:
                 continue
@@ -43,6 +48,8 @@ def main(argv=None) -> int:
     if args.ship:
         lessons.ANSWERS_FILE.write_text(json.dumps(answers, indent=1, default=lessons.json_number) + "\n")
         print(f"wrote {lessons.ANSWERS_FILE}")
+        if args.only:
+            return 0
         # the HMM learning curve a likelihood step reveals (the Likelihood Lab's HMM tab), measured once
         from gen_core.data import load_dataset
         from gen_core.labs import sequences

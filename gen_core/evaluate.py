@@ -144,7 +144,7 @@ def evaluate(core: InferenceCore, name: str, settings: Settings = Settings(), pr
              data_root: str | None = None) -> dict:
     """Every measure above for one image checkpoint (a dict of plain numbers and strings). `data_root` is where the
     card's MNIST / Fashion-MNIST files are, as `train --data-root` took them (default: where GenLab looks)."""
-    from gen_core.data import load_card_dataset, load_dataset
+    from gen_core.data import limited, load_card_dataset, load_dataset
 
     say = progress or (lambda message: None)
     loaded = core.load(name)
@@ -158,6 +158,8 @@ def evaluate(core: InferenceCore, name: str, settings: Settings = Settings(), pr
         load_card_dataset(card["dataset"]["name"])
     if len(dataset.x_train) == 0:
         raise GenLabError(f"{loaded.name}: {dataset.description}; evaluate needs the training images too")
+    if card.get("train_limit"):  # memorised means near one of the images it was trained on, and only those
+        dataset = limited(dataset, int(card["train_limit"]))
     classes = dataset.num_classes or 0
     conditional = bool(card["config"].get("num_classes"))
     train = dataset.x_train.flatten(1).numpy()

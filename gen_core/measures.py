@@ -57,6 +57,19 @@ def classes_drawn(core: InferenceCore, name: str, n: int = 1000, seed: int = 0) 
             "text": f"{found['classes_covered']} of {dataset.num_classes} classes in {n} samples"}
 
 
+def synthetic_data_verdict(core: InferenceCore, name: str, real_per_class: int = 10) -> dict:
+    """Does adding a conditional GAN's samples to `real_per_class` real digits per class raise a classifier's test
+    accuracy by more than the spread over seeds, lower it, or neither? (GAN Studio's Synthetic data tab.)"""
+    from gen_core.labs import uses
+    found = uses.figures(core, "synthetic_training_data", name)
+    k = found["real_per_class"].index(real_per_class)
+    (real, real_sd), (mixed, mixed_sd) = found["rows"]["real"][k], found["rows"]["real + synthetic"][k]
+    spread = max(real_sd, mixed_sd)
+    verdict = ("it helps" if mixed - real > spread else "it hurts" if real - mixed > spread else "no clear change")
+    return {"value": verdict, "text": f"{real:.1%} ± {real_sd:.1%} with {real_per_class} real digits per class, "
+                                      f"{mixed:.1%} ± {mixed_sd:.1%} with the GAN's samples added"}
+
+
 def signal_kept(T: int, t: int) -> dict:
     """sqrt(abar_t) under the linear and the cosine schedule: the share of x0 left in x_t (Ho et al., 2020, eq. 4)."""
     views = diffusion_lab.forward_views(torch.zeros(1, 1, 1, 1), torch.zeros(1, 1, 1, 1), T, t, strip_frames=2)

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from gen_core import checkpoints, cli, memory
-from gen_core.data import Dataset, folder_name, load_dataset, parse_folder
+from gen_core.data import Dataset, folder_name, limited, load_dataset, parse_folder
 from gen_core.device import check_seed, make_generator, pick_device
 from gen_core.distributed import DataParallel
 from gen_core.errors import GenLabError, TrainingDiverged
@@ -230,7 +230,7 @@ def default_out(family: str, dataset: str) -> Path:
 def train_and_save(family_name: str, dataset_name: str, *, data_root=None, epochs: int = 10, seed: int = 0,
                    device=None, out=None, overwrite: bool = False, overrides: list[str] | dict = (),
                    snapshots: int = 8, command: str = "", callback=None, warn=None, tensorboard: bool = False,
-                   say=None):
+                   say=None, train_limit: int | None = None):
     """What `python -m gen_core.train` does, for the CLI and the Train page alike: check everything before any
     work, train, write the checkpoint atomically and register it where every page's picker lists it.
     `overrides` are --set KEY=VALUE strings or a {field: value} dict. The checkpoint gets history.csv (every
@@ -244,6 +244,8 @@ def train_and_save(family_name: str, dataset_name: str, *, data_root=None, epoch
     out = checkpoints.check_target(out or default_out(family_name, dataset_name), overwrite)
     device = pick_device(device)
     dataset = load_dataset(dataset_name, data_root)
+    if train_limit is not None:
+        dataset = limited(dataset, train_limit)
     check_fits(family_name, dataset)
     if not isinstance(overrides, dict):
         overrides = parse_overrides(family.Config, list(overrides))
@@ -265,7 +267,8 @@ def train_and_save(family_name: str, dataset_name: str, *, data_root=None, epoch
     card = checkpoints.make_card(
         family=family_name, config=result.config, dataset=dataset_facts(dataset), command=command, steps=result.steps,
         metrics=result.metrics, history=result.history, epochs=epochs, seed=seed,
-        train_seconds=round(result.seconds, 1), device=str(device))
+        train_seconds=round(result.seconds, 1), device=str(device),
+        **({"train_limit": train_limit} if train_limit is not None else {}))
     path = checkpoints.save(out, result.model, card, result.snapshots, overwrite=overwrite,
                             extra={"tensorboard": board.folder} if board else None)
     try:
@@ -293,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--overwrite", action="store_true", help="replace an existing checkpoint at --out")
     parser.add_argument("--image-size", type=cli.whole, metavar="N",
                         help="with --dataset folder:PATH, resize its pictures to N x N (default 32; 8 to 128)")
+    parser.add_argument("--train-limit", type=cli.whole, metavar="N",
+                        help="train on only N training examples (stratified, seeded): what a small data set does")
     parser.add_argument("--tensorboard", action="store_true",
                         help="also log every step for TensorBoard (kept in the checkpoint's tensorboard/ folder)")
     parser.add_argument("--snapshots", type=cli.whole, default=8, metavar="N",
@@ -330,7 +335,8 @@ def main(argv: list[str] | None = None) -> int:
                 args.family, args.dataset, data_root=args.data_root, epochs=args.epochs, seed=args.seed,
                 device=args.device, out=args.out, overwrite=args.overwrite, overrides=args.overrides,
                 snapshots=args.snapshots, command=as_typed(parser.prog, argv), callback=report,
-                warn=warnings.append, tensorboard=args.tensorboard, say=lambda m: print(m, file=sys.stderr))
+                warn=warnings.append, tensorboard=args.tensorboard, say=lambda m: print(m, file=sys.stderr),
+                train_limit=args.train_limit)
         for message in warnings:  # after the bar has closed its line
             print(f"warning: {message}", file=sys.stderr)
     except GenLabError as error:

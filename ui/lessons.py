@@ -112,6 +112,13 @@ LESSONS = (
         Step("Why the imbalance stalls G", GAN_PAGE, {GAN.MODEL: "gan-digits-imbalanced", GAN.TAB: "Training history"},
              "D(x) on real images goes to 1 and D(G(z)) to 0: D wins outright. With D that sure, G's loss "
              "saturates and its gradient carries almost nothing, so G stops improving."),
+        Step("Predict: generated digits as training data", GAN_PAGE, {GAN.TAB: "Samples", GAN.MODEL: "cgan-digits"},
+             "A classifier has only 10 real digits of each class. We add 100 digits per class drawn by cgan-digits, "
+             "which learned from the same training set.",
+             Predict("Tested on real digits, what do the generated ones do to its accuracy?",
+                     ("it helps", "no clear change", "it hurts"),
+                     lambda core: measures.synthetic_data_verdict(core, "cgan-digits"), lambda m: m["value"],
+                     {GAN.TAB: "Synthetic data"})),
         Step("Watch it happen live", PLAYGROUND_PAGE, {PLAYGROUND.DATA: "ring8", PLAYGROUND.FAMILIES: ["gan"],
                                                   PLAYGROUND.GAN_PRESET: "GAN: overtrained G (collapses)", PLAYGROUND.LOSS: None},
              "Press **Play**: a small GAN trains on eight Gaussian modes. Watch 'modes covered' in the table as G, "

@@ -107,6 +107,30 @@ def _load_cached(name: str, root: str | None) -> Dataset:
     raise GenLabError(f"unknown dataset {name!r}; choose one of {', '.join(dataset_names())}")
 
 
+def limited(dataset: Dataset, n: int, seed: int = 0) -> Dataset:
+    """The same data set with only `n` training examples, as many of each class as can be (a seeded, stratified
+    draw, so `train --train-limit N` and `evaluate` of its checkpoint see the same N); the test split is unchanged.
+    For the syllabus's "GANs require a large dataset": the same model trained on 100, 1,000 and all images."""
+    import dataclasses
+
+    if not 1 <= n <= len(dataset.x_train):
+        raise GenLabError(f"--train-limit must be between 1 and {len(dataset.x_train)} (the training examples of "
+                          f"{dataset.name}), not {n}")
+    if n == len(dataset.x_train):
+        return dataset
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(dataset.x_train), generator=generator)
+    labels = dataset.y_train[order]
+    # round-robin over the classes: take the next unused example of each class in turn
+    rank = torch.zeros_like(labels)
+    for k in labels.unique():
+        where = labels == k
+        rank[where] = torch.arange(int(where.sum()))
+    pick = order[torch.argsort(rank * (int(labels.max()) + 1) + labels, stable=True)[:n]]
+    return dataclasses.replace(dataset, x_train=dataset.x_train[pick], y_train=dataset.y_train[pick],
+                               description=f"{dataset.description}; {n} training examples of them")
+
+
 def binarised(dataset: Dataset) -> Dataset:
     """The same images with every pixel at -1 or 1 (ink where the grey level is above the middle): the discrete
     data on which an autoregressive model, a flow (dequantised), a VAE and diffusion give comparable
