@@ -5,6 +5,7 @@ import streamlit as st
 
 from gen_core import evaluate as E
 from gen_core import jobs as J
+from gen_core.errors import GenLabError
 from ui.exports import table_download
 from ui.jobs_panel import job_queue, panel, submit
 from ui.loaders import checkpoint_listing
@@ -26,8 +27,12 @@ st.markdown("Judge models by numbers instead of by eye, all on the same real tes
 @st.fragment(run_every=2.0)
 def results():
     """The newest finished evaluation (this visitor's, else anyone's on this server), redrawn as jobs finish."""
-    job = job_queue().get(st.session_state.get("eval_job", -1))
-    finished = [j for j in reversed(job_queue().jobs()) if j.kind == "evaluate" and j.status == J.DONE]
+    try:
+        job = job_queue().get(st.session_state.get("eval_job", -1))
+        finished = [j for j in reversed(job_queue().jobs()) if j.kind == "evaluate" and j.status == J.DONE]
+    except GenLabError as error:  # the shared store is down: the jobs panel below says so too
+        st.error(plain(error), icon=":material/cloud_off:")
+        return
     shown = job if job is not None and job.status == J.DONE else (finished[0] if finished else None)
     if shown is not None:
         rows = shown.result

@@ -17,7 +17,9 @@ from gen_core.data import genlab_home  # noqa: E402
 from gen_core.labs import uses  # noqa: E402
 
 EXPERIMENTS = [("domain_adaptation", ("cyclegan-digits-invert",)), ("domain_adaptation", ("cyclegan-digits-rot90",)),
-               ("synthetic_training_data", ("cgan-digits",)), ("linear_probe", ("dcgan-digits", "vae-digits"))]
+               ("synthetic_training_data", ("cgan-digits",)), ("linear_probe", ("dcgan-digits", "vae-digits")),
+               ("dataset_size", ("dcgan-digits-100", "dcgan-digits-1000", "dcgan-digits", "vae-digits-100",
+                                 "vae-digits-1000", "vae-digits"))]
 
 
 def main() -> None:

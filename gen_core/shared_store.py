@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from gen_core.data.dataset import genlab_home
+from gen_core.errors import GenLabError
 
 REDIS_URL_VARIABLE = "GENLAB_REDIS_URL"
 
@@ -93,6 +94,22 @@ class SqliteStore:
         db.execute("DELETE FROM fields WHERE map = ?", (name,))
 
 
+def _reachable(method):
+    """A Redis call that fails (the server down, the URL wrong) becomes one GenLabError naming the URL and the fix,
+    instead of redis's own exception on the first page that reads the queue."""
+    import functools
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        import redis
+        try:
+            return method(self, *args, **kwargs)
+        except redis.exceptions.RedisError as error:
+            raise GenLabError(f"the shared store at {self.url} cannot be reached ({str(error)[:120]}); start "
+                              f"redis-server there or unset GENLAB_REDIS_URL") from None
+    return call
+
+
 class RedisStore:
     """The same store in Redis: strings for keys (INCR for counters), hashes for maps; every key under a prefix."""
 
@@ -105,26 +122,33 @@ class RedisStore:
     def __repr__(self) -> str:
         return f"RedisStore({self.url!r})"
 
+    @_reachable
     def increment(self, key: str) -> int:
         return int(self._redis.incr(self.prefix + key))
 
+    @_reachable
     def put(self, key: str, value) -> None:
         self._redis.set(self.prefix + key, _dump(value))
 
+    @_reachable
     def get(self, key: str, default=None):
         raw = self._redis.get(self.prefix + key)
         return json.loads(raw) if raw is not None else default
 
+    @_reachable
     def put_field(self, name: str, field: str, value) -> None:
         self._redis.hset(self.prefix + "map:" + name, str(field), _dump(value))
 
+    @_reachable
     def get_field(self, name: str, field: str, default=None):
         raw = self._redis.hget(self.prefix + "map:" + name, str(field))
         return json.loads(raw) if raw is not None else default
 
+    @_reachable
     def fields(self, name: str) -> dict:
         return {field: json.loads(value) for field, value in self._redis.hgetall(self.prefix + "map:" + name).items()}
 
+    @_reachable
     def drop(self, name: str) -> None:
         self._redis.delete(self.prefix + name, self.prefix + "map:" + name)
 

@@ -117,7 +117,11 @@ def panel(kind: str | None = None) -> None:
     @st.fragment(run_every=2.0)
     def draw():
         queue = job_queue()
-        all_jobs = queue.jobs()  # one read of the store per redraw
+        try:
+            all_jobs = queue.jobs()  # one read of the store per redraw
+        except GenLabError as error:  # the shared store is down: one line, the page goes on
+            st.error(plain(error), icon=":material/cloud_off:")
+            return
         every = [j for j in reversed(all_jobs) if kind is None or j.kind == kind]
         active = [j for j in every if j.active]
         finished = [j for j in every if not j.active]

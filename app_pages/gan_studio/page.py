@@ -6,8 +6,8 @@ A thin page: each tab is a module of this folder and gets the chosen GAN as one 
 the variant tabs (style mixing, self-attention, truncation) pick their own models."""
 import streamlit as st
 
-from app_pages.gan_studio import (adaptation, attention, collapse, cyclegan, diagram, features, history,
-                                  interpolation, samples, style_mixing, synthetic, truncation)
+from app_pages.gan_studio import (adaptation, attention, collapse, cyclegan, dataset_size, diagram, features,
+                                  history, interpolation, samples, style_mixing, synthetic, truncation)
 from app_pages.gan_studio.studio import Studio
 from ui.loaders import get_core, get_dataset, pick_checkpoint
 from ui.settings import reproduce
@@ -42,5 +42,5 @@ TABS = {"Samples": lambda: samples.show(studio), "Diagram": lambda: diagram.show
         "CycleGAN": lambda: cyclegan.show(studio), "Style mixing": lambda: style_mixing.show(device),
         "Self-attention": lambda: attention.show(device), "Truncation trade-off": lambda: truncation.show(device),
         "Domain adaptation": lambda: adaptation.show(device), "Synthetic data": lambda: synthetic.show(device),
-        "Features": lambda: features.show(device)}
+        "Features": lambda: features.show(device), "Dataset size": lambda: dataset_size.show(device)}
 show_tabs(TABS, key=GAN.TAB, page="gan")

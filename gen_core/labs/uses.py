@@ -31,7 +31,7 @@ def figures(core, experiment: str, *names: str) -> dict:
     shas = [core.load(n).card.get("weights_sha256", "") for n in names]
     key = hashlib.sha256(json.dumps([VERSION, experiment, names, shas]).encode()).hexdigest()[:16]
     measure = {"domain_adaptation": domain_adaptation, "synthetic_training_data": synthetic_training_data,
-               "linear_probe": linear_probe}[experiment]
+               "linear_probe": linear_probe, "dataset_size": dataset_size}[experiment]
     return cached_json(f"{experiment}-{key}.json", SHIPPED, "uses", lambda: measure(core, *names), indent=1)
 
 
@@ -142,3 +142,20 @@ def linear_probe(core, gan_name: str, vae_name: str, labels_per_class=(5, 10, 30
     return {"labels_per_class": list(labels_per_class), "rows": rows, "dims": {k: v[0].shape[1] for k, v in
                                                                                 features.items()},
             "seeds": seeds, "test_images": len(y_test)}
+
+
+def dataset_size(core, *names: str) -> dict:
+    """The same family trained on fewer images (`train --train-limit`): for each checkpoint, the training images it
+    saw, the Fréchet distance and coverage of 1,000 samples in the reference features, and the share of samples
+    memorised (nearer one of its own training images than 99% of held-out images are)."""
+    from gen_core import evaluate
+    settings = evaluate.Settings(metric_samples=1000, train_samples=0)
+    rows = []
+    for name in names:
+        card = core.load(name).card
+        found = evaluate.evaluate(core, name, settings)
+        rows.append({"checkpoint": name, "family": card["family"],
+                     "train_images": int(card.get("train_limit") or card["dataset"].get("num_train", 0)),
+                     "fd": found["fd"], "fd_floor": found["fd_floor"], "coverage": found["coverage"],
+                     "precision": found["precision"], "recall": found["recall"], "memorised": found["memorised"]})
+    return {"rows": rows, "samples": settings.metric_samples}

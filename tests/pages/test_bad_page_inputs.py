@@ -116,3 +116,18 @@ def test_the_playground_page_says_so_and_starts_again(monkeypatch):
     assert not at.exception
     assert any("Flow (RealNVP) diverged at step 1" in shown(e.value) and "start again" in e.value for e in at.error)
     assert (markdown_table_shown(at)["step"] == 0).all()  # every model afresh, none drawn from NaN
+
+
+def test_an_unreachable_redis_is_one_line_and_the_pages_go_on(monkeypatch, genlab_home):
+    """GENLAB_REDIS_URL naming a server that is not there: redis's own ConnectionError used to replace the first
+    page that read the job queue; now one line says what to do and every page still draws."""
+    monkeypatch.setenv("GENLAB_REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens on port 1
+    monkeypatch.setenv("GENLAB_WORKER", "external")
+    for page in ("app_pages/train.py", "app_pages/home.py", "app_pages/evaluate.py"):
+        at = fresh_app()
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+    at = fresh_app()
+    at.switch_page("app_pages/train.py").run()
+    lines = [e.value for e in at.error]
+    assert any("cannot be reached" in line and "GENLAB\\_REDIS\\_URL" in line for line in lines), lines
