@@ -253,6 +253,8 @@ def train_and_save(family_name: str, dataset_name: str, *, data_root=None, epoch
         config = family.config_for(dataset, **{**family_defaults(family_name), **overrides})
     except (ValueError, TypeError) as error:
         raise GenLabError(f"bad config: {error}") from None
+    from gen_core.model_card import provenance
+    made_by = provenance()  # the code as it was when the training started (the card is written at the end)
     board = TensorBoardLog(out.name) if tensorboard and DataParallel().is_writer else None
     if board and say:
         say(f"TensorBoard events: {board.folder} (watch with `tensorboard --logdir {board.folder.parent}`)")
@@ -268,7 +270,7 @@ def train_and_save(family_name: str, dataset_name: str, *, data_root=None, epoch
         family=family_name, config=result.config, dataset=dataset_facts(dataset), command=command, steps=result.steps,
         metrics=result.metrics, history=result.history, epochs=epochs, seed=seed,
         train_seconds=round(result.seconds, 1), device=str(device),
-        **({"train_limit": train_limit} if train_limit is not None else {}))
+        **made_by, **({"train_limit": train_limit} if train_limit is not None else {}))
     path = checkpoints.save(out, result.model, card, result.snapshots, overwrite=overwrite,
                             extra={"tensorboard": board.folder} if board else None)
     try:
