@@ -245,7 +245,8 @@ def test_the_variants_sample_in_the_samples_tab_too(studio):
 
 @pytest.mark.parametrize("tab, text", [("Domain adaptation", "Translating first recovers"),
                                        ("Synthetic data", "10 real per class"),
-                                       ("Features", "With 5 labels per class")])
+                                       ("Features", "With 5 labels per class"),
+                                       ("Dataset size", "Train the same model")])
 def test_the_uses_tabs_show_their_measured_figures(studio, tab, text):
     open_tab(studio, "gan_tab", tab)
     shown = " ".join(e.value for kind in ("markdown", "success", "warning") for e in studio.get(kind))

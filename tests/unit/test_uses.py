@@ -22,9 +22,12 @@ def test_translating_back_recovers_what_the_domain_shift_lost(core):
 @pytest.mark.parametrize("experiment, names", [("domain_adaptation", ("cyclegan-digits-invert",)),
                                                ("domain_adaptation", ("cyclegan-digits-rot90",)),
                                                ("synthetic_training_data", ("cgan-digits",)),
-                                               ("linear_probe", ("dcgan-digits", "vae-digits"))])
+                                               ("linear_probe", ("dcgan-digits", "vae-digits")),
+                                               ("dataset_size", ("dcgan-digits-100", "dcgan-digits-1000",
+                                                                 "dcgan-digits", "vae-digits-100", "vae-digits-1000",
+                                                                 "vae-digits"))])
 def test_the_pages_figures_ship_for_the_shipped_weights(experiment, names, core, monkeypatch, genlab_home):
-    for name in ("domain_adaptation", "synthetic_training_data", "linear_probe"):
+    for name in ("domain_adaptation", "synthetic_training_data", "linear_probe", "dataset_size"):
         monkeypatch.setattr(uses, name, lambda *a, **k: pytest.fail("measured again instead of read"))
     found = uses.figures(core, experiment, *names)
     assert found  # read from assets/uses/ (python bench/uses.py --ship)
@@ -36,3 +39,16 @@ def test_the_shipped_figures_say_what_the_tabs_say(core):
     assert mixed[0][0] > real[0][0] + real[0][1]  # with 10 real per class the samples help beyond the spread
     probe = uses.figures(core, "linear_probe", "dcgan-digits", "vae-digits")
     assert probe["rows"]["GAN discriminator"][0][0] > probe["rows"]["raw pixels"][0][0]
+    size = {r["checkpoint"]: r for r in uses.figures(core, "dataset_size", "dcgan-digits-100", "dcgan-digits-1000",
+                                                     "dcgan-digits", "vae-digits-100", "vae-digits-1000",
+                                                     "vae-digits")["rows"]}
+    assert size["dcgan-digits-100"]["fd"] > size["dcgan-digits"]["fd"]        # fewer images, worse samples
+    assert size["vae-digits-100"]["memorised"] > 3 * size["vae-digits"]["memorised"]  # and more copies
+
+
+def test_a_limited_training_set_is_the_same_stratified_draw_every_time():
+    from gen_core.data import limited, load_dataset
+    digits = load_dataset("digits")
+    first, again = limited(digits, 100), limited(digits, 100)
+    assert len(first.x_train) == 100 and (first.y_train.bincount() == 10).all()
+    assert (first.x_train == again.x_train).all() and (first.x_test == digits.x_test).all()
