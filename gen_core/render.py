@@ -124,6 +124,24 @@ def line_figure(steps, series: dict[str, list[float]], title: str, y_title: str,
     return figure
 
 
+def accuracy_figure(sizes, rows: dict[str, list[tuple[float, float]]], title: str, x_title: str,
+                    colours: dict[str, str], names: dict[str, str] | None = None, dotted: tuple[str, ...] = ()):
+    """Accuracy against a count on a log axis, one line per row of (mean, standard deviation) with error bars: the
+    uses tabs' curves (synthetic training data, the linear probe)."""
+    import plotly.graph_objects as go
+
+    figure = go.Figure()
+    for key, values in rows.items():
+        figure.add_trace(go.Scatter(x=list(sizes), y=[m for m, _ in values], mode="lines+markers",
+                                    name=(names or {}).get(key, key), line_color=colours.get(key),
+                                    line_dash="dot" if key in dotted else None,
+                                    error_y=dict(type="data", array=[s for _, s in values], visible=True)))
+    figure.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=40), title=title)
+    figure.update_xaxes(title=x_title, type="log", tickvals=list(sizes))
+    figure.update_yaxes(title="accuracy", tickformat=".0%")
+    return figure
+
+
 def bar_figure(categories, groups: dict[str, list[float]], title: str, y_title: str, x_title: str = "class"):
     """Grouped bars: one bar per category for each group (e.g. class shares of two models), both axes titled."""
     import plotly.graph_objects as go

@@ -1,8 +1,8 @@
 """Features tab: a linear classifier with 5, 10 or 30 labels per class, on raw pixels, on the features a GAN's
 discriminator learned without labels, and on a VAE encoder's codes: the syllabus's 'feature learning', measured."""
-import plotly.graph_objects as go
 import streamlit as st
 
+from gen_core import render
 from gen_core.labs import uses
 from ui.charts import legible
 from ui.lab_cache import lab_call
@@ -17,16 +17,10 @@ def show(device: str) -> None:
                 "classifier on a handful of labels; the same for a VAE's encoder and for the raw pixels.")
     found = lab_call(uses.figures, device, "linear_probe", "dcgan-digits", "vae-digits")
     sizes = found["labels_per_class"]
-    figure = go.Figure()
-    for key, values in found["rows"].items():
-        figure.add_trace(go.Scatter(x=sizes, y=[m for m, _ in values], mode="lines+markers",
-                                    name=f"{key} ({found['dims'][key]} numbers)", line_color=COLOURS[key],
-                                    error_y=dict(type="data", array=[s for _, s in values], visible=True)))
-    figure.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=40),
-                         title=f"linear probe: test accuracy on {found['test_images']} digits (mean ± sd, "
-                               f"{found['seeds']} draws of the labelled examples)")
-    figure.update_xaxes(title="labelled examples per class", type="log", tickvals=sizes)
-    figure.update_yaxes(title="accuracy", tickformat=".0%")
+    figure = render.accuracy_figure(
+        sizes, found["rows"], f"linear probe: test accuracy on {found['test_images']} digits (mean ± sd, "
+        f"{found['seeds']} draws of the labelled examples)", "labelled examples per class", COLOURS,
+        names={key: f"{key} ({found['dims'][key]} numbers)" for key in found["rows"]})
     st.plotly_chart(legible(figure), key="gan_probe_curve")
     rows = found["rows"]
     st.markdown(f"With {sizes[0]} labels per class: raw pixels {rows['raw pixels'][0][0]:.1%}, the GAN's "

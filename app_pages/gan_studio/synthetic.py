@@ -1,8 +1,8 @@
 """Synthetic data tab: a classifier trained on 10, 30 or 100 real digits per class, alone and with a conditional
 GAN's samples added, tested on the real test digits, with the spread over five seeds: whichever way it comes out."""
-import plotly.graph_objects as go
 import streamlit as st
 
+from gen_core import render
 from gen_core.labs import uses
 from ui.charts import legible
 from ui.lab_cache import lab_call
@@ -20,17 +20,9 @@ def show(device: str) -> None:
     name = st.selectbox("Conditional generator", names, key="gan_synth_model", bind="query-params")
     found = lab_call(uses.figures, device, "synthetic_training_data", name)
     sizes = found["real_per_class"]
-    figure = go.Figure()
-    for key, values in found["rows"].items():
-        means, spreads = [m for m, _ in values], [s for _, s in values]
-        figure.add_trace(go.Scatter(x=sizes, y=means, mode="lines+markers", name=key, line_color=COLOURS[key],
-                                    error_y=dict(type="data", array=spreads, visible=True),
-                                    line_dash="dot" if key == "synthetic only" else None))
-    figure.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=40),
-                         title=f"test accuracy on {found['test_images']} real digits (mean ± sd over "
-                               f"{found['seeds']} seeds)")
-    figure.update_xaxes(title="real training images per class", type="log", tickvals=sizes)
-    figure.update_yaxes(title="accuracy", tickformat=".0%")
+    figure = render.accuracy_figure(
+        sizes, found["rows"], f"test accuracy on {found['test_images']} real digits (mean ± sd over {found['seeds']} "
+        f"seeds)", "real training images per class", COLOURS, dotted=("synthetic only",))
     st.plotly_chart(legible(figure), key="gan_synth_curve")
     real, mixed = found["rows"]["real"], found["rows"]["real + synthetic"]
     lines = [f"{n} real per class: {r[0]:.1%} ± {r[1]:.1%} alone, {m[0]:.1%} ± {m[1]:.1%} with "

@@ -9,12 +9,16 @@ from ui.lab_cache import Data, lab_call
 from ui.settings import global_seed
 
 
+def heading_and_values(title: str, key: str, device: str, name: str, family: str, dataset) -> tuple[int, dict]:
+    """The section's heading, its test-image picker and the diagram's values for that image (seeded globally)."""
+    st.subheader(title)
+    index = st.number_input("Test image #", 0, len(dataset.x_test) - 1, 0, key=key, bind="query-params")
+    return int(index), lab_call(lab.for_model, device, name, family, Data(dataset.name), global_seed(), int(index))
+
+
 @st.fragment
 def flow(device: str, name: str, dataset) -> None:
-    st.subheader("The flow as a diagram")
-    index = st.number_input("Test image #", 0, len(dataset.x_test) - 1, 0, key="ll_flow_diagram_image",
-                            bind="query-params")
-    v = lab_call(lab.for_model, device, name, "glow", Data(dataset.name), global_seed(), int(index))
+    index, v = heading_and_values("The flow as a diagram", "ll_flow_diagram_image", device, name, "glow", dataset)
     boxes = [
         Box("x", "x", f"a test image (#{index}), on the data's discrete levels", 0, 0.5, picture(v["x"])),
         Box("y", "y = x + u", "dequantised: uniform noise u fills each level's bin, so a density can be used", 1, 0.5,
@@ -74,10 +78,8 @@ def autoregressive(device: str, name: str, dataset) -> None:
 
 @st.fragment
 def energy(device: str, name: str, dataset) -> None:
-    st.subheader("The energy model as a diagram")
-    index = st.number_input("Test image #", 0, len(dataset.x_test) - 1, 0, key="ll_ebm_diagram_image",
-                            bind="query-params")
-    v = lab_call(lab.for_model, device, name, "energy", Data(dataset.name), global_seed(), int(index))
+    index, v = heading_and_values("The energy model as a diagram", "ll_ebm_diagram_image", device, name, "energy",
+                                  dataset)
     boxes = [
         Box("x", "x (real)", f"a test image (#{index})", 0, 0, picture(v["x"])),
         Box("E", "E_θ", "the energy network: one number per image, low for data", 1, 0.5, network=True),
