@@ -19,7 +19,8 @@ from gen_core.labs import uses  # noqa: E402
 EXPERIMENTS = [("domain_adaptation", ("cyclegan-digits-invert",)), ("domain_adaptation", ("cyclegan-digits-rot90",)),
                ("synthetic_training_data", ("cgan-digits",)), ("linear_probe", ("dcgan-digits", "vae-digits")),
                ("dataset_size", ("dcgan-digits-100", "dcgan-digits-1000", "dcgan-digits", "vae-digits-100",
-                                 "vae-digits-1000", "vae-digits"))]
+                                 "vae-digits-1000", "vae-digits")),
+               ("classifier_confidence", ("ebm-digits", "vae-digits", "dcgan-digits", "gan-digits", "ldm-digits"))]
 
 
 def main() -> None:

@@ -2,10 +2,12 @@
 noise images."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from app_pages.likelihood_lab import diagrams
 from gen_core.labs import likelihood as lab
+from gen_core.labs import uses
 from gen_core import render
 from ui.lab_cache import Data, lab_call
 from ui.charts import histogram_picture
@@ -55,4 +57,23 @@ def show() -> None:
     st.caption(f"Mean energy: real {groups['real'].mean():.3f}, generated {groups['generated'].mean():.3f}, noise "
                f"{groups['noise'].mean():.3f}. Low energy means likely; training keeps data and the model's own "
                f"samples close, and noise far above.")
+    if card["dataset"]["name"] == "digits":
+        judged_against_the_others(str(core.device), name)
     diagrams.energy(str(core.device), name, get_dataset(card["dataset"]["name"]))
+
+
+def judged_against_the_others(device: str, name: str) -> None:
+    """How sure two outside classifiers are that this model's samples are digits, beside the other families'."""
+    others = ("vae-digits", "dcgan-digits", "gan-digits", "ldm-digits")
+    found = lab_call(uses.figures, device, "classifier_confidence", name, *others)
+    rows = [{"samples of": model, **{judge: values[model] for judge, values in found["rows"].items()}}
+            for model in (name, *others, "real test digits")]
+    st.subheader("Read by outside judges")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
+        judge: st.column_config.NumberColumn(format="%.2f") for judge in found["rows"]})
+    mine = {judge: values[name] for judge, values in found["rows"].items()}
+    st.caption(f"Mean top-class probability of {found['samples']} samples under two classifiers fitted on the real "
+               f"training digits. The energy model is read as digits ({', '.join(f'{v:.2f} by the {j}' for j, v in mine.items())}) "
+               f"but less surely than the other families: its samples come from 60 steps of Langevin dynamics from "
+               f"noise, the short chains it was trained with, which leave more pixels half-set than a generator "
+               f"network's one pass. Longer chains drift out of the region training shaped (the player above).")

@@ -31,7 +31,8 @@ def figures(core, experiment: str, *names: str) -> dict:
     shas = [core.load(n).card.get("weights_sha256", "") for n in names]
     key = hashlib.sha256(json.dumps([VERSION, experiment, names, shas]).encode()).hexdigest()[:16]
     measure = {"domain_adaptation": domain_adaptation, "synthetic_training_data": synthetic_training_data,
-               "linear_probe": linear_probe, "dataset_size": dataset_size}[experiment]
+               "linear_probe": linear_probe, "dataset_size": dataset_size,
+               "classifier_confidence": classifier_confidence}[experiment]
     return cached_json(f"{experiment}-{key}.json", SHIPPED, "uses", lambda: measure(core, *names), indent=1)
 
 
@@ -159,3 +160,22 @@ def dataset_size(core, *names: str) -> dict:
                      "fd": found["fd"], "fd_floor": found["fd_floor"], "coverage": found["coverage"],
                      "precision": found["precision"], "recall": found["recall"], "memorised": found["memorised"]})
     return {"rows": rows, "samples": settings.metric_samples}
+
+
+def classifier_confidence(core, *names: str, n: int = 1000) -> dict:
+    """How sure outside judges are that each model's samples are digits: two classifiers fitted on the real training
+    digits (an MLP with 128 hidden units, and an RBF SVC with calibrated probabilities), each one's mean top-class
+    probability over `n` samples of each model, beside the same on the real test digits. Two judges, because they
+    disagree on how far off a sample is: the SVC's probabilities fall much faster away from the data."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.svm import SVC
+    data = load_card_dataset(core.load(names[0]).card["dataset"]["name"])
+    x, y = _flat(data.x_train), data.y_train.numpy()
+    judges = {"MLP": MLPClassifier(hidden_layer_sizes=(128,), max_iter=500, random_state=0).fit(x, y),
+              "RBF SVC": CalibratedClassifierCV(SVC(kernel="rbf", gamma="scale", C=10.0), ensemble=False).fit(x, y)}
+    samples = {name: _flat(core.sample(name, n, seed=0).clamp(-1, 1)) for name in names}
+    samples["real test digits"] = _flat(data.x_test)
+    rows = {judge: {name: float(model.predict_proba(s).max(1).mean()) for name, s in samples.items()}
+            for judge, model in judges.items()}
+    return {"rows": rows, "samples": n}

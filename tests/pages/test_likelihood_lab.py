@@ -155,3 +155,14 @@ def test_energy_and_table_tabs(page):
     table = at.dataframe[0].value
     assert set(table["model"]) == set(likelihood.DEFAULT_MODELS)
     assert (table["kind"] == "exact").sum() == 1
+
+
+def test_the_energy_tab_says_how_outside_judges_read_its_samples():
+    from tests.apptest import open_page, open_tab
+    at = open_tab(open_page("app_pages/likelihood_lab/page.py"), "ll_tab", "Energy model")
+    assert not at.exception
+    frames = [f.value for f in at.dataframe if "samples of" in f.value.columns]
+    assert frames and list(frames[0]["samples of"])[0] == "ebm-digits"
+    table = frames[0].set_index("samples of")
+    assert (table.loc["ebm-digits"] < table.loc["real test digits"]).all()  # read as digits, less surely than real
+    assert any("less surely than the other families" in c.value for c in at.caption)

@@ -25,9 +25,12 @@ def test_translating_back_recovers_what_the_domain_shift_lost(core):
                                                ("linear_probe", ("dcgan-digits", "vae-digits")),
                                                ("dataset_size", ("dcgan-digits-100", "dcgan-digits-1000",
                                                                  "dcgan-digits", "vae-digits-100", "vae-digits-1000",
-                                                                 "vae-digits"))])
+                                                                 "vae-digits")),
+                                               ("classifier_confidence", ("ebm-digits", "vae-digits", "dcgan-digits",
+                                                                          "gan-digits", "ldm-digits"))])
 def test_the_pages_figures_ship_for_the_shipped_weights(experiment, names, core, monkeypatch, genlab_home):
-    for name in ("domain_adaptation", "synthetic_training_data", "linear_probe", "dataset_size"):
+    for name in ("domain_adaptation", "synthetic_training_data", "linear_probe", "dataset_size",
+                 "classifier_confidence"):
         monkeypatch.setattr(uses, name, lambda *a, **k: pytest.fail("measured again instead of read"))
     found = uses.figures(core, experiment, *names)
     assert found  # read from assets/uses/ (python bench/uses.py --ship)
