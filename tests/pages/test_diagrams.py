@@ -14,12 +14,13 @@ DIAGRAMS = [
                                                              "recon"}, "vae_diagram_image", 7),
     ("app_pages/diffusion_theater/page.py", "diff_tab", "Diagram", {"x0", "eps", "x_t", "net", "eps_hat", "x0_hat",
                                                                    "x_prev", "loss"}, "diff_diagram_t", 900),
-    ("app_pages/likelihood_lab/page.py", "ll_tab", "Glow", {"x", "y", "f", "z", "log_pz", "log_det", "log_px"},
-     "ll_flow_diagram_image", 3),
+    pytest.param("app_pages/likelihood_lab/page.py", "ll_tab", "Glow", {"x", "y", "f", "z", "log_pz", "log_det",
+                                                                        "log_px"}, "ll_flow_diagram_image", 3),
     ("app_pages/likelihood_lab/page.py", "ll_tab", "PixelCNN", {"x", "past", "net", "p", "term", "log_px"},
      "ll_ar_diagram_row", 1),
-    ("app_pages/likelihood_lab/page.py", "ll_tab", "Energy model", {"x", "E", "e_real", "u0", "e_noise", "grad", "x_k"},
-     "ll_ebm_diagram_image", 4),
+    pytest.param("app_pages/likelihood_lab/page.py", "ll_tab", "Energy model", {"x", "E", "e_real", "u0", "e_noise",
+                                                                                "grad", "x_k"},
+                 "ll_ebm_diagram_image", 4, marks=pytest.mark.slow),
 ]
 
 
@@ -29,8 +30,12 @@ def drawing(at) -> str:
     return bodies[0].replace("\\u003c", "<")
 
 
-@pytest.mark.parametrize("page, key, tab, boxes, control, value", DIAGRAMS, ids=[f"{d[0].split('/')[1]}-{d[2]}"
-                                                                                for d in DIAGRAMS])
+def case_id(case) -> str:
+    values = getattr(case, "values", case)
+    return f"{values[0].split('/')[1]}-{values[2]}"
+
+
+@pytest.mark.parametrize("page, key, tab, boxes, control, value", DIAGRAMS, ids=[case_id(d) for d in DIAGRAMS])
 def test_each_family_has_a_live_diagram_tied_to_its_equation(page, key, tab, boxes, control, value):
     at = open_tab(open_page(page), key, tab)
     body = drawing(at)
