@@ -376,6 +376,8 @@ def test_own_data_in_chromium(server, browser, tmp_path):
     page.get_by_role("heading", name="GAN Studio").wait_for(timeout=90_000)
     settle(page)
     page.get_by_label("Model").first.click()
+    page.keyboard.type(f"cgan-{unique}")  # the list is long and drawn only where it scrolls to: filter it
+    page.get_by_role("option", name=f"cgan-{unique}", exact=True).wait_for(timeout=30_000)
     assert page.get_by_role("option", name=f"cgan-{unique}", exact=True).count() == 1  # listed by its name
 
 
