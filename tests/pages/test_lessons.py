@@ -27,7 +27,10 @@ def verdicts(at) -> list[tuple[str, str]]:
             + [(w.value, "warning") for w in at.warning if "Measured" in w.value])
 
 
-@pytest.mark.parametrize("key", list(lessons.BY_KEY))
+# The diffusion and likelihood walks take ~20 s each (their reveals sample and score): with --slow, beside the same
+# lessons walked in Chromium; the other three run by default.
+@pytest.mark.parametrize("key", [pytest.param(k, marks=pytest.mark.slow) if k in ("diffusion", "likelihood") else k
+                                 for k in lessons.BY_KEY])
 def test_every_lesson_runs_end_to_end(key):
     lesson = lessons.BY_KEY[key]
     at = open_app()
