@@ -147,6 +147,9 @@ def reverse(model: Diffusion, x_T: torch.Tensor, *, sampler: str = "ddpm", steps
         x = x_next
 
 
+HEUN_SIGMA_MAX = 80.0  # Karras et al. (2022), table 1: the largest sigma their Heun sampler starts from
+
+
 def probability_flow(model: Diffusion, x_T: torch.Tensor, *, steps: int = 10, labels: torch.Tensor | None = None,
                      guidance: float = 1.0, clip: bool = False, start: int | None = None) -> Iterator[Step]:
     """The probability-flow ODE of the diffusion (Song et al., 2021, eq. 13), solved by `heun_step` on `steps`
@@ -163,24 +166,31 @@ def probability_flow(model: Diffusion, x_T: torch.Tensor, *, steps: int = 10, la
     if labels is not None:
         labels = labels.to(device)
 
-    def slope(xbar, t):
+    def slope(xbar, t, abar=None):
         """eps at timestep t for the point xbar (returned with x_t and the clean-image guess)."""
-        x = xbar * math.sqrt(abars[t])
-        eps, x0 = predict(model, x, t, abars[t], labels, guidance, clip)
+        abar = abars[t] if abar is None else abar
+        x = xbar * math.sqrt(abar)
+        eps, x0 = predict(model, x, t, abar, labels, guidance, clip)
         return eps, x, x0
 
     def sigma(t):
         return math.sqrt((1 - abars[t]) / abars[t]) if t >= 0 else 0.0
 
-    xbar = x_T / math.sqrt(abars[sequence[0]])
+    # The first point is taken at sigma <= HEUN_SIGMA_MAX: a cosine schedule ends at abar ~ 1e-9 (sigma ~ 2e4), and
+    # one step over that span multiplies any error of eps by 2e4 (ddpm-fashion's samples reached 1e5). At sigma 80
+    # x_T is noise to 1% (sqrt(abar) = 1/80), so it stands for x there, as Karras et al. start at sigma_max.
+    sigma_first = min(sigma(sequence[0]), HEUN_SIGMA_MAX)
+    abar_first = 1.0 / (1.0 + sigma_first ** 2)
+    xbar = x_T / math.sqrt(abar_first)
     for index, t in enumerate(sequence):
         t_next = sequence[index + 1] if index + 1 < len(sequence) else -1
-        eps, x, x0 = slope(xbar, t)
+        first = index == 0
+        eps, x, x0 = slope(xbar, t, abar_first if first else None)
         if t_next < 0:
             xbar_next = x0  # sigma = 0: the clean image the last slope points at
             x_next = x0
         else:
-            xbar_next = heun_step(slope, xbar, eps, sigma(t), sigma(t_next), t_next)
+            xbar_next = heun_step(slope, xbar, eps, sigma_first if first else sigma(t), sigma(t_next), t_next)
             x_next = xbar_next * math.sqrt(abars[t_next])
         yield Step(index, t, t_next, x, x0, eps, x_next)
         xbar = xbar_next
