@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from gen_core import checkpoints, cli, memory
+from gen_core import checkpoints, cli, memory, model_card
 from gen_core.data import Dataset, folder_name, limited, load_dataset, parse_folder
 from gen_core.device import check_seed, make_generator, pick_device
 from gen_core.distributed import DataParallel
@@ -253,8 +253,7 @@ def train_and_save(family_name: str, dataset_name: str, *, data_root=None, epoch
         config = family.config_for(dataset, **{**family_defaults(family_name), **overrides})
     except (ValueError, TypeError) as error:
         raise GenLabError(f"bad config: {error}") from None
-    from gen_core.model_card import provenance
-    made_by = provenance()  # the code as it was when the training started (the card is written at the end)
+    made_by = model_card.provenance()  # the code as it was when the training started (the card is written at the end)
     board = TensorBoardLog(out.name) if tensorboard and DataParallel().is_writer else None
     if board and say:
         say(f"TensorBoard events: {board.folder} (watch with `tensorboard --logdir {board.folder.parent}`)")

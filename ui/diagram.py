@@ -65,13 +65,21 @@ def vector_picture(v: torch.Tensor, side: int = 72) -> Image.Image:
     v = v / v.abs().max().clamp_min(1e-8)
     rows = math.ceil(len(v) / 8)
     padded = torch.cat([v, torch.zeros(rows * 8 - len(v))]).view(1, rows, 8)
-    return render.to_pil(padded, max(1, round(side / max(rows, 8) * 1.0)) * 1)
+    return render.to_pil(padded, max(1, round(side / 8)))
 
 
 def _data_uri(image: Image.Image) -> str:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _border(px: float, py: float, ux: float, uy: float, width: float, height: float) -> tuple[float, float]:
+    """Where the ray from a box's centre (px, py) along (ux, uy) leaves the box: arrows start and end at edges."""
+    tx = (width / 2) / abs(ux) if ux else math.inf
+    ty = (height / 2) / abs(uy) if uy else math.inf
+    t = min(tx, ty)
+    return px + ux * t, py + uy * t
 
 
 def _svg(d: Diagram, scale: float, uid: str) -> str:
@@ -93,15 +101,9 @@ def _svg(d: Diagram, scale: float, uid: str) -> str:
         (x1, y1), (x2, y2) = where[a.src], where[a.dst]
         dx, dy = x2 - x1, y2 - y1
         length = math.hypot(dx, dy) or 1
-        # leave each box at its edge: the ray from the centre meets the box's border
-        def edge(px, py, sx, sy):
-            tx = (box_w / 2) / abs(sx) if sx else math.inf
-            ty = (box_h / 2) / abs(sy) if sy else math.inf
-            t = min(tx, ty)
-            return px + sx * t, py + sy * t
         ux, uy = dx / length, dy / length
-        sx1, sy1 = edge(x1, y1, ux, uy)
-        sx2, sy2 = edge(x2, y2, -ux, -uy)
+        sx1, sy1 = _border(x1, y1, ux, uy, box_w, box_h)
+        sx2, sy2 = _border(x2, y2, -ux, -uy, box_w, box_h)
         keys = f'{a.src} {a.dst}'
         if a.gradient:
             bow = 34 * scale

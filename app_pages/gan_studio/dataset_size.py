@@ -51,10 +51,10 @@ def show(device: str) -> None:
     family = st.radio("Samples and their nearest training images", list(MODELS), horizontal=True,
                       key="gan_size_family", bind="query-params")
     core = get_core()
+    dataset = get_dataset("digits")
     columns = st.columns(3)
     for column, name in zip(columns, MODELS[family]):
         limit = rows[name]["train_images"]
-        dataset = get_dataset("digits")
         seen = limited(dataset, limit) if limit < len(dataset.x_train) else dataset
         x = core.sample(name, 6, seed=0)
         index, _ = metrics.nearest_neighbours(x.flatten(1), seen.x_train.flatten(1))

@@ -9,6 +9,9 @@ $GENLAB_HOME) and measures only when neither exists (gen_core.json_cache).
 """
 from __future__ import annotations
 
+import hashlib
+import json
+
 import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
@@ -26,8 +29,6 @@ VERSION = 1
 def figures(core, experiment: str, *names: str) -> dict:
     """`experiment`'s figures (domain_adaptation, synthetic_training_data or linear_probe) for these checkpoints,
     from a file when one was measured for the same weights, else measured now and kept."""
-    import hashlib
-    import json
     shas = [core.load(n).card.get("weights_sha256", "") for n in names]
     key = hashlib.sha256(json.dumps([VERSION, experiment, names, shas]).encode()).hexdigest()[:16]
     measure = {"domain_adaptation": domain_adaptation, "synthetic_training_data": synthetic_training_data,
