@@ -1,13 +1,23 @@
-"""Data-parallel training under `torchrun --nproc_per_node N -m gen_core.train ...` (gloo on CPU, NCCL on CUDA).
+"""Data-parallel training under `torchrun --nproc_per_node N -m gen_core.train ...`: PyTorch's own
+DistributedDataParallel (gloo on the CPU, NCCL on CUDA).
 
-Every rank builds the same model from the same seed and draws the same global batch (the data order generator is
-seeded alike); rank r trains on rows r, r + N, r + 2N, ... of it. During backward, each parameter's gradient is
-all-reduced as soon as it is accumulated, weighted by the rank's share of the batch, so every rank holds the
-gradient of the global batch's mean loss before anything reads it (gradient clipping included) and every
-optimizer step is the same on every rank: the arithmetic of DistributedDataParallel. DDP's own wrapper is not
-used because GenLab's trainers call their models' parts directly (an encoder, a discriminator, log_prob), while
-DDP synchronises only through its wrapper's forward. The loss metrics are averaged the same way, so the history
-is the global batch's. Only rank 0 evaluates and writes the checkpoint.
+Every rank builds the same model from the same seed (DDP also broadcasts rank 0's weights when it wraps them) and
+draws the same global batch (the data order generator is seeded alike); rank r trains on rows r, r + N, r + 2N, ...
+of it. GenLab's trainers call their models' parts directly (an encoder, a discriminator, log_prob), while DDP
+synchronises a backward only after a forward through its wrapper; so DDP wraps `Replica`, a module whose forward
+runs the trainer's loss computation (a closure over the model's parts), and each trainer computes every loss it
+backpropagates through `self.losses(...)` (models/common.py's `Trainer`). DDP then all-reduces the gradients in
+buckets during backward, overlapped with it; `weighted_allreduce`, the communication hook, weights each rank by its
+share of the batch instead of 1/N, so a batch that does not split evenly still gives the global batch's mean-loss
+gradient. Every rank therefore holds the same gradient before anything reads it (gradient clipping included) and
+takes the same optimizer step. The loss metrics are averaged the same way, so the history is the global batch's.
+Only rank 0 evaluates and writes the checkpoint.
+
+`find_unused_parameters` for the trainers whose steps leave some weights out (`partial_steps`: a GAN's D step
+leaves G's, a progressive GAN grows its blocks late); it costs the others a walk of the graph every step.
+`forward_sync_buffers=False`: buffers changed in a forward (spectral norm's power-iteration vector, an EBM's replay
+buffer, batch-norm statistics) stay each rank's own after DDP copies rank 0's at the start; the weights, which the
+checkpoint is, are identical.
 
 Randomness inside a step (z, eps, t) is drawn per rank for its own rows, so a GAN, VAE or diffusion model trains
 on the same distribution as in one process but not on the same draws; a family without such noise (the flow)
@@ -16,9 +26,33 @@ reproduces a single-process run on the same global batch (tests/unit/test_distri
 from __future__ import annotations
 
 import os
+import warnings
 
 import torch
 import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+
+from gen_core.errors import GenLabError
+
+
+class Replica(nn.Module):
+    """What DDP wraps: the model, and a forward that runs one loss computation of a trainer on it."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, compute):
+        return compute()
+
+
+def weighted_allreduce(parallel, bucket):  # unannotated: DDP compares the annotations with its own classes, which
+    # this module's `from __future__ import annotations` would turn into strings
+    """DDP's communication hook: sum over ranks of each rank's gradient times its share of the batch (DDP's default
+    divides by the world size, which is the same only when every rank has as many rows)."""
+    buffer = bucket.buffer().mul_(parallel.share)
+    return dist.all_reduce(buffer, op=dist.ReduceOp.SUM, async_op=True).get_future().then(lambda done: done.value()[0])
 
 
 class DataParallel:
@@ -72,17 +106,22 @@ class DataParallel:
         self.share = len(x[rows]) / len(x)
         return x[rows], y[rows]
 
-    def synchronise_gradients(self, model: torch.nn.Module) -> None:
-        """All-reduce each parameter's gradient as backward accumulates it, weighted by this rank's share."""
+    def replicate(self, trainer, model: nn.Module) -> None:
+        """Under torchrun, hand the trainer DistributedDataParallel around the model to compute its losses through
+        (models/common.py's TrainerBase); in one process leave it computing them directly."""
         if not self.active:
             return
-
-        def reduce(parameter: torch.Tensor) -> None:
-            parameter.grad.mul_(self.share)
-            dist.all_reduce(parameter.grad, op=dist.ReduceOp.SUM)
-        for parameter in model.parameters():
-            if parameter.requires_grad:
-                parameter.register_post_accumulate_grad_hook(reduce)
+        if not trainer.by_gradients:
+            raise GenLabError("this family trains without gradients (the HMM's Baum-Welch), which data-parallel "
+                              "training cannot average: train it without torchrun")
+        replicated = DistributedDataParallel(
+            Replica(model), device_ids=[self.device.index] if self.device.type == "cuda" else None,
+            find_unused_parameters=trainer.partial_steps, forward_sync_buffers=False)
+        replicated.register_comm_hook(self, weighted_allreduce)
+        # R1's double backward hands a (1, N) weight a gradient strided (1, 1); DDP copies it into its bucket
+        # correctly but says so on every rank, every step
+        warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
+        trainer.distribute(replicated)
 
     def average_metrics(self, metrics: dict) -> dict:
         """Each metric as the global batch's (the rank's mean weighted by its share, summed over ranks)."""

@@ -102,7 +102,7 @@ def train(family_name: str, dataset: Dataset, *, config=None, epochs: int = 1, s
         torch.manual_seed(seed)
         model = family.build(config).to(device)
     trainer = family.Trainer(model, config)
-    parallel.synchronise_gradients(model)
+    parallel.replicate(trainer, model)  # under torchrun the trainer computes its losses through DDP
     order = make_generator(seed)     # data order, on the CPU where the data lives: alike on all ranks
     noise = make_generator(seed + 1 + 7919 * parallel.rank, device)  # the model's own randomness (z, eps, ...)
 

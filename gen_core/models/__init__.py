@@ -5,7 +5,9 @@
 - `config_for(dataset, **overrides) -> Config`: sensible defaults for a dataset (several family names can share
   a module, each adding its own overrides: see FAMILIES);
 - `build(config) -> nn.Module`: the networks;
-- `Trainer(model, config)` with `step(x, y, generator) -> dict of floats`: one optimisation step;
+- `Trainer(model, config)` with `step(x, y, generator) -> dict of floats`: one optimisation step; a subclass of
+  models/common.py's `TrainerBase`, computing every loss it backpropagates through `self.losses(...)` (so torchrun
+  training runs through DistributedDataParallel);
 - `sample(model, n, *, generator, label=None) -> Tensor`: new data, images in [-1, 1];
 - `evaluate(model, dataset, generator) -> dict`: the metrics written to the card.
 """

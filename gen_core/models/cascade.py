@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gen_core.models import diffusion
-from gen_core.models.common import check_fields
+from gen_core.models.common import TrainerBase, check_fields
 
 DATA_KINDS = ("image",)
 
@@ -82,7 +82,7 @@ def config_for(dataset, **overrides) -> Config:
     return Config(**{"image_shape": tuple(dataset.shape), **overrides})
 
 
-class Trainer:
+class Trainer(TrainerBase):
     def __init__(self, model: SuperResolution, config: Config):
         self.model, self.config = model, config
         self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
@@ -95,7 +95,7 @@ class Trainer:
         eps = torch.randn(x.shape, generator=generator, device=generator.device).to(x.device)
         abar = model.abar[t][:, None, None, None]
         x_t = abar.sqrt() * x + (1 - abar).sqrt() * eps
-        loss = (model.eps(x_t, t, downsample(x, model.config.low_side)) - eps).pow(2).mean()
+        loss = self.losses(lambda: (model.eps(x_t, t, downsample(x, model.config.low_side)) - eps).pow(2).mean())
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()

@@ -1,4 +1,5 @@
-"""Small pieces shared by the families: the field check every Config runs, and the convolutional sizes."""
+"""Small pieces shared by the families: the field check every Config runs, the convolutional sizes, and the base
+every family's Trainer builds on."""
 import dataclasses
 import math
 import re
@@ -74,7 +75,39 @@ def check_ranges(config, **rules: str) -> None:
             raise ValueError(f"{name} must be {rule}, got {value!r}")
 
 
-class MaximumLikelihoodTrainer:
+class TrainerBase:
+    """What every family's Trainer shares: it computes each loss it backpropagates through `losses(compute)`.
+
+    In one process that simply calls `compute()`. Under torchrun, train.py hands the trainer PyTorch's
+    DistributedDataParallel around the model (`distribute`), and `compute()` runs as that wrapper's forward, which
+    is what lets the backward that follows average every gradient across ranks (gen_core/distributed.py)."""
+    replica = None  # DistributedDataParallel(Replica(model)) under torchrun
+    by_gradients = True  # False: a trainer without gradients (the HMM's EM), which torchrun refuses
+    partial_steps = False  # True: some steps' backward leaves weights out (a GAN's D step leaves G's)
+
+    def distribute(self, replica) -> None:
+        self.replica = replica
+
+    def losses(self, compute):
+        return compute() if self.replica is None else self.replica(compute)
+
+    def set_gradients(self, parameters, grads) -> None:
+        """p.grad = g for each pair (g None: the weight took no part), for a trainer that takes gradients with
+        torch.autograd.grad to choose which loss reaches which weights. DDP averages only what backward()
+        accumulates, so under torchrun they go through the backward of sum_p <p, g_p>, whose gradient with respect
+        to p is exactly g_p."""
+        parameters, grads = list(parameters), list(grads)
+        if self.replica is None:
+            for parameter, grad in zip(parameters, grads):
+                parameter.grad = grad
+            return
+        pairs = [(p, g.detach()) for p, g in zip(parameters, grads) if g is not None]
+        for parameter in parameters:
+            parameter.grad = None
+        self.losses(lambda: sum((p * g).sum() for p, g in pairs)).backward()
+
+
+class MaximumLikelihoodTrainer(TrainerBase):
     """One step of maximum likelihood for a model with `log_prob(x)`: minimise -mean log p(x) with Adam (the
     families with an exact likelihood: flow, pixelcnn). `clip` bounds the gradient norm; None leaves it."""
     clip: float | None = None
@@ -85,7 +118,7 @@ class MaximumLikelihoodTrainer:
 
     def step(self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None = None) -> dict:
         self.model.train()
-        nll = -self.model.log_prob(x).mean()
+        nll = self.losses(lambda: -self.model.log_prob(x).mean())
         self.optimizer.zero_grad(set_to_none=True)
         nll.backward()
         if self.clip is not None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from gen_core.models.common import check_fields, check_ranges
+from gen_core.models.common import TrainerBase, check_fields, check_ranges
 
 DATA_KINDS = ("image",)
 ARCHS = ("conv", "mlp")
@@ -125,7 +125,8 @@ def split_domains(x: torch.Tensor, transform_name: str) -> tuple[torch.Tensor, t
     return x[0::2], transform(transform_name, x[1::2])
 
 
-class Trainer:
+class Trainer(TrainerBase):
+    partial_steps = True  # the discriminators' update leaves the translators out
     def __init__(self, model: CycleGAN, config: Config):
         self.model, self.config = model, config
         betas = (config.beta1, 0.999)
@@ -137,15 +138,20 @@ class Trainer:
         m, c = self.model, self.config
         m.train()
         a, b = split_domains(x, c.transform)
-        fake_b, fake_a = m.g_ab(a), m.g_ba(b)
-        adversarial = ((m.d_b(fake_b) - 1) ** 2).mean() + ((m.d_a(fake_a) - 1) ** 2).mean()
-        cycle = (m.g_ba(fake_b) - a).abs().mean() + (m.g_ab(fake_a) - b).abs().mean()
-        loss_g = adversarial + c.cycle_weight * cycle
+
+        def translators():
+            fake_b, fake_a = m.g_ab(a), m.g_ba(b)
+            adversarial = ((m.d_b(fake_b) - 1) ** 2).mean() + ((m.d_a(fake_a) - 1) ** 2).mean()
+            cycle = (m.g_ba(fake_b) - a).abs().mean() + (m.g_ab(fake_a) - b).abs().mean()
+            return fake_b, fake_a, adversarial, cycle, adversarial + c.cycle_weight * cycle
+
+        fake_b, fake_a, adversarial, cycle, loss_g = self.losses(translators)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
-        loss_d = 0.5 * (((m.d_b(b) - 1) ** 2).mean() + (m.d_b(fake_b.detach()) ** 2).mean()
-                        + ((m.d_a(a) - 1) ** 2).mean() + (m.d_a(fake_a.detach()) ** 2).mean())
+        fake_b, fake_a = fake_b.detach(), fake_a.detach()
+        loss_d = self.losses(lambda: 0.5 * (((m.d_b(b) - 1) ** 2).mean() + (m.d_b(fake_b) ** 2).mean()
+                                            + ((m.d_a(a) - 1) ** 2).mean() + (m.d_a(fake_a) ** 2).mean()))
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_d.step()

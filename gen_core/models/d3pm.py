@@ -34,7 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gen_core.models.common import check_fields, check_ranges, likelihood_metrics
+from gen_core.models.common import TrainerBase, check_fields, check_ranges, likelihood_metrics
 
 DATA_KINDS = ("image",)
 TRANSITIONS = ("absorbing", "uniform")
@@ -208,7 +208,7 @@ def terms(model: D3PM, x0: torch.Tensor, t: torch.Tensor, generator: torch.Gener
     return {"bound": bound_term, "cross_entropy": cross_entropy}
 
 
-class Trainer:
+class Trainer(TrainerBase):
     def __init__(self, model: D3PM, config: Config):
         self.model, self.config = model, config
         self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
@@ -219,7 +219,7 @@ class Trainer:
         generator = generator or torch.Generator(device=x.device)
         x0 = to_states(x)
         t = torch.randint(1, c.timesteps + 1, (len(x),), generator=generator, device=generator.device).to(x.device)
-        out = terms(model, x0, t, generator)
+        out = self.losses(lambda: terms(model, x0, t, generator))
         # the bound's sum over t is T times the mean term (t uniform); the hybrid adds the cross-entropy
         loss = (out["bound"].mean() + c.aux_weight * out["cross_entropy"].mean())
         self.optimizer.zero_grad(set_to_none=True)

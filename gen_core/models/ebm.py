@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from gen_core.models.common import check_fields, check_ranges
+from gen_core.models.common import TrainerBase, check_fields, check_ranges
 
 DATA_KINDS = ("points", "image")
 BOX = 2.5  # restarts are uniform on [-BOX, BOX]^2 in standardised units: every toy lies inside
@@ -135,7 +135,7 @@ def config_for(dataset, **overrides) -> Config:
     return Config(**{**defaults, **overrides})
 
 
-class Trainer:
+class Trainer(TrainerBase):
     def __init__(self, model: EnergyModel, config: Config):
         self.model, self.config = model, config
         self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(0.0, 0.999))
@@ -157,8 +157,7 @@ class Trainer:
         generator = generator or torch.Generator(device=x.device)
         negatives, slots = self.negatives(len(x), generator)
         model.chains[slots] = negatives
-        e_pos = model.energy(x)
-        e_neg = model.energy_standard(negatives)
+        e_pos, e_neg = self.losses(lambda: (model.energy(x), model.energy_standard(negatives)))
         loss = e_pos.mean() - e_neg.mean() + c.energy_reg * (e_pos.pow(2).mean() + e_neg.pow(2).mean())
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()

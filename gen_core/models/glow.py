@@ -31,10 +31,11 @@ import math
 from dataclasses import dataclass
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
-from gen_core.models.common import check_fields, check_ranges, likelihood_metrics
+from gen_core.models.common import TrainerBase, check_fields, check_ranges, likelihood_metrics
 
 DATA_KINDS = ("image",)
 LOG_2PI = math.log(2 * math.pi)
@@ -72,6 +73,21 @@ def unsqueeze(x: torch.Tensor) -> torch.Tensor:
     return F.pixel_shuffle(x, 2)
 
 
+def batch_moments(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each channel's mean and (unbiased) standard deviation over the batch and the pixels; under torchrun over the
+    global batch, every rank's rows together, so every rank initialises ActNorm alike (DDP broadcasts weights only
+    when it wraps the model, before this first forward)."""
+    sums = torch.stack([x.sum(dim=(0, 2, 3)), x.square().sum(dim=(0, 2, 3)),
+                        x.new_full((x.shape[1],), float(x.numel() // x.shape[1]))])
+    if dist.is_available() and dist.is_initialized():
+        dist.all_reduce(sums)
+    total, squares, count = sums
+    mean = total / count
+    variance = (squares - count * mean.square()) / (count - 1).clamp(min=1)
+    shape = (1, -1, 1, 1)
+    return mean.view(shape), variance.clamp(min=0).sqrt().view(shape)
+
+
 class ActNorm(nn.Module):
     def __init__(self, channels: int):
         super().__init__()
@@ -82,7 +98,7 @@ class ActNorm(nn.Module):
     def forward(self, x):
         if not self.initialised and self.training:  # data-dependent init: the first batch comes out standardised
             with torch.no_grad():
-                mean, std = x.mean(dim=(0, 2, 3), keepdim=True), x.std(dim=(0, 2, 3), keepdim=True)
+                mean, std = batch_moments(x)
                 self.bias.copy_(-mean)
                 self.log_scale.copy_(-torch.log(std + 1e-6))
                 self.initialised.fill_(1.0)
@@ -272,7 +288,7 @@ def config_for(dataset, **overrides) -> Config:
     return Config(**{"image_shape": tuple(dataset.shape), "levels": max(2, min(levels, 256)), **overrides})
 
 
-class Trainer:
+class Trainer(TrainerBase):
     def __init__(self, model: Glow, config: Config):
         self.model, self.config = model, config
         self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
@@ -281,7 +297,7 @@ class Trainer:
         """One maximum-likelihood step on freshly dequantised images: minimise the bound's -mean."""
         self.model.train()
         generator = generator or torch.Generator(device=x.device)
-        nll = -self.model.log_prob_bound(x, generator).mean()
+        nll = self.losses(lambda: -self.model.log_prob_bound(x, generator).mean())
         self.optimizer.zero_grad(set_to_none=True)
         nll.backward()
         nn.utils.clip_grad_norm_(self.model.parameters(), 50.0)

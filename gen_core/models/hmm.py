@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from gen_core.models.common import check_fields
+from gen_core.models.common import TrainerBase, check_fields
 
 DATA_KINDS = ("sequence",)
 MIN_COVAR = 1e-3
@@ -113,7 +113,10 @@ def config_for(dataset, **overrides) -> Config:
     return Config(**{"data_shape": tuple(dataset.shape), "num_classes": dataset.num_classes, **overrides})
 
 
-class Trainer:
+class Trainer(TrainerBase):
+    """Baum-Welch, not gradients: nothing goes through `losses`, and torchrun refuses it (gen_core/distributed.py)."""
+    by_gradients = False
+
     def __init__(self, model: HMMBank, config: Config):
         self.model, self.config = model, config
 

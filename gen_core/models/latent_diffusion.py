@@ -19,7 +19,7 @@ from torch import nn
 
 from gen_core.errors import GenLabError
 from gen_core.models import diffusion, vae
-from gen_core.models.common import check_fields
+from gen_core.models.common import TrainerBase, check_fields
 
 DATA_KINDS = ("image",)
 
@@ -92,7 +92,7 @@ def config_for(dataset, **overrides) -> Config:
     return Config(**{**defaults, **overrides})
 
 
-class Trainer:
+class Trainer(TrainerBase):
     """Copies the named VAE's weights in, then trains only the latent denoiser."""
 
     def __init__(self, model: LatentDiffusion, config: Config):
@@ -106,6 +106,9 @@ class Trainer:
         self.model = model
         self.inner = diffusion.Trainer(model.diffusion, config.diffusion_config())
         self.scaled = False
+
+    def distribute(self, replica) -> None:
+        self.inner.distribute(replica)  # only the denoiser trains; the replica wraps the whole model
 
     def step(self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None = None) -> dict:
         with torch.no_grad():

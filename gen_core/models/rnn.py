@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gen_core.models.common import check_fields, check_ranges
+from gen_core.models.common import TrainerBase, check_fields, check_ranges
 
 DATA_KINDS = ("text", "sequence")
 MIN_LOG_STD = -5.0
@@ -100,7 +100,7 @@ def config_for(dataset, **overrides) -> Config:
     return Config(**{**defaults, **overrides})
 
 
-class Trainer:
+class Trainer(TrainerBase):
     def __init__(self, model: SequenceRNN, config: Config):
         self.model = model
         self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
@@ -109,7 +109,7 @@ class Trainer:
         """One maximum-likelihood step (teacher forcing): minimise -log p per predicted step."""
         self.model.train()
         steps = x.shape[1] - 1
-        nll = -self.model.log_prob(x).mean() / steps
+        nll = self.losses(lambda: -self.model.log_prob(x).mean() / steps)
         self.optimizer.zero_grad(set_to_none=True)
         nll.backward()
         nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)

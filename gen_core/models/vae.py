@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gen_core.models.common import check_fields, check_ranges, num_downsamples
+from gen_core.models.common import TrainerBase, check_fields, check_ranges, num_downsamples
 
 DATA_KINDS = ("image", "points")
 
@@ -178,7 +178,7 @@ def loss(model: ConvVAE, x: torch.Tensor, generator: torch.Generator | None = No
     return dict(loss=recon + beta * kl, recon=recon, kl=kl, elbo=-(recon + kl))
 
 
-class Trainer:
+class Trainer(TrainerBase):
     def __init__(self, model: ConvVAE, config: Config):
         self.model, self.config = model, config
         self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
@@ -191,7 +191,7 @@ class Trainer:
         # collapse optimum (ignore z, output the data's mean with a wide sigma) before z carries anything.
         beta = c.beta * min(1.0, (self.steps + 1) / c.kl_warmup) if c.kl_warmup else c.beta
         self.steps += 1
-        out = loss(self.model, x, generator, beta)
+        out = self.losses(lambda: loss(self.model, x, generator, beta))
         self.optimizer.zero_grad(set_to_none=True)
         out["loss"].backward()
         self.optimizer.step()

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gen_core.models.common import check_fields, likelihood_metrics
+from gen_core.models.common import TrainerBase, check_fields, likelihood_metrics
 from gen_core.models import diffusion
 
 DATA_KINDS = ("image",)
@@ -139,7 +139,7 @@ def config_for(dataset, **overrides) -> Config:
     return Config(**{"image_shape": tuple(dataset.shape), "levels": max(2, min(levels, 256)), **overrides})
 
 
-class Trainer:
+class Trainer(TrainerBase):
     """The network and the end points minimise the bound; the schedule's interior minimises the variance of the
     per-image loss (its second moment, since its mean does not depend on the interior)."""
 
@@ -159,8 +159,7 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         main = torch.autograd.grad(per_image.mean(), self.main, retain_graph=True, allow_unused=True)
         interior = torch.autograd.grad(out["diffusion"].pow(2).mean(), self.interior, allow_unused=True)
-        for p, g in zip(self.main + self.interior, list(main) + list(interior)):
-            p.grad = g
+        self.set_gradients(self.main + self.interior, list(main) + list(interior))
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         self.optimizer.step()
         return {"bound": float(per_image.detach().mean()), "diffusion": float(out["diffusion"].detach().mean()),

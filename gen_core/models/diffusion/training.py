@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gen_core.models.common import TrainerBase
 from gen_core.models.diffusion.config import Config
 from gen_core.models.diffusion.networks import Diffusion
 from gen_core.models.diffusion.schedule import q_sample, to_model_space
@@ -27,7 +28,7 @@ def loss(model: Diffusion, x0: torch.Tensor, labels: torch.Tensor | None, genera
     return F.mse_loss(net(x_t, t), eps)
 
 
-class Trainer:
+class Trainer(TrainerBase):
     def __init__(self, model: Diffusion, config: Config):
         self.model = model
         self.config = config
@@ -39,7 +40,7 @@ class Trainer:
         # Warm the learning rate up over 200 steps: Adam's first updates are large and unsteady.
         for group in self.optimizer.param_groups:
             group["lr"] = self.config.lr * min(1.0, (self.steps + 1) / 200)
-        value = loss(self.model, x, y if self.config.num_classes else None, generator)
+        value = self.losses(lambda: loss(self.model, x, y if self.config.num_classes else None, generator))
         self.optimizer.zero_grad(set_to_none=True)
         value.backward()
         torch.nn.utils.clip_grad_norm_(self.model.net.parameters(), 1.0)

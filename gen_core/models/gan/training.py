@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gen_core.models.common import TrainerBase
 from gen_core.models.gan.config import Config
 from gen_core.models.gan.latents import draw_labels, draw_latents
 from gen_core.models.gan.networks import GAN, level_at
@@ -59,12 +60,13 @@ def adam(parameters, lr: float, betas) -> torch.optim.Adam:
     return torch.optim.Adam(parameters, lr=lr, betas=betas, fused=fused or None)
 
 
-class Trainer:
+class Trainer(TrainerBase):
     """One iteration = d_steps discriminator updates, then g_steps generator updates.
 
     The first discriminator update and the first generator update share one generated batch: D learns on it
     detached, then G is scored on the same batch by the updated D (the graph through G is kept), which saves a
     generator forward per iteration without changing the alternating game."""
+    partial_steps = True  # D's update leaves G's weights out (and G's, under torchrun, D's)
 
     def __init__(self, model: GAN, config: Config):
         self.model, self.config = model, config
@@ -95,17 +97,23 @@ class Trainer:
         both_labels = None if real_labels is None else torch.cat([real_labels, fake_labels])
         if c.r1_weight:
             x = x.detach().requires_grad_(True)  # R1 needs D's gradient with respect to the real images
-        logits, classes = model.discriminate(torch.cat([x, fake]), both_labels)
-        real_logits, fake_logits = logits.chunk(2)
-        loss_d = discriminator_loss(c.loss, real_logits, fake_logits)
-        if c.loss == "wgan-gp":
-            loss_d = loss_d + c.gp_weight * gradient_penalty(model, x, fake, real_labels, generator)
-        if c.r1_weight:  # R1: gamma/2 E||grad_x l(x)||^2 on real data only (Mescheder et al., 2018, eq. 9)
-            grad, = torch.autograd.grad(real_logits.sum(), x, create_graph=True)
-            loss_d = loss_d + c.r1_weight / 2 * grad.square().flatten(1).sum(1).mean()
-        if classes is not None:
-            real_class, fake_class = classes.chunk(2)
-            loss_d = loss_d + c.aux_weight * (F.cross_entropy(real_class, y) + F.cross_entropy(fake_class, fake_labels))
+
+        def losses():
+            logits, classes = model.discriminate(torch.cat([x, fake]), both_labels)
+            real_logits, fake_logits = logits.chunk(2)
+            loss_d = discriminator_loss(c.loss, real_logits, fake_logits)
+            if c.loss == "wgan-gp":
+                loss_d = loss_d + c.gp_weight * gradient_penalty(model, x, fake, real_labels, generator)
+            if c.r1_weight:  # R1: gamma/2 E||grad_x l(x)||^2 on real data only (Mescheder et al., 2018, eq. 9)
+                grad, = torch.autograd.grad(real_logits.sum(), x, create_graph=True)
+                loss_d = loss_d + c.r1_weight / 2 * grad.square().flatten(1).sum(1).mean()
+            if classes is not None:
+                real_class, fake_class = classes.chunk(2)
+                loss_d = loss_d + c.aux_weight * (F.cross_entropy(real_class, y)
+                                                  + F.cross_entropy(fake_class, fake_labels))
+            return loss_d, logits, real_logits, fake_logits
+
+        loss_d, logits, real_logits, fake_logits = self.losses(losses)
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_d.step()
@@ -130,8 +138,7 @@ class Trainer:
         # Gradients for G's weights only: backward() would also fill D's, which nobody uses here.
         parameters = [p for group in self.opt_g.param_groups for p in group["params"]]
         # (allow_unused: a progressive G's finer blocks take no part before they are grown; their grad stays None)
-        for parameter, grad in zip(parameters, torch.autograd.grad(loss_g, parameters, allow_unused=True)):
-            parameter.grad = grad
+        self.set_gradients(parameters, torch.autograd.grad(loss_g, parameters, allow_unused=True))
         self.opt_g.step()
         return {"loss_g": float(loss_g.detach())}
 

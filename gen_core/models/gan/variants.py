@@ -80,9 +80,11 @@ class SelfAttention(nn.Module):
         return x + self.gamma * out
 
 
-def attention_side(config) -> int:
-    """The side at which the attention layer works: half the image (14 for 28x28, 4 for 8x8)."""
-    return config.data_shape[1] // 2
+def attention_stage(sides: list[int], config) -> int:
+    """Which of a network's stages (their output sides, in order) the attention layer follows: the one nearest half
+    the image side (14 on 28x28; on 8x8 the generator's only stage is 8x8 and the discriminator's 4x4)."""
+    half = config.data_shape[1] // 2
+    return min(range(len(sides)), key=lambda k: (abs(sides[k] - half), k))
 
 
 class BigGANGenerator(nn.Module):
@@ -96,7 +98,7 @@ class BigGANGenerator(nn.Module):
         self.norms = nn.ModuleList(ConditionalBatchNorm(a, cond_dim) for a in widths[:-1])
         self.convs = nn.ModuleList(spectral_norm(nn.Conv2d(a, b, 3, padding=1)) for a, b in zip(widths, widths[1:]))
         sides = [side * 2 ** (k + 1) for k in range(len(self.convs))]
-        self.attention_after = sides.index(attention_side(config)) if config.attention else None
+        self.attention_after = attention_stage(sides, config) if config.attention else None
         self.attention = SelfAttention(widths[self.attention_after + 1]) if config.attention else None
         self.out = nn.Sequential(nn.BatchNorm2d(widths[-1]), nn.ReLU(),
                                  spectral_norm(nn.Conv2d(widths[-1], config.data_shape[0], 3, padding=1)), nn.Tanh())
@@ -121,7 +123,7 @@ class ProjectionDiscriminator(nn.Module):
         self.downs = nn.ModuleList(spectral_norm(nn.Conv2d(a, b, 4, stride=2, padding=1))
                                    for a, b in zip(widths, widths[1:]))
         sides = [config.data_shape[1] // 2 ** (k + 1) for k in range(len(self.downs))]
-        self.attention_after = sides.index(attention_side(config)) if config.attention else None
+        self.attention_after = attention_stage(sides, config) if config.attention else None
         self.attention = SelfAttention(widths[self.attention_after + 1]) if config.attention else None
         self.real_fake = spectral_norm(nn.Linear(widths[-1], 1))
         self.embed = spectral_norm(nn.Linear(config.num_classes, widths[-1], bias=False)) if config.num_classes \
