@@ -40,6 +40,8 @@ def one_forward_seconds(core, name: str, x: torch.Tensor) -> float:
             model.x0_logits((x[:, 0] > 0).long(), torch.ones(len(x), dtype=torch.long))
         elif family == "vdm":
             model.eps_hat(x, torch.full((len(x),), 0.5))
+        elif family == "ardm":
+            model.logits((x > 0).float(), x > 0)
         return time.perf_counter() - started
     core.run(name, forward)  # warm
     return min(core.run(name, forward) for _ in range(3))

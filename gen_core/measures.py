@@ -70,6 +70,49 @@ def synthetic_data_verdict(core: InferenceCore, name: str, real_per_class: int =
                                       f"{mixed:.1%} ± {mixed_sd:.1%} with the GAN's samples added"}
 
 
+RECOVERED = (("still under 50%", 0.0, 0.5), ("50% to 90%", 0.5, 0.9), ("above 90%", 0.9, 1.01))
+
+
+def adaptation_recovery(core: InferenceCore, translator: str) -> dict:
+    """A digit classifier's accuracy on the new domain once the CycleGAN `translator` has carried it back to digits
+    (GAN Studio's Domain adaptation tab), bucketed."""
+    from gen_core.labs import uses
+    found = uses.figures(core, "domain_adaptation", translator)
+    after = found["source_on_translated"]
+    return {"value": next(label for label, low, high in RECOVERED if low <= after < high), "after": after,
+            "text": f"{found['source_on_target']:.1%} on the {found['transform']} digits as they are, {after:.1%} "
+                    f"after translation, {found['target_on_target']:.1%} for a classifier trained on the new domain"}
+
+
+SMALL_DATA = (("about as good (under 1.2 times)", 0.0, 1.2), ("1.2 to 2 times worse", 1.2, 2.0),
+              ("more than 2 times worse", 2.0, 1e9))
+
+
+def small_data_cost(core: InferenceCore, small: str, full: str) -> dict:
+    """How many times the Fréchet distance to the test digits grows when the same GAN trains on fewer images
+    (GAN Studio's Dataset size tab), bucketed."""
+    from gen_core.labs import uses
+    found = uses.figures(core, "dataset_size", *(n for names in uses.DATASET_SIZE_MODELS.values() for n in names))
+    rows = {r["checkpoint"]: r for r in found["rows"]}
+    ratio = rows[small]["fd"] / rows[full]["fd"]
+    return {"value": next(label for label, low, high in SMALL_DATA if low <= ratio < high), "ratio": ratio,
+            "text": f"Fréchet distance {rows[small]['fd']:.2f} from {rows[small]['train_images']} training digits "
+                    f"against {rows[full]['fd']:.2f} from {rows[full]['train_images']} ({ratio:.2f} times); "
+                    f"copies of a training digit: {rows[small]['memorised']:.1%} against {rows[full]['memorised']:.1%}"}
+
+
+def probe_winner(core: InferenceCore, gan: str, vae_name: str, labels_per_class: int = 5) -> dict:
+    """Which features a linear classifier reads best with few labels: raw pixels, the GAN discriminator's or the
+    VAE encoder's (GAN Studio's Features tab)."""
+    from gen_core.labs import uses
+    found = uses.figures(core, "linear_probe", gan, vae_name)
+    k = found["labels_per_class"].index(labels_per_class)
+    scores = {name: rows[k][0] for name, rows in found["rows"].items()}
+    best = max(scores, key=scores.get)
+    return {"value": best, "text": ", ".join(f"{name} {acc:.1%}" for name, acc in scores.items())
+            + f" with {labels_per_class} labelled digits per class"}
+
+
 def signal_kept(T: int, t: int) -> dict:
     """sqrt(abar_t) under the linear and the cosine schedule: the share of x0 left in x_t (Ho et al., 2020, eq. 4)."""
     views = diffusion_lab.forward_views(torch.zeros(1, 1, 1, 1), torch.zeros(1, 1, 1, 1), T, t, strip_frames=2)
@@ -142,6 +185,24 @@ def blind_spot(core: InferenceCore, name: str, row: int, col: int) -> dict:
     missed = int((~fields["plain"]).reshape(-1)[:earlier].sum())
     return {"value": missed, "of": earlier,
             "text": f"a plain masked stack misses {missed} of the {earlier} earlier pixels from ({row}, {col})"}
+
+
+ORDER_COST = (("the ARDM (any order) is lower", -1e9, -1.0), ("within 1 nat of each other", -1.0, 1.0),
+              ("PixelCNN (one order) is lower", 1.0, 1e9))
+
+
+def order_cost(core: InferenceCore, name: str, judge: str) -> dict:
+    """The order-agnostic ARDM's bound against PixelCNN's exact -log p on the binarised test digits, nats per image
+    (gen_core.labs.likelihood.order_bounds): what learning every order at once costs against one fixed order."""
+    from gen_core.data import load_dataset
+    from gen_core.labs import likelihood as likelihood_lab
+
+    bounds = likelihood_lab.order_bounds(core, name, judge, load_dataset("digits-binary"), 0)
+    gap = bounds["random"] - bounds["pixelcnn"]
+    value = next(label for label, low, high in ORDER_COST if low <= gap < high)
+    return {"value": value, "gap": gap, **bounds,
+            "text": f"{name}, any order: {bounds['random']:.2f} nats per digit (a bound); {judge}, raster order: "
+                    f"{bounds['pixelcnn']:.2f} (exact); the ARDM in raster order: {bounds['raster']:.2f}"}
 
 
 def few_series_winner(dataset_name: str, per_class: int, seed: int = 0) -> dict:

@@ -51,6 +51,7 @@ FAMILY_NOTES = {
     "hmm": "a hidden Markov model fitted by Baum-Welch (hmmlearn)",
     "rnn": "a recurrent network trained to predict the next symbol or value",
     "srdiff": "a super-resolution diffusion stage of a cascade (Ho et al., 2022)",
+    "ardm": "an order-agnostic autoregressive diffusion model (Hoogeboom et al., 2022)",
 }
 
 

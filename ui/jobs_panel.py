@@ -24,7 +24,8 @@ PAGE_OF_FAMILY = {"gan": "gan", "dcgan": "gan", "cgan": "gan", "cyclegan": "gan"
                   "ddpm": "diffusion", "ldm": "diffusion", "flow": "flow", "ebm": "ebm",
                   "pixelcnn": "autoregressive", "rnn": "autoregressive", "hmm": "hmm",
                   "glow": "autoregressive",  # Glow has its tab in the Likelihood Lab, the autoregressive models' page
-                  "d3pm": "diffusion", "vdm": "diffusion", "srdiff": "diffusion"}
+                  "d3pm": "diffusion", "vdm": "diffusion", "srdiff": "diffusion",
+                  "ardm": "autoregressive"}  # autoregressive diffusion: its tab sits beside PixelCNN's
 SHOWN = 6  # newest finished jobs in the panel; active ones are always shown
 
 

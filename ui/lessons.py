@@ -112,6 +112,15 @@ LESSONS = (
         Step("Why the imbalance stalls G", GAN_PAGE, {GAN.MODEL: "gan-digits-imbalanced", GAN.TAB: "Training history"},
              "D(x) on real images goes to 1 and D(G(z)) to 0: D wins outright. With D that sure, G's loss "
              "saturates and its gradient carries almost nothing, so G stops improving."),
+        Step("Watch it happen live", PLAYGROUND_PAGE, {PLAYGROUND.DATA: "ring8", PLAYGROUND.FAMILIES: ["gan"],
+                                                  PLAYGROUND.GAN_PRESET: "GAN: overtrained G (collapses)", PLAYGROUND.LOSS: None},
+             "Press **Play**: a small GAN trains on eight Gaussian modes. Watch 'modes covered' in the table as G, "
+             "taking five steps for each of D's, chases a few modes. Turn on slow motion to see one D step, then "
+             "one G step."),
+    )),
+    Lesson("uses", "What generative models are for", "Generated data as training data, carrying a classifier to "
+           "a new domain, how much data a GAN needs, what a discriminator learns without labels, and filling in "
+           "missing pixels: each use of the syllabus, measured.", (
         Step("Predict: generated digits as training data", GAN_PAGE, {GAN.TAB: "Samples", GAN.MODEL: "cgan-digits"},
              "A classifier has only 10 real digits of each class. We add 100 digits per class drawn by cgan-digits, "
              "which learned from the same training set.",
@@ -119,11 +128,29 @@ LESSONS = (
                      ("it helps", "no clear change", "it hurts"),
                      lambda core: measures.synthetic_data_verdict(core, "cgan-digits"), lambda m: m["value"],
                      {GAN.TAB: "Synthetic data"})),
-        Step("Watch it happen live", PLAYGROUND_PAGE, {PLAYGROUND.DATA: "ring8", PLAYGROUND.FAMILIES: ["gan"],
-                                                  PLAYGROUND.GAN_PRESET: "GAN: overtrained G (collapses)", PLAYGROUND.LOSS: None},
-             "Press **Play**: a small GAN trains on eight Gaussian modes. Watch 'modes covered' in the table as G, "
-             "taking five steps for each of D's, chases a few modes. Turn on slow motion to see one D step, then "
-             "one G step."),
+        Step("Predict: a new domain", GAN_PAGE, {GAN.TAB: "CycleGAN", GAN.CYCLE_MODEL: "cyclegan-digits-invert"},
+             "A digit classifier reads inverted digits (white ink on black) at 0%: it never saw one. "
+             "cyclegan-digits-invert learned to turn them back into digits without a single pair.",
+             Predict("After the CycleGAN translates the inverted test digits, how many does the same classifier read "
+                     "correctly?", tuple(label for label, *_ in measures.RECOVERED),
+                     lambda core: measures.adaptation_recovery(core, "cyclegan-digits-invert"), lambda m: m["value"],
+                     {GAN.TAB: "Domain adaptation", GAN.ADAPT_MODEL: "cyclegan-digits-invert"})),
+        Step("Predict: a GAN on 100 digits", GAN_PAGE, {GAN.TAB: "Samples", GAN.MODEL: "dcgan-digits-100"},
+             "dcgan-digits-100 is the same DCGAN, trained as long, on 100 training digits instead of 1,437.",
+             Predict("How much worse is its Fréchet distance to the test digits (lower is better)?",
+                     tuple(label for label, *_ in measures.SMALL_DATA),
+                     lambda core: measures.small_data_cost(core, "dcgan-digits-100", "dcgan-digits"),
+                     lambda m: m["value"], {GAN.TAB: "Dataset size"})),
+        Step("Predict: what D learned", GAN_PAGE, {GAN.TAB: "Samples", GAN.MODEL: "dcgan-digits"},
+             "The discriminator never saw a label, only real against generated. Its last hidden layer may still "
+             "have learned what tells digits apart.",
+             Predict("With only 5 labelled digits per class, which features does a linear classifier read best?",
+                     ("raw pixels", "GAN discriminator", "VAE encoder (μ)"),
+                     lambda core: measures.probe_winner(core, "dcgan-digits", "vae-digits"), lambda m: m["value"],
+                     {GAN.TAB: "Features"})),
+        Step("Filling in what is missing", VAE_PAGE, {VAE.TAB: "Impute & anomalies", VAE.MODEL: "vae-digits"},
+             "Hide part of a test digit: the VAE fills it in from what is left, and the error against the hidden "
+             "truth is measured under the pictures. The same model scores how unusual each image is."),
     )),
     Lesson("vae", "VAEs: a map of latent space", "The latent map, walks and traversals, posterior collapse, blurry "
            "reconstructions against blended samples, imputation and anomalies.", (
@@ -220,6 +247,14 @@ LESSONS = (
                      ((0, 0, "none"), (1, 5, "1 to 5"), (6, 36, "6 or more")),
                      lambda core: measures.blind_spot(core, "pixelcnn-digits-binary", 4, 4),
                      {LIKELIHOOD.TAB: "PixelCNN", LIKELIHOOD.PIX_ROW: 4, LIKELIHOOD.PIX_COL: 4})),
+        Step("Predict: any order", LIKELIHOOD_PAGE, {LIKELIHOOD.TAB: "Any order (ARDM)",
+                                                    LIKELIHOOD.ARDM_MODEL: "ardm-digits-binary", LIKELIHOOD.ARDM_SEED: 0},
+             "Press Play: autoregressive diffusion draws the digit in a random order (middle: the order, pale first), "
+             "PixelCNN row by row. One network has learned every one of the 64! orders at once.",
+             Predict("On the same test digits, whose -log p is lower (better): the ARDM over random orders, or "
+                     "PixelCNN in its one order?", tuple(label for label, *_ in measures.ORDER_COST),
+                     lambda core: measures.order_cost(core, "ardm-digits-binary", "pixelcnn-digits-binary"),
+                     lambda m: m["value"], {LIKELIHOOD.TAB: "Any order (ARDM)"})),
         Step("Temperature", LIKELIHOOD_PAGE, {LIKELIHOOD.TAB: "Text", LIKELIHOOD.TEXT_MODEL: "rnn-genesis", LIKELIHOOD.TEXT_TEMP: 0.2},
              "At T = 0.2 the character model repeats its safest phrases. Move the temperature to 1.5: spelling "
              "breaks, since every unlikely character now gets a real chance at every step."),
@@ -238,7 +273,7 @@ LESSONS = (
         Step("Predict: the most probable", LIKELIHOOD_PAGE, {LIKELIHOOD.TAB: "Likelihood table"},
              "Exact numbers and bounds, all on the same binarised test digits.",
              Predict("Which kind of model gives the test digits the highest probability (the lowest number)?",
-                    ("pixelcnn", "glow", "vae", "ddpm", "d3pm", "vdm"),
+                    ("pixelcnn", "glow", "vae", "ddpm", "d3pm", "vdm", "ardm"),
                     lambda core: measures.most_likely_model(core, likelihood.DEFAULT_MODELS), lambda m: m["value"],
                     {LIKELIHOOD.TAB: "Likelihood table", LIKELIHOOD.TABLE_MODELS: None})),
     )),

@@ -5,6 +5,8 @@ stops using a name fails tests/unit/test_widget_keys.py instead of breaking a le
 
 class GAN:
     """GAN Studio (app_pages/gan_studio)."""
+    ADAPT_MODEL = "gan_adapt_model"
+    CYCLE_MODEL = "cyc_model"
     LEFT = "gan_left"
     MODEL = "gan_model"
     RIGHT = "gan_right"
@@ -39,6 +41,8 @@ class DIFFUSION:
 
 class LIKELIHOOD:
     """Likelihood Lab (app_pages/likelihood_lab)."""
+    ARDM_MODEL = "ll_ardm_model"
+    ARDM_SEED = "ll_ardm_seed"
     EBM_MODEL = "ll_ebm_model"
     GLOW_MODEL = "ll_glow_model"
     HMM_CURVE = "ll_hmm_curve"

@@ -36,7 +36,9 @@ def show(device: str) -> None:
                 "Austin et al., 2021) corrupts categories with a transition matrix instead: *absorbing* replaces "
                 "pixels by a [MASK] state, a share 1/T more each step; *uniform* replaces them by fair coins. The "
                 "network reads the corrupted image and predicts each pixel's clean value; the reverse process "
-                "samples from the posterior it implies, one step at a time.")
+                "samples from the posterior it implies, one step at a time. Absorbing diffusion with exactly one "
+                "pixel unmasked per step, in a random order, is autoregressive diffusion: the Likelihood Lab's "
+                "*Any order (ARDM)* tab.")
     name = choose_checkpoint("d3pm", "diff_d3pm_model", "Discrete diffusion model",
                              "python -m gen_core.train d3pm --dataset digits-binary --epochs 400")
     if name is None:

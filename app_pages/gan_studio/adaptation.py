@@ -10,6 +10,7 @@ from ui.charts import legible
 from ui.images import labelled_grid
 from ui.lab_cache import lab_call
 from ui.loaders import checkpoints_of
+from ui.widget_keys import GAN
 
 ROWS = [("source_on_source", "trained on digits, tested on digits"),
         ("source_on_target", "trained on digits, tested on the new domain"),
@@ -23,7 +24,7 @@ def show(device: str) -> None:
                 "domain with a different distribution. Here the source is the digits, the target the same digits "
                 "under a change the classifier never saw, and the bridge is a CycleGAN trained without pairs.")
     names = [c["name"] for c in checkpoints_of("cyclegan") if c["source"] == "shipped"]
-    translator = st.selectbox("Translator", names, key="gan_adapt_model", bind="query-params",
+    translator = st.selectbox("Translator", names, key=GAN.ADAPT_MODEL, bind="query-params",
                               help="cyclegan-digits-invert: inverted digits; cyclegan-digits-rot90: rotated ones "
                                    "(an MLP translator that did not learn the rotation)")
     found = lab_call(uses.figures, device, "domain_adaptation", translator)

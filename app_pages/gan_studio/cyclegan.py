@@ -18,6 +18,7 @@ from ui.jobs_panel import job_queue, refresh_listing_for, show_job, submit, trai
 from ui.loaders import checkpoint_listing, checkpoints_of, describe_checkpoint, get_dataset
 from ui.settings import MAX_SEED, next_seed, seed_input
 from ui.text import plain
+from ui.widget_keys import GAN
 
 
 CYCLE_IMAGES = 12
@@ -64,7 +65,7 @@ def show(studio: Studio) -> None:
         return
     by_translator = {m["name"]: m for m in translators}
     left, right = st.columns([3, 1])
-    choice = left.selectbox("Translator", list(by_translator), key="cyc_model", bind="query-params")
+    choice = left.selectbox("Translator", list(by_translator), key=GAN.CYCLE_MODEL, bind="query-params")
     left.caption(plain(describe_checkpoint(by_translator[choice])))
     seed = seed_input("Test images: seed", "cyc_seed", 0, where=right)
     right.button("Other images", key="cyc_next", on_click=next_seed, args=("cyc_seed",))

@@ -15,8 +15,7 @@ from ui.images import labelled_grid
 from ui.lab_cache import lab_call
 from ui.loaders import checkpoint_listing, get_core, get_dataset
 
-MODELS = {"GAN (DCGAN)": ("dcgan-digits-100", "dcgan-digits-1000", "dcgan-digits"),
-          "VAE": ("vae-digits-100", "vae-digits-1000", "vae-digits")}
+MODELS = uses.DATASET_SIZE_MODELS
 COLOURS = {"GAN (DCGAN)": "#ff2b2b", "VAE": "#0068c9"}
 
 

@@ -11,7 +11,7 @@ from ui.images import labelled_grid
 from ui.loaders import checkpoint_listing, core_on, get_core
 from ui.widget_keys import LIKELIHOOD
 
-SCORED_FAMILIES = ("pixelcnn", "glow", "vae", "ddpm", "d3pm", "vdm")
+SCORED_FAMILIES = ("pixelcnn", "glow", "vae", "ddpm", "d3pm", "vdm", "ardm")
 
 
 def candidates() -> list[str]:

@@ -6,7 +6,9 @@ of one pixel for the shipped model and for a plain stack of 3x3 masked convoluti
 spot); completing the bottom half of a test image. Text and series: next-character probabilities, continuations
 at a temperature, a fan of futures. HMM: Viterbi path, posteriors, per-class likelihoods. Glow: one z at several
 temperatures, interpolation between two images' z, the round-trip error. Energy model: short-run Langevin chains
-as frames, and energies of real, generated and noise images.
+as frames, and energies of real, generated and noise images. Autoregressive diffusion (ARDM): a sample drawn in a
+random order beside PixelCNN's raster order, samples drawn several pixels per network call judged by PixelCNN,
+and the test bound in random and in raster order.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import numpy as np
 import torch
 
 from gen_core.device import make_generator
-from gen_core.models import glow, pixelcnn, rnn
+from gen_core.models import ardm, glow, pixelcnn, rnn
 from gen_core.data import sequences
 
 # --- PixelCNN -----------------------------------------------------------------------------------------------
@@ -73,6 +75,55 @@ def complete_bottom(core, name: str, x: torch.Tensor, n: int, seed: int) -> torc
         generator = make_generator(seed, core.device)
         return pixelcnn.generate(loaded.model, n, generator, known=x[None].expand(n, -1, -1, -1), mask=mask).cpu()
     return core.run(name, run)
+
+# --- autoregressive diffusion (any order) ---------------------------------------------------------------------
+
+
+def ardm_drawing(core, name: str, seed: int, order: str = "random") -> dict:
+    """One image drawn pixel by pixel in `order`: `frames` (D, H, W) after each pixel (undrawn 0.5), `positions`
+    (D, 2), `p_ink` (D,) and `steps` (H, W), the step at which each pixel was drawn (0-based)."""
+    frames, positions, probabilities = [], [], []
+
+    def record(flat, p, bits, drawn):
+        shown = torch.where(drawn[0], bits[0], torch.full_like(bits[0], 0.5))
+        frames.append(shown.clone())
+        index = int(flat[0, 0])
+        positions.append(divmod(index, shown.shape[1]))
+        probabilities.append(float(p[0, 0]))
+
+    core.run(name, lambda loaded: ardm.generate(loaded.model, 1, make_generator(seed, core.device), order=order,
+                                                on_step=record))
+    steps = torch.zeros(frames[0].shape, dtype=torch.long)
+    for k, (row, col) in enumerate(positions):
+        steps[row, col] = k
+    return {"frames": torch.stack(frames), "positions": np.array(positions), "p_ink": np.array(probabilities),
+            "steps": steps}
+
+
+def ardm_parallel_samples(core, name: str, judge: str, pixels_per_step: tuple[int, ...], n: int, seed: int) -> dict:
+    """n samples for each number of pixels drawn per network call, and PixelCNN `judge`'s -log p of each sample in
+    nats (a model that did not make them scores how digit-like they are: drawing many pixels per call treats them
+    as independent given the rest, so they agree less). Returns {k: {"images": (n, 1, H, W), "nats": (n,)}}."""
+    out = {}
+    for k in pixels_per_step:
+        images = core.run(name, lambda loaded: ardm.generate(loaded.model, n, make_generator(seed, core.device),
+                                                             pixels_per_step=k)).cpu()
+        nats = core.run(judge, lambda loaded: -loaded.model.log_prob(images.to(core.device))).cpu()
+        out[k] = {"images": images, "nats": nats.numpy()}
+    return out
+
+
+def order_bounds(core, name: str, judge: str, dataset, seed: int) -> dict:
+    """Mean -log p in nats per test image: the ARDM in one random order per image (its bound), the ARDM in raster
+    order, and PixelCNN `judge` (exact, raster order)."""
+    x = dataset.x_test
+
+    def ardm_nats(order):
+        return core.run(name, lambda loaded: float(-loaded.model.log_prob_bound(
+            x.to(core.device), make_generator(seed, core.device), order=order).mean()))
+    exact = core.run(judge, lambda loaded: float(-loaded.model.log_prob(x.to(core.device)).mean()))
+    return {"random": ardm_nats("random"), "raster": ardm_nats("raster"), "pixelcnn": exact, "images": len(x),
+            "dims": int(np.prod(dataset.shape))}
 
 # --- text and series ---------------------------------------------------------------------------------------
 

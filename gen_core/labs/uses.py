@@ -146,6 +146,11 @@ def linear_probe(core, gan_name: str, vae_name: str, labels_per_class=(5, 10, 30
             "seeds": seeds, "test_images": len(y_test)}
 
 
+# the Dataset size tab's checkpoints: the same DCGAN and VAE on 100, 1,000 and all 1,437 training digits
+DATASET_SIZE_MODELS = {"GAN (DCGAN)": ("dcgan-digits-100", "dcgan-digits-1000", "dcgan-digits"),
+                       "VAE": ("vae-digits-100", "vae-digits-1000", "vae-digits")}
+
+
 def dataset_size(core, *names: str) -> dict:
     """The same family trained on fewer images (`train --train-limit`): for each checkpoint, the training images it
     saw, the Fréchet distance and coverage of 1,000 samples in the reference features, and the share of samples

@@ -46,6 +46,7 @@ FAMILIES = {
     "d3pm": ("gen_core.models.d3pm", {}),                                   # discrete diffusion on binary images
     "vdm": ("gen_core.models.vdm", {}),                                     # variational diffusion, learned schedule
     "srdiff": ("gen_core.models.cascade", {}),                              # super-resolution stage of a cascade
+    "ardm": ("gen_core.models.ardm", {}),                                   # autoregressive diffusion, any order
 }
 
 

@@ -114,6 +114,21 @@ def test_pixelcnn_tab_draws_shows_fields_and_completes(page):
     assert len(at.get("image")) == images
 
 
+def test_any_order_tab_draws_in_a_random_order_beside_raster_and_measures_the_order(page):
+    at = open_tab(page, "ll_tab", "Any order (ARDM)")
+    players = [html for html in iframes(at) if "Any order against raster order" in html]
+    assert players and "PixelCNN drew row 0 col 0" in players[0]  # step 1: PixelCNN starts top left
+    table = at.dataframe[0].value
+    random_order, raster, exact = table["nats per image"]
+    assert list(table["kind"]) == ["bound on -log p(x)", "-log p(x | raster order)", "exact"]
+    assert 5 < exact < random_order < 64 * math.log(2)  # a bound above the exact model, far below knowing nothing
+    judged = [c for c in captions(at) if "per call" in c]
+    assert len(judged) == 3 and "64 calls" in judged[0] and "4 calls" in judged[2]
+    first = players[0]
+    run(at.number_input(key="ll_ardm_seed").set_value(3))
+    assert [h for h in iframes(at) if "Any order against raster order" in h][0] != first
+
+
 def test_text_tab_follows_the_prefix_and_temperature(page):
     at = open_tab(page, "ll_tab", "Text")
     texts = [t.value for t in at.text]
