@@ -22,7 +22,8 @@ FAMILIES = (
     Family("autoregressive", "Autoregressive models",
            r"Factorise $p(x)=\prod_i p(x_i \mid x_{<i})$ and predict each value from the ones before it.",
            "Sampling is sequential, one value at a time, so it is slow; errors compound along the sequence.",
-           "PixelCNN, a character GRU and a time-series GRU (all in the Likelihood Lab); WaveNet, GPT",
+           "PixelCNN, any-order autoregressive diffusion, a character GRU and a time-series GRU (all in the "
+           "Likelihood Lab); WaveNet, GPT",
            "exact likelihood"),
     Family("vae", "Variational autoencoders (VAE, AEVB)",
            r"An encoder maps $x$ to a Gaussian $q(z\mid x)$ in a low-dimensional latent space, a decoder maps $z$ "
@@ -55,7 +56,8 @@ FAMILIES = (
            "Slow sampling (hundreds of network evaluations per sample) and heavy compute; "
            "latent diffusion runs in a VAE's latent space to cut it.",
            "DDPM, DDIM, latent diffusion, discrete (D3PM), variational (VDM), a super-resolution cascade (all in "
-           "the Diffusion Theater)", "a lower bound"),
+           "the Diffusion Theater); autoregressive diffusion (ARDM, the Likelihood Lab's Any order tab)",
+           "a lower bound"),
     Family("hmm", "Hidden Markov models (HMM)",
            "A hidden state follows a Markov chain and emits each observation; the forward algorithm gives the "
            "exact likelihood.",
