@@ -6,7 +6,8 @@ draws the same global batch (the data order generator is seeded alike); rank r t
 of it. GenLab's trainers call their models' parts directly (an encoder, a discriminator, log_prob), while DDP
 synchronises a backward only after a forward through its wrapper; so DDP wraps `Replica`, a module whose forward
 runs the trainer's loss computation (a closure over the model's parts), and each trainer computes every loss it
-backpropagates through `self.losses(...)` (models/common.py's `Trainer`). DDP then all-reduces the gradients in
+backpropagates through `self.losses(...)` (models/common.py's `TrainerBase`; a trainer that takes gradients with
+torch.autograd.grad hands them over with `set_gradients`, a backward of sum_p <p, g_p>). DDP then all-reduces the gradients in
 buckets during backward, overlapped with it; `weighted_allreduce`, the communication hook, weights each rank by its
 share of the batch instead of 1/N, so a batch that does not split evenly still gives the global batch's mean-loss
 gradient. Every rank therefore holds the same gradient before anything reads it (gradient clipping included) and
@@ -18,6 +19,9 @@ leaves G's, a progressive GAN grows its blocks late); it costs the others a walk
 `forward_sync_buffers=False`: buffers changed in a forward (spectral norm's power-iteration vector, an EBM's replay
 buffer, batch-norm statistics) stay each rank's own after DDP copies rank 0's at the start; the weights, which the
 checkpoint is, are identical.
+
+The HMM, which trains by Baum-Welch without gradients, is refused; Glow's data-dependent ActNorm initialisation
+reads the global batch's moments (gen_core/models/glow.py), so every rank starts alike.
 
 Randomness inside a step (z, eps, t) is drawn per rank for its own rows, so a GAN, VAE or diffusion model trains
 on the same distribution as in one process but not on the same draws; a family without such noise (the flow)
