@@ -20,7 +20,8 @@ EXPERIMENTS = [("domain_adaptation", ("cyclegan-digits-invert",)), ("domain_adap
                ("synthetic_training_data", ("cgan-digits",)), ("linear_probe", ("dcgan-digits", "vae-digits")),
                ("dataset_size", ("dcgan-digits-100", "dcgan-digits-1000", "dcgan-digits", "vae-digits-100",
                                  "vae-digits-1000", "vae-digits")),
-               ("classifier_confidence", ("ebm-digits", "vae-digits", "dcgan-digits", "gan-digits", "ldm-digits"))]
+               ("classifier_confidence", ("ebm-digits", "vae-digits", "dcgan-digits", "gan-digits", "ldm-digits")),
+               ("sample_quality", ("sagan-shapes", "cgan-shapes"))]
 
 
 def main() -> None:

@@ -7,9 +7,11 @@ import torch
 
 from gen_core import render
 from gen_core.labs import gan as gan_lab
+from gen_core.labs import uses
 from gen_core.device import make_generator
 from gen_core.models import gan
-from ui.loaders import choose_checkpoint, core_on, get_dataset
+from ui.lab_cache import lab_call
+from ui.loaders import checkpoint_listing, choose_checkpoint, core_on, get_dataset
 from ui.settings import global_seed, seed_input
 
 SAMPLES = 8
@@ -85,3 +87,27 @@ def show(device: str) -> None:
                f"stroke and compare. The layer's weight γ = "
                f"{float(loaded.model.generator.attention.gamma.detach()):.3f} (it starts at 0: training chose how "
                f"much to use attention).")
+    weakness(device, name)
+
+
+COMPARED = "cgan-shapes"  # the class-conditional DCGAN on the same shapes, for scale
+
+
+def weakness(device: str, name: str) -> None:
+    """How this self-attention GAN's samples measure against the conditional DCGAN on the same data, and why it stays
+    the weakest GAN here (the issue asked to say so with the figure)."""
+    if COMPARED not in {c["name"] for c in checkpoint_listing()} or name == COMPARED:
+        return
+    rows = {r["checkpoint"]: r for r in lab_call(uses.figures, device, "sample_quality", name, COMPARED)["rows"]}
+    mine, other = rows[name], rows[COMPARED]
+    card = core_on(device).load(name).card
+    st.caption(f"How good are these samples? Against the test shapes, in the reference network's features: {name} "
+               f"has Fréchet distance {mine['fd']:.0f} (the floor, training against test images: "
+               f"{mine['fd_floor']:.1f}), precision {mine['precision']:.2f} but recall {mine['recall']:.2f} and "
+               f"coverage {mine['coverage']:.2f}: what it draws looks like shapes, but each shape in few poses and "
+               f"sizes. {COMPARED}, a class-conditional DCGAN on the same data, reaches {other['fd']:.0f}, "
+               f"{other['precision']:.2f}, {other['recall']:.2f} and {other['coverage']:.2f}. This BigGAN-style "
+               f"network (spectral norm, hinge loss, the attention layer) learns more slowly; {card.get('epochs')} "
+               f"epochs at width {card['config'].get('width')} took {card.get('train_seconds', 0) / 60:.0f} minutes "
+               f"on a {card.get('device', 'cpu')} here, and it is shipped to show where attention looks, not as a "
+               f"good generator.")

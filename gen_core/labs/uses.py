@@ -27,12 +27,13 @@ VERSION = 1
 
 
 def figures(core, experiment: str, *names: str) -> dict:
-    """`experiment`'s figures (domain_adaptation, synthetic_training_data or linear_probe) for these checkpoints,
-    from a file when one was measured for the same weights, else measured now and kept."""
+    """`experiment`'s figures (domain_adaptation, synthetic_training_data, linear_probe, dataset_size,
+    classifier_confidence, or sample_quality: dataset_size's evaluation rows for any checkpoints) for these
+    checkpoints, from a file when one was measured for the same weights, else measured now and kept."""
     shas = [core.load(n).card.get("weights_sha256", "") for n in names]
     key = hashlib.sha256(json.dumps([VERSION, experiment, names, shas]).encode()).hexdigest()[:16]
     measure = {"domain_adaptation": domain_adaptation, "synthetic_training_data": synthetic_training_data,
-               "linear_probe": linear_probe, "dataset_size": dataset_size,
+               "linear_probe": linear_probe, "dataset_size": dataset_size, "sample_quality": dataset_size,
                "classifier_confidence": classifier_confidence}[experiment]
     return cached_json(f"{experiment}-{key}.json", SHIPPED, "uses", lambda: measure(core, *names), indent=1)
 
