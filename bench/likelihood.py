@@ -9,6 +9,7 @@ same model on the same batch (the speed baseline measured in the same process).
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -19,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gen_core import likelihood  # noqa: E402
 from gen_core.core import InferenceCore  # noqa: E402
-from gen_core.data import load_dataset  # noqa: E402
+from gen_core.data import genlab_home, load_dataset  # noqa: E402
 
 
 def one_forward_seconds(core, name: str, x: torch.Tensor) -> float:
@@ -45,6 +46,24 @@ def one_forward_seconds(core, name: str, x: torch.Tensor) -> float:
         return time.perf_counter() - started
     core.run(name, forward)  # warm
     return min(core.run(name, forward) for _ in range(3))
+
+
+def ship_any_order_figures(core, name: str = "ardm-digits-binary", judge: str = "pixelcnn-digits-binary") -> None:
+    """The Likelihood Lab's Any order tab's two measured figures (the test bound in random and raster order; samples
+    drawn 1, 4, 16 pixels per call judged by PixelCNN), measured and copied beside the table."""
+    from gen_core.labs import likelihood as likelihood_lab
+
+    for old in [*likelihood.SHIPPED_TABLES.glob("orders-*.json"), *likelihood.SHIPPED_TABLES.glob("parallel-*.json")]:
+        old.unlink()
+    bounds = likelihood_lab.order_bounds(core, name, judge, load_dataset("digits-binary"))
+    runs = likelihood_lab.ardm_parallel_samples(core, name, judge)
+    print(f"{name}: random order {bounds['random']:.2f}, raster order {bounds['raster']:.2f}, {judge} exact "
+          f"{bounds['pixelcnn']:.2f} nats; judged samples: " + ", ".join(
+              f"{k} per call {v['nats'].mean():.2f} +- {v['nats'].std() / len(v['nats']) ** 0.5:.2f}"
+              for k, v in runs.items()))
+    for pattern in ("orders-*.json", "parallel-*.json"):
+        for file in (genlab_home() / "cache" / "likelihood").glob(pattern):
+            shutil.copy(file, likelihood.SHIPPED_TABLES / file.name)
 
 
 def main() -> int:
@@ -75,6 +94,7 @@ def main() -> int:
             old.unlink()
         likelihood.write_table(rows, path)
         print(f"wrote {path}")
+        ship_any_order_figures(core)
     return 0
 
 

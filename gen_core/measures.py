@@ -197,7 +197,7 @@ def order_cost(core: InferenceCore, name: str, judge: str) -> dict:
     from gen_core.data import load_dataset
     from gen_core.labs import likelihood as likelihood_lab
 
-    bounds = likelihood_lab.order_bounds(core, name, judge, load_dataset("digits-binary"), 0)
+    bounds = likelihood_lab.order_bounds(core, name, judge, load_dataset("digits-binary"))
     gap = bounds["random"] - bounds["pixelcnn"]
     value = next(label for label, low, high in ORDER_COST if low <= gap < high)
     return {"value": value, "gap": gap, **bounds,

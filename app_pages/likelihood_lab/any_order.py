@@ -21,8 +21,6 @@ from ui.widget_keys import LIKELIHOOD
 
 SIDE = 224
 EARLY, LATE = (255, 237, 160), (8, 48, 107)  # the order's colours: first pixels pale yellow, last ones dark blue
-PARALLEL = (1, 4, 16)  # pixels drawn per network call
-JUDGED = 120  # samples PixelCNN scores for each (eight are shown): a standard error near 0.5 nats
 TRAIN_HINT = "python -m gen_core.train ardm --dataset digits-binary --epochs 100"
 
 
@@ -108,7 +106,7 @@ def show() -> None:
         return
     st.subheader("What the order costs")
     with st.spinner("Scoring the test images in both orders..."):
-        bounds = lab_call(lab.order_bounds, device, name, judge, Data(dataset.name), 0)
+        bounds = lab_call(lab.order_bounds, device, name, judge, Data(dataset.name))
     frame = pd.DataFrame([
         {"model": name, "order": "a random order per image", "kind": "bound on -log p(x)",
          "nats per image": bounds["random"]},
@@ -132,12 +130,12 @@ def show() -> None:
                 "They are then drawn independently of each other, given the rest, and agree less: PixelCNN, which "
                 "did not make them, judges how digit-like they are (its -log p, lower is more likely).")
     with st.spinner("Drawing..."):
-        runs = lab_call(lab.ardm_parallel_samples, device, name, judge, PARALLEL, JUDGED, int(seed))
-    columns = st.columns(len(PARALLEL))
+        runs = lab_call(lab.ardm_parallel_samples, device, name, judge)
+    columns = st.columns(len(runs))
     dims = bounds["dims"]
-    for column, k in zip(columns, PARALLEL):
+    for column, k in zip(columns, runs):
         nats = runs[k]["nats"]
-        column.image(labelled_grid(runs[k]["images"][:8], [""] * 8, 4, tile_px=56, outline=True),
+        column.image(labelled_grid(runs[k]["images"], [""] * len(runs[k]["images"]), 4, tile_px=56, outline=True),
                      output_format="PNG",
                      caption=f"{k} pixel{'s' if k > 1 else ''} per call: {-(-dims // k)} calls; PixelCNN's -log p "
                              f"of {len(nats)} samples {nats.mean():.1f} ± {nats.std() / np.sqrt(len(nats)):.1f} "

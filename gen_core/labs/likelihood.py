@@ -12,12 +12,17 @@ and the test bound in random and in raster order.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+
 import numpy as np
 import torch
 
 from gen_core.device import make_generator
 from gen_core.models import ardm, glow, pixelcnn, rnn
 from gen_core.data import sequences
+from gen_core.json_cache import cached_json
+from gen_core.likelihood import SHIPPED_TABLES
 
 # --- PixelCNN -----------------------------------------------------------------------------------------------
 
@@ -78,6 +83,9 @@ def complete_bottom(core, name: str, x: torch.Tensor, n: int, seed: int) -> torc
 
 # --- autoregressive diffusion (any order) ---------------------------------------------------------------------
 
+PARALLEL_STEPS = (1, 4, 16)  # pixels drawn per network call
+JUDGED = 120  # samples PixelCNN scores for each: a standard error near 0.5 nats
+
 
 def ardm_drawing(core, name: str, seed: int, order: str = "random") -> dict:
     """One image drawn pixel by pixel in `order`: `frames` (D, H, W) after each pixel (undrawn 0.5), `positions`
@@ -100,30 +108,49 @@ def ardm_drawing(core, name: str, seed: int, order: str = "random") -> dict:
             "steps": steps}
 
 
-def ardm_parallel_samples(core, name: str, judge: str, pixels_per_step: tuple[int, ...], n: int, seed: int) -> dict:
-    """n samples for each number of pixels drawn per network call, and PixelCNN `judge`'s -log p of each sample in
-    nats (a model that did not make them scores how digit-like they are: drawing many pixels per call treats them
-    as independent given the rest, so they agree less). Returns {k: {"images": (n, 1, H, W), "nats": (n,)}}."""
-    out = {}
-    for k in pixels_per_step:
-        images = core.run(name, lambda loaded: ardm.generate(loaded.model, n, make_generator(seed, core.device),
-                                                             pixels_per_step=k)).cpu()
-        nats = core.run(judge, lambda loaded: -loaded.model.log_prob(images.to(core.device))).cpu()
-        out[k] = {"images": images, "nats": nats.numpy()}
-    return out
+def _weights_key(core, *names: str) -> str:
+    """What a figure over these checkpoints depends on: their weights (each card's hash)."""
+    shas = [core.load(name).card.get("weights_sha256", "") for name in names]
+    return hashlib.sha256(json.dumps([names, shas]).encode()).hexdigest()[:16]
 
 
-def order_bounds(core, name: str, judge: str, dataset, seed: int) -> dict:
-    """Mean -log p in nats per test image: the ARDM in one random order per image (its bound), the ARDM in raster
-    order, and PixelCNN `judge` (exact, raster order)."""
+def ardm_parallel_samples(core, name: str, judge: str, pixels_per_step: tuple[int, ...] = PARALLEL_STEPS,
+                          n: int = JUDGED, shown: int = 8) -> dict:
+    """n samples for each number of pixels drawn per network call, and PixelCNN `judge`'s -log p of each in nats (a
+    model that did not make them scores how digit-like they are: drawing many pixels per call treats them as
+    independent given the rest, so they agree less). Returns {k: {"images": (shown, 1, H, W), "nats": (n,)}}.
+    Seeded (0) and kept on disk per weights: a few seconds of sampling no visitor waits for twice (shipped in
+    assets/likelihood/ by `python bench/likelihood.py --ship`)."""
+    def measure():
+        out = {}
+        for k in pixels_per_step:
+            images = core.run(name, lambda loaded: ardm.generate(loaded.model, n, make_generator(0, core.device),
+                                                                 pixels_per_step=k)).cpu()
+            nats = core.run(judge, lambda loaded: -loaded.model.log_prob(images.to(core.device))).cpu()
+            out[str(k)] = {"images": images[:shown].tolist(), "nats": nats.tolist()}
+        return out
+    found = cached_json(f"parallel-{_weights_key(core, name, judge)}-{n}-{'-'.join(map(str, pixels_per_step))}.json",
+                        SHIPPED_TABLES, "likelihood", measure)
+    return {int(k): {"images": torch.tensor(v["images"]), "nats": np.array(v["nats"])} for k, v in found.items()}
+
+
+def order_bounds(core, name: str, judge: str, dataset) -> dict:
+    """Mean -log p in nats per test image: the ARDM in one random order per image (its bound, seed 0), the ARDM in
+    raster order, and PixelCNN `judge` (exact, raster order). 128 passes over the test set (15 s on a 2-core CPU),
+    so kept on disk per weights and shipped like the likelihood table."""
     x = dataset.x_test
 
     def ardm_nats(order):
         return core.run(name, lambda loaded: float(-loaded.model.log_prob_bound(
-            x.to(core.device), make_generator(seed, core.device), order=order).mean()))
-    exact = core.run(judge, lambda loaded: float(-loaded.model.log_prob(x.to(core.device)).mean()))
-    return {"random": ardm_nats("random"), "raster": ardm_nats("raster"), "pixelcnn": exact, "images": len(x),
-            "dims": int(np.prod(dataset.shape))}
+            x.to(core.device), make_generator(0, core.device), order=order).mean()))
+
+    def measure():
+        exact = core.run(judge, lambda loaded: float(-loaded.model.log_prob(x.to(core.device)).mean()))
+        return {"random": ardm_nats("random"), "raster": ardm_nats("raster"), "pixelcnn": exact, "images": len(x),
+                "dims": int(np.prod(dataset.shape))}
+    return cached_json(f"orders-{_weights_key(core, name, judge)}-{dataset.name}.json", SHIPPED_TABLES,
+                       "likelihood", measure)
+
 
 # --- text and series ---------------------------------------------------------------------------------------
 
