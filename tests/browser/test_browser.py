@@ -251,7 +251,7 @@ def test_the_vae_lesson_runs_end_to_end_in_chromium(server, browser):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("key", ["gan", "diffusion", "likelihood", "gvd"])
+@pytest.mark.parametrize("key", ["gan", "uses", "diffusion", "likelihood", "gvd"])
 def test_every_other_lesson_runs_end_to_end_in_chromium(server, browser, key):
     walk_lesson(server, browser, key, 1920, 1080)
 
