@@ -36,9 +36,10 @@ for c in damaged:
 st.header("Guided lessons")
 st.caption("Each lesson sets the pages up step by step and says what to look at; some steps ask you to predict "
            "first. Move with Next and Back; Projector mode in the sidebar makes everything readable on a wall.")
-lesson_columns = st.columns(len(LESSONS))
+LESSONS_PER_ROW = 3  # six cards in one row left each a word wide
+lesson_columns = [column for _ in range(0, len(LESSONS), LESSONS_PER_ROW) for column in st.columns(LESSONS_PER_ROW)]
 for column, lesson in zip(lesson_columns, LESSONS):
-    with column.container(border=True):
+    with column.container(border=True, height="stretch"):
         st.markdown(f"**{lesson.title}**")
         st.caption(f"{len(lesson.steps)} steps · {lesson.summary}")
         st.button("Start", icon=":material/school:", key=f"lesson_start_{lesson.key}", on_click=open_step,

@@ -232,8 +232,8 @@ LESSONS = (
              "At small t the arrows point to the nearest part of the data. Slide t up: they all point to the middle. "
              "DDPM's paths (grey) jitter, DDIM's are smooth."),
     )),
-    Lesson("likelihood", "Likelihood: how probable is the data?", "Autoregressive models pixel by pixel and word by "
-           "word, HMMs against a discriminative classifier, a flow's temperature, an energy model, and one table of "
+    Lesson("likelihood", "Likelihood: how probable is the data?", "Autoregressive models pixel by pixel (in raster "
+           "order and in any order) and word by word, HMMs against a discriminative classifier, a flow's temperature, an energy model, and one table of "
            "likelihoods with the samples beside them.", (
         Step("One pixel at a time", LIKELIHOOD_PAGE, {LIKELIHOOD.TAB: "PixelCNN", LIKELIHOOD.PIX_MODEL: "pixelcnn-digits-binary",
                                                  LIKELIHOOD.PIX_SEED: 0},
