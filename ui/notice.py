@@ -122,6 +122,10 @@ NOTICE: dict[tuple[str, str], str] = {
     ("likelihood", "PixelCNN"): "Watch the probability bar: on blank margins the model is nearly sure (p near 0), "
         "and its doubt concentrates on the stroke's edges, where the digit's identity is still open. Drawing is "
         "slow because each pixel needs its own forward pass: 64 here, 784 for MNIST, millions for a photo.",
+    ("likelihood", "Any order (ARDM)"): "Watch the order map fill: the first pixels are scattered over the whole "
+        "image, yet the digit still comes out whole, because every step sees everything drawn so far. Compare the "
+        "order's cost in the table (a fraction of a nat per digit) with what drawing 16 pixels per call costs in "
+        "the judged samples: pixels drawn together cannot agree with each other.",
     ("likelihood", "Text"): "The model has only ever seen Genesis, so its continuations sound like it. Lower the "
         "temperature: the same few high-probability phrases repeat. Raise it: spelling breaks down, because rare "
         "characters get a real chance at every step and one bad draw derails what follows (errors compound).",
