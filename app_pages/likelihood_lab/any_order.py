@@ -9,7 +9,7 @@ import streamlit as st
 import torch
 from PIL import Image, ImageDraw
 
-from app_pages.likelihood_lab.common import big, mark_cells
+from app_pages.likelihood_lab.common import big, framed, mark_cells
 from gen_core.labs import likelihood as lab
 from gen_core.render import side_by_side
 from ui.images import labelled_grid
@@ -62,7 +62,7 @@ def drawing_player(name: str, judge: str | None, device: str, seed: int) -> str:
             r_row, r_col = raster["positions"][k]
             columns.append(mark_cells(big(raster["frames"][k], SIDE), [(r_row, r_col)], (height, width), width=3))
             caption += f"; PixelCNN drew row {r_row} col {r_col}"
-        frames.append(side_by_side(columns))
+        frames.append(side_by_side([framed(c) for c in columns]))
         captions.append(caption)
     return player_html(frames, captions, fps=6, label="Any order against raster order")
 

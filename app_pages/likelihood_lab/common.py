@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from gen_core import render
 
@@ -30,3 +30,8 @@ def mark_cells(picture: Image.Image, cells, grid: tuple[int, int], colour=(214, 
         else:
             draw.rectangle(box, outline=colour + (255,), width=width)
     return Image.alpha_composite(overlay, layer).convert("RGB")
+
+
+def framed(picture: Image.Image) -> Image.Image:
+    """A picture with a thin grey frame, so white ink at its edge does not melt into a light page."""
+    return ImageOps.expand(picture, border=1, fill=(150, 150, 150))

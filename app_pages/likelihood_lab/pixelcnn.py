@@ -10,7 +10,7 @@ from app_pages.likelihood_lab import diagrams
 from gen_core.labs import likelihood as lab
 from gen_core.render import side_by_side
 from ui.images import labelled_grid
-from app_pages.likelihood_lab.common import big, mark_cells
+from app_pages.likelihood_lab.common import big, framed, mark_cells
 from ui.loaders import choose_checkpoint, core_on, get_core, get_dataset
 from ui.player import player_html
 from ui.settings import global_seed
@@ -46,7 +46,7 @@ def drawing_player(name: str, device: str, seed: int) -> str:
         column = Image.new("RGB", (SIDE, SIDE + 34), (255, 255, 255))
         column.paste(belief, (0, 0))
         column.paste(probability_bar(float(p)), (0, SIDE))
-        frames.append(side_by_side([image, column]))
+        frames.append(side_by_side([framed(image), framed(column)]))
         drawn = "ink" if frame[row, col] > 0.5 else "blank"
         captions.append(f"pixel {k + 1} of {len(run['frames'])}, row {row} col {col}: p(ink) = {p:.2f}, drew {drawn}")
     return player_html(frames, captions, fps=5, label="PixelCNN drawing")
