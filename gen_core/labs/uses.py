@@ -18,6 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from gen_core import checkpoints
 from gen_core.data import load_card_dataset
 from gen_core.json_cache import cached_json
 from gen_core.shipped import ASSETS
@@ -30,7 +31,8 @@ def figures(core, experiment: str, *names: str) -> dict:
     """`experiment`'s figures (domain_adaptation, synthetic_training_data, linear_probe, dataset_size,
     classifier_confidence, or sample_quality: dataset_size's evaluation rows for any checkpoints) for these
     checkpoints, from a file when one was measured for the same weights, else measured now and kept."""
-    shas = [core.load(n).card.get("weights_sha256", "") for n in names]
+    # the cards alone (not the models: loading six checkpoints to read their hashes took ~2 s of a lesson's reveal)
+    shas = [checkpoints.read_card(checkpoints.resolve(n)).get("weights_sha256", "") for n in names]
     key = hashlib.sha256(json.dumps([VERSION, experiment, names, shas]).encode()).hexdigest()[:16]
     measure = {"domain_adaptation": domain_adaptation, "synthetic_training_data": synthetic_training_data,
                "linear_probe": linear_probe, "dataset_size": dataset_size, "sample_quality": dataset_size,
