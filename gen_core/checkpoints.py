@@ -481,6 +481,12 @@ def resolve(ref: str | os.PathLike) -> Path:
     raise CheckpointError(f"no checkpoint named or at {str(ref)!r}; known: {names}")
 
 
+def weights_hash(ref: str | os.PathLike) -> str:
+    """The SHA-256 of a checkpoint's weights as its card records it ("" for an old card without one), read from the
+    history-free card cache: what a figure measured on these weights is keyed by, without loading the model."""
+    return _card_without_history(resolve(ref)).get("weights_sha256", "")
+
+
 def summary(card: dict) -> str:
     """One line of a card's key facts."""
     if "error" in card:

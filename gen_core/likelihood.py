@@ -32,6 +32,7 @@ from pathlib import Path
 
 import torch
 
+from gen_core import checkpoints
 from gen_core.json_cache import cached_json, write_atomic
 from gen_core.shipped import ASSETS
 
@@ -171,7 +172,7 @@ SHIPPED_TABLES = ASSETS / "likelihood"
 
 def table_key(core, names, dataset_name: str, seed: int) -> str:
     """What a table depends on: each model's weights (their card's hash), the data and the seed."""
-    cards = [(name, core.load(name).card.get("weights_sha256", "")) for name in names]
+    cards = [(name, checkpoints.weights_hash(name)) for name in names]
     text = json.dumps([TABLE_VERSION, cards, dataset_name, seed])
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 

@@ -21,6 +21,7 @@ import torch
 from gen_core.device import make_generator
 from gen_core.models import ardm, glow, pixelcnn, rnn
 from gen_core.data import sequences
+from gen_core import checkpoints
 from gen_core.json_cache import cached_json
 from gen_core.likelihood import SHIPPED_TABLES
 
@@ -110,7 +111,7 @@ def ardm_drawing(core, name: str, seed: int, order: str = "random") -> dict:
 
 def _weights_key(core, *names: str) -> str:
     """What a figure over these checkpoints depends on: their weights (each card's hash)."""
-    shas = [core.load(name).card.get("weights_sha256", "") for name in names]
+    shas = [checkpoints.weights_hash(name) for name in names]
     return hashlib.sha256(json.dumps([names, shas]).encode()).hexdigest()[:16]
 
 
