@@ -56,3 +56,15 @@ def test_every_gradient_family_keeps_its_ranks_identical_through_ddp(tmp_path):
         assert result["ddp"] and result["finite"], (case, result)
         assert result["moved"] > 1e-6, (case, result)      # it trained ...
         assert result["spread"] < 1e-6, (case, result)     # ... and both ranks hold the same weights after each step
+
+
+def test_torchrun_refuses_the_hmm_in_one_line_and_writes_nothing(tmp_path):
+    out = tmp_path / "hmm"
+    env = {**os.environ, "GENLAB_HOME": str(tmp_path / "home"), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([*TWO_RANKS, "-m", "gen_core.train", "hmm", "--dataset", "series", "--epochs", "1",
+                           "--out", str(out)], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode != 0
+    said = done.stdout + done.stderr
+    assert "error: this family trains without gradients" in said and "train it without torchrun" in said
+    assert "gen_core/" not in said  # no traceback of GenLab's (torchrun reports the failed ranks its own way)
+    assert not out.exists()
