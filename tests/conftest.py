@@ -31,6 +31,7 @@ def pytest_configure(config):
     os.environ["GENLAB_HOME"] = str(home)
     os.environ.setdefault("GENLAB_WORKER_THREADS", "1")  # a page test's worker trains beside the test process
     os.environ.setdefault("GENLAB_DEVICE", "cpu")
+    os.environ.setdefault("GENLAB_WARM_REVEALS", "0")  # servers under test leave the reveals to be kept when shown
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
 

@@ -40,6 +40,9 @@ class Predict:
     measure: Callable
     answer: Callable[[dict], str]
     reveal: dict = field(default_factory=dict)
+    # view(core): the slow lab work the revealed page state draws (kept on disk by gen_core.kept), run at server
+    # start by ui.warmup.warm_reveals so a reveal answers at once in front of a class; None where it is quick
+    view: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -69,9 +72,44 @@ def labels(edges: tuple[tuple[int, int, str], ...]) -> tuple[str, ...]:
     return tuple(label for *_, label in edges)
 
 
-def counted(ask: str, edges: tuple[tuple[int, int, str], ...], measure: Callable, reveal: dict) -> Predict:
+def counted(ask: str, edges: tuple[tuple[int, int, str], ...], measure: Callable, reveal: dict,
+            view: Callable | None = None) -> Predict:
     """A question whose answer is a count, offered as the ranges in `edges`."""
-    return Predict(ask, labels(edges), measure, lambda m: bucket(m["value"], edges), reveal)
+    return Predict(ask, labels(edges), measure, lambda m: bucket(m["value"], edges), reveal, view)
+
+
+# --- the slow views reveals open, with the tabs' defaults (a test checks a reveal then measures nothing) -----------
+
+def samplers_view(core, name: str = "ddpm-digits", n: int = 16, seed: int = 0, steps: int = 50) -> None:
+    """The Diffusion Theater's Samplers tab: DDIM, Heun and DDPM's T steps, and one image's SDE and ODE paths."""
+    T = int(core.load(name).card["config"]["timesteps"])
+    for sampler, k in (("ddim", steps), ("heun", steps), ("ddpm", T)):
+        diffusion_lab.sampler_run(core, name, n, seed, sampler, k, 0.0)
+    diffusion_lab.path(core, name, seed, "ddpm", None)
+    diffusion_lab.path(core, name, seed, "heun", steps)
+
+
+def guidance_view(core, label: int, scales: tuple[float, ...], name: str = "ddpm-digits", n: int = 8,
+                  seed: int = 0) -> None:
+    """The Diffusion Theater's Guidance tab for one class."""
+    from gen_core.data import load_card_dataset
+    dataset = load_card_dataset(core.load(name).card["dataset"]["name"])
+    diffusion_lab.guidance_grid(core, name, dataset, label, tuple(sorted(scales)), n, seed,
+                                diffusion_lab.GUIDANCE_STEPS)
+
+
+def curves_view(data_key: tuple, names: tuple[str, ...], resamples: int = 10, seed: int = 0) -> None:
+    """The Generative vs Discriminative page's Learning curves tab."""
+    from gen_core.labs import classifiers as lab
+    X_train, y_train = lab.task_of(data_key)[:2]
+    sizes = lab.curve_sizes(len(X_train), len(set(y_train.tolist())))
+    lab.learning_curves_of(data_key, names, sizes, resamples, seed)
+
+
+def missing_view(data_key: tuple, names: tuple[str, ...], seed: int = 0) -> None:
+    """The Generative vs Discriminative page's Missing data tab."""
+    from gen_core.labs import classifiers as lab
+    lab.missing_features_of(data_key, names, seed)
 
 
 COUNT_OF_16 = ((16, 16, "all 16"), (6, 15, "6 to 15"), (1, 5, "1 to 5"), (0, 0, "none"))
@@ -213,7 +251,8 @@ LESSONS = (
              "DDPM samples with all 1000 steps; DDIM can jump through 50 of them.",
              Predict("How many times fewer network calls does DDIM with 50 steps make?", ("2x", "5x", "20x", "1000x"),
                      lambda core: measures.ddim_calls(1000, 50), lambda m: f"{m['value']}x",
-                     {DIFFUSION.TAB: "Samplers", DIFFUSION.CMP_STEPS: 50, DIFFUSION.CMP_ETA: 0.0})),
+                     {DIFFUSION.TAB: "Samplers", DIFFUSION.CMP_STEPS: 50, DIFFUSION.CMP_ETA: 0.0},
+                     view=lambda core: samplers_view(core))),
         Step("Same noise, same picture", DIFFUSION_PAGE, {DIFFUSION.TAB: "Samplers", DIFFUSION.CMP_STEPS: 10,
                                                      DIFFUSION.CMP_ETA: 0.0},
              "With η = 0 DDIM is deterministic: even 10 steps from the same x_T give nearly the same digits as 50. "
@@ -224,7 +263,8 @@ LESSONS = (
                      HITS_OF_8,
                      lambda core: measures.guided_hits(core, "ddpm-digits", 7, 0.0),
                      {DIFFUSION.TAB: "Guidance", DIFFUSION.GUIDE_LABEL: "7", DIFFUSION.GUIDE_SCALES: [0.0, 1.0, 3.0, 5.0],
-                      DIFFUSION.GUIDE_N: 8, DIFFUSION.GUIDE_STEPS: diffusion_lab.GUIDANCE_STEPS, DIFFUSION.GUIDE_SEED: 0})),
+                      DIFFUSION.GUIDE_N: 8, DIFFUSION.GUIDE_STEPS: diffusion_lab.GUIDANCE_STEPS, DIFFUSION.GUIDE_SEED: 0},
+                     view=lambda core: guidance_view(core, 7, (0.0, 1.0, 3.0, 5.0)))),
         Step("Inpainting", DIFFUSION_PAGE, {DIFFUSION.TAB: "Inpainting"},
              "Hide the top half: only the hidden part is generated, the known pixels are put back at every step. "
              "Different noise, different plausible fills: sometimes a different digit."),
@@ -298,7 +338,9 @@ LESSONS = (
                      lambda core: measures.few_examples_winner(SYNTHETIC, 49, task=(20, 3.0, 0.8)),
                      lambda m: m["value"],
                      {GVD.DATA: SYNTHETIC, GVD.DIM: 20, GVD.SEP: 3.0, GVD.CORR: 0.8,
-                      GVD.TAB: "Learning curves"})),
+                      GVD.TAB: "Learning curves"},
+                     view=lambda core: curves_view((SYNTHETIC, 20, 3.0, 0.8),
+                                                   ("Naive Bayes", "Logistic regression (no penalty)")))),
         Step("The crossover", GVD_PAGE, {GVD.DATA: SYNTHETIC, GVD.DIM: 20, GVD.SEP: 3.0, GVD.CORR: 0.8,
                                     GVD.TAB: "Learning curves"},
              "Naive Bayes plateaus early; logistic regression starts lower, overtakes it and ends higher, because "
@@ -309,7 +351,9 @@ LESSONS = (
              Predict("Which keeps more of its accuracy?", ("LDA (generative)", "Logistic regression"),
                      lambda core: measures.missing_winner("digits"),
                      lambda m: "LDA (generative)" if m["value"] == "LDA" else "Logistic regression",
-                     {GVD.DATA: "digits", GVD.TAB: "Missing data"})),
+                     {GVD.DATA: "digits", GVD.TAB: "Missing data"},
+                     view=lambda core: missing_view(("digits", None, None, None),
+                                                    ("Naive Bayes", "LDA", "Logistic regression", "Random forest")))),
         Step("Irrelevant features", GVD_PAGE, {GVD.DATA: "digits", GVD.TAB: "Irrelevant features", GVD.IRR_N: 200},
              "Add pure noise features: LDA, estimating a covariance over every feature, falls furthest; logistic "
              "regression and the forest lose little. Naive Bayes stays flat: how sensitive a generative model is "
@@ -334,11 +378,20 @@ def apply(state: dict) -> None:
             st.session_state[key] = value
 
 
+def state_at(key: str, index: int) -> dict:
+    """The page state at step `index`: every step's state up to it, later ones winning. A link to a step, a student
+    following the teacher and one who walked there with Next all see the same (the model step 1 chose, say)."""
+    state = {}
+    for step in BY_KEY[key].steps[:index + 1]:
+        state.update(step.state)
+    return state
+
+
 def open_step(key: str, index: int) -> None:
     """Callback: go to step `index` of lesson `key` (its page is switched to by `panel`)."""
     step = BY_KEY[key].steps[index]
     st.session_state.update(lesson=key, lesson_step=index, lesson_goto=step.page)
-    apply(step.state)
+    apply(state_at(key, index))
 
 
 def reveal(key: str, index: int) -> None:

@@ -14,6 +14,7 @@ import time
 from streamlit.logger import get_logger
 
 LOG = get_logger("genlab.warmup")
+WARM_REVEALS_VARIABLE = "GENLAB_WARM_REVEALS"  # "0": app.py leaves the lesson reveals to be kept when first shown
 # The families each model picker lists, as the pages pass them to checkpoints_of: the VAE Explorer (and the home
 # page's demo), the GAN Studio, the Diffusion Theater and its latent diffusion. A page opens the first image
 # checkpoint of its list, its preferred one where installed (ui.loaders.PREFERRED; the Diffusion Theater's 2-D
@@ -132,4 +133,40 @@ def warm_process() -> dict:
              report["seconds"], report["modules"], report["threads"], report["frozen"],
              ", ".join(report["checkpoints"]) or "none", f"; problems: {report['problems']}" if report["problems"]
              else "")
+    return report
+
+
+def warm_reveals() -> dict:
+    """Run the slow views lessons reveal (ui.lessons.Predict.view: DDPM's 1000 steps, learning curves), each kept on
+    disk by gen_core.kept, so a reveal in front of a class reads them instead of computing. Once per machine (later
+    starts find them on disk, a few milliseconds); meant for a background thread at the lowest CPU priority, after
+    the server opens, so a first visitor never waits on it. Never raises. Returns {"lesson/step": seconds or the
+    problem}."""
+    import os
+    import threading
+
+    try:  # this thread only (Linux: a thread is a task), so visitors' script runs go first
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):
+        pass
+    report = {}
+    try:
+        from gen_core.device import pick_device
+        from ui.lessons import LESSONS
+        from ui.loaders import core_on
+
+        core = core_on(str(pick_device("auto")))
+        for lesson in LESSONS:
+            for index, step in enumerate(lesson.steps):
+                if step.predict is None or step.predict.view is None:
+                    continue
+                started = time.perf_counter()
+                try:
+                    step.predict.view(core)
+                    report[f"{lesson.key}/{index + 1}"] = round(time.perf_counter() - started, 2)
+                except Exception as error:  # noqa: BLE001 - the reveal will measure, and report, itself
+                    report[f"{lesson.key}/{index + 1}"] = f"{type(error).__name__}: {error}"
+    except Exception as error:  # noqa: BLE001
+        report["problem"] = f"{type(error).__name__}: {error}"
+    LOG.info("lesson reveals warmed: %s", report)
     return report

@@ -3,14 +3,26 @@ method, from the same x_T, each timed and set beside its network calls x one for
 the SDE and the ODE."""
 from __future__ import annotations
 
+import time
+from datetime import datetime
+
 import streamlit as st
 
+from gen_core import kept
 from gen_core.labs import diffusion as lab
 from app_pages.diffusion_theater.context import Theater
 from ui.lab_cache import lab_call
 from ui.images import labelled_grid, show_grid
 from ui.settings import global_seed, seed_input
 from ui.widget_keys import DIFFUSION
+
+
+def timed_when(run: dict) -> str:
+    """When a run kept on disk (gen_core.kept) was timed, if not just now: its time is from that run."""
+    at = run.get(kept.KEPT_AT)
+    if at is None or time.time() - at < 60:
+        return ""
+    return f", timed on this machine {datetime.fromtimestamp(at):%d %b %H:%M} (kept since)"
 
 
 ON_REQUEST_PIXELS = 256  # on a CPU, a model of larger images (28x28: ~50 s for 16) runs DDPM's T steps when asked
@@ -60,7 +72,7 @@ def show(theater: Theater) -> None:
             st.markdown(f"**{title}: {r['seconds']:.2f} s**")
             show_grid(r["x"], nrow=4, download_as=f"{theater.name}-{key}-seed{seed}")
             st.caption(f"{calls} calls × {forward * 1000:.2f} ms per forward = {calls * forward:.2f} s predicted; "
-                       f"measured {r['seconds']:.2f} s ({r['seconds'] / (calls * forward) * 100:.0f}%)")
+                       f"measured {r['seconds']:.2f} s ({r['seconds'] / (calls * forward) * 100:.0f}%){timed_when(r)}")
     ode_gap = float((result["ddim"]["x"] - result["heun"]["x"]).abs().mean())
     if "ddpm" in result:
         gap = float((result["ddpm"]["x"] - result["ddim"]["x"]).abs().mean())

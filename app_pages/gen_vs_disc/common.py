@@ -24,9 +24,7 @@ def colour(k: int, alpha: float | None = None) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def task(name: str, dim, separation, correlation):
-    if name == lab.SYNTHETIC:
-        return lab.load_task(name, dim, separation, correlation)
-    return lab.load_task(name)
+    return lab.task_of((name, dim, separation, correlation))
 
 
 ALL_MODELS = list(classifiers.GENERATIVE + classifiers.DISCRIMINATIVE)

@@ -11,6 +11,7 @@ Everything is NumPy in, NumPy out, seeded, and cheap enough to run on first view
 """
 from __future__ import annotations
 
+import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -20,6 +21,7 @@ from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from gen_core import classifiers
+from gen_core.kept import kept_on_disk
 
 
 def quiet_fit(model, X, y):
@@ -223,3 +225,36 @@ def load_task(name: str, dim: int = 10, separation: float = 1.5, correlation: fl
         Xtr, ytr = Xtr[:limit], ytr[:limit]
         Xte, yte = Xte[: limit // 2], yte[: limit // 2]
     return Xtr, ytr, Xte, yte, (d.shape if d.kind == "image" else None), d.class_names
+
+
+# --- what a lesson reveals, kept on disk ---------------------------------------------------------------------------
+# A learning curve (hundreds of fits) and the missing-data sweep take 1-3 s; a lesson's reveal opens them in front of
+# a class. Kept under $GENLAB_HOME (gen_core.kept) and warmed at server start (ui.warmup.warm_reveals). data_key is
+# the page's (data set name, dim, separation, correlation); the last three matter only for the synthetic task.
+
+def task_of(data_key: tuple):
+    name, dim, separation, correlation = data_key
+    return load_task(name, dim, separation, correlation) if name == SYNTHETIC else load_task(name)
+
+
+@kept_on_disk()
+def learning_curves_of(data_key: tuple, names: tuple, sizes: tuple, resamples: int, seed: int) -> dict:
+    """learning_curves on the page's task: {"seconds": the time it took, "acc/NAME": (resamples, len(sizes))}."""
+    X_train, y_train, X_test, y_test, _, _ = task_of(data_key)
+    started = time.perf_counter()
+    curves = learning_curves(names, X_train, y_train, X_test, y_test, sizes, resamples, seed)
+    return {"seconds": time.perf_counter() - started, **{f"acc/{n}": a for n, a in curves.items()}}
+
+
+@kept_on_disk()
+def missing_features_of(data_key: tuple, names: tuple, seed: int) -> dict:
+    """missing_features on the page's task at MISSING_FRACTIONS: {"seconds": ..., "acc/NAME": one per fraction}."""
+    X_train, y_train, X_test, y_test, _, _ = task_of(data_key)
+    started = time.perf_counter()
+    result = missing_features(names, X_train, y_train, X_test, y_test, MISSING_FRACTIONS, seed)
+    return {"seconds": time.perf_counter() - started, **{f"acc/{n}": a for n, a in result.items()}}
+
+
+def by_model(kept: dict) -> dict:
+    """The per-model part of learning_curves_of / missing_features_of's result: {NAME: accuracies}."""
+    return {k[len("acc/"):]: v for k, v in kept.items() if k.startswith("acc/")}

@@ -19,6 +19,7 @@ import torch
 from gen_core import metrics
 from gen_core.core import InferenceCore
 from gen_core.device import make_generator
+from gen_core.kept import kept_on_disk
 from gen_core.masks import known_mask
 from gen_core.models import diffusion as D
 
@@ -77,6 +78,7 @@ def reverse_run(core: InferenceCore, name: str, n: int, seed: int, sampler: str,
 
 # --- Samplers --------------------------------------------------------------------------------------------------
 
+@kept_on_disk(checkpoints=("name",))
 def sampler_run(core: InferenceCore, name: str, n: int, seed: int, sampler: str, steps: int, eta: float) -> dict:
     """One timed run to the end from the x_T that `seed` draws (the same x_T for every sampler). The clock starts
     after one untimed network call at this batch size (as forward_seconds warms up), so the first run of a process
@@ -96,6 +98,7 @@ def sampler_run(core: InferenceCore, name: str, n: int, seed: int, sampler: str,
     return {"x": x.float().cpu(), "seconds": seconds}
 
 
+@kept_on_disk(checkpoints=("name",))
 def path(core: InferenceCore, name: str, seed: int, sampler: str, steps: int | None = None, frames: int = 8) -> dict:
     """One image's run from the x_T that `seed` draws (the same x_T for every sampler): `frames` snapshots of x_t
     and their t. "ddpm" is the reverse SDE over all T steps (fresh noise each step, drawn after x_T); "heun" the
@@ -135,6 +138,7 @@ def forward_seconds(core: InferenceCore, name: str, n: int) -> float:
 GUIDANCE_STEPS = 25
 
 
+@kept_on_disk(checkpoints=("name",))
 def guidance_grid(core: InferenceCore, name: str, dataset, label: int, scales: tuple[float, ...], n: int, seed: int,
                   steps: int) -> dict:
     """n samples of one class at each guidance scale s, all from the same noise (DDIM, eta = 0), with

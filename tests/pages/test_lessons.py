@@ -130,3 +130,48 @@ def test_every_prediction_has_a_shipped_answer_that_a_fresh_measurement_confirms
             if (lesson.key, index) in {("gan", 4), ("gan", 6), ("vae", 3), ("diffusion", 1), ("diffusion", 4)}:
                 fresh = step.predict.measure(core)
                 assert (fresh["value"], fresh["text"]) == (answer["value"], answer["text"]), (lesson.key, index)
+
+
+def opened_by_link(**params):
+    """The app's first run with these URL parameters, as a link opens it."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.apptest import APP, TIMEOUT
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params.update(params)
+    return run(at)
+
+
+def test_a_step_opened_by_link_has_the_state_of_the_steps_before_it():
+    """A link (or a student following the teacher) to diffusion step 5 lands on the model step 1 chose, as one who
+    walked there with Next does; before, it opened the page's default model (the Fashion-MNIST DDPM)."""
+    at = opened_by_link(lesson="diffusion", step="5")
+    assert at.session_state[lessons.DIFFUSION.MODEL] == "ddpm-digits"
+    assert lessons.state_at("diffusion", 4)[lessons.DIFFUSION.TAB] == "Reverse"  # the step's own state wins
+
+
+def test_a_reveal_reads_what_the_start_up_kept_and_measures_nothing(genlab_home):
+    """ui.warmup.warm_reveals (app.py runs it at server start) keeps the slow views reveals open (DDPM's 1000 steps,
+    learning curves, the missing-data sweep, the guidance grid) on disk; each reveal then computes none of them,
+    even with Streamlit's caches empty, as in a fresh server process."""
+    import streamlit as st
+
+    from gen_core import kept
+    from ui.warmup import warm_reveals
+
+    report = warm_reveals()
+    with_views = {f"{lesson.key}/{i + 1}" for lesson in lessons.LESSONS for i, s in enumerate(lesson.steps)
+                  if s.predict is not None and s.predict.view is not None}
+    assert set(report) == with_views and all(isinstance(v, float) for v in report.values()), report
+    assert len(list(kept.folder().glob("*.npz"))) >= len(with_views)
+    for name in sorted(with_views):
+        key, number = name.split("/")
+        index = int(number) - 1
+        st.cache_data.clear()
+        at = opened_by_link(lesson=key, step=number)
+        at.radio(key=f"lesson_guess_{key}_{index}").set_value(lessons.BY_KEY[key].steps[index].predict.choices[0])
+        run(at)
+        before = len(kept.measured)
+        run(at.button(key=f"lesson_reveal_{key}_{index}").click())
+        assert kept.measured[before:] == [], (name, kept.measured[before:])
+        assert verdicts(at), name
