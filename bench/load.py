@@ -282,7 +282,8 @@ def main(argv=None) -> int:
         url = base.replace("http://", "ws://") + "/_stcore/stream"
         print(f"{args.sessions} sessions, " + ("a burst: all press New samples within 1 s" if args.burst else
                                                f"pause {args.pause} s between interactions") + f", {args.rounds} rounds")
-        print(f"server memory idle: {rss_mb(pids):.0f} MB")
+        waited = until_quiet(pids)  # the start-up's background work (ui.warmup.warm_reveals) done: a class
+        print(f"server memory idle: {rss_mb(pids):.0f} MB (start-up work finished {waited:.0f} s after it opened)")
         for k in range(args.rounds):
             cpu_before = cpu_seconds(pids)
             started = time.perf_counter()
@@ -311,6 +312,18 @@ def main(argv=None) -> int:
                 with contextlib.suppress(OSError):
                     print_cache_memory(cache_memory(base), f"{args.settle:.0f} s after")
     return 0
+
+
+def until_quiet(pids: list[int], limit: float = 180.0) -> float:
+    """Wait until the servers use under a tenth of a core for a whole second (their start-up's background work
+    is done, as before a class arrives); returns the seconds waited."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        before = cpu_seconds(pids)
+        time.sleep(1.0)
+        if cpu_seconds(pids) - before < 0.1:
+            break
+    return time.perf_counter() - started
 
 
 def cpu_seconds(pids: list[int]) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import threading
 from dataclasses import dataclass
 from typing import Callable
 
@@ -37,3 +38,29 @@ def _run(module: str, qualname: str, device: str, args: tuple, kwargs: tuple):
 def lab_call(function: Callable, device: str, *args, **kwargs):
     """function(core on `device`, *args, **kwargs), cached on the function's name, the device and the inputs."""
     return _run(function.__module__, function.__qualname__, str(device), args, tuple(sorted(kwargs.items())))
+
+
+_ahead: set[tuple] = set()  # work being done ahead of time, by its key
+_ahead_lock = threading.Lock()
+
+
+def ahead(key: tuple, compute: Callable[[], object]) -> bool:
+    """Run compute() in a background thread, once per key at a time, so what it caches (lab_call, st.cache_data) is
+    there before anyone asks: what a button will show next (GAN Studio's New samples: the next seed's grid, for a
+    whole class pressing it together). Returns whether a thread started. Problems are left to whoever asks."""
+    with _ahead_lock:
+        if key in _ahead:
+            return False
+        _ahead.add(key)
+
+    def run():
+        try:
+            compute()
+        except Exception:  # noqa: BLE001 - ahead of time only: the visitor who asks will see the problem
+            pass
+        finally:
+            with _ahead_lock:
+                _ahead.discard(key)
+
+    threading.Thread(target=run, name="genlab-ahead", daemon=True).start()
+    return True

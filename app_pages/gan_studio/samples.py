@@ -3,12 +3,14 @@ whether they are new or memorised: each sample's nearest training images beside 
 import streamlit as st
 import torch
 
-from app_pages.gan_studio.studio import CLASS_ROWS, RANDOM_CLASSES, Studio, current_batch
+from app_pages.gan_studio.studio import CLASS_ROWS, RANDOM_CLASSES, Studio, batch_inputs, current_batch
 from gen_core import metrics, render
+from gen_core.labs import gan as gan_lab
 from ui.charts import histogram_picture
 from ui.exports import sample_downloads
 from ui.images import labelled_grid
-from ui.settings import clamp_state, global_seed, label_px, next_seed, projector, seed_input
+from ui.lab_cache import ahead, lab_call
+from ui.settings import MAX_SEED, clamp_state, global_seed, label_px, next_seed, projector, seed_input
 from ui.text import plain
 from ui.widget_keys import GAN
 
@@ -24,12 +26,27 @@ def grid_png(batch_key: tuple, _x: torch.Tensor, tile_labels: tuple, per_row: in
                                                  font_px=font_px))
 
 
+def grid_picture(batch_key: tuple, batch: dict, per_row: int, row_labels: tuple | None, tile_px: int,
+                 font_px: int) -> bytes:
+    """The grid of a batch with D's opinion under each tile (grid_png, cached per batch)."""
+    tile_labels = tuple(f"#{i} D={v:.2f}" for i, v in enumerate(batch["d"].tolist()))
+    return grid_png(batch_key, batch["x"], tile_labels, per_row, row_labels, tile_px, font_px)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def distance_png(batch_key: tuple, _distance: torch.Tensor, _baseline: torch.Tensor, font_px: int) -> bytes:
     """The samples' distances to their nearest training image beside held-out real images', once per batch."""
     return render.png_bytes(histogram_picture({"samples": _distance.numpy(), "held-out real": _baseline.numpy()},
                                               "Distance to the nearest training image",
                                               "Euclidean distance in pixel space", font_px=font_px, size=(440, 330)))
+
+
+def next_pictures(batch_key: tuple, inputs: tuple, drawing: tuple, dataset_name: str) -> None:
+    """The batch, grid and distance histogram of `batch_key`, into their caches (for a thread working ahead)."""
+    batch = lab_call(gan_lab.samples_batch, *inputs)
+    grid_picture(batch_key, batch, *drawing)
+    if "distance" in batch:  # the training images are here
+        distance_png(batch_key, batch["distance"], metrics.held_out_distances(dataset_name), drawing[-1] + 2)
 
 
 @st.fragment
@@ -51,12 +68,16 @@ def show(studio: Studio) -> None:
     classes = st.session_state.get("gan_classes", CLASS_ROWS)
     by_class_rows = conditional and classes == CLASS_ROWS
     per_row = len(x) // len(class_names) if by_class_rows else 8
-    tile_labels = [f"#{i} D={float(d[i]):.2f}" for i in range(len(x))]
     what = ("one row per class" if by_class_rows else f"all class {classes}" if conditional and classes != RANDOM_CLASSES
             else "random classes" if conditional else "unconditional")
-    batch_key = (studio.name, str(studio.core.device), len(x), st.session_state["gan_seed"], psi, classes)
-    picture = grid_png(batch_key, x, tuple(tile_labels), per_row, tuple(class_names) if by_class_rows else None,
-                       int(84 * (1.5 if projector() else 1.0)), label_px())
+    seed = st.session_state["gan_seed"]
+    batch_key = (studio.name, str(studio.core.device), len(x), seed, psi, classes)
+    drawing = (per_row, tuple(class_names) if by_class_rows else None, int(84 * (1.5 if projector() else 1.0)),
+               label_px())
+    picture = grid_picture(batch_key, batch, *drawing)
+    if seed < MAX_SEED:  # what New samples shows next, made while the class looks at this grid
+        next_key, inputs = batch_key[:3] + (seed + 1,) + batch_key[4:], batch_inputs(studio, seed + 1)
+        ahead(("gan_samples", next_key, drawing), lambda: next_pictures(next_key, inputs, drawing, dataset.name))
     st.image(picture, caption=f"{len(x)} samples, seed {st.session_state['gan_seed']}, ψ = {psi:.2f}, {what}",
              output_format="PNG")
     sample_downloads(picture, x, f"{studio.name}-seed{st.session_state['gan_seed']}-psi{psi:.2f}", key="gan_samples")
@@ -85,4 +106,4 @@ def show(studio: Studio) -> None:
                     f"than real held-out data is a near-copy: the overfitting a small dataset invites.")
     with right:
         # drawn near the column's width, so its labels stay readable (larger in projector mode)
-        st.image(distance_png(batch_key, distance, baseline, label_px() + 2), output_format="PNG")
+        st.image(distance_png(batch_key, distance, baseline, drawing[-1] + 2), output_format="PNG")

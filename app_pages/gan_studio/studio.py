@@ -52,15 +52,20 @@ def batch_labels(studio: Studio, count: int, classes: str):
     return torch.full((count,), studio.class_names.index(classes), dtype=torch.long)
 
 
-def current_batch(studio: Studio) -> dict:
-    """The grid the Samples tab shows, from its widgets (deterministic in the seed), with each sample's nearest
+def current_batch(studio: Studio, seed: int | None = None) -> dict:
+    """The grid the Samples tab shows, from its widgets (or another seed), with each sample's nearest
     training image: cached for every session of the process (gen_core.labs.gan.samples_batch), so thirty students
     pressing New samples at once share one computation."""
+    return lab_call(gan_lab.samples_batch, *batch_inputs(studio, seed))
+
+
+def batch_inputs(studio: Studio, seed: int | None = None) -> tuple:
+    """current_batch's lab_call arguments, read from the widgets in the script run (a thread computing a batch
+    ahead of time has no session to read them from)."""
     count = st.session_state.get("gan_count", 80 if studio.conditional else 32)
     classes = st.session_state.get("gan_classes", CLASS_ROWS)
     labels = batch_labels(studio, count, classes)
     n = len(labels) if labels is not None else count
-    return lab_call(gan_lab.samples_batch, str(studio.core.device), studio.name, Data(studio.dataset.name), n,
-                    int(st.session_state.get("gan_seed", global_seed())),
-                    float(st.session_state.get(GAN.TRUNCATION, 1.0)),
-                    None if labels is None else tuple(labels.tolist()))
+    return (str(studio.core.device), studio.name, Data(studio.dataset.name), n,
+            int(st.session_state.get("gan_seed", global_seed()) if seed is None else seed),
+            float(st.session_state.get(GAN.TRUNCATION, 1.0)), None if labels is None else tuple(labels.tolist()))

@@ -259,3 +259,26 @@ def test_the_adaptation_tab_says_when_a_translator_fails(studio):
     studio.selectbox(key="gan_adapt_model").set_value("cyclegan-digits-rot90").run()
     assert not studio.exception
     assert any("does not carry the knowledge over" in w.value for w in studio.warning)
+
+
+def test_the_next_seeds_grid_is_ready_before_new_samples_is_pressed(studio, monkeypatch):
+    """While a class looks at a grid, the next seed's batch (forward pass and nearest training images) and picture
+    are made in the background (ui.lab_cache.ahead): pressing New samples then computes nothing, so thirty students
+    pressing it together wait on no network."""
+    import threading
+    import time
+
+    from gen_core.labs import gan as gan_lab
+
+    started = time.monotonic()
+    while any(t.name == "genlab-ahead" for t in threading.enumerate()) and time.monotonic() - started < 60:
+        time.sleep(0.05)
+    before = grid(studio)
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("New samples computed its batch instead of finding it made ahead")
+    not_again.__module__, not_again.__qualname__ = gan_lab.__name__, "samples_batch"  # lab_call's cache key
+    monkeypatch.setattr(gan_lab, "samples_batch", not_again)
+    studio.button[0].click().run()  # New samples
+    assert not studio.exception, [e.value for e in studio.exception]
+    assert "seed 1," in grid(studio)[1] and grid(studio)[0] != before[0]
