@@ -22,6 +22,12 @@ def snapshot_player(path, weights_sha256: str) -> str:
                        label="Training, snapshot by snapshot")
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def snapshots_of(path, weights_sha256: str) -> dict:
+    """A checkpoint's training snapshots, read from disk once per process (not on every rerun of every visitor)."""
+    return load_snapshots(path)
+
+
 @st.fragment
 def show(studio: Studio) -> None:
     card, config, loaded, dataset = studio.card, studio.config, studio.loaded, studio.dataset
@@ -30,7 +36,7 @@ def show(studio: Studio) -> None:
         st.info("This checkpoint has no training history.")
         return
     steps = history["step"]
-    snapshots = load_snapshots(loaded.path)
+    snapshots = snapshots_of(loaded.path, card.get("weights_sha256", ""))
     at = st.select_slider("Training step", list(snapshots), value=list(snapshots)[-1], key="gan_snapshot", bind="query-params") \
         if snapshots else steps[-1]
     left, right = st.columns(2)
