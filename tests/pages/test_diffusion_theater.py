@@ -93,7 +93,7 @@ def test_the_page_and_the_command_line_give_the_same_samples_for_a_seed(theater,
     np.testing.assert_allclose(on_page, np.load(tmp_path / "s.npy"), atol=1e-5)
 
 
-def test_samplers_section_times_both(theater, monkeypatch):
+def test_samplers_section_times_both(theater, monkeypatch, genlab_home):  # a fresh home: nothing kept on disk
     from gen_core.models import diffusion
     theater.session_state["diff_cmp_n"] = 4
     theater.session_state["diff_cmp_seed"] = 5  # a seed no other test has sampled (the runs are cached)

@@ -45,7 +45,8 @@ GEN_CORE_LEVELS = [
      "gen_core.json_cache", "gen_core.cli", "gen_core.shipped", "gen_core.model_card"),
     ("gen_core.models", "gen_core.classifiers", "gen_core.cvae_classifier"),
     ("gen_core.core", "gen_core.train", "gen_core.sample", "gen_core.embed", "gen_core.evaluate",
-     "gen_core.likelihood", "gen_core.own_embeddings", "gen_core.job_worker", "gen_core.checkpoint_archive"),
+     "gen_core.likelihood", "gen_core.own_embeddings", "gen_core.job_worker", "gen_core.checkpoint_archive",
+     "gen_core.kept"),
     ("gen_core.labs", "gen_core.measures"),
 ]
 APP_LEVELS = {"gen_core": 0, "ui": 1, "app_pages": 2}  # app_pages -> ui -> gen_core; frame.py and app.py above
