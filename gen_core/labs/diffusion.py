@@ -80,9 +80,10 @@ def reverse_run(core: InferenceCore, name: str, n: int, seed: int, sampler: str,
 
 @kept_on_disk(checkpoints=("name",))
 def sampler_run(core: InferenceCore, name: str, n: int, seed: int, sampler: str, steps: int, eta: float) -> dict:
-    """One timed run to the end from the x_T that `seed` draws (the same x_T for every sampler). The clock starts
-    after one untimed network call at this batch size (as forward_seconds warms up), so the first run of a process
-    is not charged for allocating its buffers: the times compare with steps x one forward."""
+    """One timed run to the end from the x_T that `seed` draws (the same x_T for every sampler), and one network
+    forward timed just before it (the mean of 5). The clock starts after one untimed network call at this batch size
+    (as forward_seconds warms up), so the first run of a process is not charged for allocating its buffers: the
+    times compare with steps x one forward, both taken in the same moment."""
     model = core.load(name).model
     generator = make_generator(seed, core.device)
     x_T = D.initial_noise(model, n, generator)
@@ -90,12 +91,16 @@ def sampler_run(core: InferenceCore, name: str, n: int, seed: int, sampler: str,
 
     def timed(loaded) -> tuple:
         loaded.model.predict_eps(torch.zeros_like(x_T), t)  # warm-up, untimed
+        started = time.perf_counter()  # one forward, timed just before the run, so a kept run's ratio is its own
+        for _ in range(5):
+            loaded.model.predict_eps(torch.zeros_like(x_T), t).sum().item()
+        forward = (time.perf_counter() - started) / 5
         started = time.perf_counter()
         x = D.run_to_end(D.reverse(loaded.model, x_T, sampler=sampler, steps=None if sampler == "ddpm" else steps,
                                    eta=eta, generator=generator))
-        return x, time.perf_counter() - started
-    x, seconds = core.run(name, timed)
-    return {"x": x.float().cpu(), "seconds": seconds}
+        return x, time.perf_counter() - started, forward
+    x, seconds, forward = core.run(name, timed)
+    return {"x": x.float().cpu(), "seconds": seconds, "forward_seconds": forward}
 
 
 @kept_on_disk(checkpoints=("name",))
