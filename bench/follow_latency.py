@@ -29,8 +29,10 @@ REPLICA_COOKIE = "GENLAB_REPLICA"
 @contextlib.contextmanager
 def serving(replicas: int):
     """The base URL of one `streamlit run app.py`, or of N replicas behind HAProxy."""
+    from bench.load import until_quiet
     if not replicas:
-        with streamlit_server("app.py") as (base, _):
+        with streamlit_server("app.py", with_process=True) as (base, _, server):
+            until_quiet([server.pid])  # the start-up's background work done, as before a class arrives
             yield base
         return
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "deploy"))
@@ -38,6 +40,7 @@ def serving(replicas: int):
     port = free_port()
     deployment = serve_replicas.start(replicas, port, Path(tempfile.mkdtemp(prefix="genlab-follow-")))
     try:
+        until_quiet([r.process.pid for r in deployment.replicas])
         yield f"http://127.0.0.1:{port}"
     finally:
         serve_replicas.stop(deployment)

@@ -37,7 +37,12 @@ class SqliteStore:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()  # one connection per thread (sqlite3 connections are not shared)
+        # One connection for the whole process, its calls taken in turn under a lock. Streamlit runs every script
+        # run on a new thread, so a connection per thread was a connect and two PRAGMAs per run: with thirty
+        # followers polling the teacher's place twice a second, 5% of a server's time (py-spy). Between processes
+        # (replicas, the worker) SQLite's own locking applies as before.
+        self._lock = threading.RLock()
+        self._connection = None
         with self._db() as db:
             db.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             db.execute("CREATE TABLE IF NOT EXISTS fields (map TEXT NOT NULL, field TEXT NOT NULL, "
@@ -46,52 +51,77 @@ class SqliteStore:
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
 
-    def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)  # autocommit; BEGIN where needed
+    def _db(self) -> "_Held":
+        """The process's connection, held (with ... as db) until the block ends."""
+        return _Held(self)
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is None or os.getpid() != self._pid:  # a forked child opens its own
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)  # autocommit
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
-        return db
+            self._connection, self._pid = db, os.getpid()
+        return self._connection
 
     def increment(self, key: str) -> int:
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            row = db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
-            value = (json.loads(row[0]) if row else 0) + 1
-            db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (key, _dump(value)))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+                value = (json.loads(row[0]) if row else 0) + 1
+                db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (key, _dump(value)))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
         return value
 
     def put(self, key: str, value) -> None:
-        self._db().execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (key, _dump(value)))
+        with self._db() as db:
+            db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (key, _dump(value)))
 
     def get(self, key: str, default=None):
-        row = self._db().execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        with self._db() as db:
+            row = db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else default
 
     def put_field(self, name: str, field: str, value) -> None:
-        self._db().execute("INSERT OR REPLACE INTO fields VALUES (?, ?, ?)", (name, str(field), _dump(value)))
+        with self._db() as db:
+            db.execute("INSERT OR REPLACE INTO fields VALUES (?, ?, ?)", (name, str(field), _dump(value)))
 
     def get_field(self, name: str, field: str, default=None):
-        row = self._db().execute("SELECT value FROM fields WHERE map = ? AND field = ?",
-                                 (name, str(field))).fetchone()
+        with self._db() as db:
+            row = db.execute("SELECT value FROM fields WHERE map = ? AND field = ?", (name, str(field))).fetchone()
         return json.loads(row[0]) if row else default
 
     def fields(self, name: str) -> dict:
-        rows = self._db().execute("SELECT field, value FROM fields WHERE map = ?", (name,)).fetchall()
+        with self._db() as db:
+            rows = db.execute("SELECT field, value FROM fields WHERE map = ?", (name,)).fetchall()
         return {field: json.loads(value) for field, value in rows}
 
     def drop(self, name: str) -> None:
         """Forget a key and a map of that name."""
-        db = self._db()
-        db.execute("DELETE FROM kv WHERE key = ?", (name,))
-        db.execute("DELETE FROM fields WHERE map = ?", (name,))
+        with self._db() as db:
+            db.execute("DELETE FROM kv WHERE key = ?", (name,))
+            db.execute("DELETE FROM fields WHERE map = ?", (name,))
+
+
+class _Held:
+    """The store's lock held and its connection given, for one `with` block."""
+
+    def __init__(self, store: SqliteStore):
+        self.store = store
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.store._lock.acquire()
+        try:
+            return self.store._connect()
+        except BaseException:
+            self.store._lock.release()
+            raise
+
+    def __exit__(self, *exc) -> None:
+        self.store._lock.release()
 
 
 def _reachable(method):

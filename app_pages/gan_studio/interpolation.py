@@ -1,6 +1,8 @@
 """Interpolation tab: a linear or spherical path through z between two samples of the Samples grid (class morphs
 for the conditional model), as a strip, a GIF to download and D along the path."""
+import numpy as np
 import streamlit as st
+import torch
 
 from app_pages.gan_studio.studio import Studio, current_batch
 from gen_core import latent, render
@@ -8,6 +10,16 @@ from gen_core.models import gan
 from ui.charts import legible
 from ui.images import show_grid
 from ui.settings import clamp_state
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def path_gif(frames: np.ndarray) -> bytes:
+    """The path played there and back as a GIF, encoded once per path (not on every rerun of every visitor's page:
+    a class following the teacher reran it thirty times)."""
+    x = torch.from_numpy(frames)
+    scale = render.auto_scale(x.shape[-2], 160)
+    pictures = [render.to_pil(im, scale) for im in x]
+    return render.gif_bytes(pictures + pictures[-2:0:-1], duration_ms=90)
 
 
 @st.fragment
@@ -30,9 +42,7 @@ def show(studio: Studio) -> None:
     x, d = core.run(name, lambda m: gan.generate_path(m.model, z, label_from, label_to))
     show_grid(x, nrow=frames, caption=f"{path} path from #{a} to #{b}" +
               (f", class {class_names[label_from]} -> {class_names[label_to]}" if labels is not None else ""))
-    scale = render.auto_scale(x.shape[-2], 160)
-    pictures = [render.to_pil(im, scale) for im in x]
-    gif = render.gif_bytes(pictures + pictures[-2:0:-1], duration_ms=90)  # there and back
+    gif = path_gif(x.numpy())
     left, right = st.columns([1, 2])
     left.image(gif, caption="animation")
     left.download_button("Download GIF", gif, file_name=f"{name}-{a}-to-{b}.gif", mime="image/gif")
