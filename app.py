@@ -10,7 +10,6 @@ once and cached. One middleware gives every browser its visitor cookie (ui.class
 import asyncio
 import os
 import secrets
-import threading
 from contextlib import asynccontextmanager
 from http.cookies import SimpleCookie
 
@@ -28,7 +27,7 @@ WARM_UP_S = 120
 async def warm_up(app):
     from gen_core.classroom import TEACHER_KEY_VARIABLE, teacher_key
     from gen_core.jobs import ensure_worker
-    from ui.warmup import WARM_REVEALS_VARIABLE, warm_process, warm_reveals
+    from ui.warmup import WARM_REVEALS_VARIABLE, warm_process, warm_reveals_in_background
 
     # the warm-up runs in a thread, so the event loop never waits on it; past WARM_UP_S the server opens anyway
     # (a stalled file must not keep /_stcore/health from ever answering) and the thread finishes on its own
@@ -39,8 +38,8 @@ async def warm_up(app):
     print(f"GenLab teacher key: {teacher_key()}  (type it under Class > Teacher mode; "
           f"set {TEACHER_KEY_VARIABLE} to choose one)", flush=True)
     ensure_worker()
-    if os.environ.get(WARM_REVEALS_VARIABLE, "1") != "0":  # after the server opens: nobody waits on it
-        threading.Thread(target=warm_reveals, name="genlab-reveals", daemon=True).start()
+    if os.environ.get(WARM_REVEALS_VARIABLE, "1") != "0":  # while the server opens: nobody waits on it
+        warm_reveals_in_background()
     yield
 
 

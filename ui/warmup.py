@@ -136,19 +136,28 @@ def warm_process() -> dict:
     return report
 
 
-def warm_reveals() -> dict:
-    """Run the slow views lessons reveal (ui.lessons.Predict.view: DDPM's 1000 steps, learning curves), each kept on
-    disk by gen_core.kept, so a reveal in front of a class reads them instead of computing. Once per machine (later
-    starts find them on disk, a few milliseconds); meant for a background thread at the lowest CPU priority, after
-    the server opens, so a first visitor never waits on it. Never raises. Returns {"lesson/step": seconds or the
-    problem}."""
+def warm_reveals_in_background():
+    """warm_reveals on a thread of its own at the lowest CPU priority (Linux: a thread is a task with its own nice
+    value, which only that thread takes), so visitors' script runs go first. app.py starts it after the warm-up."""
     import os
     import threading
 
-    try:  # this thread only (Linux: a thread is a task), so visitors' script runs go first
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-    except (AttributeError, OSError):
-        pass
+    def lowest_priority_then_warm():
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        except (AttributeError, OSError):
+            pass
+        warm_reveals()
+
+    thread = threading.Thread(target=lowest_priority_then_warm, name="genlab-reveals", daemon=True)
+    thread.start()
+    return thread
+
+
+def warm_reveals() -> dict:
+    """Run the slow views lessons reveal (ui.lessons.Predict.view: DDPM's 1000 steps, learning curves), each kept on
+    disk by gen_core.kept, so a reveal in front of a class reads them instead of computing. Once per machine (later
+    starts find them on disk, a few milliseconds). Never raises. Returns {"lesson/step": seconds or the problem}."""
     report = {}
     try:
         from gen_core.device import pick_device

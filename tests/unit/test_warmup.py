@@ -44,3 +44,22 @@ def test_a_bad_thread_count_is_one_line_and_the_warm_up_goes_on(monkeypatch):
     assert report["problems"] == ["GENLAB_TORCH_THREADS must be a whole number of threads, not 'lots'"]
     assert report["threads"] is None and torch.get_num_threads() == before
     assert report["checkpoints"] == warmup.default_checkpoints()  # the rest of the warm-up still ran
+
+
+def test_the_reveals_warm_on_a_thread_of_the_lowest_priority_and_leave_the_caller_alone(monkeypatch):
+    """app.py's background warming of the lesson reveals runs at nice 19 on its own thread; the server's other
+    threads (and anything they start) keep their priority."""
+    import os
+    import threading
+
+    from ui import warmup
+
+    seen = {}
+
+    def record():
+        seen["nice"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    monkeypatch.setattr(warmup, "warm_reveals", record)
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    warmup.warm_reveals_in_background().join(10)
+    assert seen["nice"] == 19
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
