@@ -25,7 +25,8 @@ from gen_core.data.dataset import genlab_home
 from gen_core.shared_store import shared_store
 
 TEACHER_KEY_VARIABLE = "GENLAB_TEACHER_KEY"
-LEAD, GUESSES = "class_lead", "class_guesses"
+LEAD, GUESSES, TEACHERS = "class_lead", "class_guesses", "class_teachers"
+TEACHER_HOURS = 12.0  # a browser that typed the key stays the teacher this long (a school day), reloads included
 
 
 def teacher_key_path() -> Path:
@@ -102,6 +103,19 @@ class Classroom:
     def end(self) -> None:
         """The class is over: nobody follows any more (guesses stay until the teacher leads to that step again)."""
         self.store.drop(LEAD)
+
+    # --- who is the teacher -------------------------------------------------------------------------------------
+    # By visitor (the digest of a browser's private cookie, ui.classroom): a reload or a new tab of the browser that
+    # typed the key is still the teacher, on any replica, until it leaves or TEACHER_HOURS pass.
+    def make_teacher(self, visitor: str, hours: float = TEACHER_HOURS) -> None:
+        self.store.put_field(TEACHERS, visitor, time.time() + hours * 3600)
+
+    def is_teacher(self, visitor: str) -> bool:
+        until = self.store.get_field(TEACHERS, visitor)
+        return isinstance(until, (int, float)) and until > time.time()
+
+    def drop_teacher(self, visitor: str) -> None:
+        self.store.put_field(TEACHERS, visitor, 0)
 
     # --- predictions -------------------------------------------------------------------------------------------
     @staticmethod

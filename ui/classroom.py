@@ -2,8 +2,9 @@
 
 A visitor is the browser: app.py gives every browser a private random cookie (COOKIE) on its first request, so a
 reload or a new tab is the same visitor, and their jobs stay theirs (gen_core.jobs). AppTest and a browser without
-the cookie get one id per session. The teacher is a session that typed the teacher's key (gen_core.classroom); in
-teacher mode it may cancel any job, sets the time limit per job, and leads the class: students who tick "Follow
+the cookie get one id per session. The teacher is a browser that typed the teacher's key (gen_core.classroom:
+kept in the store by visitor, so a reload, a new tab or another replica stays in teacher mode until it leaves or
+12 hours pass; a cookie-less session alone); in teacher mode it may cancel any job, sets the time limit per job, and leads the class: students who tick "Follow
 the teacher" have their page follow the teacher's page and lesson step (ui.lessons.sync_with_class).
 """
 from __future__ import annotations
@@ -35,7 +36,16 @@ def visitor() -> str:
 
 
 def is_teacher() -> bool:
+    """This session typed the key, or this browser did earlier (a reload, another tab: Classroom.is_teacher).
+    Looked up in the store once per session, then kept in Session State."""
+    if TEACHER_STATE not in st.session_state and has_cookie():
+        st.session_state[TEACHER_STATE] = Classroom().is_teacher(visitor())
     return bool(st.session_state.get(TEACHER_STATE))
+
+
+def has_cookie() -> bool:
+    """Whether the visitor is a browser with GenLab's cookie (not a session standing in for one)."""
+    return bool(st.context.cookies and st.context.cookies.get(COOKIE))
 
 
 def job_owner() -> str:
@@ -57,6 +67,7 @@ def _unlock() -> None:
     if key_matches(typed):
         st.session_state[TEACHER_STATE] = True
         st.session_state.pop("class_key_problem", None)
+        Classroom().make_teacher(visitor())  # this browser stays the teacher across reloads
     else:
         st.session_state["class_key_problem"] = True
 
@@ -64,6 +75,7 @@ def _unlock() -> None:
 def _leave_teacher_mode() -> None:
     st.session_state[TEACHER_STATE] = False
     st.session_state[LEADING_STATE] = False
+    Classroom().drop_teacher(visitor())
 
 
 def _lead_toggled() -> None:

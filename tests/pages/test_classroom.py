@@ -99,3 +99,22 @@ def test_a_step_the_teacher_leads_to_again_starts_a_fresh_tally(classroom_home):
     room.publish("diffusion_theater", "diffusion", 2, False)
     room.publish("diffusion_theater", "diffusion", 1, False)  # back to it: a new round of guesses
     assert room.tally("diffusion", 1) == {}
+
+
+def test_teacher_mode_survives_a_reload_of_the_same_browser_until_it_leaves(classroom_home, monkeypatch):
+    """Teacher mode belongs to the browser that typed the key (its private cookie, as a job does): a reload or a new
+    tab opens in teacher mode without the key; another browser does not; Leave ends it for that browser."""
+    from ui import classroom
+
+    browser = {"token": "teachers-laptop"}
+    monkeypatch.setattr(classroom, "has_cookie", lambda: True)
+    monkeypatch.setattr(classroom, "visitor_token", lambda: browser["token"])
+    unlock(open_app())
+    reloaded = open_app()  # a new session of the same browser
+    assert reloaded.session_state["class_teacher"] and reloaded.toggle(key="class_leading").value is False
+    browser["token"] = "a-students-laptop"
+    student = open_app()
+    assert not student.session_state["class_teacher"] and not [t for t in student.toggle if t.key == "class_leading"]
+    browser["token"] = "teachers-laptop"
+    reloaded.button(key="class_leave").click().run()
+    assert not open_app().session_state["class_teacher"]  # left: the next reload asks for the key again
