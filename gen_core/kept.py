@@ -122,6 +122,5 @@ def kept_on_disk(checkpoints: tuple[str, ...] = ()) -> Callable:
                 pass
             return result
 
-        wrapper.kept_path = lambda *args, **kwargs: folder() / f"{function.__qualname__}-{key_of(*args, **kwargs)}.npz"
         return wrapper
     return decorate
