@@ -3,9 +3,10 @@
 
 Streamlit runs a module-level `app = st.App(...)` as an ASGI app under uvicorn; the lifespan's start-up finishes
 before the server takes connections. It also prints the teacher's key (gen_core.classroom, as Jupyter prints its
-token) and starts the machine's job worker if none runs (gen_core.jobs). One route of GenLab's own sits beside
+token) and starts the machine's job worker if none runs (gen_core.jobs). Two routes of GenLab's own sit beside
 Streamlit's: the sprite sheets of test images the maps' tooltips show (ui/thumbnails.py), fetched by the browser
-once and cached. One middleware gives every browser its visitor cookie (ui.classroom.COOKIE): whose jobs are whose.
+once and cached; and the teacher's lead, which a follower's page long-polls (GET /genlab/class/lead). One
+middleware gives every browser its visitor cookie (ui.classroom.COOKIE): whose jobs are whose.
 """
 import asyncio
 import os
@@ -15,7 +16,7 @@ from http.cookies import SimpleCookie
 
 import streamlit as st
 from starlette.middleware import Middleware
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ui.classroom import COOKIE
@@ -84,5 +85,28 @@ async def thumbnails(request):
     return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=86400"})
 
 
+LEAD_BOARD = None  # made on the first follower's request (gen_core.classroom.LeadBoard: one per process)
+
+
+async def class_lead(request):
+    """GET /genlab/class/lead?after=SEQ: the teacher's lead sequence number (JSON), answered as soon as it differs
+    from SEQ or after 20 s (a long poll: what a follower's page waits on, ui/follow_watch.js)."""
+    global LEAD_BOARD
+    from gen_core.classroom import LeadBoard
+    from gen_core.errors import GenLabError
+    after = request.query_params.get("after", "")
+    try:
+        seen = int(after) if after else None
+    except ValueError:
+        return JSONResponse({"error": "after must be a whole number"}, status_code=400)
+    LEAD_BOARD = LEAD_BOARD or LeadBoard()
+    try:
+        seq = await LEAD_BOARD.changed_from(seen)
+    except GenLabError as error:  # the shared store is down: the page retries
+        return JSONResponse({"error": str(error)}, status_code=503)
+    return JSONResponse({"seq": seq}, headers={"Cache-Control": "no-store"})
+
+
 app = st.App("frame.py", lifespan=warm_up, middleware=[Middleware(VisitorCookie)],
-             routes=[Route("/genlab/thumbnails/{name}/{page}.png", thumbnails, methods=["GET"])])
+             routes=[Route("/genlab/thumbnails/{name}/{page}.png", thumbnails, methods=["GET"]),
+                     Route("/genlab/class/lead", class_lead, methods=["GET"])])

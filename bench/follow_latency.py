@@ -70,15 +70,18 @@ class LeadWatch:
 
 class SocketFollowers:
     """N followers speaking Streamlit's websocket protocol (bench/load.py's way: no browser, so what is timed is the
-    servers and the class state, not N Chromium tabs on this machine's cores): each opens /?follow=true and, as
-    the browser does for the watch fragment, asks for its auto-rerun every interval the server gave; each records
-    when a Markdown element saying "step K of" first reached it."""
+    servers and the class state, not N Chromium tabs on this machine's cores): each opens /?follow=true and does
+    what the page's watch does (ui/follow_watch.js): long-polls GET /genlab/class/lead and, when the lead is not the
+    one its page shows, sends the watch's "moved" trigger; each records when a Markdown element saying "step K of"
+    first reached it."""
 
     def __init__(self, base: str, n: int):
         import asyncio
         import threading
+        from urllib.parse import urlsplit
 
         self.url = base.replace("http://", "ws://") + "/_stcore/stream"
+        self.address = urlsplit(base).hostname, urlsplit(base).port
         self.seen: list[dict[int, float]] = [{} for _ in range(n)]
         self.ready = threading.Event()
         self.opened = 0
@@ -88,16 +91,19 @@ class SocketFollowers:
     async def main(self, n: int) -> None:
         import asyncio
         self.errors: list[str] = []
+        self.closing = False  # set once the timing is over: the servers' shutdown closes every socket
         await asyncio.gather(*(self.guarded(k, n) for k in range(n)))
 
     async def guarded(self, k: int, n: int) -> None:
         try:
             await self.follower(k, n)
         except Exception as error:  # noqa: BLE001 - a lost connection is the bench's finding, not its crash
-            self.errors.append(f"follower {k}: {type(error).__name__}: {str(error)[:80]}")
+            if not self.closing:
+                self.errors.append(f"follower {k}: {type(error).__name__}: {str(error)[:80]}")
 
     async def follower(self, k: int, n: int) -> None:
         import asyncio
+        import json
         import re
 
         from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -109,16 +115,23 @@ class SocketFollowers:
             first.rerun_script.query_string = "follow=true"
             first.rerun_script.page_name = ""
             await session.ws.send(first.SerializeToString())
-            ticker = None
+            page = {"hash": "", "seen": None, "id": None}
+            watch = None
             while True:
                 forward = ForwardMsg()
                 forward.ParseFromString(await session.ws.recv())
                 kind = forward.WhichOneof("type")
-                if kind == "auto_rerun" and ticker is None:
-                    ticker = asyncio.create_task(self.tick(session, forward.auto_rerun))
+                if kind == "new_session":
+                    page["hash"] = forward.new_session.page_script_hash
                 elif kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
                     element = forward.delta.new_element
-                    if element.WhichOneof("type") == "markdown":
+                    if element.WhichOneof("type") == "bidi_component" and \
+                            element.bidi_component.component_name.endswith("follow_watch"):
+                        data = json.loads(element.bidi_component.json)
+                        page.update(seen=data["seen"], id=element.bidi_component.id, url=data["url"])
+                        if watch is None:
+                            watch = asyncio.create_task(self.watch(session, page))
+                    elif element.WhichOneof("type") == "markdown":
                         found = re.search(r"step (\d+) of", element.markdown.body)
                         if found and int(found[1]) not in self.seen[k]:
                             self.seen[k][int(found[1])] = time.monotonic()
@@ -127,18 +140,35 @@ class SocketFollowers:
                                 if self.opened == n:
                                     self.ready.set()
 
-    @staticmethod
-    async def tick(session, auto_rerun) -> None:
-        import asyncio
+    async def watch(self, session, page: dict) -> None:
+        """The page's watch (ui/follow_watch.js): a long poll, and the trigger when the lead moved."""
+        import json
 
         from streamlit.proto.BackMsg_pb2 import BackMsg
+        known = page["seen"]
         while True:
-            await asyncio.sleep(auto_rerun.interval)
-            message = BackMsg()
-            message.rerun_script.fragment_id = auto_rerun.fragment_id
-            message.rerun_script.is_auto_rerun = True
-            message.rerun_script.query_string = "follow=true"
-            await session.ws.send(message.SerializeToString())
+            known = (await self.get_json(f"/{page['url']}?after={'' if known is None else known}"))["seq"]
+            if known != page["seen"]:
+                message = BackMsg()
+                message.rerun_script.query_string = "follow=true"
+                message.rerun_script.page_script_hash = page["hash"]
+                state = message.rerun_script.widget_states.widgets.add()
+                state.id = f"$$STREAMLIT_INTERNAL_KEY_{page['id']}__events"
+                state.json_trigger_value = json.dumps([{"event": "moved", "value": known}])
+                await session.ws.send(message.SerializeToString())
+
+    async def get_json(self, path: str) -> dict:
+        import asyncio
+        import json
+        host, port = self.address
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode())
+        answer = await reader.read()
+        writer.close()
+        head, _, body = answer.partition(b"\r\n\r\n")
+        if b" 200 " not in head.split(b"\r\n")[0]:
+            raise RuntimeError(head.split(b"\r\n")[0].decode())
+        return json.loads(body)
 
     def shown(self, step: int, timeout: float = 30.0) -> list[float]:
         """When each follower showed `step` (waiting up to `timeout` for all)."""
@@ -223,6 +253,8 @@ def main(argv=None) -> int:
                   f"teacher's click (the teacher's own page {own:.2f} s; the lead changed in the store after "
                   f"{lead_at:.2f} s; each follower: "
                   f"{', '.join(f'{v:.2f}' for v in shown)})", flush=True)
+        if sockets:
+            sockets.closing = True
         browser.close()
     if students:
         print(f"browser followers: median {sorted(waits)[len(waits) // 2]:.2f} s, worst {max(waits):.2f} s over "

@@ -135,3 +135,45 @@ class Classroom:
 
     def clear_guesses(self, lesson: str, step: int) -> None:
         self.store.drop(self._guesses(lesson, step))
+
+
+class LeadBoard:
+    """The lead's sequence number for a whole server process, so that thirty followers waiting on the teacher cost
+    one store read every `every` seconds, not thirty script runs (app.py's GET /genlab/class/lead, which each
+    follower's page long-polls: ui/follow_watch.js). Asyncio only: every waiter runs on the server's event loop, and
+    the store is read off it, in a thread."""
+
+    def __init__(self, classroom_factory=Classroom, every: float = 0.2):
+        self.classroom_factory, self.every = classroom_factory, every
+        self.seq: int | None = None
+        self.read_at = float("-inf")
+        self.reading = None  # the read in flight: every waiter of that moment awaits it
+
+    def _read(self) -> int | None:
+        lead = self.classroom_factory().lead()
+        return lead.seq if lead else None
+
+    async def current(self) -> int | None:
+        """The sequence number at most `every` seconds old (None: no class is being led)."""
+        import asyncio
+        if self.reading is None and time.monotonic() - self.read_at >= self.every:
+            self.read_at = time.monotonic()
+            self.reading = asyncio.ensure_future(asyncio.to_thread(self._read))
+            try:
+                self.seq = await asyncio.shield(self.reading)  # shielded: one waiter leaving cancels no one's read
+            finally:
+                self.reading = None
+        elif self.reading is not None:
+            return await asyncio.shield(self.reading)
+        return self.seq
+
+    async def changed_from(self, seen: int | None, timeout: float = 20.0) -> int | None:
+        """The sequence number once it differs from `seen`, or the unchanged one after `timeout` seconds (a long
+        poll: the answer comes the moment the teacher moves, and an idle class costs one request per 20 s each)."""
+        import asyncio
+        deadline = time.monotonic() + timeout
+        while True:
+            seq = await self.current()
+            if seq != seen or time.monotonic() >= deadline:
+                return seq
+            await asyncio.sleep(self.every / 2)

@@ -10,6 +10,7 @@ the teacher" have their page follow the teacher's page and lesson step (ui.lesso
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 import streamlit as st
 
@@ -20,7 +21,10 @@ from ui.text import plain
 
 COOKIE = "genlab_visitor"
 TEACHER_STATE, LEADING_STATE, FOLLOW_KEY = "class_teacher", "class_leading_on", "follow"
-POLL_S = 0.5  # a follower looks for the teacher's next step this often (the issue's bound: within 2 s)
+LEAD_ROUTE = "genlab/class/lead"  # app.py's long poll on the teacher's lead (relative: every page is one level deep)
+SEEN_STATE = "class_seen_seq"     # the lead this follower's page shows (set by ui.lessons.sync_with_class)
+# The follower's watch: a page script, not a script run (ui/follow_watch.js), so waiting costs the server nothing
+_WATCH = st.components.v2.component("genlab.follow_watch", js=Path(__file__).with_name("follow_watch.js").read_text())
 
 
 def visitor_token() -> str:
@@ -129,14 +133,14 @@ def sidebar() -> None:
         c[1].button("Leave", key="class_leave", on_click=_leave_teacher_mode, help="Leave teacher mode")
 
 
-@st.fragment(run_every=POLL_S)
 def watch_lead() -> None:
-    """A follower's watch: when the teacher's place changed, rerun the whole app, which moves there."""
+    """A follower's watch: the page waits on the teacher's lead in the browser (ui/follow_watch.js) and, when it
+    changes, reruns the app, whose sync_with_class moves there; here, where the class is."""
+    _WATCH(data={"seen": st.session_state.get(SEEN_STATE), "url": LEAD_ROUTE}, key="class_watch",
+           on_moved_change=lambda: None)  # a trigger: its rerun is the move
     lead = Classroom().lead()
     if lead is None:
         st.caption("No class is being led right now.")
-        return
-    if lead.seq != st.session_state.get("class_seen_seq"):
-        st.rerun(scope="app")
-    st.caption(f"Following the teacher (step {lead.step + 1})" if lead.step is not None else
-               "Following the teacher")
+    else:
+        st.caption(f"Following the teacher (step {lead.step + 1})" if lead.step is not None else
+                   "Following the teacher")

@@ -523,9 +523,12 @@ def sync_with_class(current_url_path: str) -> None:
     if not classroom.following():
         return
     lead = Classroom().lead()
-    if lead is None or lead.seq == st.session_state.get("class_seen_seq"):
+    seq = lead.seq if lead else None
+    if seq == st.session_state.get(classroom.SEEN_STATE):
         return
-    st.session_state["class_seen_seq"] = lead.seq
+    st.session_state[classroom.SEEN_STATE] = seq  # the lead this page shows: the browser's watch waits for the next
+    if lead is None:  # the class ended
+        return
     if lead.lesson in BY_KEY and 0 <= (lead.step or 0) < len(BY_KEY[lead.lesson].steps):
         if (st.session_state.get("lesson"), st.session_state.get("lesson_step")) != (lead.lesson, lead.step):
             open_step(lead.lesson, lead.step)

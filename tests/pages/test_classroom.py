@@ -24,6 +24,13 @@ def unlock(at, key=KEY):
     return at
 
 
+def watching(at) -> dict | None:
+    """What the follower's watch in the browser was given (its bidi component's data), or None without one."""
+    import json
+    watch = [e for e in at.get("bidi_component") if e.proto.id.endswith("class_watch")]
+    return json.loads(watch[0].proto.json) if watch else None
+
+
 def test_a_wrong_key_is_one_line_and_the_right_one_opens_teacher_mode(classroom_home):
     at = unlock(open_app(), "guess")
     assert [e.value for e in at.error] == ["That is not the teacher key."]
@@ -43,6 +50,8 @@ def test_followers_land_where_the_teacher_leads_and_late_joiners_too(classroom_h
     student.checkbox(key="follow").check().run()
     student.run()  # the watch saw a new place and reran the app, which moved there
     assert student.title[0].value == "GAN Studio"
+    # the page's watch (ui/follow_watch.js) now waits for a lead other than the one shown
+    assert watching(student) == {"seen": lead.seq, "url": "genlab/class/lead"}
     teacher.switch_page("app_pages/home.py").run()
     teacher.button(key="lesson_start_vae").click().run()
     assert (Classroom().lead().lesson, Classroom().lead().step) == ("vae", 0)
@@ -55,6 +64,10 @@ def test_followers_land_where_the_teacher_leads_and_late_joiners_too(classroom_h
     assert late.session_state["lesson"] == "vae"
     teacher.button(key="class_end").click().run()
     assert Classroom().lead() is None
+    late.run()
+    assert watching(late)["seen"] is None and "No class is being led right now." in [c.value for c in late.caption]
+    late.checkbox(key="follow").uncheck().run()
+    assert watching(late) is None  # unticked: the browser stops asking
 
 
 def test_a_visitor_cancels_their_own_job_only_and_the_teacher_any(classroom_home):
