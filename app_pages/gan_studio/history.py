@@ -10,6 +10,7 @@ from gen_core.models import gan
 from ui.charts import legible
 from ui.images import show_grid
 from ui.player import player_html
+from ui.settings import projector
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -28,6 +29,19 @@ def snapshots_of(path, weights_sha256: str) -> dict:
     return load_snapshots(path)
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def history_figures(path, weights_sha256: str, at, projector_on: bool, _history: dict) -> tuple:
+    """The two training charts with the marker at step `at`, built once per process for each step a visitor picks
+    (Plotly's figure objects cost ~35 ms a pair: a class arriving at this tab shares one build). `projector_on` is
+    what `legible` reads in the session. Shared, so never changed after: st.plotly_chart only serialises them."""
+    steps = _history["step"]
+    return (legible(render.line_figure(steps, {"D loss": _history["loss_d"], "G loss": _history["loss_g"]},
+                                       "Losses", "loss", marker=at)),
+            legible(render.line_figure(steps, {"D(x)": _history["d_real"], "D(G(z))": _history["d_fake"]},
+                                       "What D says", "mean probability of 'real'", marker=at,
+                                       reference=(0.5, "equilibrium: D = 1/2"))))
+
+
 @st.fragment
 def show(studio: Studio) -> None:
     card, config, loaded, dataset = studio.card, studio.config, studio.loaded, studio.dataset
@@ -40,11 +54,9 @@ def show(studio: Studio) -> None:
     at = st.select_slider("Training step", list(snapshots), value=list(snapshots)[-1], key="gan_snapshot", bind="query-params") \
         if snapshots else steps[-1]
     left, right = st.columns(2)
-    left.plotly_chart(legible(render.line_figure(steps, {"D loss": history["loss_d"], "G loss": history["loss_g"]},
-                                         "Losses", "loss", marker=at)), key="gan_losses")
-    right.plotly_chart(legible(render.line_figure(steps, {"D(x)": history["d_real"], "D(G(z))": history["d_fake"]},
-                                          "What D says", "mean probability of 'real'", marker=at,
-                                          reference=(0.5, "equilibrium: D = 1/2"))), key="gan_probs")
+    losses, opinions = history_figures(loaded.path, card.get("weights_sha256", ""), at, projector(), _history=history)
+    left.plotly_chart(losses, key="gan_losses")
+    right.plotly_chart(opinions, key="gan_probs")
     if snapshots:
         show_grid(snapshots[at], nrow=16, caption=f"the same 16 noise vectors decoded at step {at}")
         with st.expander("Play the training: every snapshot in the browser, at the speed you choose",
