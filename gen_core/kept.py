@@ -10,6 +10,9 @@ core's device, the other arguments' values, and the weights hash of every argume
 model measures again). A result is a flat dict of tensors, arrays, numbers, strings, None and lists of numbers,
 stored as .npz without pickle (a file in the cache can hold data, never code). A read result carries `kept_at`, the
 Unix time it was measured, so a page can say when a timing it shows was taken.
+
+The folder is bounded: past BUDGET_BYTES the results least recently used go first (a read renews a file's time),
+so retrained models, edited functions and new versions do not grow it for ever.
 """
 from __future__ import annotations
 
@@ -28,11 +31,35 @@ import torch
 from gen_core.data.dataset import genlab_home
 
 KEPT_AT = "kept_at"
+BUDGET_BYTES = 256 * 2 ** 20  # every reveal of every lesson takes ~1 MB; a class's day of models fits many times
 measured: list[str] = []  # "qualname key" of every result this process computed rather than read (tests look)
 
 
 def folder() -> Path:
     return genlab_home() / "cache" / "kept"
+
+
+def prune(budget: int | None = None) -> list[Path]:
+    """Delete the least recently used results until the folder holds at most `budget` bytes; the deleted paths."""
+    budget = BUDGET_BYTES if budget is None else budget
+    files = []
+    for path in folder().glob("*.npz"):
+        try:
+            info = path.stat()
+        except OSError:  # another process pruned it a moment ago
+            continue
+        files.append((info.st_mtime, info.st_size, path))
+    total, dropped = sum(size for _, size, _ in files), []
+    for _, size, path in sorted(files):  # oldest use first
+        if total <= budget:
+            break
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        total -= size
+        dropped.append(path)
+    return dropped
 
 
 def _plain(value) -> str:
@@ -107,7 +134,9 @@ def kept_on_disk(checkpoints: tuple[str, ...] = ()) -> Callable:
         def wrapper(*args, **kwargs):
             path = folder() / f"{function.__qualname__}-{key_of(*args, **kwargs)}.npz"
             try:
-                return decode(path.read_bytes())
+                result = decode(path.read_bytes())
+                os.utime(path)  # used now: the last to be pruned
+                return result
             except (OSError, ValueError, KeyError, TypeError):  # not there yet, or a damaged file: measure
                 pass
             measured.append(path.stem)
@@ -118,6 +147,7 @@ def kept_on_disk(checkpoints: tuple[str, ...] = ()) -> Callable:
                 tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
                 tmp.write_bytes(encode(result))
                 tmp.replace(path)  # readers never see half a file
+                prune()
             except OSError:  # a read-only home: measured again next time
                 pass
             return result

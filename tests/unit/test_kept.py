@@ -61,3 +61,26 @@ def test_nothing_is_unpickled_from_the_cache(genlab_home):
     np.savez(buffer, **{"array:value": np.array([object()], dtype=object)})
     path.write_bytes(buffer.getvalue())
     assert experiment(7)["value"] == 7
+
+
+def test_the_folder_keeps_its_budget_by_dropping_the_least_recently_used(genlab_home, monkeypatch):
+    import os
+
+    @kept.kept_on_disk()
+    def experiment(seed):
+        return {"values": np.full(2_000, seed, dtype=np.float64)}  # ~16 KB each
+
+    first, second = experiment(1), experiment(2)
+    size = max(p.stat().st_size for p in kept.folder().glob("*.npz"))
+    paths = {seed: next(p for p in kept.folder().glob("*.npz") if kept.decode(p.read_bytes())["values"][0] == seed)
+             for seed in (1, 2)}
+    for path, age in ((paths[1], 300), (paths[2], 200)):  # seed 1 used longest ago
+        os.utime(path, (path.stat().st_atime - age, path.stat().st_mtime - age))
+    assert experiment(1)["values"][0] == 1  # read, not measured: seed 1 is now the most recently used
+    monkeypatch.setattr(kept, "BUDGET_BYTES", int(2.5 * size))  # room for two
+    kept.measured.clear()
+    experiment(3)
+    assert len(kept.measured) == 1  # only seed 3 was measured
+    left = sorted(kept.decode(p.read_bytes())["values"][0] for p in kept.folder().glob("*.npz"))
+    assert left == [1, 3] and not paths[2].exists()  # seed 2, the least recently used, went
+    assert first["values"][0] == 1 and second["values"][0] == 2
