@@ -3,13 +3,15 @@ whether they are new or memorised: each sample's nearest training images beside 
 import streamlit as st
 import torch
 
-from app_pages.gan_studio.studio import CLASS_ROWS, RANDOM_CLASSES, Studio, batch_inputs, current_batch
+from app_pages.gan_studio.studio import (CLASS_ROWS, RANDOM_CLASSES, Studio, batch_inputs, current_batch,
+                                        current_nearest)
 from gen_core import metrics, render
 from gen_core.labs import gan as gan_lab
 from ui.charts import histogram_picture
 from ui.exports import sample_downloads
 from ui.images import labelled_grid
-from ui.lab_cache import ahead, lab_call
+from ui.lab_cache import Data, ahead, lab_call
+from ui.loaders import get_dataset
 from ui.settings import MAX_SEED, clamp_state, global_seed, label_px, next_seed, projector, seed_input
 from ui.text import plain
 from ui.widget_keys import GAN
@@ -42,11 +44,14 @@ def distance_png(batch_key: tuple, _distance: torch.Tensor, _baseline: torch.Ten
 
 
 def next_pictures(batch_key: tuple, inputs: tuple, drawing: tuple, dataset_name: str) -> None:
-    """The batch, grid and distance histogram of `batch_key`, into their caches (for a thread working ahead)."""
+    """The batch, grid, nearest training images and distance histogram of `batch_key`, into their caches (for a
+    thread working ahead)."""
     batch = lab_call(gan_lab.samples_batch, *inputs)
     grid_picture(batch_key, batch, *drawing)
-    if "distance" in batch:  # the training images are here
-        distance_png(batch_key, batch["distance"], metrics.held_out_distances(dataset_name), drawing[-1] + 2)
+    if len(get_dataset(dataset_name).x_train):  # the training images are here
+        device, name, *rest = inputs
+        near = lab_call(gan_lab.nearest_training, device, name, Data(dataset_name), *rest)
+        distance_png(batch_key, near["distance"], metrics.held_out_distances(dataset_name), drawing[-1] + 2)
 
 
 @st.fragment
@@ -89,13 +94,14 @@ def show(studio: Studio) -> None:
     if len(dataset.x_train) == 0:  # a fresh clone without the training images: nothing to compare with
         st.info(plain(f"No training images to compare with here: {dataset.description}."))
         return
-    index, distance = batch["nearest"], batch["distance"]  # computed with the batch, once for every session
+    near = current_nearest(studio)  # after the grid is on its way: the grid never waits on this check
+    distance = near["distance"]
     baseline = metrics.held_out_distances(dataset.name)
     left, right = st.columns([3, 2])
     with left:
         clamp_state("gan_inspect", 0, len(x) - 1, default=0)
         pick = st.number_input("Inspect sample #", min_value=0, max_value=len(x) - 1, key="gan_inspect", bind="query-params")
-        close, far = batch["close"][pick], batch["close_distance"][pick]  # computed with the batch
+        close, far = near["close"][pick], near["close_distance"][pick]  # the 4 nearest, found for every sample
         sheet = torch.cat([x[pick:pick + 1], dataset.x_train[close]])
         st.image(labelled_grid(sheet, [f"sample #{pick}"] + [f"d={float(v):.2f}" for v in far], 5, tile_px=96),
                  caption=f"sample #{pick} (D={float(d[pick]):.2f}) and its nearest training images: "

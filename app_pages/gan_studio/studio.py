@@ -53,10 +53,15 @@ def batch_labels(studio: Studio, count: int, classes: str):
 
 
 def current_batch(studio: Studio, seed: int | None = None) -> dict:
-    """The grid the Samples tab shows, from its widgets (or another seed), with each sample's nearest
-    training image: cached for every session of the process (gen_core.labs.gan.samples_batch), so thirty students
-    pressing New samples at once share one computation."""
+    """The grid the Samples tab shows, from its widgets (or another seed): cached for every session of the process
+    (gen_core.labs.gan.samples_batch), so thirty students pressing New samples at once share one computation."""
     return lab_call(gan_lab.samples_batch, *batch_inputs(studio, seed))
+
+
+def current_nearest(studio: Studio, seed: int | None = None) -> dict:
+    """The memorisation check of current_batch's grid (gen_core.labs.gan.nearest_training), cached the same way."""
+    device, name, *rest = batch_inputs(studio, seed)
+    return lab_call(gan_lab.nearest_training, device, name, Data(studio.dataset.name), *rest)
 
 
 def batch_inputs(studio: Studio, seed: int | None = None) -> tuple:
@@ -66,6 +71,6 @@ def batch_inputs(studio: Studio, seed: int | None = None) -> tuple:
     classes = st.session_state.get("gan_classes", CLASS_ROWS)
     labels = batch_labels(studio, count, classes)
     n = len(labels) if labels is not None else count
-    return (str(studio.core.device), studio.name, Data(studio.dataset.name), n,
+    return (str(studio.core.device), studio.name, n,
             int(st.session_state.get("gan_seed", global_seed()) if seed is None else seed),
             float(st.session_state.get(GAN.TRUNCATION, 1.0)), None if labels is None else tuple(labels.tolist()))

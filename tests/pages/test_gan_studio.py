@@ -275,10 +275,11 @@ def test_the_next_seeds_grid_is_ready_before_new_samples_is_pressed(studio, monk
         time.sleep(0.05)
     before = grid(studio)
 
-    def not_again(*args, **kwargs):
-        raise AssertionError("New samples computed its batch instead of finding it made ahead")
-    not_again.__module__, not_again.__qualname__ = gan_lab.__name__, "samples_batch"  # lab_call's cache key
-    monkeypatch.setattr(gan_lab, "samples_batch", not_again)
+    for made_ahead in ("samples_batch", "nearest_training"):
+        def not_again(*args, **kwargs):
+            raise AssertionError("New samples computed its batch instead of finding it made ahead")
+        not_again.__module__, not_again.__qualname__ = gan_lab.__name__, made_ahead  # lab_call's cache key
+        monkeypatch.setattr(gan_lab, made_ahead, not_again)
     studio.button[0].click().run()  # New samples
     assert not studio.exception, [e.value for e in studio.exception]
     assert "seed 1," in grid(studio)[1] and grid(studio)[0] != before[0]
