@@ -9,7 +9,10 @@ images; '-ELBO nats' and 'bits/dim' are the VAEs' test bound; 'acc gen' / 'acc r
 test accuracy trained on --train-samples generated samples / as many real ones (capped at the training set).
 Diffusion models sample with DDIM in 50 steps. For data with a shipped reference network (Fashion-MNIST) it then
 prints the reference's test accuracy and per-class recall, and for each model the class report: conditional models'
-share of samples read as the class asked for beside that recall, unconditional models' share of each class.
+share of samples read as the class asked for beside that recall, unconditional models' share of each class;
+guided diffusion models again at each --guidance scale (classifier-free guidance trades variety for fidelity: on
+ddpm-fashion, 1,000 samples, classes within 5 points of the reference's recall were 0/10 at scale 1, 3/10 at 2,
+7/10 at 3, 9/10 at 4, 10/10 at 5).
 """
 import argparse
 import sys
@@ -31,6 +34,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--class-samples", type=int, default=1000,
                         help="samples per model for the class report of data with a reference network (0: skip)")
+    parser.add_argument("--guidance", default="3,5", help="classifier-free guidance scales of the guided class reports")
     args = parser.parse_args()
     shipped = {info.name for info in checkpoints.list_checkpoints() if info.source == "shipped"}
     names = args.names or [n for n in evaluate.image_checkpoints() if n in shipped]
@@ -58,8 +62,9 @@ def main() -> None:
             print(evaluate.class_report_text(evaluate.class_report(core, row["given_as"], args.class_samples)))
             card = core.load(row["given_as"]).card
             if card["family"] in SAMPLER_OPTION_FAMILIES and card["config"].get("num_classes"):  # and guided
-                print(evaluate.class_report_text(evaluate.class_report(core, row["given_as"], args.class_samples,
-                                                                       guidance=3.0)))
+                for scale in (float(v) for v in args.guidance.split(",") if v.strip()):
+                    print(evaluate.class_report_text(evaluate.class_report(core, row["given_as"],
+                                                                           args.class_samples, guidance=scale)))
 
 
 if __name__ == "__main__":
