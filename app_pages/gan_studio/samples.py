@@ -80,9 +80,6 @@ def show(studio: Studio) -> None:
     drawing = (per_row, tuple(class_names) if by_class_rows else None, int(84 * (1.5 if projector() else 1.0)),
                label_px())
     picture = grid_picture(batch_key, batch, *drawing)
-    if seed < MAX_SEED:  # what New samples shows next, made while the class looks at this grid
-        next_key, inputs = batch_key[:3] + (seed + 1,) + batch_key[4:], batch_inputs(studio, seed + 1)
-        ahead(("gan_samples", next_key, drawing), lambda: next_pictures(next_key, inputs, drawing, dataset.name))
     st.image(picture, caption=f"{len(x)} samples, seed {st.session_state['gan_seed']}, ψ = {psi:.2f}, {what}",
              output_format="PNG")
     sample_downloads(picture, x, f"{studio.name}-seed{st.session_state['gan_seed']}-psi{psi:.2f}", key="gan_samples")
@@ -93,7 +90,18 @@ def show(studio: Studio) -> None:
     st.subheader("New, or memorised?")
     if len(dataset.x_train) == 0:  # a fresh clone without the training images: nothing to compare with
         st.info(plain(f"No training images to compare with here: {dataset.description}."))
-        return
+    else:
+        memorised(studio, batch_key, batch, drawing)
+    if seed < MAX_SEED:  # what New samples shows next, made while the class looks at this grid (started last, so it
+        # never competes with drawing this one)
+        next_key, inputs = batch_key[:3] + (seed + 1,) + batch_key[4:], batch_inputs(studio, seed + 1)
+        ahead(("gan_samples", next_key, drawing), lambda: next_pictures(next_key, inputs, drawing, dataset.name))
+
+
+def memorised(studio: Studio, batch_key: tuple, batch: dict, drawing: tuple) -> None:
+    """The memorisation check: a sample beside its nearest training images, and every sample's distance to its
+    nearest against held-out real images'."""
+    dataset, class_names, x, d = studio.dataset, studio.class_names, batch["x"], batch["d"]
     near = current_nearest(studio)  # after the grid is on its way: the grid never waits on this check
     distance = near["distance"]
     baseline = metrics.held_out_distances(dataset.name)

@@ -122,13 +122,14 @@ def sample_sheet_by_threshold(model: gan.GAN, thresholds, label: int, n: int, se
 
 # --- the Samples tab ---------------------------------------------------------------------------------------------
 
-def samples_batch(core, name: str, n: int, seed: int, truncation: float, labels: tuple[int, ...] | None) -> dict:
+def samples_batch(core, name: str, n: int, seed: int, truncation: float, labels: tuple[int, ...] | None,
+                  judge: bool = True) -> dict:
     """The Samples tab's grid: n samples from `seed` (with z, labels and D's opinion, gan.sample_batch). A pure
     function of its inputs, so a class pressing New samples together (same model, same next seed) computes it once
     (ui.lab_cache.lab_call)."""
     label_tensor = None if labels is None else torch.tensor(labels, dtype=torch.long)
     return core.run(name, lambda m: gan.sample_batch(m.model, n, generator=make_generator(seed, core.device),
-                                                     truncation=truncation, labels=label_tensor))
+                                                     truncation=truncation, labels=label_tensor, judge=judge))
 
 
 def nearest_training(core, name: str, dataset, n: int, seed: int, truncation: float,
@@ -136,7 +137,7 @@ def nearest_training(core, name: str, dataset, n: int, seed: int, truncation: fl
     """The memorisation check of samples_batch's grid (same arguments, the dataset first): the 4 nearest training
     images of every sample and their distances, in one pass (80 x 60,000 distances on Fashion-MNIST, twice the
     sampling's time). Apart from the batch so that the grid shows without waiting on it; it draws the batch again
-    from the same seed (a third of its time) rather than take tensors a cache could not key."""
-    x = samples_batch(core, name, n, seed, truncation, labels)["x"]
+    from the same seed, without D (a fifth of its time), rather than take tensors a cache could not key."""
+    x = samples_batch(core, name, n, seed, truncation, labels, judge=False)["x"]
     close, close_distance = metrics.k_nearest_each(x, dataset.x_train, 4)
     return {"close": close, "close_distance": close_distance, "nearest": close[:, 0], "distance": close_distance[:, 0]}

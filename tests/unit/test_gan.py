@@ -101,6 +101,22 @@ def test_sample_batch_scores_what_it_draws():
     assert batch["x"].shape == (7, 1, 8, 8) and batch["z"].shape == (7, 4) and batch["labels"] is None
     logits, _ = model.discriminate(batch["x"])
     assert torch.allclose(batch["d"], torch.sigmoid(logits), atol=1e-6)
+    unjudged = gan.sample_batch(model, 7, generator=make_generator(3), judge=False)
+    assert "d" not in unjudged and torch.equal(unjudged["x"], batch["x"])  # the same samples, without D
+
+
+def test_the_memorisation_check_is_of_the_very_samples_the_grid_shows():
+    """GAN Studio draws the grid (samples_batch) and its nearest training images (nearest_training) apart, so the
+    grid never waits on the check: the check must find the neighbours of the same samples (known answer: cdist)."""
+    from gen_core.core import InferenceCore
+    from gen_core.labs import gan as gan_lab
+    core, digits = InferenceCore("cpu"), load_dataset("digits")
+    labels = tuple(range(10)) * 2
+    batch = gan_lab.samples_batch(core, "cgan-digits", 20, 5, 0.8, labels)
+    near = gan_lab.nearest_training(core, "cgan-digits", digits, 20, 5, 0.8, labels)
+    exact = torch.cdist(batch["x"].flatten(1), digits.x_train.flatten(1)).topk(4, largest=False)
+    assert torch.equal(near["close"], exact.indices) and torch.allclose(near["close_distance"], exact.values, atol=1e-4)
+    assert torch.equal(near["nearest"], exact.indices[:, 0])
 
 
 def test_bad_configs_name_the_choices():

@@ -55,16 +55,19 @@ def sample(model: GAN, n: int, *, generator: torch.Generator, label: int | None 
 
 @torch.no_grad()
 def sample_batch(model: GAN, n: int, *, generator: torch.Generator, truncation: float = 1.0,
-                 labels: torch.Tensor | None = None) -> dict:
+                 labels: torch.Tensor | None = None, judge: bool = True) -> dict:
     """n samples with what produced them and what D thinks of them, all on the CPU:
-    z (n, z_dim), labels (n,) or None, x (n, ...), d (n,) = D(x) as a probability."""
+    z (n, z_dim), labels (n,) or None, x (n, ...), d (n,) = D(x) as a probability (with judge=False no D: the
+    same samples at ~60% of the cost)."""
     device = next(model.parameters()).device
     z = draw_latents(model, n, generator, truncation)
     labels = labels.to(device) if labels is not None else draw_labels(model, n, generator)
     x = model.generate(z, labels, truncation=truncation, noise_generator=generator)
-    logits, _ = model.discriminate(x, labels)
-    return {"z": z.cpu(), "labels": None if labels is None else labels.cpu(), "x": x.float().cpu(),
-            "d": torch.sigmoid(logits.float()).cpu()}
+    batch = {"z": z.cpu(), "labels": None if labels is None else labels.cpu(), "x": x.float().cpu()}
+    if judge:
+        logits, _ = model.discriminate(x, labels)
+        batch["d"] = torch.sigmoid(logits.float()).cpu()
+    return batch
 
 
 @torch.no_grad()
