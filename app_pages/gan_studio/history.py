@@ -29,17 +29,29 @@ def snapshots_of(path, weights_sha256: str) -> dict:
     return load_snapshots(path)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def history_figures(path, weights_sha256: str, at, projector_on: bool, _history: dict) -> tuple:
-    """The two training charts with the marker at step `at`, built once per process for each step a visitor picks
-    (Plotly's figure objects cost ~35 ms a pair: a class arriving at this tab shares one build). `projector_on` is
-    what `legible` reads in the session. Shared, so never changed after: st.plotly_chart only serialises them."""
+@st.cache_resource(show_spinner=False, max_entries=16)
+def history_figures(path, weights_sha256: str, projector_on: bool, _history: dict, _snapshot_steps: tuple) -> tuple:
+    """The two training charts, built once per process (Plotly's figure objects cost ~35 ms a pair: a class arriving
+    at this tab shares one build). They do not change with the Training step slider: every snapshot's step is a
+    faint line, and the step shown is said in numbers beside its grid, because a chart whose figure changes is
+    drawn again in every browser (~0.4 s for the two). `projector_on` is what `legible` reads in the session.
+    Shared, so never changed after: st.plotly_chart only serialises them."""
     steps = _history["step"]
     return (legible(render.line_figure(steps, {"D loss": _history["loss_d"], "G loss": _history["loss_g"]},
-                                       "Losses", "loss", marker=at)),
+                                       "Losses", "loss", faint_steps=_snapshot_steps)),
             legible(render.line_figure(steps, {"D(x)": _history["d_real"], "D(G(z))": _history["d_fake"]},
-                                       "What D says", "mean probability of 'real'", marker=at,
+                                       "What D says", "mean probability of 'real'", faint_steps=_snapshot_steps,
                                        reference=(0.5, "equilibrium: D = 1/2"))))
+
+
+def at_step(history: dict, at: int) -> str:
+    """The four curves' values around step `at` (smoothed as the charts draw them), in words."""
+    steps = np.asarray(history["step"])
+    k = int(np.clip(np.searchsorted(steps, at), 0, len(steps) - 1))
+    window = max(1, len(steps) // 100)
+    value = {name: float(render.smooth(history[name], window)[k]) for name in ("loss_d", "loss_g", "d_real", "d_fake")}
+    return (f"At step {int(steps[k])} (the dotted lines on the charts mark every snapshot's step): D loss {value['loss_d']:.2f}, "
+            f"G loss {value['loss_g']:.2f}; D(x) {value['d_real']:.2f}, D(G(z)) {value['d_fake']:.2f}.")
 
 
 @st.fragment
@@ -53,12 +65,15 @@ def show(studio: Studio) -> None:
     snapshots = snapshots_of(loaded.path, card.get("weights_sha256", ""))
     at = st.select_slider("Training step", list(snapshots), value=list(snapshots)[-1], key="gan_snapshot", bind="query-params") \
         if snapshots else steps[-1]
+    if snapshots:  # right under the slider that picks it
+        show_grid(snapshots[at], nrow=16, caption=f"the same 16 noise vectors decoded at step {at}")
+    st.caption(at_step(history, at))
     left, right = st.columns(2)
-    losses, opinions = history_figures(loaded.path, card.get("weights_sha256", ""), at, projector(), _history=history)
+    losses, opinions = history_figures(loaded.path, card.get("weights_sha256", ""), projector(), _history=history,
+                                       _snapshot_steps=tuple(snapshots))
     left.plotly_chart(losses, key="gan_losses")
     right.plotly_chart(opinions, key="gan_probs")
     if snapshots:
-        show_grid(snapshots[at], nrow=16, caption=f"the same 16 noise vectors decoded at step {at}")
         with st.expander("Play the training: every snapshot in the browser, at the speed you choose",
                          icon=":material/play_circle:"):
             st.iframe(snapshot_player(loaded.path, card["weights_sha256"]), height="content")

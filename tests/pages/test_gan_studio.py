@@ -96,10 +96,16 @@ def test_training_history_snapshot_slider_and_value_function(studio):
     open_tab(studio, "gan_tab", "Training history")
     snap = [e for e in studio.get("image") if "noise vectors decoded at step" in e.proto.imgs[0].caption][0]
     first = snap.proto.imgs[0].url
+    charts = [c.proto.spec for c in studio.get("plotly_chart")]
+    said = lambda: next(c.value for c in studio.caption if c.value.startswith("At step"))  # noqa: E731
+    assert said().startswith(f"At step {int(studio.select_slider(key='gan_snapshot').value)} ")
     slider = studio.select_slider(key="gan_snapshot")
     slider.set_value(slider.options[1]).run()
     snap = [e for e in studio.get("image") if "noise vectors decoded at step" in e.proto.imgs[0].caption][0]
     assert snap.proto.imgs[0].url != first
+    # the step is said in numbers; the charts stay as they were, so no browser draws them again
+    assert said().startswith(f"At step {int(slider.options[1])} ") and "D loss" in said()
+    assert [c.proto.spec for c in studio.get("plotly_chart")] == charts and len(charts) == 2
     assert any("V(D,G)" in x.value for x in studio.get("latex"))
     # the whole training plays in the browser: one frame per snapshot, sent once
     from tests.pages.test_diffusion_theater import player_data
