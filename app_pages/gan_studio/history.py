@@ -50,8 +50,9 @@ def at_step(history: dict, at: int) -> str:
     k = int(np.clip(np.searchsorted(steps, at), 0, len(steps) - 1))
     window = max(1, len(steps) // 100)
     value = {name: float(render.smooth(history[name], window)[k]) for name in ("loss_d", "loss_g", "d_real", "d_fake")}
-    return (f"At step {int(steps[k])} (the dotted lines on the charts mark every snapshot's step): D loss {value['loss_d']:.2f}, "
-            f"G loss {value['loss_g']:.2f}; D(x) {value['d_real']:.2f}, D(G(z)) {value['d_fake']:.2f}.")
+    return (f"At step {int(steps[k])} (the dotted lines on the charts mark every snapshot's step): "
+            f"D loss {value['loss_d']:.2f}, G loss {value['loss_g']:.2f}; D(x) {value['d_real']:.2f}, "
+            f"D(G(z)) {value['d_fake']:.2f}.")
 
 
 @st.fragment
