@@ -286,6 +286,9 @@ def test_pause_stops_the_playground_while_it_plays(server, browser):
     steps = page.locator('[data-testid="stMarkdownContainer"] table tbody tr td').nth(1)  # the GAN row's step
     play.click()
     page.get_by_text(re.compile(r"Playing: [0-9.]+ frames a second")).wait_for(timeout=30_000)
+    started = time.monotonic()  # a busy machine may draw "Playing" before the first frame's table
+    while int(steps.inner_text().replace(",", "")) == 0 and time.monotonic() - started < 30:
+        time.sleep(0.1)
     page.get_by_role("button", name="Pause", exact=True).click()
     play.wait_for(timeout=10_000)
     paused_at = int(steps.inner_text().replace(",", ""))
