@@ -87,15 +87,17 @@ def show(studio: Studio) -> None:
                f"**{float(d.mean()):.2f}**. ψ = {psi:.2f}: pixel spread across the grid "
                f"{float(x.std(0).mean()):.3f} (lower = less diverse).")
 
+    if seed < MAX_SEED:  # what New samples shows next, made while the class looks at this grid: started once this
+        # grid is on its way (before, it competed with drawing it), yet as early as that (a class pressing New samples
+        # together right after opening the page waited on it when it started after the check below)
+        next_key, inputs = batch_key[:3] + (seed + 1,) + batch_key[4:], batch_inputs(studio, seed + 1)
+        ahead(("gan_samples", next_key, drawing), lambda: next_pictures(next_key, inputs, drawing, dataset.name))
+
     st.subheader("New, or memorised?")
     if len(dataset.x_train) == 0:  # a fresh clone without the training images: nothing to compare with
         st.info(plain(f"No training images to compare with here: {dataset.description}."))
     else:
         memorised(studio, batch_key, batch, drawing)
-    if seed < MAX_SEED:  # what New samples shows next, made while the class looks at this grid (started last, so it
-        # never competes with drawing this one)
-        next_key, inputs = batch_key[:3] + (seed + 1,) + batch_key[4:], batch_inputs(studio, seed + 1)
-        ahead(("gan_samples", next_key, drawing), lambda: next_pictures(next_key, inputs, drawing, dataset.name))
 
 
 def memorised(studio: Studio, batch_key: tuple, batch: dict, drawing: tuple) -> None:
