@@ -34,7 +34,7 @@ fashion=(
   "vae-fashion|vae --dataset fashion-mnist --epochs 6 --seed 0 --set channels=16 --set batch_size=128"
   "vae-fashion-z2|vae --dataset fashion-mnist --epochs 4 --seed 0 --set channels=16 --set batch_size=128 --set latent_dim=2"
   "ldm-fashion|ldm --dataset fashion-mnist --epochs 10 --seed 0 --set vae=vae-fashion"
-  "cgan-fashion|cgan --dataset fashion-mnist --epochs 5 --seed 0 --set width=32"
+  "cgan-fashion|cgan --dataset fashion-mnist --epochs 10 --seed 0 --set width=32"
   "ddpm-fashion|ddpm --dataset fashion-mnist --epochs 4 --seed 0 --set channels=16 --set num_classes=10 --set batch_size=128 --set schedule=cosine --snapshots 2"
   "dcgan-fashion|dcgan --dataset fashion-mnist --epochs 5 --seed 0 --set width=32"
   "glow-fashion|glow --dataset fashion-mnist --epochs 2 --seed 0 --set levels=256 --set batch_size=128"
