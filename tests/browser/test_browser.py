@@ -560,6 +560,7 @@ def test_a_model_downloads_as_a_zip_and_imports_back(server, browser, tmp_path):
     page.get_by_role("heading", name="VAE Latent Explorer").wait_for(timeout=90_000)
     settle(page)
     page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first.click()
+    page.keyboard.type(new_name)  # the list draws only the options in view: a home with many models hid this one
     page.get_by_role("option", name=re.compile(new_name)).first.wait_for(timeout=30_000)
     context.close()
 
