@@ -174,6 +174,20 @@ def test_glow_temperature_zero_gives_one_image_per_seed_whatever_the_noise():
         assert not torch.allclose(model.decode(noises=a, temperature=1.0), model.decode(noises=b, temperature=1.0))
 
 
+def test_glow_samples_draw_again_the_rare_latent_whose_inverse_explodes():
+    """glow-fashion's 143rd latent of seed 0 (T = 0.7) sends a coupling's scale to 0 and the inverse to NaN
+    (found by bench/evaluate.py); sample() draws that row again and keeps the finite rows as they were."""
+    from gen_core.core import InferenceCore
+    model = InferenceCore("cpu").load("glow-fashion").model
+    with torch.inference_mode():
+        raw = model.decode(n=256, temperature=0.7, generator=make_generator(0))
+        x = glow.sample(model, 256, generator=make_generator(0))
+    exploded = ~torch.isfinite(raw.flatten(1)).all(1)
+    assert exploded.nonzero().flatten().tolist() == [142]
+    assert torch.isfinite(x).all() and x.shape == (256, 1, 28, 28)
+    assert torch.equal(x[~exploded], glow.quantise(raw[~exploded], model.config.levels))
+
+
 def test_glow_training_lowers_the_loss():
     d = load_dataset("digits-binary")
     _, losses = train_steps(glow, glow.config_for(d, steps_per_scale=2, hidden=16), d, 25)
