@@ -137,21 +137,11 @@ def warm_process() -> dict:
 
 
 def warm_reveals_in_background():
-    """warm_reveals on a thread of its own at the lowest CPU priority (Linux: a thread is a task with its own nice
-    value, which only that thread takes), so visitors' script runs go first. app.py starts it after the warm-up."""
-    import os
-    import threading
+    """warm_reveals on a thread of its own at the lowest CPU priority (gen_core.background), so visitors' script
+    runs go first. app.py starts it after the warm-up."""
+    from gen_core.background import start_low
 
-    def lowest_priority_then_warm():
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        except (AttributeError, OSError):
-            pass
-        warm_reveals()
-
-    thread = threading.Thread(target=lowest_priority_then_warm, name="genlab-reveals", daemon=True)
-    thread.start()
-    return thread
+    return start_low(warm_reveals, "genlab-reveals")
 
 
 def warm_reveals() -> dict:
