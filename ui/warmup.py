@@ -137,11 +137,45 @@ def warm_process() -> dict:
 
 
 def warm_reveals_in_background():
-    """warm_reveals on a thread of its own at the lowest CPU priority (gen_core.background), so visitors' script
-    runs go first. app.py starts it after the warm-up."""
+    """warm_first_views, then warm_reveals, on a thread of their own at the lowest CPU priority
+    (gen_core.background), so visitors' script runs go first. app.py starts it after the warm-up."""
     from gen_core.background import start_low
 
-    return start_low(warm_reveals, "genlab-reveals")
+    return start_low(lambda: (warm_first_views(), warm_reveals()), "genlab-reveals")
+
+
+def warm_first_views(seeds: tuple[int, ...] = (0, 1)) -> dict:
+    """GAN Studio's first grid, and the one New samples shows next, with their nearest training images, kept on disk
+    (gen_core.labs.gan.samples_batch and nearest_training): a class that opens the page together and presses New
+    samples at the teacher's word finds both made, on every replica (the first such burst on a fresh server waited
+    on the next grid being made while thirty pages opened). Never raises. Returns {"name/seed": seconds or the
+    problem}."""
+    report = {}
+    try:
+        from gen_core.device import pick_device
+        from gen_core.labs import gan as gan_lab
+        from ui.loaders import core_on, get_dataset
+
+        core = core_on(str(pick_device("auto")))
+        for name in default_checkpoints():
+            card = core.load(name).card
+            if card["family"] not in ("gan", "dcgan", "cgan"):
+                continue
+            dataset = get_dataset(card["dataset"]["name"])
+            for seed in seeds:
+                started = time.perf_counter()
+                try:
+                    inputs = gan_lab.first_grid_inputs(card, seed)
+                    gan_lab.samples_batch(core, name, *inputs)
+                    if len(dataset.x_train):  # the page's memorisation check needs the training images
+                        gan_lab.nearest_training(core, name, dataset, *inputs)
+                    report[f"{name}/{seed}"] = round(time.perf_counter() - started, 2)
+                except Exception as error:  # noqa: BLE001 - the page will compute, and report, itself
+                    report[f"{name}/{seed}"] = f"{type(error).__name__}: {error}"
+    except Exception as error:  # noqa: BLE001
+        report["problem"] = f"{type(error).__name__}: {error}"
+    LOG.info("first views warmed: %s", report)
+    return report
 
 
 def warm_reveals() -> dict:

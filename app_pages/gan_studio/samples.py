@@ -61,7 +61,7 @@ def show(studio: Studio) -> None:
     seed_input("Seed", "gan_seed", global_seed(), where=controls[0])
     controls[0].button("New samples", icon=":material/casino:", on_click=next_seed, args=("gan_seed",))
     controls[1].select_slider("Samples", [40, 80, 120] if conditional else [16, 32, 64], key="gan_count", bind="query-params",
-                              value=80 if conditional else 32)
+                              value=gan_lab.GRID_COUNT[conditional])
     controls[2].slider("Truncation ψ", 0.0, 1.5, 1.0, 0.05, key=GAN.TRUNCATION, bind="query-params",
                        help="Samples use ψ·z: ψ < 1 pulls z towards the mean, trading diversity for quality; "
                             "ψ = 0 gives one 'average' image.")

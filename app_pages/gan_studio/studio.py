@@ -47,9 +47,8 @@ def batch_labels(studio: Studio, count: int, classes: str):
     """The labels the grid asks for: None (the model draws them), one row per class, or one class."""
     if not studio.conditional or classes == RANDOM_CLASSES:
         return None
-    if classes == CLASS_ROWS:
-        return torch.arange(len(studio.class_names)).repeat_interleave(count // len(studio.class_names))
-    return torch.full((count,), studio.class_names.index(classes), dtype=torch.long)
+    chosen = None if classes == CLASS_ROWS else studio.class_names.index(classes)
+    return torch.tensor(gan_lab.grid_labels(len(studio.class_names), count, chosen), dtype=torch.long)
 
 
 def current_batch(studio: Studio, seed: int | None = None) -> dict:
@@ -67,7 +66,7 @@ def current_nearest(studio: Studio, seed: int | None = None) -> dict:
 def batch_inputs(studio: Studio, seed: int | None = None) -> tuple:
     """current_batch's lab_call arguments, read from the widgets in the script run (a thread computing a batch
     ahead of time has no session to read them from)."""
-    count = st.session_state.get("gan_count", 80 if studio.conditional else 32)
+    count = st.session_state.get("gan_count", gan_lab.GRID_COUNT[studio.conditional])
     classes = st.session_state.get("gan_classes", CLASS_ROWS)
     labels = batch_labels(studio, count, classes)
     n = len(labels) if labels is not None else count

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 from gen_core import metrics
 from gen_core.device import make_generator
+from gen_core.kept import kept_on_disk
 from gen_core.models import gan
 from gen_core.models.gan.measures import (MIXING_PAIRS, TRUNCATION_THRESHOLDS, MixingAgreement,  # noqa: F401
                                           _styles, mixing_agreement, style_mix, truncation_curve)
@@ -122,22 +123,46 @@ def sample_sheet_by_threshold(model: gan.GAN, thresholds, label: int, n: int, se
 
 # --- the Samples tab ---------------------------------------------------------------------------------------------
 
+GRID_COUNT = {True: 80, False: 32}  # samples in the tab's first grid: conditional models (8 per class), others
+
+
+def grid_labels(num_classes: int, count: int, chosen: int | None = None) -> tuple[int, ...] | None:
+    """The labels a grid asks a conditional model for: one row per class (`count` / classes each), or all `chosen`;
+    None for an unconditional model."""
+    if not num_classes:
+        return None
+    if chosen is not None:
+        return (int(chosen),) * count
+    return tuple(k for k in range(num_classes) for _ in range(count // num_classes))
+
+
+def first_grid_inputs(card: dict, seed: int = 0) -> tuple:
+    """samples_batch's (n, seed, truncation, labels) for the tab's grid as a first visit shows it (ψ = 1, one row
+    per class): what the server's start-up makes, for the seed shown and the next (ui.warmup.warm_first_views)."""
+    classes = int(card["config"].get("num_classes") or 0)
+    labels = grid_labels(classes, GRID_COUNT[bool(classes)])
+    return (len(labels) if labels else GRID_COUNT[False], seed, 1.0, labels)
+
+
+@kept_on_disk(checkpoints=("name",))
 def samples_batch(core, name: str, n: int, seed: int, truncation: float, labels: tuple[int, ...] | None,
                   judge: bool = True) -> dict:
     """The Samples tab's grid: n samples from `seed` (with z, labels and D's opinion, gan.sample_batch). A pure
     function of its inputs, so a class pressing New samples together (same model, same next seed) computes it once
-    (ui.lab_cache.lab_call)."""
+    per process (ui.lab_cache.lab_call), and once per machine: kept on disk, two replicas share it and the start-up
+    makes the first grid and the next before the class arrives."""
     label_tensor = None if labels is None else torch.tensor(labels, dtype=torch.long)
     return core.run(name, lambda m: gan.sample_batch(m.model, n, generator=make_generator(seed, core.device),
                                                      truncation=truncation, labels=label_tensor, judge=judge))
 
 
+@kept_on_disk(checkpoints=("name",))
 def nearest_training(core, name: str, dataset, n: int, seed: int, truncation: float,
                      labels: tuple[int, ...] | None) -> dict:
     """The memorisation check of samples_batch's grid (same arguments, the dataset first): the 4 nearest training
     images of every sample and their distances, in one pass (80 x 60,000 distances on Fashion-MNIST, twice the
-    sampling's time). Apart from the batch so that the grid shows without waiting on it; it draws the batch again
-    from the same seed, without D (a fifth of its time), rather than take tensors a cache could not key."""
-    x = samples_batch(core, name, n, seed, truncation, labels, judge=False)["x"]
+    sampling's time). Apart from the batch so that the grid shows without waiting on it; it reads the batch back
+    from the disk where samples_batch kept it (or draws it), rather than take tensors a cache could not key."""
+    x = samples_batch(core, name, n, seed, truncation, labels)["x"]
     close, close_distance = metrics.k_nearest_each(x, dataset.x_train, 4)
     return {"close": close, "close_distance": close_distance, "nearest": close[:, 0], "distance": close_distance[:, 0]}

@@ -289,3 +289,36 @@ def test_the_next_seeds_grid_is_ready_before_new_samples_is_pressed(studio, monk
     studio.button[0].click().run()  # New samples
     assert not studio.exception, [e.value for e in studio.exception]
     assert "seed 1," in grid(studio)[1] and grid(studio)[0] != before[0]
+
+
+def test_the_start_up_makes_the_first_grid_and_the_next_so_a_fresh_class_computes_neither(genlab_home, monkeypatch):
+    """ui.warmup.warm_first_views keeps seed 0's and seed 1's batches on disk before anyone visits: a page opened on
+    a fresh process (no cache in memory) and New samples draw no sample of either seed; only the grid after (seed 2,
+    made ahead) is computed."""
+    import threading
+    import time
+
+    import streamlit as st
+
+    from gen_core.models import gan
+    from ui.warmup import warm_first_views
+
+    report = warm_first_views()
+    assert set(report) == {"cgan-fashion/0", "cgan-fashion/1"}
+    assert all(isinstance(seconds, float) for seconds in report.values()), report  # made, not a problem
+    st.cache_data.clear()  # as a fresh server process: only the disk holds them
+    drawn, real = [], gan.sample_batch
+
+    def recording(model, n, *, generator, **kwargs):
+        drawn.append(generator.initial_seed())
+        return real(model, n, generator=generator, **kwargs)
+    monkeypatch.setattr(gan, "sample_batch", recording)
+
+    at = open_page("app_pages/gan_studio/page.py")
+    at.button[0].click().run()  # New samples
+    assert not at.exception, [e.value for e in at.exception]
+    assert "seed 1," in grid(at)[1]
+    started = time.monotonic()
+    while any(t.name == "genlab-ahead" for t in threading.enumerate()) and time.monotonic() - started < 60:
+        time.sleep(0.05)
+    assert drawn and set(drawn) == {2}, drawn
