@@ -53,6 +53,18 @@ def freeze_heap() -> int:
     return gc.get_freeze_count()
 
 
+def forget_parsed_urls() -> None:
+    """Empty urllib's cache of parsed URLs. Since Python 3.11 `urllib.parse.urlsplit` keeps its last 128 arguments
+    and results (functools.lru_cache), and st.image parses every picture's URL: the Playground's frames are 30-60 KB
+    data: URIs (ui.images.inline_jpeg), so the cache kept up to ~15 MB of pictures of sessions long closed
+    (tracemalloc between two rounds of bench/load.py: 4.9 MB of them, the largest growth)."""
+    import urllib.parse
+
+    clear = getattr(urllib.parse.urlsplit, "cache_clear", None)
+    if clear is not None:
+        clear()
+
+
 def bound_native_memory(trim_every: float = 30.0) -> bool:
     """Every `trim_every` seconds, a full garbage collection (the post-run one is off, see .streamlit/config.toml:
     a closed session's objects hold cycles, and only a full pass frees them) and, with glibc, freed memory handed
@@ -77,6 +89,7 @@ def bound_native_memory(trim_every: float = 30.0) -> bool:
     def tidy_forever():
         while True:
             time.sleep(trim_every)
+            forget_parsed_urls()
             gc.collect()  # over what is not frozen (freeze_heap): sessions' objects, a few hundredths of a second
             if trim is not None:
                 trim(0)

@@ -63,3 +63,17 @@ def test_the_reveals_warm_on_a_thread_of_the_lowest_priority_and_leave_the_calle
     warmup.warm_reveals_in_background().join(10)
     assert seen["nice"] == 19
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
+
+
+def test_the_memory_tidy_forgets_the_pictures_urllib_cached():
+    """st.image parses each picture's URL, and urllib keeps its last 128 (lru_cache): the Playground's data: URIs
+    stayed in memory after their sessions closed until ui.warmup.forget_parsed_urls emptied the cache."""
+    import urllib.parse
+
+    picture = "data:image/jpeg;base64," + "A" * 40_000
+    urllib.parse.urlparse(picture)
+    if not hasattr(urllib.parse.urlsplit, "cache_info"):  # an older Python without the cache: nothing held
+        return
+    assert urllib.parse.urlsplit.cache_info().currsize >= 1
+    warmup.forget_parsed_urls()
+    assert urllib.parse.urlsplit.cache_info().currsize == 0
