@@ -31,7 +31,7 @@ shapes=(
 # commands). On a GPU, raise --epochs and the widths: the CPU settings are what fitted in a working session.
 # ldm-fashion reads vae-fashion, so the VAE goes first (and OUT_DIR's VAE is used where OUT_DIR is on the path).
 fashion=(
-  "vae-fashion|vae --dataset fashion-mnist --epochs 6 --seed 0 --set channels=16 --set batch_size=128"
+  "vae-fashion|vae --dataset fashion-mnist --epochs 12 --seed 0 --set channels=32 --set batch_size=128"
   "vae-fashion-z2|vae --dataset fashion-mnist --epochs 4 --seed 0 --set channels=16 --set batch_size=128 --set latent_dim=2"
   "ldm-fashion|ldm --dataset fashion-mnist --epochs 10 --seed 0 --set vae=vae-fashion"
   "cgan-fashion|cgan --dataset fashion-mnist --epochs 10 --seed 0 --set width=32"
