@@ -210,9 +210,13 @@ export default function (component) {
     thumb.style.display = "block";
   }
 
-  let pan = null, downAt = null;
+  // A click's coordinates are whole pixels in Chromium while pointer moves carry fractions, and on a dense map
+  // (10,000 test images) half a pixel is another dot: a click picks what the tooltip named at the last move, when
+  // the click lands within a pixel of it.
+  let pan = null, downAt = null, hoveredAt = null;
   canvas.addEventListener("pointermove", event => {
     const at = pointer(event);
+    hoveredAt = at;
     if (pan) {
       const [x0, y0] = toData(...pan.from), [x1, y1] = toData(...at);
       root.__view.x = root.__view.x.map(v => v - (x1 - x0));
@@ -239,9 +243,10 @@ export default function (component) {
   canvas.addEventListener("pointerup", () => { pan = null; }, on);
   canvas.addEventListener("click", event => {
     if (event.shiftKey) return;  // the end of a pan, or half of a reset
-    const at = pointer(event);
-    if (downAt && Math.hypot(at[0] - downAt[0], at[1] - downAt[1]) > 4) return;  // the end of a drag: no pick
-    const picked = pickAt(at);
+    const clicked = pointer(event);
+    if (downAt && Math.hypot(clicked[0] - downAt[0], clicked[1] - downAt[1]) > 4) return;  // the end of a drag: no pick
+    const near = hoveredAt && Math.abs(hoveredAt[0] - clicked[0]) <= 1 && Math.abs(hoveredAt[1] - clicked[1]) <= 1;
+    const picked = pickAt(near ? hoveredAt : clicked);
     if (!picked) return;
     root.__picked = picked;
     draw();
