@@ -157,6 +157,17 @@ def warm_reveals_in_background():
     return start_low(lambda: (warm_first_views(), warm_reveals()), "genlab-reveals")
 
 
+def timed(report: dict, key: str, work) -> None:
+    """report[key] = the seconds work() took, or the problem it raised (the page that needs it will compute, and
+    report, itself)."""
+    started = time.perf_counter()
+    try:
+        work()
+        report[key] = round(time.perf_counter() - started, 2)
+    except Exception as error:  # noqa: BLE001
+        report[key] = f"{type(error).__name__}: {error}"
+
+
 def warm_first_views(seeds: tuple[int, ...] = (0, 1)) -> dict:
     """GAN Studio's first grid, and the one New samples shows next, with their nearest training images, kept on disk
     (gen_core.labs.gan.samples_batch and nearest_training): a class that opens the page together and presses New
@@ -176,15 +187,11 @@ def warm_first_views(seeds: tuple[int, ...] = (0, 1)) -> dict:
                 continue
             dataset = get_dataset(card["dataset"]["name"])
             for seed in seeds:
-                started = time.perf_counter()
-                try:
-                    inputs = gan_lab.first_grid_inputs(card, seed)
+                def first_view(inputs=gan_lab.first_grid_inputs(card, seed)):
                     gan_lab.samples_batch(core, name, *inputs)
                     if len(dataset.x_train):  # the page's memorisation check needs the training images
                         gan_lab.nearest_training(core, name, dataset, *inputs)
-                    report[f"{name}/{seed}"] = round(time.perf_counter() - started, 2)
-                except Exception as error:  # noqa: BLE001 - the page will compute, and report, itself
-                    report[f"{name}/{seed}"] = f"{type(error).__name__}: {error}"
+                timed(report, f"{name}/{seed}", first_view)
     except Exception as error:  # noqa: BLE001
         report["problem"] = f"{type(error).__name__}: {error}"
     LOG.info("first views warmed: %s", report)
@@ -206,12 +213,7 @@ def warm_reveals() -> dict:
             for index, step in enumerate(lesson.steps):
                 if step.predict is None or step.predict.view is None:
                     continue
-                started = time.perf_counter()
-                try:
-                    step.predict.view(core)
-                    report[f"{lesson.key}/{index + 1}"] = round(time.perf_counter() - started, 2)
-                except Exception as error:  # noqa: BLE001 - the reveal will measure, and report, itself
-                    report[f"{lesson.key}/{index + 1}"] = f"{type(error).__name__}: {error}"
+                timed(report, f"{lesson.key}/{index + 1}", lambda view=step.predict.view: view(core))
     except Exception as error:  # noqa: BLE001
         report["problem"] = f"{type(error).__name__}: {error}"
     LOG.info("lesson reveals warmed: %s", report)
