@@ -141,19 +141,19 @@ def first_grid_inputs(card: dict, seed: int = 0) -> tuple:
     per class): what the server's start-up makes, for the seed shown and the next (ui.warmup.warm_first_views)."""
     classes = int(card["config"].get("num_classes") or 0)
     labels = grid_labels(classes, GRID_COUNT[bool(classes)])
-    return (len(labels) if labels else GRID_COUNT[False], seed, 1.0, labels)
+    n = len(labels) if labels else GRID_COUNT[False]  # whole rows: 80 // 3 classes draws 78, as the page does
+    return (n, seed, 1.0, labels)
 
 
 @kept_on_disk(checkpoints=("name",))
-def samples_batch(core, name: str, n: int, seed: int, truncation: float, labels: tuple[int, ...] | None,
-                  judge: bool = True) -> dict:
+def samples_batch(core, name: str, n: int, seed: int, truncation: float, labels: tuple[int, ...] | None) -> dict:
     """The Samples tab's grid: n samples from `seed` (with z, labels and D's opinion, gan.sample_batch). A pure
     function of its inputs, so a class pressing New samples together (same model, same next seed) computes it once
     per process (ui.lab_cache.lab_call), and once per machine: kept on disk, two replicas share it and the start-up
     makes the first grid and the next before the class arrives."""
     label_tensor = None if labels is None else torch.tensor(labels, dtype=torch.long)
     return core.run(name, lambda m: gan.sample_batch(m.model, n, generator=make_generator(seed, core.device),
-                                                     truncation=truncation, labels=label_tensor, judge=judge))
+                                                     truncation=truncation, labels=label_tensor))
 
 
 @kept_on_disk(checkpoints=("name",))
