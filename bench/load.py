@@ -268,11 +268,17 @@ def main(argv=None) -> int:
     parser.add_argument("--replicas", type=int, default=0, help="serve through HAProxy from this many processes")
     parser.add_argument("--burst", action="store_true",
                         help="instead: every session opens GAN Studio, then all press New samples within one second")
-    parser.add_argument("--settle", type=float, default=130.0,
-                        help="seconds to wait after a round before reading 'after' memory: Streamlit keeps a closed "
-                             "session for server.disconnectedSessionTTL (120 s) in case it reconnects, so a shorter "
-                             "wait counts the last round's sessions as growth")
+    parser.add_argument("--settle", type=float, default=None,
+                        help="seconds to wait after a round before reading 'after' memory (default: the session TTL "
+                             "+ 10): Streamlit keeps a closed session for server.disconnectedSessionTTL in case it "
+                             "reconnects, so a shorter wait counts the last round's sessions as growth")
+    parser.add_argument("--session-ttl", type=float, default=120.0,
+                        help="the servers' server.disconnectedSessionTTL (Streamlit's default 120 s); a shorter one "
+                             "lets many rounds run in less time: what a closed session leaves behind is the same")
     args = parser.parse_args(argv)
+    os.environ["STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL"] = str(args.session_ttl)
+    if args.settle is None:
+        args.settle = args.session_ttl + 10
     low, _, high = args.pause.partition("-")
     pause = (float(low), float(high or low))
 
@@ -310,7 +316,14 @@ def main(argv=None) -> int:
             if not args.replicas:
                 print_cache_memory(held, "at most, while the sessions were open")
                 with contextlib.suppress(OSError):
-                    print_cache_memory(cache_memory(base), f"{args.settle:.0f} s after")
+                    kept = cache_memory(base)
+                    print_cache_memory(kept, f"{args.settle:.0f} s after")
+                    # Growth that is bounded (caches fill up to their max_entries, then evict) apart from the rest
+                    kept_mb = sum(kept.values()) / 1e6
+                    if k:
+                        print(f"  of the growth, Streamlit's caches {kept_mb - last_kept:+.1f} MB, the rest "
+                              f"{after - last_after_rss - (kept_mb - last_kept):+.1f} MB")
+                    last_kept, last_after_rss = kept_mb, after
     return 0
 
 

@@ -32,7 +32,10 @@ def pytest_configure(config):
     os.environ.setdefault("GENLAB_WORKER_THREADS", "1")  # a page test's worker trains beside the test process
     os.environ.setdefault("GENLAB_DEVICE", "cpu")
     os.environ.setdefault("GENLAB_WARM_REVEALS", "0")  # servers under test leave the reveals to be kept when shown
-    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    # One torch thread per test process when pytest-xdist runs several (pytest.ini: two): two processes with two
+    # threads each on two cores thrash each other.
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    torch.set_num_threads(max(1, min(2, (os.cpu_count() or 1) // workers)))
     scan_installed_components_once()
 
 

@@ -33,14 +33,18 @@ def show() -> None:
 
     st.subheader("Temperature")
     seed = st.number_input("Seed", 0, 2**31 - 1, global_seed(), key="ll_glow_seed", bind="query-params")
-    grid = lab_call(lab.glow_temperatures, core.device, name, TEMPERATURES, 6, int(seed))
+    temperatures = lab_call(lab.glow_temperatures, core.device, name, TEMPERATURES, 6, int(seed))
+    grid = temperatures["grid"]
     n = len(grid) // len(TEMPERATURES)
     picture = labelled_grid(grid, [], n, tile_px=72, outline=True, row_labels=[f"T = {t:g}" for t in TEMPERATURES])
     st.image(picture, output_format="PNG")
     sample_downloads(picture, grid, f"{name}-temperatures-seed{seed}", key="glow_temperatures")
     st.caption("Each column keeps its standard-normal draw; each row scales it by T before the inverse flow. T = 0 "
                "is every prior's mean (the model's 'average' image); T = 1 samples the model itself, with all its "
-               "spread; Glow's authors sampled at T = 0.7 for cleaner images.")
+               "spread; Glow's authors sampled at T = 0.7 for cleaner images."
+               + (f" {temperatures['redrawn']} draw(s) of this seed were passed over: at some T their inverse flow "
+                  "overflowed to NaN (a flow is exactly invertible on paper, not in float32), so the next draw "
+                  "took the column." if temperatures["redrawn"] else ""))
 
     st.subheader("Interpolation in z")
     c = st.columns(2)

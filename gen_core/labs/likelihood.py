@@ -209,14 +209,31 @@ def hmm_decode(core, name: str, series: np.ndarray, k: int) -> dict:
 # --- Glow --------------------------------------------------------------------------------------------------
 
 
-def glow_temperatures(core, name: str, temperatures, n: int, seed: int) -> torch.Tensor:
-    """(len(temperatures) * n) images: the same n standard-normal draws decoded at each temperature."""
+def glow_temperatures(core, name: str, temperatures, n: int, seed: int) -> dict:
+    """{"grid": (len(temperatures) * n) images, the same n standard-normal draws decoded at each temperature,
+    "redrawn": how many draws were passed over}. A draw whose inverse explodes (NaN) at any of the temperatures has
+    no picture in its column, so it is passed over for the generator's next one, as glow.sample does for a sample
+    (the exploding inverse of Behrmann et al., 2021: at T = 1 a quarter of glow-fashion's draws); at most
+    glow.REDRAWS rounds, after which a column may stay grey."""
     def run(loaded):
         model = loaded.model
         generator = make_generator(seed, torch.device("cpu"))
-        noises = [torch.randn(n, *shape, generator=generator) for shape in model.latent_shapes()]
-        return torch.cat([glow.quantise(model.decode(noises=noises, temperature=t), model.config.levels).cpu()
-                          for t in temperatures])
+        kept, redrawn = None, 0
+        for _ in range(glow.REDRAWS + 1):
+            missing = n if kept is None else int((~kept[1]).sum())
+            noises = [torch.randn(missing, *shape, generator=generator) for shape in model.latent_shapes()]
+            images = torch.stack([model.decode(noises=noises, temperature=t).cpu() for t in temperatures])
+            finite = torch.isfinite(images.flatten(2)).all(2).all(0)  # per draw, at every temperature
+            if kept is None:
+                kept = [images, finite]
+            else:  # the passed-over columns take the new draws, in order
+                kept[0][:, ~kept[1]] = images
+                kept[1][~kept[1]] = finite
+            redrawn += int((~finite).sum())
+            if kept[1].all():
+                break
+        grid = glow.quantise(kept[0].nan_to_num(0.0), model.config.levels)  # a column still exploded: mid-grey
+        return {"grid": grid.flatten(0, 1), "redrawn": redrawn - int((~kept[1]).sum())}
     return core.run(name, run)
 
 

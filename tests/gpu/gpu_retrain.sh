@@ -37,7 +37,7 @@ fashion=(
   "cgan-fashion|cgan --dataset fashion-mnist --epochs 10 --seed 0 --set width=32"
   "ddpm-fashion|ddpm --dataset fashion-mnist --epochs 4 --seed 0 --set channels=16 --set num_classes=10 --set batch_size=128 --set schedule=cosine --snapshots 2"
   "dcgan-fashion|dcgan --dataset fashion-mnist --epochs 5 --seed 0 --set width=32"
-  "glow-fashion|glow --dataset fashion-mnist --epochs 2 --seed 0 --set levels=256 --set batch_size=128"
+  "glow-fashion|glow --dataset fashion-mnist --epochs 8 --seed 0 --set levels=256 --set batch_size=128"
   "stylegan-fashion|stylegan --dataset fashion-mnist --epochs 3 --seed 0 --set width=16 --set mixing=0.9 --set r1_weight=0.5 --set lr_g=0.001 --set lr_d=0.001 --set beta1=0.0"
 )
 case $which in
