@@ -272,7 +272,7 @@ def main(argv=None) -> int:
                         help="seconds to wait after a round before reading 'after' memory (default: the session TTL "
                              "+ 10): Streamlit keeps a closed session for server.disconnectedSessionTTL in case it "
                              "reconnects, so a shorter wait counts the last round's sessions as growth")
-    parser.add_argument("--session-ttl", type=float, default=120.0,
+    parser.add_argument("--session-ttl", type=int, default=120,
                         help="the servers' server.disconnectedSessionTTL (Streamlit's default 120 s); a shorter one "
                              "lets many rounds run in less time: what a closed session leaves behind is the same")
     args = parser.parse_args(argv)

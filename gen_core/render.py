@@ -182,6 +182,16 @@ def histogram_figure(groups: dict[str, np.ndarray], title: str, x_title: str):
     return figure
 
 
+def tile_size(side: int, asked: int) -> int:
+    """The side in px of a labelled grid's tile for pictures `side` px square, near the `asked` one. Pictures of
+    16 px or more (real ones: Fashion-MNIST, folders) get a whole multiple of their side and at least MIN_TILE_PX,
+    as `grid` draws them: every pixel the same square, large enough for a projector (84 px for 28x28, never 72:
+    2.57x draws uneven pixels). The 8x8 digits and shapes keep the size asked for (rows of ten or more fit)."""
+    if side < 16:
+        return asked
+    return side * max(auto_scale(side), round(asked / side))
+
+
 def labelled_grid(x: torch.Tensor, tile_labels: list[str], nrow: int, tile_px: int = 72,
                   row_labels: list[str] | None = None, font_px: int = 12, outline: bool = False) -> Image.Image:
     """Images in [-1, 1] as one white sheet: `nrow` tiles per row, each tile_px square (nearest-neighbour, so
@@ -190,6 +200,7 @@ def labelled_grid(x: torch.Tensor, tile_labels: list[str], nrow: int, tile_px: i
     from PIL import ImageDraw, ImageFont
 
     font = ImageFont.load_default(size=font_px)
+    tile_px = tile_size(x.shape[-2], tile_px)
     n = len(x)
     rows = math.ceil(n / nrow)
     gap, text_h = 6, font_px + 6

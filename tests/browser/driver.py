@@ -57,6 +57,9 @@ def streamlit_server(script: str, cwd: Path = ROOT, with_process: bool = False):
                 urllib.request.urlopen(base + "/_stcore/health", timeout=1)
                 break
             except OSError:
+                if server.poll() is not None:  # it will never answer (a bad setting, say): say so, never wait forever
+                    raise RuntimeError(f"`streamlit run {script}` exited with status {server.returncode} before "
+                                       "answering its health check")
                 time.sleep(0.05)
         up = time.perf_counter() - started
         yield (base, up, server) if with_process else (base, up)
