@@ -11,10 +11,12 @@ from gen_core.errors import GenLabError
 from ui.text import plain
 
 
-# What a page opens on a first visit: Fashion-MNIST models, people's own clothes at 28x28 rather than 8x8 digits,
-# wherever they are installed; the others stay one pick away. Keyed like ui/warmup.PICKER_FAMILIES.
+# What a page or tab opens on a first visit: Fashion-MNIST models, people's own clothes at 28x28 rather than 8x8
+# digits, wherever they are installed; the others stay one pick away. Keyed like ui/warmup.PICKER_FAMILIES. Not
+# StyleGAN: GAN Studio's Style mixing tab shows that the coarse layers decide the class, which stylegan-digits
+# does (its class follows the coarse source in 94% of mixes) and stylegan-fashion barely (39%, 14% the fine one).
 PREFERRED = {"vae": ("vae-fashion",), "gan": ("cgan-fashion", "dcgan-fashion"), "ddpm": ("ddpm-fashion",),
-             "ldm": ("ldm-fashion",)}
+             "ldm": ("ldm-fashion",), "glow": ("glow-fashion",)}
 
 
 def first_choice(names: list[str], family: str) -> str | None:
@@ -81,13 +83,16 @@ def choose_checkpoint(families: tuple[str, ...] | str, key: str, label: str, tra
                       accept=None, default: str | None = None, where=None) -> str | None:
     """A tab's model picker, the one preamble every tab shares: a selectbox (bound to the URL) over the
     checkpoints of `families` that `accept(card)` admits, or, when there is none, one line saying how to train one
-    and None (the tab then returns). `default` is picked first when listed; `where` is a column to draw in."""
+    and None (the tab then returns). `default` is picked first when listed (else the family's PREFERRED model, else
+    the first); `where` is a column to draw in."""
     families = (families,) if isinstance(families, str) else families
     models = {c["name"]: c for c in checkpoints_of(*families) if accept is None or accept(c["card"])}
     if not models:
         st.info(f"No {' / '.join(families)} checkpoint for this is installed. Train one: `{train_hint}`.")
         return None
     names = list(models)
+    if default is None:  # a tab opens on its family's Fashion-MNIST model too, where one is installed
+        default = next((n for family in families for n in PREFERRED.get(family, ()) if n in names), None)
     # options are checkpoint names, so a link names the model, not a label (the family and data follow below)
     name = (where or st).selectbox(label, names, index=names.index(default) if default in names else 0, key=key,
                                    bind="query-params")

@@ -37,15 +37,15 @@ def show(ex: Explorer) -> None:
         z[dim] = columns[k % 4].slider(f"z{dim} (KL {kl_dim[dim]:.2f})", -3.0, 3.0,
                                        round(float(np.clip(float(z0[dim]), -3, 3)), 1), 0.1, key=f"vae_z{dim}",
                                        bind="query-params")
-    left, right = st.columns([1, 3])
-    left.image(labelled_grid(torch.cat([dataset.x_test[base:base + 1], decode(ex, z[None])]),
-                                    [f"test #{base}", "decoded z"], 1, tile_px=128), output_format="PNG")
+    # The image and its decoded code side by side, then the traversal across the whole width: nine 84 px tiles a
+    # row (Fashion-MNIST at 3x) do not fit beside them without the browser shrinking and blurring the grid.
+    st.image(labelled_grid(torch.cat([dataset.x_test[base:base + 1], decode(ex, z[None])]),
+                           [f"test #{base}", "decoded z"], 2, tile_px=112), output_format="PNG")
     rows = shown[:min(len(shown), 10)]
     values = torch.linspace(-3, 3, 9)
     grid = core.run(name, lambda m: vae.traversal_grid(m.model, z0, [int(d) for d in rows], values))
-    with right:
-        picture = labelled_grid(grid, [f"{v:+.1f}" for v in values.tolist()] * len(rows), 9, tile_px=56,
-                                row_labels=[f"z{d} KL {kl_dim[d]:.2f}" for d in rows])
-        st.image(picture, caption=f"each row sets one dimension to -3σ … +3σ, the others stay at test #{base}'s code",
-                 output_format="PNG")
-        sample_downloads(picture, grid, f"{name}-traversal-test{base}", key="vae_traversal")
+    picture = labelled_grid(grid, [f"{v:+.1f}" for v in values.tolist()] * len(rows), 9, tile_px=56,
+                            row_labels=[f"z{d} KL {kl_dim[d]:.2f}" for d in rows])
+    st.image(picture, caption=f"each row sets one dimension to -3σ … +3σ, the others stay at test #{base}'s code",
+             output_format="PNG")
+    sample_downloads(picture, grid, f"{name}-traversal-test{base}", key="vae_traversal")

@@ -29,11 +29,12 @@ shapes=(
 )
 # The shipped Fashion-MNIST models, as trained on this project's 2-core CPU (their cards record the same
 # commands). On a GPU, raise --epochs and the widths: the CPU settings are what fitted in a working session.
-# ldm-fashion reads vae-fashion, so the VAE goes first (and OUT_DIR's VAE is used where OUT_DIR is on the path).
+# ldm-fashion reads vae-fashion-lowkl, so that VAE goes first (and OUT_DIR's VAE is used where OUT_DIR is on the path).
 fashion=(
   "vae-fashion|vae --dataset fashion-mnist --epochs 12 --seed 0 --set channels=32 --set batch_size=128"
   "vae-fashion-z2|vae --dataset fashion-mnist --epochs 4 --seed 0 --set channels=16 --set batch_size=128 --set latent_dim=2"
-  "ldm-fashion|ldm --dataset fashion-mnist --epochs 10 --seed 0 --set vae=vae-fashion"
+  "vae-fashion-lowkl|vae --dataset fashion-mnist --epochs 12 --seed 0 --set channels=32 --set batch_size=128 --set beta=0.05"
+  "ldm-fashion|ldm --dataset fashion-mnist --epochs 10 --seed 0 --set vae=vae-fashion-lowkl"
   "cgan-fashion|cgan --dataset fashion-mnist --epochs 10 --seed 0 --set width=32"
   "ddpm-fashion|ddpm --dataset fashion-mnist --epochs 4 --seed 0 --set channels=16 --set num_classes=10 --set batch_size=128 --set schedule=cosine --snapshots 2"
   "dcgan-fashion|dcgan --dataset fashion-mnist --epochs 5 --seed 0 --set width=32"
