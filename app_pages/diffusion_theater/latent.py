@@ -54,7 +54,7 @@ def show(device: str) -> None:
         if "class_kl_from_uniform" in card_metrics:
             st.caption(f"On 500 samples at training time, KL(class histogram || uniform): latent diffusion "
                        f"{card_metrics['class_kl_from_uniform']:.3f} nats, the VAE's prior "
-                       f"{card_metrics.get('vae_prior_class_kl_from_uniform', float('nan')):.3f} (0 = every digit "
+                       f"{card_metrics.get('vae_prior_class_kl_from_uniform', float('nan')):.3f} (0 = every class "
                        "equally often). With 32 samples the bars above are noisy; the grids show the difference in "
                        "quality: blends on the right.")
     path = result["decoded"][:, :8].transpose(0, 1).flatten(0, 1)
