@@ -7,7 +7,7 @@ import streamlit as st
 from app_pages.likelihood_lab import diagrams
 from gen_core.labs import likelihood as lab
 from ui.exports import sample_downloads
-from ui.lab_cache import lab_call
+from ui.lab_cache import Data, lab_call
 from ui.images import labelled_grid
 from ui.loaders import choose_checkpoint, get_core, get_dataset
 from ui.settings import global_seed
@@ -56,8 +56,9 @@ def show() -> None:
                "code. In between, the straight line in z passes through images the flow finds likely.")
 
     st.subheader("Invertibility check")
-    check = lab.glow_round_trip(core, name, dataset.x_test)
-    st.code(f"image -> z -> image on all {len(dataset.x_test)} test images ({check['pixels']} values):\n"
+    with st.spinner("Inverting the test images (once per machine: the result is kept on disk)..."):
+        check = lab_call(lab.glow_round_trip, core.device, name, Data(card["dataset"]["name"]))
+    st.code(f"image -> z -> image on {check['images']:,} test images ({check['pixels']:,} values):\n"
             f"  largest error  {check['max_error']:.2e}\n  pixels that change level  {check['pixels_changed']}",
             language=None)
     metrics = card.get("metrics", {})

@@ -340,3 +340,22 @@ def test_the_hmm_learning_curve_a_lesson_reveals_is_shipped_and_still_measures_t
     stored = sequences.stored_learning_curve(series)
     assert stored["per_class"] == list(sequences.LEARNING_CURVE_SIZES)
     assert (stored["hmm"][0], stored["logistic"][0]) == (fresh["hmm"][0], fresh["logistic"][0])
+
+
+def test_the_glow_round_trip_is_exact_to_float32_and_kept_on_disk(genlab_home):
+    """The Glow tab's invertibility check: image -> z -> image changes no pixel's level; it is measured once per
+    machine (glow-fashion's took 45 s on every visit before it was kept), a second call reads the disk."""
+    from gen_core import kept
+    from gen_core.core import InferenceCore
+    from gen_core.data import load_card_dataset
+    from gen_core.labs import likelihood as lab
+    core = InferenceCore("cpu")
+    dataset = load_card_dataset("digits-binary")
+    first = lab.glow_round_trip(core, "glow-digits-binary", dataset)
+    assert first["pixels_changed"] == 0 and first["max_error"] < 1e-3
+    assert first["images"] == min(len(dataset.x_test), lab.ROUND_TRIP_IMAGES)
+    assert first["pixels"] == first["images"] * 64
+    measured = len(kept.measured)
+    again = lab.glow_round_trip(core, "glow-digits-binary", dataset)
+    assert len(kept.measured) == measured and "kept_at" in again  # read, not measured again
+    assert again["pixels_changed"] == first["pixels_changed"]
