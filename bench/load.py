@@ -310,8 +310,9 @@ def main(argv=None) -> int:
             for error in sorted(set(errors))[:10]:
                 print(f"  error: {error} (x{errors.count(error)})")
             after = rss_mb(pids)
+            grown = after - last_after if k else 0.0
             print(f"  server memory: peak {peak:.0f} MB during, {after:.0f} MB {args.settle:.0f} s after"
-                  + (f" ({after - last_after:+.0f} MB since the round before)" if k else ""))
+                  + (f" ({grown:+.0f} MB since the round before)" if k else ""))
             last_after = after
             if not args.replicas:
                 print_cache_memory(held, "at most, while the sessions were open")
@@ -322,8 +323,8 @@ def main(argv=None) -> int:
                     kept_mb = sum(kept.values()) / 1e6
                     if k:
                         print(f"  of the growth, Streamlit's caches {kept_mb - last_kept:+.1f} MB, the rest "
-                              f"{after - last_after_rss - (kept_mb - last_kept):+.1f} MB")
-                    last_kept, last_after_rss = kept_mb, after
+                              f"{grown - (kept_mb - last_kept):+.1f} MB")
+                    last_kept = kept_mb
     return 0
 
 

@@ -19,9 +19,10 @@ PREFERRED = {"vae": ("vae-fashion",), "gan": ("cgan-fashion", "dcgan-fashion"), 
              "ldm": ("ldm-fashion",), "glow": ("glow-fashion",)}
 
 
-def first_choice(names: list[str], family: str) -> str | None:
-    """The name a picker of `family` starts on: its preferred model when listed, else the first listed."""
-    return next((n for n in PREFERRED.get(family, ()) if n in names), names[0] if names else None)
+def first_choice(names: list[str], *families: str) -> str | None:
+    """The name a picker of `families` starts on: their preferred model when listed, else the first listed."""
+    preferred = (n for family in families for n in PREFERRED.get(family, ()) if n in names)
+    return next(preferred, names[0] if names else None)
 
 
 @st.cache_resource(show_spinner=False)
@@ -92,7 +93,7 @@ def choose_checkpoint(families: tuple[str, ...] | str, key: str, label: str, tra
         return None
     names = list(models)
     if default is None:  # a tab opens on its family's Fashion-MNIST model too, where one is installed
-        default = next((n for family in families for n in PREFERRED.get(family, ()) if n in names), None)
+        default = first_choice(names, *families)
     # options are checkpoint names, so a link names the model, not a label (the family and data follow below)
     name = (where or st).selectbox(label, names, index=names.index(default) if default in names else 0, key=key,
                                    bind="query-params")

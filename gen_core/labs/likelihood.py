@@ -219,22 +219,22 @@ def glow_temperatures(core, name: str, temperatures, n: int, seed: int) -> dict:
     def run(loaded):
         model = loaded.model
         generator = make_generator(seed, torch.device("cpu"))
-        kept, redrawn = None, 0
-        for _ in range(glow.REDRAWS + 1):
-            missing = n if kept is None else int((~kept[1]).sum())
-            noises = [torch.randn(missing, *shape, generator=generator) for shape in model.latent_shapes()]
+
+        def draw(k: int):  # k draws decoded at every temperature, and which stayed finite at all of them
+            noises = [torch.randn(k, *shape, generator=generator) for shape in model.latent_shapes()]
             images = torch.stack([model.decode(noises=noises, temperature=t).cpu() for t in temperatures])
-            finite = torch.isfinite(images.flatten(2)).all(2).all(0)  # per draw, at every temperature
-            if kept is None:
-                kept = [images, finite]
-            else:  # the passed-over columns take the new draws, in order
-                kept[0][:, ~kept[1]] = images
-                kept[1][~kept[1]] = finite
-            redrawn += int((~finite).sum())
-            if kept[1].all():
+            return images, torch.isfinite(images.flatten(2)).all(2).all(0)
+
+        images, finite = draw(n)
+        redrawn = 0
+        for _ in range(glow.REDRAWS):
+            if finite.all():
                 break
-        grid = glow.quantise(kept[0].nan_to_num(0.0), model.config.levels)  # a column still exploded: mid-grey
-        return {"grid": grid.flatten(0, 1), "redrawn": redrawn - int((~kept[1]).sum())}
+            missing = ~finite  # these columns take the next draws, in order
+            redrawn += int(missing.sum())
+            images[:, missing], finite[missing] = draw(int(missing.sum()))
+        grid = glow.quantise(images.nan_to_num(0.0), model.config.levels)  # a column still exploded: mid-grey
+        return {"grid": grid.flatten(0, 1), "redrawn": redrawn}
     return core.run(name, run)
 
 
